@@ -1,0 +1,1 @@
+"""Channel-neutral cards and their per-channel templates."""

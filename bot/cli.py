@@ -1,0 +1,165 @@
+"""The `kabot` command."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from bot.settings import Settings
+
+Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
+
+
+async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    await db.upgrade()
+    cur, _ = await db.revisions()
+    await db.close()
+    print(f"数据库已升级到 {cur}")
+    return 0
+
+
+async def _services(settings: Settings):  # type: ignore[no-untyped-def]
+    from bot.app import build_services
+
+    services = build_services(settings)
+    await services.db.ensure_schema()
+    return services
+
+
+async def cmd_users_import(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.roster import RosterError, import_roster
+
+    services = await _services(settings)
+    try:
+        async with services.db.session() as session:
+            result = await import_roster(session, Path(args.file), default_tz=settings.default_timezone,
+                                         now=services.clock.now())
+    except RosterError as err:
+        print(err, file=sys.stderr)
+        return 2
+    finally:
+        await services.db.close()
+    print(f"导入完成：新增 {result.created} 人，更新 {result.updated} 人，未变 {result.unchanged} 人")
+    return 0
+
+
+async def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
+    from core.roles import Role
+    from storage.repo.users import all_users
+
+    services = await _services(settings)
+    async with services.db.session() as session:
+        people = list(await all_users(session))
+    await services.db.close()
+    names = {u.id: u.name for u in people}
+    rows = [("姓名", "角色", "上级", "团队", "企业微信ID", "钉钉ID", "时区")] + [
+        (u.name, Role(u.role).label, names.get(u.manager_id, "") if u.manager_id else "", u.team or "",
+         u.wecom_userid or "", u.dingtalk_userid or "", u.timezone)
+        for u in people
+    ]
+    print(_table(rows))
+    return 0
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    import unicodedata
+
+    def width(s: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+    cols = [max(width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c + " " * (w - width(c)) for c, w in zip(r, cols, strict=True)).rstrip() for r in rows)
+
+
+async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.repl import chat
+
+    services = await _services(settings)
+    try:
+        return await chat(services, args.as_user)
+    finally:
+        await services.db.close()
+
+
+async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.demo import DEMO_USER, EXAMPLES, seed_demo
+    from bot.repl import chat
+
+    services = await _services(settings)
+    try:
+        async with services.db.session() as session:
+            created = await seed_demo(session, services.clock.now())
+        print("已创建演示公司（8 人，40 个客户）。" if created else "演示数据已存在，直接进入对话。")
+        return await chat(services, DEMO_USER, examples=EXAMPLES)
+    finally:
+        await services.db.close()
+
+
+async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from aiohttp import web
+
+    from bot.app import build_services, create_app
+
+    services = build_services(settings)
+    await services.db.ensure_schema()  # refuse a stale PostgreSQL before binding the port
+    runner = web.AppRunner(create_app(services))
+    await runner.setup()
+    site = web.TCPSite(runner, args.host, args.port)
+    await site.start()
+    print(f"kabot 正在 http://{args.host}:{args.port} 上运行（/healthz）")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kabot", description="kabot — 大客户 CRM 助手")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="数据库").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="把数据库结构升级到最新").set_defaults(run=cmd_db_upgrade)
+
+    users = sub.add_parser("users", help="用户名单").add_subparsers(dest="users_command", required=True)
+    imp = users.add_parser("import", help="从 CSV 或 XLSX 导入名单")
+    imp.add_argument("file")
+    imp.set_defaults(run=cmd_users_import)
+    users.add_parser("list", help="列出组织架构").set_defaults(run=cmd_users_list)
+
+    chat = sub.add_parser("chat", help="在终端里与 kabot 对话")
+    chat.add_argument("--as", dest="as_user", required=True, help="姓名、企业微信ID或钉钉ID")
+    chat.set_defaults(run=cmd_chat)
+
+    sub.add_parser("demo", help="创建演示数据并以演示销售身份对话").set_defaults(run=cmd_demo)
+
+    serve = sub.add_parser("serve", help="运行 HTTP 服务（企业微信/钉钉回调）")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8080)
+    serve.set_defaults(run=cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command in ("chat", "demo"):
+        logging.getLogger().setLevel(logging.WARNING)  # keep the terminal for the conversation
+    from storage.db import SchemaBehind
+
+    try:
+        return asyncio.run(args.run(args, settings))
+    except SchemaBehind as err:
+        print(err, file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

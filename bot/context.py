@@ -1,0 +1,77 @@
+"""The one typed object a handler gets: who asked, through what, and the services it may use."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.inbound import Inbound
+from bot.settings import Settings
+from core.clock import Clock
+from core.roles import Role
+from storage import audit, state
+from storage.models import User
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+@dataclass
+class Context:
+    user: User
+    inbound: Inbound
+    inbound_id: int | None
+    session: AsyncSession
+    clock: Clock
+    settings: Settings
+    services: Services
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.user.timezone or self.settings.default_timezone)
+
+    @property
+    def now(self) -> datetime:
+        """Now in the user's own timezone: what 今天 and 明天 mean to them."""
+        return self.clock.now().astimezone(self.tz)
+
+    @property
+    def role(self) -> Role:
+        return Role(self.user.role)
+
+    @property
+    def user_id(self) -> int:
+        assert self.user.id is not None
+        return self.user.id
+
+    async def record(
+        self,
+        action: str,
+        entity: str,
+        entity_id: int | None,
+        *,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> None:
+        """Write the audit row for a change this message made (with the user's own words)."""
+        await audit.record(
+            self.session,
+            at=self.clock.now(),
+            actor_id=self.user_id,
+            channel=self.inbound.channel,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=before,
+            after=after,
+            message=self.inbound.text,
+            inbound_id=self.inbound_id,
+        )
+
+    async def ask(self, kind: str, data: dict[str, Any], *, minutes: int = 30) -> None:
+        """Remember that the next message from this user answers a question of `kind`."""
+        await state.put(self.session, self.user_id, kind, data, self.clock.now() + timedelta(minutes=minutes))

@@ -1,0 +1,32 @@
+"""From one inbound message to the handler that answers it.
+
+Order: a tapped card button goes to its action handler; otherwise the message is understood, an open question
+(`ctx.ask`) gets the first look at it, then the intent's handler answers; what nobody claims gets the fallback.
+"""
+from __future__ import annotations
+
+from bot.context import Context
+from bot.replies import Reply, TextReply
+from bot.understand import understand
+from storage import state
+
+UNKNOWN = "unknown"
+
+
+async def dispatch(ctx: Context) -> list[Reply]:
+    router = ctx.services.router
+    action = ctx.inbound.action
+    if action is not None:
+        handler = router.actions.get(action.kind)
+        if handler is None:
+            return [TextReply("这个按钮已失效，请重新发起操作。")]
+        return await handler(ctx, action)
+
+    parsed = await understand(ctx, ctx.inbound.text or "")
+    pending = await state.take(ctx.session, ctx.user_id, ctx.clock.now())
+    if pending is not None and (state_handler := router.states.get(pending.kind)) is not None:
+        answer = await state_handler(ctx, pending.data, parsed)
+        if answer is not None:
+            return answer
+    handler = router.intents.get(str(parsed.intent)) or router.intents[UNKNOWN]
+    return await handler(ctx, parsed)

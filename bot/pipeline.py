@@ -1,0 +1,188 @@
+"""Inbound → stored once → processed once → replies in the outbox, in one transaction.
+
+A crash anywhere before the commit leaves the inbound row 'new' and no outbox rows, so `recover()` on the next
+start processes it exactly once; a crash after the commit loses nothing either, because the replies are already
+in the outbox. On PostgreSQL the claiming UPDATE holds the row lock, so two replicas never both process it.
+"""
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from datetime import datetime
+from collections.abc import Sequence
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.context import Context
+from bot.dispatcher import dispatch
+from bot.inbound import Inbound
+from bot.replies import CardReply, CardUpdate, FileReply, Reply, TextReply
+from bot.services import Services
+from storage.models import InboundMessage, OutboxMessage, User
+from storage.repo import users
+
+log = logging.getLogger(__name__)
+
+SORRY = "抱歉，处理这条消息时出错了，已记录。请稍后再试，或发“帮助”查看用法。"
+
+
+class Pipeline:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+        self._sender_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def receive(self, inbound: Inbound) -> int | None:
+        """Store the message; None when this platform message id was already received (a redelivery)."""
+        try:
+            async with self.s.db.session() as session:
+                row = InboundMessage(
+                    channel=inbound.channel,
+                    platform_msg_id=inbound.platform_msg_id,
+                    sender=inbound.sender,
+                    conversation=inbound.conversation,
+                    payload=inbound.to_payload(),
+                    received_at=self.s.clock.now(),
+                )
+                session.add(row)
+                await session.flush()
+                return row.id
+        except IntegrityError:
+            log.info("duplicate inbound ignored: %s/%s", inbound.channel, inbound.platform_msg_id)
+            return None
+
+    def process_soon(self, inbound_id: int) -> None:
+        """Process in the background, keeping a reference so the task is not garbage-collected."""
+        task = asyncio.create_task(self.process(inbound_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for background processing (tests and shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def handle(self, inbound: Inbound) -> int | None:
+        """Receive and process now (console and tests); returns the inbound id, None for a duplicate."""
+        inbound_id = await self.receive(inbound)
+        if inbound_id is not None:
+            await self.process(inbound_id)
+        return inbound_id
+
+    async def process(self, inbound_id: int) -> None:
+        async with self.s.db.session() as peek:
+            head = await peek.get(InboundMessage, inbound_id)
+        if head is None:
+            return
+        # One sender's messages are handled in order in this process (conversation state depends on it).
+        lock = self._sender_locks.setdefault((head.channel, head.sender), asyncio.Lock())
+        async with lock:
+            try:
+                await self._process_once(inbound_id)
+            except Exception as exc:
+                log.exception("processing inbound %s failed", inbound_id)
+                await self._fail(inbound_id, exc)
+        self.s.outbox_ready.set()
+
+    async def _process_once(self, inbound_id: int) -> None:
+        now = self.s.clock.now()
+        async with self.s.db.session() as session:
+            claimed = await session.exec(  # type: ignore[call-overload]
+                update(InboundMessage)
+                .where(col(InboundMessage.id) == inbound_id, col(InboundMessage.status) == "new")
+                .values(status="done", processed_at=now)
+            )
+            if claimed.rowcount == 0:
+                return  # already processed (another replica, or a recovered duplicate)
+            row = await session.get(InboundMessage, inbound_id)
+            assert row is not None
+            inbound = Inbound.from_row(row.channel, row.sender, row.platform_msg_id, row.conversation, row.payload)
+            user = await users.by_identity(session, inbound.channel, inbound.sender)
+            if user is None:
+                log.warning("message from unknown %s user %s refused", inbound.channel, inbound.sender)
+                replies: Sequence[Reply] = [
+                    TextReply(
+                        f"您好，您还不在 kabot 的用户名单里，暂时无法使用。请联系{self.s.settings.admin_contact}"
+                        "把您加入名单（kabot users import）。"
+                    )
+                ]
+            else:
+                ctx = Context(
+                    user=user,
+                    inbound=inbound,
+                    inbound_id=inbound_id,
+                    session=session,
+                    clock=self.s.clock,
+                    settings=self.s.settings,
+                    services=self.s,
+                )
+                replies = await dispatch(ctx)
+            await enqueue(session, self.s, replies, inbound=inbound, inbound_id=inbound_id, now=now)
+
+    async def _fail(self, inbound_id: int, exc: Exception) -> None:
+        async with self.s.db.session() as session:
+            row = await session.get(InboundMessage, inbound_id)
+            if row is None or row.status != "new":
+                return
+            row.status, row.error, row.processed_at = "failed", f"{type(exc).__name__}: {exc}"[:500], self.s.clock.now()
+            session.add(row)
+            inbound = Inbound.from_row(row.channel, row.sender, row.platform_msg_id, row.conversation, row.payload)
+            await enqueue(session, self.s, [TextReply(SORRY)], inbound=inbound, inbound_id=inbound_id, now=self.s.clock.now())
+
+    async def recover(self) -> int:
+        """Process what was received but never processed (a crash, a restart). Returns how many."""
+        async with self.s.db.session() as session:
+            ids = (
+                await session.exec(
+                    select(InboundMessage.id).where(InboundMessage.status == "new").order_by(col(InboundMessage.id))
+                )
+            ).all()
+        for inbound_id in ids:
+            assert inbound_id is not None
+            await self.process(inbound_id)
+        return len(ids)
+
+
+async def enqueue(
+    session: AsyncSession,
+    services: Services,
+    replies: Sequence[Reply],
+    *,
+    inbound: Inbound | None,
+    inbound_id: int | None,
+    now: datetime,
+) -> None:
+    """Turn replies into outbox rows: to the sender on their channel, or pushed to another user."""
+    for reply in replies:
+        if reply.to_user_id is None:
+            assert inbound is not None, "a push needs to_user_id"
+            channel, target = inbound.channel, inbound.sender
+        else:
+            user = await session.get(User, reply.to_user_id)
+            if user is None:
+                continue
+            channel, target = services.push_channel(user.wecom_userid, user.dingtalk_userid, user.name)
+        kind, payload = _payload(reply)
+        session.add(
+            OutboxMessage(
+                channel=channel, target=target, kind=kind, payload=payload, inbound_id=inbound_id,
+                created_at=now, next_attempt_at=now,
+            )
+        )
+
+
+def _payload(reply: Reply) -> tuple[str, dict[str, object]]:
+    match reply:
+        case TextReply(text=text):
+            return "text", {"text": text}
+        case CardReply(card=card):
+            return "card", {"card": card.to_json()}
+        case CardUpdate(card_id=card_id, final_text=final_text, response_code=code):
+            return "card_update", {"card_id": card_id, "final_text": final_text, "response_code": code}
+        case FileReply(filename=filename, content=content, caption=caption):
+            return "file", {"filename": filename, "caption": caption, "content_b64": base64.b64encode(content).decode()}
+    raise TypeError(f"not a reply: {reply!r}")

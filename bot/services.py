@@ -1,0 +1,34 @@
+"""Everything the app shares, built once by the app factory and handed down: no module globals."""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.cards.render import CardRenderer
+from bot.channels.base import Channel
+from bot.router import Router
+from bot.settings import Settings
+from core.clock import Clock
+from storage.db import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    router: Router
+    renderer: CardRenderer
+    channels: dict[str, Channel] = field(default_factory=dict)
+    redis: Any = None  # redis.asyncio.Redis when KABOT_REDIS_URL is set
+    outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
+    name_indexes: dict[Any, Any] = field(default_factory=dict)  # a cache of core.nlu NameIndex per audience
+
+    def push_channel(self, wecom_userid: str | None, dingtalk_userid: str | None, name: str) -> tuple[str, str]:
+        """Where a message to a user goes when they did not just write to us."""
+        if wecom_userid and "wecom" in self.channels:
+            return "wecom", wecom_userid
+        if dingtalk_userid and "dingtalk" in self.channels:
+            return "dingtalk", dingtalk_userid
+        return "console", name

@@ -1,0 +1,43 @@
+"""Settings from KABOT_* environment variables and an optional .env; built by the app factory."""
+from __future__ import annotations
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KABOT_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///./kabot.db"
+    redis_url: str | None = None
+    base_currency: str = "CNY"
+    default_timezone: str = "Asia/Shanghai"
+    admin_contact: str = "系统管理员"  # who an unknown user should ask to be added
+    company_name: str = "kabot 示例贸易有限公司"
+    log_level: str = "INFO"
+    policy_file: str | None = None
+    stage_rules_file: str | None = None
+    # Delivery
+    outbox_poll_seconds: float = 1.0
+    # WeCom (the channel is on when the first five are set)
+    wecom_corp_id: str | None = None
+    wecom_agent_id: int | None = None
+    wecom_secret: SecretStr | None = None
+    wecom_token: SecretStr | None = None
+    wecom_aes_key: SecretStr | None = None
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"
+    wecom_team_webhooks: dict[str, SecretStr] = {}
+
+    @field_validator("wecom_aes_key")
+    @classmethod
+    def _aes_key_length(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and len(v.get_secret_value()) != 43:
+            raise ValueError("KABOT_WECOM_AES_KEY must be the 43-character EncodingAESKey")
+        return v
+
+    @property
+    def wecom_enabled(self) -> bool:
+        return all(
+            v is not None
+            for v in (self.wecom_corp_id, self.wecom_agent_id, self.wecom_secret, self.wecom_token, self.wecom_aes_key)
+        )

@@ -1,0 +1,32 @@
+"""Understanding a message: the pure parser, fed with the customer names this user can refer to.
+
+The name index is a cache derived from the database (rebuilt when the visible customers change), so a second
+replica simply builds its own; nothing here is state.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import Context
+from core.nlu.intents import Parsed, parse_message
+from core.nlu.names import NameIndex
+from storage.repo import customers, users
+
+
+async def name_index(ctx: Context) -> NameIndex:
+    owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
+    key = tuple(sorted(owner_ids)) if owner_ids is not None else None
+    stamp = await customers.names_stamp(ctx.session, owner_ids)
+    cache: dict[Any, tuple[Any, NameIndex]] = ctx.services.name_indexes
+    hit = cache.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    index = NameIndex(await customers.name_rows(ctx.session, owner_ids))
+    if len(cache) > 256:
+        cache.clear()
+    cache[key] = (stamp, index)
+    return index
+
+
+async def understand(ctx: Context, text: str) -> Parsed:
+    return parse_message(text, now=ctx.now, tz=ctx.tz, names=await name_index(ctx))

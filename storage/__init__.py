@@ -1,0 +1,1 @@
+"""The SQL core: tables, sessions, queries and migrations."""

@@ -1,0 +1,109 @@
+"""Engine, sessions and the schema gate (SQLite upgrades itself, PostgreSQL must be upgraded on purpose)."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class SchemaBehind(Exception):
+    """The database's schema is older than this code; `str(err)` tells which command to run."""
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+class Database:
+    """One engine and session factory per app; passed in, never a module global."""
+
+    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
+        """`schema` (PostgreSQL only) puts every table in that schema: tests get one each."""
+        self.url = url
+        self.schema = schema
+        self.is_sqlite = url.startswith("sqlite")
+        kwargs: dict[str, Any] = {"echo": echo}
+        if not self.is_sqlite:
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
+            if schema:
+                kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+        self.engine: AsyncEngine = create_async_engine(url, **kwargs)
+        if self.is_sqlite:
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+        self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session in one transaction: commits on success, rolls back on any error.
+
+        Usage: `async with db.session() as s: s.add(row)`.
+        """
+        async with self._sessions() as s, s.begin():
+            yield s
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    # --- schema -------------------------------------------------------------------------------
+    async def upgrade(self) -> None:
+        def run(conn: Connection) -> None:
+            cfg = alembic_config(self.url)
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+        async with self.engine.begin() as conn:
+            await conn.run_sync(run)
+
+    async def revisions(self) -> tuple[str | None, str | None]:
+        """(current, head) revision ids."""
+
+        def current(conn: Connection) -> str | None:
+            return MigrationContext.configure(conn).get_current_revision()
+
+        async with self.engine.connect() as conn:
+            cur = await conn.run_sync(current)
+        head = ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
+        return cur, head
+
+    async def ensure_schema(self) -> None:
+        """SQLite is brought up to date silently; a PostgreSQL behind its code is refused."""
+        cur, head = await self.revisions()
+        if cur == head:
+            return
+        if self.is_sqlite:
+            await self.upgrade()
+            return
+        raise SchemaBehind(
+            f"数据库结构版本 {cur or '（空）'} 落后于程序需要的 {head}。请先运行：kabot db upgrade"
+        )
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # noqa: BLE001 — health reporting must not raise
+            return False

@@ -1,0 +1,281 @@
+"""Tables. Every timestamp is an aware UTC datetime; money is Numeric with its currency beside it."""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(*, index: bool = False, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, index=index, nullable=nullable)
+
+
+def _created() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+def _money() -> Any:
+    return Field(default=None, sa_type=Numeric(18, 4))
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True)
+    role: str  # core.roles.Role
+    manager_id: int | None = Field(default=None, foreign_key="users.id")
+    team: str | None = None
+    timezone: str = "Asia/Shanghai"
+    # Chat identities; WeCom user ids are case-insensitive and stored lower-cased.
+    wecom_userid: str | None = Field(default=None, unique=True)
+    dingtalk_userid: str | None = Field(default=None, unique=True)
+    active: bool = True
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    normalized_name: str = Field(index=True)
+    aliases: list[str] = Field(default_factory=list, sa_type=JSON)
+    country: str | None = None
+    region: str | None = None
+    industry: str | None = None
+    tier: str = "C"  # A/B/C
+    source: str | None = None  # 展会/B2B平台/官网/社媒/代理商/转介绍/其他
+    owner_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    status: str = "active"  # pool / active / dormant / lost
+    tags: list[str] = Field(default_factory=list, sa_type=JSON)
+    notes: str | None = None
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Contact(SQLModel, table=True):
+    __tablename__ = "contacts"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    name: str
+    title: str | None = None
+    decision_role: str = "其他"  # 决策者/技术影响者/使用者/商务对接人/其他
+    phone: str | None = None
+    email: str | None = None
+    wechat: str | None = None
+    preferences: str | None = None
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class Opportunity(SQLModel, table=True):
+    __tablename__ = "opportunities"
+    __table_args__ = (Index("ix_opportunities_owner_stage", "owner_id", "stage"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    title: str
+    amount: Decimal | None = _money()
+    currency: str = "CNY"
+    stage: str = "S1"  # core.stages.Stage
+    probability: int | None = None
+    expected_close: date | None = None
+    owner_id: int = Field(foreign_key="users.id")
+    stage_entered_at: datetime = _created()
+    lost_reason: str | None = None
+    closed_at: datetime | None = _ts()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class StageChange(SQLModel, table=True):
+    """Stage history: the funnel's conversion and 'what moved yesterday' are read from here."""
+
+    __tablename__ = "stage_changes"
+    id: int | None = Field(default=None, primary_key=True)
+    opportunity_id: int = Field(foreign_key="opportunities.id", index=True)
+    from_stage: str | None = None  # None: the opportunity was created
+    to_stage: str
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+
+
+class FollowUp(SQLModel, table=True):
+    __tablename__ = "follow_ups"
+    __table_args__ = (Index("ix_follow_ups_customer_time", "customer_id", "happened_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id")
+    opportunity_id: int | None = Field(default=None, foreign_key="opportunities.id")
+    author_id: int = Field(foreign_key="users.id")
+    kind: str = "其他"  # 电话/拜访/邮件/视频会议/微信/展会/其他
+    content: str
+    happened_at: datetime = _created()
+    next_action: str | None = None
+    next_due: datetime | None = _ts()
+    created_at: datetime = _created()
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+    __table_args__ = (Index("ix_tasks_owner_status_due", "owner_id", "status", "due_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    owner_id: int = Field(foreign_key="users.id")
+    subject: str
+    customer_id: int | None = Field(default=None, foreign_key="customers.id", index=True)
+    opportunity_id: int | None = Field(default=None, foreign_key="opportunities.id")
+    quote_id: int | None = Field(default=None, foreign_key="quotes.id")
+    due_at: datetime | None = _ts()
+    status: str = "open"  # open / done / cancelled
+    source: str = "manual"  # manual / followup / approval / reminder
+    source_id: int | None = None
+    completed_at: datetime | None = _ts()
+    reminded_at: datetime | None = _ts()
+    escalated_at: datetime | None = _ts()
+    created_at: datetime = _created()
+
+
+class Quote(SQLModel, table=True):
+    __tablename__ = "quotes"
+    __table_args__ = (UniqueConstraint("number", "revision", name="uq_quotes_number_revision"),)
+    id: int | None = Field(default=None, primary_key=True)
+    number: str = Field(index=True)  # Q-YYYY-NNNN
+    revision: int = 1
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    opportunity_id: int | None = Field(default=None, foreign_key="opportunities.id")
+    owner_id: int = Field(foreign_key="users.id")
+    currency: str = "USD"
+    fx_rate: Decimal | None = Field(default=None, sa_type=Numeric(18, 6))
+    fx_source: str | None = None
+    fx_set_at: datetime | None = _ts()
+    base_currency: str = "CNY"
+    incoterm: str | None = None
+    port: str | None = None
+    validity_days: int = 30
+    payment_terms: str | None = None
+    lead_time_days: int | None = None
+    freight: Decimal | None = _money()
+    insurance_rate: Decimal | None = Field(default=None, sa_type=Numeric(8, 6))
+    total: Decimal | None = _money()
+    total_base: Decimal | None = _money()
+    margin_pct: Decimal | None = Field(default=None, sa_type=Numeric(8, 4))
+    status: str = "draft"  # draft / pending / approved / rejected / superseded
+    version: int = 1  # optimistic lock for decisions
+    submitted_at: datetime | None = _ts()
+    decided_at: datetime | None = _ts()
+    created_at: datetime = _created()
+    updated_at: datetime = _created()
+
+
+class QuoteLine(SQLModel, table=True):
+    __tablename__ = "quote_lines"
+    id: int | None = Field(default=None, primary_key=True)
+    quote_id: int = Field(foreign_key="quotes.id", index=True)
+    line_no: int
+    product: str
+    quantity: Decimal = Field(sa_type=Numeric(18, 4))
+    unit: str = "件"
+    unit_price: Decimal = Field(sa_type=Numeric(18, 4))
+    unit_cost: Decimal | None = _money()
+    cost_currency: str | None = None
+
+
+class Approval(SQLModel, table=True):
+    __tablename__ = "approvals"
+    __table_args__ = (Index("ix_approvals_approver_decision", "approver_id", "decision"),)
+    id: int | None = Field(default=None, primary_key=True)
+    quote_id: int = Field(foreign_key="quotes.id", index=True)
+    step_no: int
+    step_name: str
+    mode: str = "any"  # any (或签) / all (会签)
+    reason: str | None = None  # why this step is needed
+    approver_id: int = Field(foreign_key="users.id")
+    decision: str = "pending"  # pending / approved / rejected / conditional / superseded
+    reason_code: str | None = None
+    comment: str | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = _ts()
+    created_at: datetime = _created()
+
+
+class FxRate(SQLModel, table=True):
+    __tablename__ = "fx_rates"
+    currency: str = Field(primary_key=True)
+    rate_to_base: Decimal = Field(sa_type=Numeric(18, 6))
+    source: str = "manual"
+    set_by_id: int | None = Field(default=None, foreign_key="users.id")
+    set_at: datetime = _created()
+
+
+class AuditLog(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_actor_at", "actor_id", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _created()
+    actor_id: int | None = Field(default=None, foreign_key="users.id")
+    channel: str | None = None
+    action: str  # create / update / delete / undo / decide / ...
+    entity: str  # table name
+    entity_id: int | None = None
+    before: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    after: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    message: str | None = None  # the user's own words that caused the change
+    inbound_id: int | None = Field(default=None, index=True)  # groups the changes one message made, for 撤销
+    undone: bool = False
+
+
+class InboundMessage(SQLModel, table=True):
+    """Every message a channel received, once: the unique key recognises a redelivery."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "platform_msg_id", name="uq_inbound_channel_msg"),
+        Index("ix_inbound_status_id", "status", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    platform_msg_id: str
+    sender: str  # the platform's user id
+    conversation: str | None = None
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # text or card action
+    status: str = "new"  # new / done / failed
+    error: str | None = None
+    received_at: datetime = _created()
+    processed_at: datetime | None = _ts()
+
+
+class OutboxMessage(SQLModel, table=True):
+    """Replies and pushes waiting for delivery; the dispatcher marks them sent."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    target: str  # the platform's user id (or a webhook / conversation id)
+    kind: str  # text / card / card_update / file
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    inbound_id: int | None = Field(default=None, foreign_key="inbound_messages.id")
+    status: str = "pending"  # pending / sending / sent / failed
+    attempts: int = 0
+    next_attempt_at: datetime = _created()
+    lease_until: datetime | None = _ts()
+    last_error: str | None = None
+    created_at: datetime = _created()
+    sent_at: datetime | None = _ts()
+
+
+class ConversationState(SQLModel, table=True):
+    """A pending question to a user ('which 艾克美? reply 1-3'), kept in the database for restarts and replicas."""
+
+    __tablename__ = "conversation_state"
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    kind: str
+    data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    expires_at: datetime = _created()

@@ -1,0 +1,47 @@
+"""Customer queries: name matching material, lookups by name across owners."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Customer
+
+
+def _visible(owner_ids: Sequence[int] | None) -> Any:
+    """Own (or team's) accounts plus the public pool; None means every account."""
+    if owner_ids is None:
+        return True
+    return or_(col(Customer.owner_id).in_(owner_ids), Customer.status == "pool", col(Customer.owner_id).is_(None))
+
+
+async def names_stamp(session: AsyncSession, owner_ids: Sequence[int] | None) -> tuple[int, datetime | None]:
+    """Changes whenever a visible customer is added, renamed or re-aliased: the name-index cache key."""
+    row = (await session.exec(select(func.count(), func.max(Customer.updated_at)).where(_visible(owner_ids)))).one()
+    return int(row[0]), row[1]
+
+
+async def name_rows(session: AsyncSession, owner_ids: Sequence[int] | None) -> list[tuple[int, str, list[str]]]:
+    rows = (await session.exec(select(Customer.id, Customer.name, Customer.aliases).where(_visible(owner_ids)))).all()
+    return [(int(i), n, list(a or [])) for i, n, a in rows]
+
+
+async def by_normalized(session: AsyncSession, normalized: str, *, limit: int = 5) -> Sequence[Customer]:
+    """Any owner's customers whose normalized name equals or starts with `normalized` (indexed prefix scan)."""
+    if not normalized:
+        return []
+    q = (
+        select(Customer)
+        .where(or_(Customer.normalized_name == normalized, col(Customer.normalized_name).startswith(normalized)))
+        .order_by(func.length(Customer.normalized_name))
+        .limit(limit)
+    )
+    return (await session.exec(q)).all()
+
+
+async def get(session: AsyncSession, customer_id: int) -> Customer | None:
+    return await session.get(Customer, customer_id)

@@ -1,0 +1,22 @@
+"""A user's 待办: open tasks by due time, overdue first."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import nulls_last
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Customer, Task
+
+
+async def open_tasks(session: AsyncSession, owner_id: int, *, limit: int = 20) -> Sequence[tuple[Task, str | None]]:
+    """(task, customer name), earliest due first (so overdue ones lead), undated last."""
+    q = (
+        select(Task, Customer.name)
+        .join(Customer, col(Customer.id) == Task.customer_id, isouter=True)
+        .where(Task.owner_id == owner_id, Task.status == "open")
+        .order_by(nulls_last(col(Task.due_at).asc()), col(Task.id))
+        .limit(limit)
+    )
+    return (await session.exec(q)).all()  # type: ignore[return-value]

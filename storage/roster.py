@@ -1,0 +1,158 @@
+"""`kabot users import`: a CSV or XLSX roster, checked whole before anything is written."""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.roles import parse_role
+from storage.models import User
+
+HEADERS: dict[str, str] = {
+    "name": "name", "姓名": "name",
+    "wecom_userid": "wecom_userid", "企业微信id": "wecom_userid", "企业微信ID": "wecom_userid",
+    "dingtalk_userid": "dingtalk_userid", "钉钉id": "dingtalk_userid", "钉钉ID": "dingtalk_userid",
+    "role": "role", "角色": "role",
+    "manager": "manager", "上级": "manager",
+    "team": "team", "团队": "team",
+    "timezone": "timezone", "时区": "timezone",
+}
+
+
+class RosterError(Exception):
+    """Every bad row, by its row number in the file; nothing was imported."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("名单有误，未导入任何人：\n" + "\n".join(problems))
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int  # the row number as a spreadsheet shows it (header = 1)
+    name: str
+    role: str
+    wecom_userid: str | None
+    dingtalk_userid: str | None
+    manager: str | None
+    team: str | None
+    timezone: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        from openpyxl import load_workbook
+
+        ws = load_workbook(path, read_only=True, data_only=True).active
+        assert ws is not None
+        table = [["" if c is None else str(c).strip() for c in r] for r in ws.iter_rows(values_only=True)]
+    else:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            table = [[c.strip() for c in r] for r in csv.reader(f)]
+    if not table:
+        raise RosterError(["文件是空的：第 1 行应为表头 name,wecom_userid,dingtalk_userid,role,manager,team,timezone"])
+    header = [HEADERS.get(h.strip(), HEADERS.get(h.strip().lower(), "")) for h in table[0]]
+    missing = {"name", "role"} - set(header)
+    if missing:
+        raise RosterError([f"第 1 行：表头缺少 {', '.join(sorted(missing))}（也可用 姓名/角色）"])
+    return [dict(zip(header, r, strict=False)) | {"_line": str(i)} for i, r in enumerate(table[1:], start=2) if any(r)]
+
+
+def validate(raw: list[dict[str, str]], default_tz: str, known_ids: set[str]) -> list[RosterRow]:
+    """Check every row (and manager references across the file and the database) before writing anything."""
+    problems: list[str] = []
+    rows: list[RosterRow] = []
+    seen: dict[str, int] = {}
+    file_ids = {v.lower() for r in raw for k in ("wecom_userid", "dingtalk_userid") if (v := r.get(k, "").strip())}
+    for r in raw:
+        line = int(r["_line"])
+        name = r.get("name", "").strip()
+        role = parse_role(r.get("role", ""))
+        wecom = r.get("wecom_userid", "").strip().lower() or None
+        ding = r.get("dingtalk_userid", "").strip() or None
+        manager = r.get("manager", "").strip() or None
+        tz = r.get("timezone", "").strip() or default_tz
+        errs = []
+        if not name:
+            errs.append("缺少姓名")
+        if role is None:
+            errs.append(f"角色“{r.get('role', '')}”无法识别（可用：销售/销售经理/销售总监/总经理/财务/管理员 或 rep/manager/...）")
+        try:
+            ZoneInfo(tz)
+        except (ZoneInfoNotFoundError, ValueError):
+            errs.append(f"时区“{tz}”无效（例如 Asia/Shanghai）")
+        if manager and manager.lower() not in file_ids and manager.lower() not in known_ids:
+            errs.append(f"上级“{manager}”不在名单中（请填上级的企业微信ID或钉钉ID）")
+        for ident in (wecom, ding):
+            if ident and ident in seen:
+                errs.append(f"ID {ident} 与第 {seen[ident]} 行重复")
+            elif ident:
+                seen[ident] = line
+        if errs:
+            problems.append(f"第 {line} 行：" + "；".join(errs))
+            continue
+        assert role is not None
+        rows.append(RosterRow(line, name, role.value, wecom, ding, manager, r.get("team", "").strip() or None, tz))
+    if problems:
+        raise RosterError(problems)
+    return rows
+
+
+async def import_roster(session: AsyncSession, path: Path, *, default_tz: str, now: datetime) -> ImportResult:
+    """Create or update people in place (matched by WeCom id, then DingTalk id, then name); all or nothing."""
+    existing = list((await session.exec(select(User))).all())
+    known = {i.lower() for u in existing for i in (u.wecom_userid, u.dingtalk_userid) if i}
+    rows = validate(read_rows(path), default_tz, known)
+
+    def find(row: RosterRow) -> User | None:
+        for u in existing:
+            if (row.wecom_userid and u.wecom_userid == row.wecom_userid) or (
+                row.dingtalk_userid and u.dingtalk_userid == row.dingtalk_userid
+            ):
+                return u
+        return next((u for u in existing if u.name == row.name), None)
+
+    pairs: list[tuple[RosterRow, User, bool]] = []
+    for row in rows:
+        user = find(row)
+        is_new = user is None
+        if user is None:
+            user = User(name=row.name, role=row.role, created_at=now, updated_at=now)
+            session.add(user)
+            existing.append(user)
+        pairs.append((row, user, is_new))
+    await session.flush()  # ids for new people, so managers can point at them
+
+    by_ident = {i.lower(): u for u in existing for i in (u.wecom_userid, u.dingtalk_userid) if i}
+    by_ident.update({i: u for row, u, _ in pairs for i in (row.wecom_userid, row.dingtalk_userid) if i})
+    created = updated = unchanged = 0
+    for row, user, is_new in pairs:
+        fields = {
+            "name": row.name, "role": row.role, "team": row.team, "timezone": row.timezone,
+            "wecom_userid": row.wecom_userid, "dingtalk_userid": row.dingtalk_userid,
+            "manager_id": by_ident[row.manager.lower()].id if row.manager else None,
+        }
+        changed = any(getattr(user, k) != v for k, v in fields.items())
+        for k, v in fields.items():
+            setattr(user, k, v)
+        if is_new:
+            created += 1
+        elif changed:
+            user.updated_at = now
+            updated += 1
+        else:
+            unchanged += 1
+        session.add(user)
+    return ImportResult(created, updated, unchanged)

@@ -1,0 +1,169 @@
+"""Inbound stored once, processed once, replies delivered once — across crashes and redeliveries."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlmodel import select
+
+from bot.app import build_services
+from bot.channels.base import DeliveryError, OutboxItem
+from bot.context import Context
+from bot.delivery import Deliverer
+from bot.handlers import ROUTERS
+from bot.inbound import Inbound
+from bot.pipeline import Pipeline
+from bot.replies import Reply, TextReply
+from bot.router import Router, merge
+from bot.services import Services
+from storage.db import Database
+from storage.models import InboundMessage, OutboxMessage
+from tests.fakes.harness import ChatHarness
+
+
+class Recorder:
+    name = "console"
+
+    def __init__(self, fail: list[DeliveryError] | None = None) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.fail = fail or []
+
+    async def deliver(self, item: OutboxItem) -> None:
+        if self.fail:
+            raise self.fail.pop(0)
+        self.sent.append((item.target, item.payload.get("text", "")))
+
+
+def hello(text: str = "帮助") -> Inbound:
+    return Inbound(channel="console", sender="李娜", platform_msg_id="m-1", text=text)
+
+
+def restart(services: Services) -> Services:
+    """A new process on the same database: nothing in memory survives."""
+    fresh = build_services(services.settings, clock=services.clock)
+    fresh.db = Database(services.db.url, schema=services.db.schema)
+    return fresh
+
+
+def replacing_help(router: Router) -> Router:
+    """The real routers with `router` standing in for the help handler."""
+    return merge([router, *(r for r in ROUTERS if r.name != "help")])
+
+
+async def test_redelivered_message_is_processed_once(bot: ChatHarness) -> None:
+    first = await bot.pipeline.handle(hello())
+    again = await bot.pipeline.handle(hello())
+    assert first is not None and again is None
+    replies = await bot.flush("李娜")
+    assert len(replies) == 1 and "kabot" in replies[0]
+
+
+async def test_crash_between_receive_and_reply_loses_nothing_and_doubles_nothing(bot: ChatHarness) -> None:
+    """The process dies while the handler runs: the transaction never commits, the inbound stays 'new'."""
+    services = bot.services
+    entered, never = asyncio.Event(), asyncio.Event()
+    slow = Router("slow")
+
+    @slow.intent("help")
+    async def hang(ctx: Context, _parsed: Any) -> list[Reply]:
+        ctx.session.add(OutboxMessage(channel="console", target="李娜", kind="text", payload={"text": "half"}))
+        await ctx.session.flush()
+        entered.set()
+        await never.wait()
+        return []
+
+    services.router = replacing_help(slow)
+    inbound_id = await bot.pipeline.receive(hello())
+    assert inbound_id is not None
+    task = asyncio.create_task(bot.pipeline.process(inbound_id))
+    await entered.wait()
+    task.cancel()  # the kill
+    await asyncio.gather(task, return_exceptions=True)
+
+    async with services.db.session() as s:
+        row = await s.get(InboundMessage, inbound_id)
+        assert row is not None and row.status == "new"
+        assert (await s.exec(select(OutboxMessage))).all() == []
+
+    after = ChatHarness(restart(services))
+    try:
+        assert await after.pipeline.recover() == 1
+        assert await after.pipeline.recover() == 0
+        replies = await after.flush("李娜")
+        assert len(replies) == 1 and "帮助" in replies[0]
+        assert await after.flush("李娜") == []
+    finally:
+        await after.services.db.close()
+
+
+async def test_crash_after_processing_delivers_the_reply_once(bot: ChatHarness) -> None:
+    await bot.pipeline.handle(hello())  # processed and committed, not yet delivered
+    after = ChatHarness(restart(bot.services))
+    try:
+        assert await after.pipeline.recover() == 0
+        assert len(await after.flush("李娜")) == 1
+        assert await after.flush("李娜") == []
+    finally:
+        await after.services.db.close()
+
+
+async def test_unknown_sender_gets_a_polite_refusal(bot: ChatHarness) -> None:
+    replies = await bot.say("陌生人", "查 艾克美")
+    assert len(replies) == 1
+    assert "不在 kabot 的用户名单" in replies[0] and bot.services.settings.admin_contact in replies[0]
+
+
+async def test_outage_delays_but_never_drops_or_duplicates(services: Services) -> None:
+    from bot.demo import seed_demo
+
+    async with services.db.session() as s:
+        await seed_demo(s, services.clock.now())
+    down = Recorder(fail=[DeliveryError("502"), DeliveryError("reset")])
+    services.channels["console"] = down
+    pipeline, deliverer = Pipeline(services), Deliverer(services)
+    await pipeline.handle(hello())
+    await pipeline.handle(Inbound(channel="console", sender="李娜", platform_msg_id="m-2", text="help"))
+    assert await deliverer.run_once() == 0  # first failure blocks the later message to the same person
+    services.clock.advance(seconds=5)
+    assert await deliverer.run_once() == 0
+    assert down.sent == []
+    services.clock.advance(minutes=1)
+    assert await deliverer.run_once() == 2
+    services.clock.advance(hours=1)
+    assert await deliverer.run_once() == 0
+    assert [t for t, _ in down.sent] == ["李娜", "李娜"]
+
+
+async def test_permanent_failure_is_recorded_not_retried(services: Services) -> None:
+    from bot.demo import seed_demo
+
+    async with services.db.session() as s:
+        await seed_demo(s, services.clock.now())
+    services.channels["console"] = Recorder(fail=[DeliveryError("60011 not in visible range", permanent=True)])
+    await Pipeline(services).handle(hello())
+    deliverer = Deliverer(services)
+    await deliverer.run_once()
+    services.clock.advance(hours=1)
+    assert await deliverer.run_once() == 0
+    async with services.db.session() as s:
+        row = (await s.exec(select(OutboxMessage))).one()
+    assert row.status == "failed" and "60011" in (row.last_error or "")
+
+
+async def test_help_lists_every_handler_help_text(bot: ChatHarness) -> None:
+    text = await bot.said("李娜", "帮助")
+    for entry in bot.services.router.help:
+        assert entry.example in text
+
+
+async def test_replies_from_handlers_reach_other_people(bot: ChatHarness) -> None:
+    """A push to another user goes to that user's channel, not back to the sender."""
+    push = Router("push")
+
+    @push.intent("help")
+    async def tell_manager(ctx: Context, _parsed: Any) -> list[Reply]:
+        return [TextReply("已通知经理"), TextReply("李娜请您看一下", to_user_id=ctx.user.manager_id)]
+
+    bot.services.router = replacing_help(push)
+    assert await bot.say("李娜", "帮助") == ["已通知经理"]
+    assert await bot.flush("赵敏") == ["李娜请您看一下"]

@@ -1,0 +1,78 @@
+"""`kabot users import`: all or nothing, row numbers in errors, idempotent re-import."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from bot.services import Services
+from storage.repo.users import all_users
+from storage.roster import RosterError, import_roster
+
+GOOD = """name,wecom_userid,dingtalk_userid,role,manager,team,timezone
+周总,zhou,,总经理,,,
+赵敏,ZhaoMin,ding-zm,manager,zhou,欧美组,
+李娜,lina,,销售,zhaomin,欧美组,Europe/Berlin
+"""
+
+
+async def _import(services: Services, path: Path):  # type: ignore[no-untyped-def]
+    async with services.db.session() as s:
+        return await import_roster(s, path, default_tz="Asia/Shanghai", now=services.clock.now())
+
+
+async def _people(services: Services) -> dict[str, tuple[str, int | None, str, str | None]]:
+    async with services.db.session() as s:
+        rows = await all_users(s)
+    by_id = {u.id: u.name for u in rows}
+    return {u.name: (u.role, by_id.get(u.manager_id), u.timezone, u.wecom_userid) for u in rows}  # type: ignore[misc]
+
+
+async def test_good_roster_imports_and_reimport_changes_nothing(services: Services, tmp_path: Path) -> None:
+    f = tmp_path / "roster.csv"
+    f.write_text(GOOD, encoding="utf-8")
+    first = await _import(services, f)
+    assert (first.created, first.updated, first.unchanged) == (3, 0, 0)
+    people = await _people(services)
+    assert people["李娜"] == ("rep", "赵敏", "Europe/Berlin", "lina")
+    assert people["赵敏"] == ("manager", "周总", "Asia/Shanghai", "zhaomin")  # WeCom ids are case-insensitive
+    again = await _import(services, f)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
+    assert await _people(services) == people
+
+
+async def test_one_bad_row_imports_nothing_and_names_the_row(services: Services, tmp_path: Path) -> None:
+    f = tmp_path / "roster.csv"
+    f.write_text(GOOD + "王强,wangq,,厨师,zhaomin,,\n陈静,chenj,,rep,nobody,,Mars/Base\n", encoding="utf-8")
+    with pytest.raises(RosterError) as err:
+        await _import(services, f)
+    text = str(err.value)
+    assert "第 5 行" in text and "厨师" in text
+    assert "第 6 行" in text and "nobody" in text and "Mars/Base" in text
+    assert await _people(services) == {}
+
+
+async def test_xlsx_with_chinese_headers_in_any_order(services: Services, tmp_path: Path) -> None:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["角色", "姓名", "上级", "企业微信ID"])
+    ws.append(["销售经理", "刘洋", None, "liuyang"])
+    ws.append(["销售", "陈静", "liuyang", "chenjing"])
+    f = tmp_path / "roster.xlsx"
+    wb.save(f)
+    result = await _import(services, f)
+    assert result.created == 2
+    assert (await _people(services))["陈静"][:2] == ("rep", "刘洋")
+
+
+async def test_reimport_updates_in_place(services: Services, tmp_path: Path) -> None:
+    f = tmp_path / "roster.csv"
+    f.write_text(GOOD, encoding="utf-8")
+    await _import(services, f)
+    f.write_text(GOOD.replace("李娜,lina,,销售,zhaomin,欧美组,Europe/Berlin", "李娜,lina,,销售经理,zhou,亚非组,"),
+                 encoding="utf-8")
+    result = await _import(services, f)
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 2)
+    assert (await _people(services))["李娜"][:3] == ("manager", "周总", "Asia/Shanghai")
