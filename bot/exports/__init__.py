@@ -1,0 +1,1 @@
+"""File exports (XLSX and the like) built from plain view dataclasses."""
