@@ -58,6 +58,9 @@ class Context:
         after: dict[str, Any] | None = None,
     ) -> None:
         """Write the audit row for a change this message made (with the user's own words)."""
+        if entity == "customers":
+            # Same-instant changes leave the index stamp as it was, so drop this process's copy outright.
+            self.services.name_indexes.clear()
         await audit.record(
             self.session,
             at=self.clock.now(),

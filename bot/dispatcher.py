@@ -5,6 +5,8 @@ Order: a tapped card button goes to its action handler; otherwise the message is
 """
 from __future__ import annotations
 
+from typing import Any
+
 from bot.context import Context
 from bot.replies import Reply, TextReply
 from bot.understand import understand
@@ -29,4 +31,12 @@ async def dispatch(ctx: Context) -> list[Reply]:
         if answer is not None:
             return answer
     handler = router.intents.get(str(parsed.intent)) or router.intents[UNKNOWN]
+    return await handler(ctx, parsed)
+
+
+async def redispatch(ctx: Context, text: str, **extras: Any) -> list[Reply]:
+    """Run an earlier message again now that a question about it is answered (`customer_id=…`, `confirmed=True`)."""
+    ctx.extras.update(extras)
+    parsed = await understand(ctx, text)
+    handler = ctx.services.router.intents.get(str(parsed.intent)) or ctx.services.router.intents[UNKNOWN]
     return await handler(ctx, parsed)

@@ -10,6 +10,7 @@ from bot.channels.base import Channel
 from bot.router import Router
 from bot.settings import Settings
 from core.clock import Clock
+from core.stage_rules import DEFAULT_RULES, StageRules
 from storage.db import Database
 
 
@@ -21,6 +22,7 @@ class Services:
     router: Router
     renderer: CardRenderer
     channels: dict[str, Channel] = field(default_factory=dict)
+    stage_rules: StageRules = DEFAULT_RULES
     redis: Any = None  # redis.asyncio.Redis when KABOT_REDIS_URL is set
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     name_indexes: dict[Any, Any] = field(default_factory=dict)  # a cache of core.nlu NameIndex per audience

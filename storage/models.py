@@ -279,3 +279,51 @@ class ConversationState(SQLModel, table=True):
     kind: str
     data: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     expires_at: datetime = _created()
+
+
+class Counter(SQLModel, table=True):
+    """Named counters incremented in the database (quote numbers Q-YYYY-NNNN stay unique across replicas)."""
+
+    __tablename__ = "counters"
+    name: str = Field(primary_key=True)
+    value: int = 0
+
+
+class Delegation(SQLModel, table=True):
+    """委托: while it lasts, approvals routed to `from_user` go to `to_user`."""
+
+    __tablename__ = "delegations"
+    id: int | None = Field(default=None, primary_key=True)
+    from_user_id: int = Field(foreign_key="users.id", index=True)
+    to_user_id: int = Field(foreign_key="users.id")
+    starts_at: datetime = _created()
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    cancelled: bool = False
+
+
+class ShownList(SQLModel, table=True):
+    """What the numbers meant in the last list shown to a user ('完成 2' means the second task shown)."""
+
+    __tablename__ = "shown_lists"
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    kind: str = Field(primary_key=True)
+    ids: list[int] = Field(default_factory=list, sa_type=JSON)
+    shown_at: datetime = _created()
+
+
+class WeComCard(SQLModel, table=True):
+    """An interactive WeCom card sent to one member: remembers the one-shot response_code the send returned,
+    so a later CardUpdate can finalise every approver's card (not only the clicker's), and when it was finalised,
+    so a redelivered update never spends a second code. A row is written before the send, which lets a retried
+    send that answers 42014 (task_id exists) count as already sent."""
+
+    __tablename__ = "wecom_cards"
+    __table_args__ = (UniqueConstraint("task_id", "userid", name="uq_wecom_cards_task_user"),)
+    id: int | None = Field(default=None, primary_key=True)
+    task_id: str
+    userid: str  # lower-cased WeCom UserID
+    response_code: str | None = None  # from message/send; None until a send answered
+    sent_at: datetime | None = _ts()
+    final_text: str | None = None
+    finalised_at: datetime | None = _ts()
+    created_at: datetime = _created()

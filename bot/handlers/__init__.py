@@ -1,11 +1,35 @@
 """The handler routers, listed explicitly: no plugin discovery."""
 from __future__ import annotations
 
-from bot.handlers import fallback
+from bot.handlers import (
+    contacts,
+    conversation,
+    customers,
+    fallback,
+    followups,
+    funnel,
+    lookup,
+    opportunities,
+    tasks,
+    undo,
+)
 from bot.handlers import help as help_
 from bot.router import Router, merge
 
-ROUTERS = (help_.router, fallback.router)
+# The order is the order of the help text.
+ROUTERS = (
+    followups.router,
+    lookup.router,
+    tasks.router,
+    customers.router,
+    contacts.router,
+    opportunities.router,
+    funnel.router,
+    undo.router,
+    conversation.router,
+    help_.router,
+    fallback.router,
+)
 
 
 def build_router() -> Router:

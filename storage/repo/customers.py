@@ -30,16 +30,19 @@ async def name_rows(session: AsyncSession, owner_ids: Sequence[int] | None) -> l
     return [(int(i), n, list(a or [])) for i, n, a in rows]
 
 
-async def by_normalized(session: AsyncSession, normalized: str, *, limit: int = 5) -> Sequence[Customer]:
-    """Any owner's customers whose normalized name equals or starts with `normalized` (indexed prefix scan)."""
+async def by_normalized(
+    session: AsyncSession, normalized: str, *, prefix: bool = True, limit: int = 5
+) -> Sequence[Customer]:
+    """Any owner's customers whose normalized name equals (or, with `prefix`, starts with) `normalized`.
+
+    This reaches past the user's own name index, so a rep learns that an account exists and whose it is.
+    """
     if not normalized:
         return []
-    q = (
-        select(Customer)
-        .where(or_(Customer.normalized_name == normalized, col(Customer.normalized_name).startswith(normalized)))
-        .order_by(func.length(Customer.normalized_name))
-        .limit(limit)
-    )
+    cond = Customer.normalized_name == normalized
+    if prefix:
+        cond = or_(cond, col(Customer.normalized_name).startswith(normalized))
+    q = select(Customer).where(cond).order_by(func.length(Customer.normalized_name)).limit(limit)
     return (await session.exec(q)).all()
 
 

@@ -1,0 +1,65 @@
+"""The 360° view of an account as a card: what a rep needs before a call, on one phone screen."""
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.cards.model import Card
+from core.decision_chain import ChainContact, analyze_decision_chain, parse_decision_role
+from core.money import format_money_short
+from core.rfm import WonDeal, segment_customer
+from core.stages import Stage
+from storage.repo.account import AccountFacts
+
+STATUS_LABELS = {"active": "跟进中", "pool": "公海", "dormant": "休眠", "lost": "已流失"}
+QUOTE_STATUS = {"draft": "草稿", "pending": "审批中", "approved": "已批准", "rejected": "已驳回"}
+
+
+def _short(text: str, n: int = 26) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def account_card(facts: AccountFacts, *, now: datetime, tz: ZoneInfo, base_currency: str) -> Card:
+    c = facts.customer
+    last = facts.recent_follow_ups[0][0].happened_at if facts.recent_follow_ups else None
+    chain = analyze_decision_chain(
+        [ChainContact(p.name, parse_decision_role(p.decision_role), facts.contact_last_touch.get(p.id or 0))
+         for p in facts.contacts],
+        now=now,
+    )
+    rfm = segment_customer(
+        [WonDeal(at.astimezone(tz).date(), amount, cur) for at, amount, cur in facts.won],
+        today=now.astimezone(tz).date(), fx=facts.fx,
+    )
+    overdue = [t for t in facts.open_tasks if t.due_at is not None and t.due_at < now]
+    data = {
+        "header": " · ".join(x for x in (f"{c.tier}级", c.country, c.industry, f"负责人 {facts.owner_name or '无'}",
+                                          STATUS_LABELS.get(c.status, c.status)) if x),
+        "last_contact": "从未联系" if last is None else (
+            "今天联系过" if (now - last).days == 0 else f"{(now - last).days} 天前联系"),
+        "segment": f"{rfm.segment.value}：{rfm.reason}",
+        "roles": [r.line for r in chain.roles],
+        "gaps": list(chain.lines),
+        "opportunities": [
+            f"{o.title} · {Stage(o.stage).value} {Stage(o.stage).label} · "
+            f"{format_money_short(o.amount, o.currency) if o.amount is not None else '金额未填'} · "
+            f"本阶段 {(now - o.stage_entered_at).days} 天"
+            for o in facts.open_opportunities
+        ],
+        "follow_ups": [
+            f"{f.happened_at.astimezone(tz):%m-%d} {f.kind} {_short(f.content)}（{author}）"
+            for f, author in facts.recent_follow_ups
+        ],
+        "quotes": [
+            f"{q.number} 第{q.revision}版 · {QUOTE_STATUS.get(q.status, q.status)} · "
+            f"{format_money_short(q.total, q.currency) if q.total is not None else '—'}"
+            for q in facts.quotes
+        ],
+        "tasks": [
+            f"{'⚠逾期 ' if t in overdue else ''}{t.due_at.astimezone(tz):%m-%d %H:%M} {t.subject}" if t.due_at
+            else t.subject
+            for t in facts.open_tasks
+        ],
+        "overdue_count": len(overdue),
+    }
+    return Card(template="account_view", title=c.name, data=data)

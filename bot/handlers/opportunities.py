@@ -1,0 +1,131 @@
+"""Opportunities: create, move through S1–S5, win or lose — with the stage's exit criteria checked."""
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import Context
+from bot.dispatcher import redispatch
+from bot.replies import Reply, TextReply
+from bot.resolve import customer_for
+from bot.router import Router
+from core.money import format_money_short
+from core.nlu.intents import Intent, Parsed
+from core.stage_rules import assess_move
+from core.stages import DEFAULT_PROBABILITY, Stage
+from core.timefmt import format_day
+from storage import audit
+from storage.models import Customer, Opportunity, StageChange
+from storage.repo import opportunities
+
+router = Router("opportunities")
+UNDO_HINT = "说错了可发“撤销”。"
+
+
+def _label(stage: Stage) -> str:
+    return f"{stage.value} {stage.label}" if stage.is_open else stage.label
+
+
+@router.intent("new_opportunity", help="新建商机", example="商机 艾克美 DN50球阀年度采购 50万美元 S2 预计12月底签约")
+async def create_opportunity(ctx: Context, parsed: Parsed) -> list[Reply]:
+    if not parsed.opportunity:
+        return [TextReply("请写上商机名称。例如：商机 艾克美 DN50球阀年度采购 50万美元 S2 预计12月底签约")]
+    found = await customer_for(ctx, parsed, change=True)
+    if not isinstance(found, Customer):
+        return found
+    if parsed.amount is not None and parsed.currency is None:
+        return [TextReply(f"金额 {parsed.amount} 是什么币种？请写明，例如 50万美元 / 30万欧元 / 人民币80万。")]
+    now = ctx.clock.now()
+    stage = parsed.stage or Stage.S1
+    opp = Opportunity(customer_id=found.id or 0, title=parsed.opportunity, amount=parsed.amount,
+                      currency=parsed.currency or ctx.settings.base_currency, stage=stage.value,
+                      probability=DEFAULT_PROBABILITY[stage], owner_id=found.owner_id or ctx.user_id,
+                      expected_close=parsed.close_date.date() if parsed.close_date else None,
+                      stage_entered_at=now, created_at=now, updated_at=now)
+    ctx.session.add(opp)
+    await ctx.session.flush()
+    change = StageChange(opportunity_id=opp.id or 0, from_stage=None, to_stage=stage.value, at=now, actor_id=ctx.user_id)
+    ctx.session.add(change)
+    await ctx.session.flush()
+    await ctx.record("create", "opportunities", opp.id, after=audit.snapshot(opp))
+    await ctx.record("create", "stage_changes", change.id, after=audit.snapshot(change))
+    parts = [found.name, opp.title, format_money_short(opp.amount, opp.currency) if opp.amount else "金额未填",
+             _label(stage)]
+    if parsed.close_date:
+        parts.append(f"预计 {format_day(parsed.close_date)} 签约")
+    return [TextReply("已新建商机：" + " · ".join(parts) + f"。{UNDO_HINT}")]
+
+
+@router.intent("advance_stage", "win", "lose", help="推进阶段 / 赢单 / 输单",
+               example="推进 艾克美 球阀 S3（或：赢单 艾克美 球阀；输单 艾克美 球阀 原因 价格）")
+async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
+    target = {Intent.WIN: Stage.WON, Intent.LOSE: Stage.LOST}.get(parsed.intent, parsed.stage)
+    if target is None:
+        return [TextReply("推进到哪个阶段？例如：推进 艾克美 球阀 S3（S1 初步接触 … S5 合同签订）")]
+    found = await customer_for(ctx, parsed, change=True)
+    if not isinstance(found, Customer):
+        return found
+    opp = await _pick_opportunity(ctx, found, parsed)
+    if not isinstance(opp, Opportunity):
+        return opp
+    current = Stage(opp.stage)
+    check = assess_move(current, target, await opportunities.evidence(ctx.session, opp, lost_reason=parsed.reason),
+                        ctx.services.stage_rules)
+    if current is target:
+        return [TextReply(f"{opp.title} 已经在「{_label(target)}」了。")]
+    if target is Stage.LOST and not parsed.reason:
+        return [TextReply(f"输单请写上原因，例如：输单 {found.name} {opp.title} 原因 价格")]
+    if check.missing and not ctx.extras.get("confirmed"):
+        await ctx.ask("confirm", {"text": ctx.inbound.text})
+        return [TextReply(f"{opp.title} 要进入「{_label(target)}」，还缺：" + "；".join(check.missing)
+                          + "。\n仍然推进？回复“是”推进，回复“否”取消。")]
+    now = ctx.clock.now()
+    before = audit.snapshot(opp)
+    opp.stage, opp.stage_entered_at, opp.updated_at = target.value, now, now
+    opp.probability = DEFAULT_PROBABILITY[target]
+    opp.closed_at = None if target.is_open else now
+    opp.lost_reason = parsed.reason if target is Stage.LOST else None
+    ctx.session.add(opp)
+    change = StageChange(opportunity_id=opp.id or 0, from_stage=current.value, to_stage=target.value, at=now,
+                         actor_id=ctx.user_id)
+    ctx.session.add(change)
+    await ctx.session.flush()
+    await ctx.record("update", "opportunities", opp.id, before=before, after=audit.snapshot(opp))
+    await ctx.record("create", "stage_changes", change.id, after=audit.snapshot(change))
+    head = {Stage.WON: "🎉 恭喜赢单！", Stage.LOST: "已记为输单。"}.get(target, "已推进：")
+    tail = f"（原因：{parsed.reason}）" if target is Stage.LOST else ""
+    notes = "".join(f"\n注意：{w}" for w in check.warnings)
+    forced = f"\n（已按您的确认推进，缺少：{'；'.join(check.missing)}）" if check.missing else ""
+    return [TextReply(f"{head}{found.name} · {opp.title}：{_label(current)} → {_label(target)}{tail}。"
+                      f"{UNDO_HINT}{forced}{notes}")]
+
+
+async def _pick_opportunity(ctx: Context, customer: Customer, parsed: Parsed) -> Opportunity | list[Reply]:
+    chosen = ctx.extras.get("opportunity_id")
+    candidates = list(await opportunities.of_customer(ctx.session, customer.id or 0, open_only=True))
+    if chosen is not None:
+        return next((o for o in candidates if o.id == chosen), None) or [TextReply("这个商机已不在跟进中。")]
+    if parsed.opportunity:
+        hint = parsed.opportunity.lower()
+        hits = [o for o in candidates if hint in o.title.lower() or o.title.lower() in hint]
+        candidates = hits or candidates
+    if not candidates:
+        return [TextReply(f"{customer.name} 没有在跟进的商机。新建：商机 {customer.name} 项目名称 金额 阶段")]
+    if len(candidates) == 1:
+        return candidates[0]
+    await ctx.ask("choose_opportunity", {"text": ctx.inbound.text, "ids": [o.id for o in candidates],
+                                         "customer_id": customer.id})
+    lines = [f"{i}. {o.title}（{_label(Stage(o.stage))}）" for i, o in enumerate(candidates, 1)]
+    return [TextReply(f"{customer.name} 有 {len(candidates)} 个商机，是哪一个？回复编号：\n" + "\n".join(lines))]
+
+
+@router.state("choose_opportunity")
+async def choose_opportunity(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
+    if parsed.intent is Intent.CANCEL:
+        return [TextReply("好的，已取消。")]
+    if parsed.intent is not Intent.CHOICE or parsed.number is None:
+        return None
+    ids: list[int] = data["ids"]
+    if not 1 <= parsed.number <= len(ids):
+        await ctx.ask("choose_opportunity", data)
+        return [TextReply(f"请回复 1 到 {len(ids)} 之间的编号，或回复“取消”。")]
+    return await redispatch(ctx, data["text"], customer_id=data["customer_id"], opportunity_id=ids[parsed.number - 1])

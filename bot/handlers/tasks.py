@@ -1,0 +1,68 @@
+"""待办: my open tasks by due time (overdue first), 完成 N, 推迟 N 明天."""
+from __future__ import annotations
+
+from bot.context import Context
+from bot.replies import Reply, TextReply
+from bot.router import Router
+from core.nlu.intents import Parsed
+from core.timefmt import format_due
+from storage import audit
+from storage.models import Task
+from storage.repo import lists, tasks
+
+router = Router("tasks")
+
+
+@router.intent("list_tasks", help="我的待办（逾期的在最前）", example="待办")
+async def list_tasks(ctx: Context, _parsed: Parsed) -> list[Reply]:
+    rows = await tasks.open_tasks(ctx.session, ctx.user_id)
+    await lists.remember(ctx.session, ctx.user_id, "tasks", [t.id or 0 for t, _ in rows], ctx.clock.now())
+    if not rows:
+        return [TextReply("您没有未完成的待办。")]
+    now = ctx.clock.now()
+    overdue = sum(1 for t, _ in rows if t.due_at is not None and t.due_at < now)
+    head = f"您有 {len(rows)} 条待办" + (f"，其中 {overdue} 条已逾期" if overdue else "") + "："
+    lines = []
+    for i, (t, customer) in enumerate(rows, 1):
+        due = format_due(t.due_at.astimezone(ctx.tz), now=ctx.now) if t.due_at else "无截止时间"
+        flag = "⚠逾期 " if t.due_at is not None and t.due_at < now else ""
+        lines.append(f"{i}. {flag}{due} {t.subject}" + (f"（{customer}）" if customer else ""))
+    return [TextReply("\n".join([head, *lines, "完成请发“完成 1”，改期请发“推迟 1 明天”。"]))]
+
+
+async def _task(ctx: Context, number: int | None) -> Task | str:
+    if number is None:
+        return "请写上待办编号，例如：完成 2（先发“待办”查看编号）"
+    task_id = await lists.item(ctx.session, ctx.user_id, "tasks", number)
+    task = await ctx.session.get(Task, task_id) if task_id else None
+    if task is None or task.owner_id != ctx.user_id:
+        return f"没有第 {number} 条待办。请先发“待办”查看编号。"
+    if task.status != "open":
+        return f"第 {number} 条“{task.subject}”已经处理过了。"
+    return task
+
+
+@router.intent("complete_task", help="完成待办", example="完成 2")
+async def complete_task(ctx: Context, parsed: Parsed) -> list[Reply]:
+    task = await _task(ctx, parsed.number)
+    if isinstance(task, str):
+        return [TextReply(task)]
+    before = audit.snapshot(task)
+    task.status, task.completed_at = "done", ctx.clock.now()
+    ctx.session.add(task)
+    await ctx.record("update", "tasks", task.id, before=before, after=audit.snapshot(task))
+    return [TextReply(f"✅ 已完成：{task.subject}。说错了可发“撤销”。")]
+
+
+@router.intent("postpone_task", help="推迟待办", example="推迟 2 明天")
+async def postpone_task(ctx: Context, parsed: Parsed) -> list[Reply]:
+    task = await _task(ctx, parsed.number)
+    if isinstance(task, str):
+        return [TextReply(task)]
+    if parsed.next_due is None:
+        return [TextReply("推迟到什么时候？例如：推迟 2 明天 / 推迟 2 下周一下午3点")]
+    before = audit.snapshot(task)
+    task.due_at, task.reminded_at, task.escalated_at = parsed.next_due, None, None
+    ctx.session.add(task)
+    await ctx.record("update", "tasks", task.id, before=before, after=audit.snapshot(task))
+    return [TextReply(f"已改期：{task.subject} —— {format_due(parsed.next_due.astimezone(ctx.tz), now=ctx.now)}。")]

@@ -1,0 +1,61 @@
+"""Which customer a message means: one clear match is used, several are offered by number, none may be created.
+
+The open question is kept with `ctx.ask`, and the answer ('2', or '是') completes the original command through
+`redispatch`, so the rep never types it again.
+"""
+from __future__ import annotations
+
+from bot.access import can_change, can_see, not_yours
+from bot.context import Context
+from bot.replies import Reply, TextReply
+from core.nlu.intents import Parsed
+from core.nlu.names import normalize_name
+from storage.models import Customer, User
+from storage.repo import customers
+
+EXAMPLES = {
+    "lookup": "查 艾克美",
+    "follow_up": "跟进 艾克美 今天电话沟通了报价，下周二再跟进",
+    "new_contact": "联系人 艾克美 张伟 采购总监 决策者 电话13800001111",
+    "new_opportunity": "商机 艾克美 DN50球阀年度采购 50万美元 S2",
+}
+
+
+async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Customer | list[Reply]:
+    """The customer the message is about, or the replies that ask the rep to pick, create or stop."""
+    chosen = ctx.extras.get("customer_id") or parsed.customer_id
+    if chosen is not None:
+        customer = await customers.get(ctx.session, int(chosen))
+        if customer is None:
+            return [TextReply("这个客户已不存在。")]
+        allowed = await (can_change(ctx, customer) if change else can_see(ctx, customer))
+        return customer if allowed else [TextReply(await not_yours(ctx, customer))]
+
+    if len(parsed.customer_candidates) > 1:
+        ids = [m.customer_id for m in parsed.customer_candidates]
+        names = await _owners(ctx, ids)
+        await ctx.ask("choose_customer", {"text": ctx.inbound.text, "ids": ids})
+        lines = [f"{i}. {name}" for i, name in enumerate(names, 1)]
+        return [TextReply("您说的是哪个客户？回复编号：\n" + "\n".join(lines))]
+
+    if not parsed.customer:
+        example = EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"])
+        return [TextReply(f"请告诉我是哪个客户。例如：{example}")]
+
+    elsewhere = await customers.by_normalized(ctx.session, normalize_name(parsed.customer))
+    if elsewhere:
+        return [TextReply(await not_yours(ctx, elsewhere[0]))]
+    await ctx.ask("create_customer", {"text": ctx.inbound.text, "name": parsed.customer})
+    return [TextReply(f"没有找到客户“{parsed.customer}”。回复“是”新建这个客户并继续，回复“否”取消。")]
+
+
+async def _owners(ctx: Context, ids: list[int]) -> list[str]:
+    out = []
+    for cid in ids:
+        c = await customers.get(ctx.session, cid)
+        if c is None:
+            continue
+        owner = await ctx.session.get(User, c.owner_id) if c.owner_id else None
+        out.append(f"{c.name}（{c.country or '国家未填'}，负责人 {owner.name if owner else '无'}）")
+    return out
+
