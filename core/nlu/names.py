@@ -1,0 +1,318 @@
+"""Customer names: normaliser, alias builder and an index that resolves what reps type to a customer id.
+
+parsing.md §6: rapidfuzz over aliases (core name + 字号), query normalised the same way but never cut to its
+字号, score = max(WRatio, pinyin ratio); match at ≥80 with a lead of ≥5, ask below that, unknown under 70.
+`find_in` spots a known customer inside free text by exact alias substrings (Latin aliases as whole words),
+longest alias first, and falls back to homophones (艾可美 → 艾克美) through pinyin, loaded lazily.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from rapidfuzz import fuzz, process
+
+from core.nlu.normalize import normalize
+
+MATCH_SCORE = 80.0
+MATCH_LEAD = 5.0
+ASK_SCORE = 70.0
+PINYIN_SCORE = 95.0  # a homophone hit in find_in: above the 90 cut-off, below an exact hit (100)
+PINYIN_MIN_CHARS = 3  # two-syllable homophones collide too often (张江 ~ 长江)
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_BRACKETS = re.compile(r"[(\[【<《{][^)\]】>》}]*[)\]】>》}]")
+_CN_LEGAL = re.compile(r"(?:集团股份有限公司|集团有限公司|股份有限公司|有限责任公司|有限公司|集团公司"
+                       r"|股份公司|总公司|分公司|公司|集团|股份|工作室|商行|厂)$")
+_EN_LEGAL = re.compile(
+    r"(?:^|[\s,]+)(?:gmbh\s*&\s*co\.?\s*kg|gmbh|co\.?,?\s*ltd\.?|company limited|co\.?\s*limited"
+    r"|ltd\.?|limited"
+    r"|inc\.?|incorporated|llc|l\.l\.c\.|plc|corp\.?|corporation|company|co\.?|pty\.?|pvt\.?|s\.a\.?|sa|s\.r\.l\.?"
+    r"|srl|s\.p\.a\.?|spa|ag|kg|b\.v\.?|bv|n\.v\.?|nv|oy|ab|a/s|as|sarl|s\.l\.?|lda|ltda|jsc|ooo|k\.?k\.?|fze|fzco|fz-llc|sdn\.?\s*bhd"
+    r"|bhd|pte\.?|tbk|s\.a\.s\.?|sas)[\s,.]*$"
+)
+_CITIES = (
+    "北京 上海 天津 重庆 广东 广州 深圳 东莞 佛山 中山 珠海 惠州 江门 汕头 浙江 杭州 宁波 温州 义乌 "
+    "台州 绍兴 嘉兴 湖州 金华 永康 慈溪 余姚 乐清 江苏 苏州 无锡 常州 南京 南通 扬州 昆山 常熟 江阴 "
+    "张家港 山东 青岛 济南 烟台 潍坊 威海 福建 厦门 福州 泉州 晋江 河北 石家庄 河南 郑州 湖北 武汉 "
+    "湖南 长沙 四川 成都 安徽 合肥 江西 南昌 辽宁 大连 沈阳 吉林 长春 黑龙江 哈尔滨 "
+    "陕西 西安 山西 太原 云南 昆明 贵州 贵阳 广西 南宁 海南 海口 香港 澳门 台湾"
+).split()
+_CITY = re.compile(r"^(?:" + "|".join(sorted(_CITIES, key=len, reverse=True)) + r")(?:省|市|区|县)?")
+_INDUSTRY_WORDS = tuple(
+    "进出口贸易|进出口|国际贸易|国际|贸易|商贸|工贸|实业|工业|电子科技|科技|电子|电器|电气|机电|机械|设备|阀门|物流"
+    "|供应链|五金|制造|新材料|材料|化工|塑料|塑胶|纺织品|纺织|服装|服饰|家居|家具|照明|光电|包装|汽车配件|汽配|医疗器械|医疗|器械"
+    "|食品|建材|管业|泵业|精密|模具|玩具|工艺品|礼品|日用品|陶瓷|玻璃|钢铁|金属|不锈钢|铝业|新能源|能源|环保|智能|技术|信息"
+    "|网络|控股|发展|投资|产业|仪器|仪表|灯饰|卫浴|纸业|印刷|生物|制品|用品".split("|")
+)
+_INDUSTRY = re.compile("(?:" + "|".join(_INDUSTRY_WORDS) + ")$")
+_EN_GENERIC = frozenset(
+    "industrial industries industry trading trade imports import exports export international intl global "
+    "logistics supply technologies technology tech systems solutions manufacturing products pumps valves "
+    "electronics machinery equipment enterprises enterprise holdings holding services components parts "
+    "materials chemicals textiles foods engineering electric electrical group traders trader automotive "
+    "maschinenbau technik handel industrie devices device comercial comercio industria industrias "
+    "importadora exportadora distribuidora".split()
+)
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+# A Latin word, but not part of an e-mail address or a domain (zw@acme.de does not mention ACME).
+_LATIN_WORD = re.compile(r"(?<![@./a-z0-9])[a-z0-9][a-z0-9&'+-]*(?![a-z0-9&'+-]|@|\.[a-z])")
+_CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])")  # 艾克美（宁波）工业 → 艾克美工业
+_EDGE_PUNCT = re.compile(r"^[\s,.&·\-]+|[\s,.&·\-]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class NameMatch:
+    customer_id: int
+    name: str
+    score: float
+    start: int = -1  # find_in only: the mention's span in normalize(text)
+    end: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class NameDecision:
+    kind: Literal["match", "choose", "none"]
+    matches: tuple[NameMatch, ...]  # match: the one; choose: 1-5 to offer; none: empty
+
+    @property
+    def best(self) -> NameMatch | None:
+        return self.matches[0] if self.kind == "match" else None
+
+
+def _strip_diacritics(text: str) -> str:
+    """`müller` → `muller`, one char for one char, so spans found in the result fit the input."""
+    return text if text.isascii() else "".join(map(_fold, text))
+
+
+@lru_cache(maxsize=1024)
+def _fold(char: str) -> str:
+    base = [c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)]
+    return base[0] if len(base) == 1 else char
+
+
+def _core(text: str, *, strip_city: bool = True) -> str:
+    text = _BRACKETS.sub(" ", text)
+    for _ in range(3):  # 集团 + 股份有限公司, GmbH & Co. KG …
+        shorter = _EN_LEGAL.sub("", _CN_LEGAL.sub("", text.strip()))
+        if shorter == text or len(shorter.strip()) < 2:
+            break
+        text = shorter
+    text = _EDGE_PUNCT.sub("", _CJK_GAP.sub("", re.sub(r"\s+", " ", text)))
+    if strip_city and (m := _CITY.match(text)) and len(text) - m.end() >= 2:
+        text = text[m.end():].lstrip()
+    return text
+
+
+def normalize_name(name: str) -> str:
+    """`（宁波）艾克美工业股份有限公司` → `艾克美工业`; `ACME Industrial GmbH` → `acme industrial`."""
+    return _core(_strip_diacritics(normalize(name).lower()))
+
+
+def trade_name(core: str) -> str:
+    """The 字号: the core without trailing industry words (艾克美工业 → 艾克美, acme logistics → acme)."""
+    if _CJK.search(core):
+        while (m := _INDUSTRY.search(core)) and m.start() >= 2:
+            core = core[:m.start()]
+        return core
+    words = core.split()
+    while len(words) > 1 and words[-1] in _EN_GENERIC:
+        words.pop()
+    return " ".join(words)
+
+
+def _drop_last_industry_word(core: str) -> str:
+    """One step of trade_name (华信电子科技 → 华信电子), so a query for 华信电子 beats the bare 字号 华信."""
+    ends = [w for w in _INDUSTRY_WORDS if core.endswith(w) and len(core) - len(w) >= 2]
+    return core[:-min(map(len, ends))] if ends else core
+
+
+def build_aliases(name: str, extra: Sequence[str] = ()) -> tuple[str, ...]:
+    """Normalised aliases: core name, 字号, spaceless and umlaut-spelled variants, then the user's own."""
+    lowered = normalize(name).lower()
+    cores = [_core(_strip_diacritics(lowered))]
+    if lowered != lowered.translate(_UMLAUTS):
+        cores.append(_core(lowered.translate(_UMLAUTS)))  # Müller → mueller as well as muller
+    aliases: list[str] = []
+    for core in cores:
+        short = trade_name(core)
+        aliases += [core, _drop_last_industry_word(core), short]
+        if " " in short and short.isascii():
+            aliases.append(short.replace(" ", ""))  # bright star → brightstar
+    aliases += [_core(_strip_diacritics(normalize(a).lower()), strip_city=False) for a in extra]
+    return tuple(dict.fromkeys(a for a in aliases if len(a) >= 2))
+
+
+def _features(text: str) -> set[str]:
+    """CJK characters and Latin letter bigrams: any alias scoring ≥50 against a query shares one."""
+    features = set(_CJK.findall(text))
+    for word in _LATIN_WORD.findall(text):
+        features.update(word[i:i + 2] for i in range(max(1, len(word) - 1)))
+    return features
+
+
+@lru_cache(maxsize=8192)
+def _syllables(run: str) -> tuple[str, ...]:
+    from pypinyin import lazy_pinyin  # 50+ MB: only loaded once a homophone is needed
+
+    return tuple(lazy_pinyin(run))
+
+
+class NameIndex:
+    """Customers by alias. Build once (about 1 ms per 100 names) and share; lookups do not mutate it."""
+
+    def __init__(self, customers: Iterable[tuple[int, str, Sequence[str]]] = ()) -> None:
+        self._names: dict[int, str] = {}
+        self._aliases: list[str] = []
+        self._owner: list[int] = []
+        self._cjk: dict[str, list[int]] = {}  # alias → alias indices, for substring scans
+        self._latin: dict[str, list[int]] = {}  # alias → alias indices, for whole-word scans
+        self._cjk_lengths: list[int] = []
+        self._cjk_first: set[str] = set()
+        self._latin_words = 1
+        self._by_feature: dict[str, list[int]] = {}  # CJK char / Latin bigram → alias indices, to prefilter
+        self._pinyin: dict[tuple[str, ...], list[int]] | None = None
+        self._pinyin_lengths: list[int] = []
+        self._pinyin_strings: list[str] | None = None
+        for customer_id, name, aliases in customers:
+            self.add(customer_id, name, aliases)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def name(self, customer_id: int) -> str:
+        return self._names[customer_id]
+
+    def add(self, customer_id: int, name: str, aliases: Sequence[str] = ()) -> None:
+        self._names[customer_id] = name
+        for alias in build_aliases(name, aliases):
+            idx = len(self._aliases)
+            self._aliases.append(alias)
+            self._owner.append(customer_id)
+            for feature in _features(alias):
+                self._by_feature.setdefault(feature, []).append(idx)
+            if _CJK.search(alias):
+                self._cjk.setdefault(alias, []).append(idx)
+                self._cjk_first.add(alias[0])
+                if len(alias) not in self._cjk_lengths:
+                    self._cjk_lengths = sorted({*self._cjk_lengths, len(alias)}, reverse=True)
+            else:
+                self._latin.setdefault(alias, []).append(idx)
+                self._latin_words = max(self._latin_words, alias.count(" ") + 1)
+        self._pinyin = self._pinyin_strings = None  # rebuilt lazily
+
+    # --- fuzzy lookup of a name the rep typed ------------------------------------------------------
+
+    def lookup(self, query: str, limit: int = 5) -> list[NameMatch]:
+        """Customers whose aliases resemble `query`, best first: max(WRatio, pinyin ratio) per customer."""
+        q = normalize_name(query)
+        if not q or not self._aliases:
+            return []
+        best: dict[int, float] = {}
+        # WRatio costs ~0.6 µs an alias; only aliases sharing a character (CJK) or a bigram (Latin) with the
+        # query can reach the cut-off, so score those alone.
+        candidates = sorted({i for f in _features(q) for i in self._by_feature.get(f, ())})
+        choices = {i: self._aliases[i] for i in candidates}
+        for _, score, idx in process.extract(q, choices, scorer=fuzz.WRatio, limit=None, score_cutoff=50):
+            owner = self._owner[idx]
+            best[owner] = max(best.get(owner, 0.0), score)
+        if _CJK.search(q):
+            q_py = " ".join(s for run in _CJK_RUN.findall(q) for s in _syllables(run))
+            for _, score, idx in process.extract(q_py, self._pinyin_index()[1], scorer=fuzz.ratio, limit=None,
+                                                 score_cutoff=50):
+                owner = self._owner[idx]
+                best[owner] = max(best.get(owner, 0.0), score)
+        raw = normalize(query).lower()  # ties (acme gmbh) go to the closer full name, legal form included
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1], -fuzz.ratio(raw, self._names[kv[0]].lower())))
+        return [NameMatch(cid, self._names[cid], round(score, 1)) for cid, score in ranked[:limit]]
+
+    def decide(self, query: str) -> NameDecision:
+        """match: top ≥80 and ≥5 ahead; choose: plausible candidates to offer; none: nothing ≥70."""
+        matches = self.lookup(query)
+        if not matches or matches[0].score < ASK_SCORE:
+            return NameDecision("none", ())
+        top = matches[0]
+        runner_up = matches[1].score if len(matches) > 1 else 0.0
+        if top.score >= MATCH_SCORE and top.score - runner_up >= MATCH_LEAD:
+            return NameDecision("match", (top,))
+        floor = max(60.0, top.score - 20)
+        return NameDecision("choose", tuple(m for m in matches if m.score >= floor))
+
+    # --- spotting a known customer inside a message ------------------------------------------------
+
+    def find_in(self, text: str) -> list[NameMatch]:
+        """Known customers mentioned in `text`, exact before homophone, then in order of mention.
+
+        Spans index into normalize(text). Overlapping mentions go to the longer alias (华信阀门 over 华信);
+        several results with the same span mean the mention is ambiguous (华信 → 华信阀门 and 华信电子).
+        """
+        low = _strip_diacritics(normalize(text).lower())
+        hits = self._exact_hits(low) or self._pinyin_hits(low)
+        hits.sort(key=lambda h: (h[0] - h[1], -h[3], h[0]))
+        kept: list[tuple[int, int, int, float]] = []
+        for hit in hits:  # ties go to the longer alias; a shorter one inside it is dropped
+            start, end = hit[0], hit[1]
+            if all(end <= k[0] or start >= k[1] or (start, end) == (k[0], k[1]) for k in kept):
+                kept.append(hit)
+        seen: set[int] = set()
+        result: list[NameMatch] = []
+        for start, end, owner, score in sorted(kept, key=lambda k: k[0]):  # a customer's first mention
+            if owner not in seen:
+                seen.add(owner)
+                result.append(NameMatch(owner, self._names[owner], score, start, end))
+        result.sort(key=lambda m: (-m.score, m.start))
+        return result
+
+    def _exact_hits(self, low: str) -> list[tuple[int, int, int, float]]:
+        hits: list[tuple[int, int, int, float]] = []
+        cjk, first = self._cjk, self._cjk_first
+        for i, ch in enumerate(low):
+            if ch not in first:
+                continue
+            for length in self._cjk_lengths:
+                for idx in cjk.get(low[i:i + length], ()):
+                    hits.append((i, i + length, self._owner[idx], 100.0))
+        if self._latin:
+            words = [(m.start(), m.end(), m.group()) for m in _LATIN_WORD.finditer(low)]
+            for j in range(len(words)):
+                for n in range(1, min(self._latin_words, len(words) - j) + 1):
+                    key = " ".join(w[2] for w in words[j:j + n])
+                    for idx in self._latin.get(key, ()):
+                        hits.append((words[j][0], words[j + n - 1][1], self._owner[idx], 100.0))
+        return hits
+
+    def _pinyin_index(self) -> tuple[dict[tuple[str, ...], list[int]], list[str]]:
+        if self._pinyin is None or self._pinyin_strings is None:
+            index: dict[tuple[str, ...], list[int]] = {}
+            strings: list[str] = []
+            for idx, alias in enumerate(self._aliases):
+                runs = _CJK_RUN.findall(alias)
+                syllables = tuple(s for run in runs for s in _syllables(run))
+                strings.append(" ".join(syllables))
+                if len(runs) == 1 and len(runs[0]) == len(alias) >= PINYIN_MIN_CHARS:
+                    index.setdefault(syllables, []).append(idx)
+            self._pinyin, self._pinyin_strings = index, strings
+            self._pinyin_lengths = sorted({len(k) for k in index}, reverse=True)
+        return self._pinyin, self._pinyin_strings
+
+    def _pinyin_hits(self, low: str) -> list[tuple[int, int, int, float]]:
+        runs = [m for m in _CJK_RUN.finditer(low) if len(m.group()) >= PINYIN_MIN_CHARS]
+        if not runs or not self._cjk:
+            return []
+        index = self._pinyin_index()[0]
+        hits: list[tuple[int, int, int, float]] = []
+        for run in runs:
+            syllables = _syllables(run.group())
+            if len(syllables) != len(run.group()):
+                continue
+            for i in range(len(syllables)):
+                for length in self._pinyin_lengths:
+                    for idx in index.get(syllables[i:i + length], ()):
+                        start = run.start() + i
+                        hits.append((start, start + length, self._owner[idx], PINYIN_SCORE))
+        return hits
