@@ -1,6 +1,9 @@
 """待办: my open tasks by due time (overdue first), 完成 N, 推迟 N 明天."""
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
+from bot.cards.model import CardAction
 from bot.context import Context
 from bot.replies import Reply, TextReply
 from bot.router import Router
@@ -45,13 +48,7 @@ async def _task(ctx: Context, number: int | None) -> Task | str:
 @router.intent("complete_task", help="完成待办", example="完成 2")
 async def complete_task(ctx: Context, parsed: Parsed) -> list[Reply]:
     task = await _task(ctx, parsed.number)
-    if isinstance(task, str):
-        return [TextReply(task)]
-    before = audit.snapshot(task)
-    task.status, task.completed_at = "done", ctx.clock.now()
-    ctx.session.add(task)
-    await ctx.record("update", "tasks", task.id, before=before, after=audit.snapshot(task))
-    return [TextReply(f"✅ 已完成：{task.subject}。说错了可发“撤销”。")]
+    return [TextReply(task if isinstance(task, str) else await _complete(ctx, task))]
 
 
 @router.intent("postpone_task", help="推迟待办", example="推迟 2 明天")
@@ -61,8 +58,45 @@ async def postpone_task(ctx: Context, parsed: Parsed) -> list[Reply]:
         return [TextReply(task)]
     if parsed.next_due is None:
         return [TextReply("推迟到什么时候？例如：推迟 2 明天 / 推迟 2 下周一下午3点")]
+    return [TextReply(await _reschedule(ctx, task, parsed.next_due))]
+
+
+async def _complete(ctx: Context, task: Task) -> str:
     before = audit.snapshot(task)
-    task.due_at, task.reminded_at, task.escalated_at = parsed.next_due, None, None
+    task.status, task.completed_at = "done", ctx.clock.now()
     ctx.session.add(task)
     await ctx.record("update", "tasks", task.id, before=before, after=audit.snapshot(task))
-    return [TextReply(f"已改期：{task.subject} —— {format_due(parsed.next_due.astimezone(ctx.tz), now=ctx.now)}。")]
+    return f"✅ 已完成：{task.subject}。说错了可发“撤销”。"
+
+
+async def _reschedule(ctx: Context, task: Task, due: datetime) -> str:
+    """A new due time also re-arms the reminder and its escalation."""
+    before = audit.snapshot(task)
+    task.due_at, task.reminded_at, task.escalated_at = due, None, None
+    ctx.session.add(task)
+    await ctx.record("update", "tasks", task.id, before=before, after=audit.snapshot(task))
+    return f"已改期：{task.subject} —— {format_due(due.astimezone(ctx.tz), now=ctx.now)}。"
+
+
+async def _tapped(ctx: Context, action: CardAction) -> Task | str:
+    task = await ctx.session.get(Task, int(action.args[0])) if action.args and action.args[0].isdigit() else None
+    if task is None or task.owner_id != ctx.user_id:
+        return "这条待办不存在或不是您的。"
+    if task.status != "open":
+        return f"“{task.subject}”已经处理过了。"
+    return task
+
+
+@router.action("task_done")
+async def complete_tapped(ctx: Context, action: CardAction) -> list[Reply]:
+    task = await _tapped(ctx, action)
+    return [TextReply(task if isinstance(task, str) else await _complete(ctx, task))]
+
+
+@router.action("task_snooze")
+async def snooze_tapped(ctx: Context, action: CardAction) -> list[Reply]:
+    task = await _tapped(ctx, action)
+    if isinstance(task, str):
+        return [TextReply(task)]
+    tomorrow_nine = datetime.combine(ctx.now.date() + timedelta(days=1), time(9), ctx.tz)
+    return [TextReply(await _reschedule(ctx, task, tomorrow_nine))]

@@ -1,0 +1,1 @@
+"""Periodic sweeps over the database: reminders, escalations and the daily digest."""
