@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,6 +14,7 @@ from core.stages import DEFAULT_PROBABILITY, OPEN_STAGES, Stage
 from storage.models import Contact, Customer, FollowUp, FxRate, Opportunity, StageChange, Task, User
 
 DEMO_USER = "李娜"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 EXAMPLES = (
     "今天拜访了艾克美张总，谈了阀门报价，下周二再电话跟进",
     "查 艾克美",
@@ -132,7 +134,8 @@ async def seed_demo(session: AsyncSession, now: datetime) -> bool:
                                  happened_at=now - timedelta(days=days, hours=rng.randint(0, 8)),
                                  created_at=now - timedelta(days=days)))
         for _ in range(rng.randint(0, 2) + (2 if i == 0 else 0)):
-            due = now + timedelta(days=rng.randint(-10, 14), hours=rng.randint(0, 6))
+            day = (now.astimezone(SHANGHAI) + timedelta(days=rng.randint(-10, 14))).date()
+            due = datetime.combine(day, time(rng.choice((9, 10, 14, 16))), SHANGHAI)
             session.add(Task(owner_id=owner_user.id, subject=rng.choice(("电话跟进报价", "寄样品", "发送认证文件",
                                                                          "确认交期", "约下次拜访")),
                              customer_id=c.id, due_at=due, source="followup", created_at=due - timedelta(days=7)))
