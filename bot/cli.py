@@ -67,6 +67,33 @@ async def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_wecom_sync_users(args: argparse.Namespace, settings: Settings) -> int:
+    import aiohttp
+
+    from bot.channels.wecom import WeComError
+    from bot.channels.wecom.channel import build_api
+    from bot.channels.wecom.sync import apply_members, fetch_members
+
+    if not settings.wecom_enabled:
+        print("企业微信未配置：请设置 KABOT_WECOM_CORP_ID/AGENT_ID/SECRET/TOKEN/AES_KEY", file=sys.stderr)
+        return 2
+    services = await _services(settings)
+    try:
+        async with aiohttp.ClientSession() as http:
+            members = await fetch_members(build_api(settings, http, services.clock, services.redis))
+        async with services.db.session() as session:
+            result = await apply_members(session, members, now=services.clock.now(),
+                                         default_tz=settings.default_timezone)
+    except WeComError as err:
+        print(f"读取企业微信通讯录失败：{err}", file=sys.stderr)
+        return 1
+    finally:
+        await services.db.close()
+    print(f"同步完成：新增 {result.created} 人，更新 {result.updated} 人，未变 {result.unchanged} 人"
+          "（新成员默认角色为销售，已有成员的角色不变）")
+    return 0
+
+
 def _table(rows: list[tuple[str, ...]]) -> str:
     import unicodedata
 
@@ -132,6 +159,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.set_defaults(run=cmd_users_import)
     users.add_parser("list", help="列出组织架构").set_defaults(run=cmd_users_list)
+
+    wecom = sub.add_parser("wecom", help="企业微信").add_subparsers(dest="wecom_command", required=True)
+    wecom.add_parser("sync-users", help="从企业微信通讯录同步成员、团队和上级").set_defaults(run=cmd_wecom_sync_users)
 
     chat = sub.add_parser("chat", help="在终端里与 kabot 对话")
     chat.add_argument("--as", dest="as_user", required=True, help="姓名、企业微信ID或钉钉ID")

@@ -35,7 +35,6 @@ class Pipeline:
         self.s = services
         self._sender_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self._slots = asyncio.Semaphore(2)
 
     async def receive(self, inbound: Inbound) -> int | None:
         """Store the message; None when this platform message id was already received (a redelivery)."""
@@ -58,13 +57,9 @@ class Pipeline:
 
     def process_soon(self, inbound_id: int) -> None:
         """Process in the background, keeping a reference so the task is not garbage-collected."""
-        task = asyncio.create_task(self._bounded(inbound_id))
+        task = asyncio.create_task(self.process(inbound_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    async def _bounded(self, inbound_id: int) -> None:
-        async with self._slots:
-            await self.process(inbound_id)
 
     async def drain(self) -> None:
         """Wait for background processing (tests and shutdown)."""

@@ -39,6 +39,7 @@ UPDATE_CARD = "/cgi-bin/message/update_template_card"
 WEBHOOK = "/cgi-bin/webhook/send"
 DEPARTMENTS = "/cgi-bin/department/list"
 USERS = "/cgi-bin/user/list"
+MEDIA_UPLOAD = "/cgi-bin/media/upload"
 
 ERR_INVALID_RESPONSE_CODE = 40058  # fake's choice; see module docstring
 INTERACTIVE_CARDS = {"button_interaction", "vote_interaction", "multiple_interaction"}
@@ -85,6 +86,7 @@ class FakeWeCom:
     webhook_messages: list[dict[str, Any]] = field(default_factory=list)
     departments: list[dict[str, Any]] = field(default_factory=list)
     users: list[dict[str, Any]] = field(default_factory=list)
+    uploads: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # media_id -> (filename, content)
 
     _tokens: dict[str, datetime] = field(default_factory=dict)
     _task_ids: set[str] = field(default_factory=set)
@@ -103,6 +105,7 @@ class FakeWeCom:
         app.router.add_post(WEBHOOK, self._webhook)
         app.router.add_get(DEPARTMENTS, self._departments)
         app.router.add_get(USERS, self._users)
+        app.router.add_post(MEDIA_UPLOAD, self._media_upload)
         return app
 
     @staticmethod
@@ -294,6 +297,8 @@ class FakeWeCom:
             self._task_ids.add(task_id)
             if card.get("card_type") in INTERACTIVE_CARDS:
                 result["response_code"] = self.issue_response_code()
+        if msgtype == "file" and (body.get("file") or {}).get("media_id") not in self.uploads:
+            return {"errcode": 40007, "errmsg": "invalid media_id"}
         if body.get("enable_duplicate_check") == 1 and self._is_duplicate(body, targets, msgtype):
             return result  # WeCom accepts and silently does not deliver
         self.sent.append(body)
@@ -328,6 +333,21 @@ class FakeWeCom:
                 return {"errcode": 93000, "errmsg": "invalid webhook url"}
             self.webhook_messages.append(call.json or {})
             return {"errcode": 0, "errmsg": "ok"}
+
+        return await self._run(request, work)
+
+    async def _media_upload(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()  # read before _run, which then records an empty body
+        media = form.get("media")
+
+        def work(call: Call) -> dict[str, Any]:
+            if error := self._check_token(call):
+                return error
+            if not isinstance(media, web.FileField):
+                return {"errcode": 44001, "errmsg": "empty media data"}
+            media_id = f"MEDIA{next(self._seq):06d}"
+            self.uploads[media_id] = (media.filename, media.file.read())
+            return {"errcode": 0, "errmsg": "ok", "type": call.query.get("type"), "media_id": media_id}
 
         return await self._run(request, work)
 

@@ -216,6 +216,24 @@ class WeComAPI:
             retry_ambiguous=False,
         )
 
+    async def upload_media(self, filename: str, content: bytes, media_type: str = "file") -> str:
+        """POST media/upload (multipart) and return the media_id (valid 3 days) for a file message.
+
+        Why a form factory: a multipart body is consumed by sending, so each retry builds a fresh one.
+        """
+
+        def form() -> aiohttp.FormData:
+            data = aiohttp.FormData()
+            data.add_field("media", content, filename=filename, content_type="application/octet-stream")
+            return data
+
+        path = "/cgi-bin/media/upload"
+        data = await self._call("POST", path, params={"type": media_type}, form=form)
+        media_id = data.get("media_id")
+        if not media_id:
+            raise WeComPermanentError(None, "no media_id in answer", path=path)
+        return str(media_id)
+
     async def list_departments(self, department_id: int | None = None) -> list[dict[str, Any]]:
         """GET department/list (the app's visible range; a subtree when `department_id` is given)."""
         params = {} if department_id is None else {"id": str(department_id)}
@@ -238,6 +256,7 @@ class WeComAPI:
         *,
         params: dict[str, str] | None = None,
         json: dict[str, Any] | None = None,
+        form: Callable[[], aiohttp.FormData] | None = None,
         auth: bool = True,
         retry_ambiguous: bool = True,
     ) -> dict[str, Any]:
@@ -252,7 +271,7 @@ class WeComAPI:
                 if auth:
                     token = await self._token()
                     query["access_token"] = token
-                data = await self._once(method, path, query, json)
+                data = await self._once(method, path, query, json, form() if form else None)
                 errcode = _errcode(data)
                 if errcode == 0:
                     return data
@@ -292,13 +311,18 @@ class WeComAPI:
         return ceiling / 2 + ceiling / 2 * self._rng()
 
     async def _once(
-        self, method: str, path: str, query: dict[str, str], json: dict[str, Any] | None
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        json: dict[str, Any] | None,
+        form: aiohttp.FormData | None = None,
     ) -> dict[str, Any]:
         """One HTTP exchange. Transport failures become `_Retry`; never lets the URL (which holds
         the token or key) escape into an exception message."""
         try:
             async with self._session.request(
-                method, self._base + path, params=query, json=json, timeout=self._timeout
+                method, self._base + path, params=query, json=json, data=form, timeout=self._timeout
             ) as resp:
                 if resp.status >= 500:
                     raise _Retry(f"http_{resp.status}", ambiguous=True)
