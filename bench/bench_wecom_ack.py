@@ -284,7 +284,8 @@ async def bench(args: argparse.Namespace, db_url: str) -> int:
     me = [sys.executable, str(Path(__file__).resolve())]
     msg_ids = itertools.count(1)
     with process([*me, "--serve-bare", str(bare_port)]), process([*me, "--serve-fake", str(fake_port)]), \
-            process([sys.executable, "-m", "bot.cli", "serve", "--port", str(kabot_port)], env=env):
+            process([sys.executable, "-m", "bot.cli", "serve", "--port", str(kabot_port),
+                     "--workers", str(args.workers)], env=env):
         await wait_ready(f"http://127.0.0.1:{bare_port}/")
         await wait_ready(fake_url + "/stats")
         await wait_ready(f"http://127.0.0.1:{kabot_port}/healthz")
@@ -321,6 +322,8 @@ def main() -> int:
     p.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     p.add_argument("--seconds", type=float, default=4.0, help="length of each rate step")
     p.add_argument("--rates", default=DEFAULT_RATES, help="offered rates per second, rising")
+    p.add_argument("--workers", type=int, default=1,
+                   help="kabot serve --workers: processes that process messages while serve only acknowledges")
     p.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     p.add_argument("--serve-fake", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()

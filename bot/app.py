@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 
 import aiohttp
 from aiohttp import web
@@ -17,6 +18,7 @@ from bot.services import Services
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
 from core.stage_rules import StageRules
+from scheduler.service import SweepScheduler
 from storage.db import Database
 
 SERVICES = web.AppKey("services", Services)
@@ -53,51 +55,81 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
-def wire_wecom(app: web.Application, services: Services, pipeline: Pipeline) -> None:
-    """The WeCom callback routes, and the channel with the HTTP session its API client uses."""
-    from bot.channels.wecom.channel import WeComChannel, build_api
-    from bot.channels.wecom.routes import add_callback_routes
-
+@asynccontextmanager
+async def channels_open(services: Services) -> AsyncIterator[None]:
+    """The outbound chat channels, with the HTTP session their API clients share."""
     settings = services.settings
-    add_callback_routes(app, services, pipeline)
+    if not settings.wecom_enabled:
+        yield
+        return
+    from bot.channels.wecom.channel import WeComChannel, build_api
 
-    async def http_session(app: web.Application) -> AsyncIterator[None]:
-        async with aiohttp.ClientSession() as http:
-            services.channels["wecom"] = WeComChannel(
-                build_api(settings, http, services.clock, services.redis), services.renderer, services.db,
-                services.clock, source=settings.company_name,
-                team_webhooks={team: key.get_secret_value() for team, key in settings.wecom_team_webhooks.items()},
-            )
+    async with aiohttp.ClientSession() as http:
+        services.channels["wecom"] = WeComChannel(
+            build_api(settings, http, services.clock, services.redis), services.renderer, services.db,
+            services.clock, source=settings.company_name,
+            team_webhooks={team: key.get_secret_value() for team, key in settings.wecom_team_webhooks.items()},
+        )
+        try:
             yield
+        finally:
             services.channels.pop("wecom", None)
 
-    app.cleanup_ctx.append(http_session)
+
+@asynccontextmanager
+async def background_work(services: Services, pipeline: Pipeline, *, inbound: bool) -> AsyncIterator[None]:
+    """Outbox delivery and the sweeps, and (for a worker) processing of stored inbound messages."""
+    stop = asyncio.Event()
+    sweeps = SweepScheduler(services)
+    loops = [asyncio.create_task(Deliverer(services).run_forever(stop))]
+    if inbound:
+        loops.append(asyncio.create_task(pipeline.work(stop)))
+    sweeps.start()
+    try:
+        yield
+    finally:
+        sweeps.stop()
+        stop.set()
+        services.outbox_ready.set()
+        pipeline.inbound_ready.set()
+        await asyncio.gather(*loops)
 
 
-def create_app(services: Services, *, background: bool = True) -> web.Application:
-    """`background=False` leaves the outbox loop to the caller (tests drive `Deliverer.run_once`)."""
+def create_app(services: Services, *, background: bool = True, inline: bool = True) -> web.Application:
+    """The HTTP app. `inline=False` only acknowledges (workers from `kabot work` process and deliver);
+    `background=False` leaves delivery to the caller (tests drive `Deliverer.run_once`)."""
     app = web.Application(client_max_size=64 * 1024)
     app[SERVICES] = services
-    pipeline = Pipeline(services)
+    pipeline = Pipeline(services, inline=inline)
     app[PIPELINE] = pipeline
     app.router.add_get("/healthz", healthz)
     if services.settings.wecom_enabled:
-        wire_wecom(app, services, pipeline)  # before the lifecycle, so its session outlives the outbox loop
+        from bot.channels.wecom.routes import add_callback_routes
+
+        add_callback_routes(app, services, pipeline)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await services.db.ensure_schema()
-        recovered = await pipeline.recover()
-        if recovered:
-            log.info("recovered %s unprocessed inbound messages", recovered)
-        stop = asyncio.Event()
-        loop_task = asyncio.create_task(Deliverer(services).run_forever(stop)) if background else None
-        yield
-        stop.set()
-        services.outbox_ready.set()
-        if loop_task:
-            await loop_task
-        await pipeline.drain()
+        async with AsyncExitStack() as stack:
+            if inline:
+                await stack.enter_async_context(channels_open(services))
+                recovered = await pipeline.recover()
+                if recovered:
+                    log.info("recovered %s unprocessed inbound messages", recovered)
+                if background:
+                    await stack.enter_async_context(background_work(services, pipeline, inbound=False))
+            yield
+            await pipeline.drain()
         await services.db.close()
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+async def run_worker(services: Services, stop: asyncio.Event) -> None:
+    """`kabot work`: process what `serve --workers` acknowledged, deliver the outbox, run the sweeps."""
+    await services.db.ensure_schema()
+    pipeline = Pipeline(services, inline=False)
+    async with channels_open(services), background_work(services, pipeline, inbound=True):
+        await stop.wait()
+    await services.db.close()

@@ -4,11 +4,17 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot import cli_quotes
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
@@ -24,7 +30,7 @@ async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _services(settings: Settings):  # type: ignore[no-untyped-def]
+async def _services(settings: Settings) -> Services:
     from bot.app import build_services
 
     services = build_services(settings)
@@ -135,16 +141,60 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     services = build_services(settings)
     await services.db.ensure_schema()  # refuse a stale PostgreSQL before binding the port
-    runner = web.AppRunner(create_app(services))
+    runner = web.AppRunner(create_app(services, inline=args.workers == 0))
     await runner.setup()
-    site = web.TCPSite(runner, args.host, args.port)
-    await site.start()
-    print(f"kabot 正在 http://{args.host}:{args.port} 上运行（/healthz）")
+    await web.TCPSite(runner, args.host, args.port).start()
+    print(f"kabot 正在 http://{args.host}:{args.port} 上运行（/healthz）"
+          + (f"，{args.workers} 个工作进程处理消息" if args.workers else ""), flush=True)
     try:
-        await asyncio.Event().wait()
+        if args.workers:
+            await _supervise_workers(args.workers)
+        else:
+            await asyncio.Event().wait()
     finally:
         await runner.cleanup()
     return 0
+
+
+async def _supervise_workers(count: int) -> None:
+    """Run `kabot work` children so acknowledging never waits for processing; restart any that dies."""
+    procs: list[asyncio.subprocess.Process] = []
+    try:
+        while True:
+            procs = [p for p in procs if p.returncode is None]
+            while len(procs) < count:
+                procs.append(await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "bot.cli", "work", "--parent", str(os.getpid())))
+            await asyncio.wait([asyncio.create_task(p.wait()) for p in procs], return_when=asyncio.FIRST_COMPLETED)
+            logging.getLogger(__name__).warning("a worker exited; starting another")
+    finally:
+        for p in procs:
+            if p.returncode is None:
+                p.terminate()
+                await p.wait()
+
+
+async def cmd_work(args: argparse.Namespace, settings: Settings) -> int:
+    import signal
+
+    from bot.app import build_services, run_worker
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    watch = asyncio.create_task(_stop_when_orphaned(args.parent, stop)) if args.parent else None
+    await run_worker(build_services(settings), stop)
+    if watch:
+        watch.cancel()
+    return 0
+
+
+async def _stop_when_orphaned(parent: int, stop: asyncio.Event) -> None:
+    """A worker started by `serve` ends with it, even if `serve` was killed without a chance to say so."""
+    while os.getppid() == parent:
+        await asyncio.sleep(1)
+    stop.set()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -167,12 +217,19 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--as", dest="as_user", required=True, help="姓名、企业微信ID或钉钉ID")
     chat.set_defaults(run=cmd_chat)
 
+    cli_quotes.register(sub)
+
     sub.add_parser("demo", help="创建演示数据并以演示销售身份对话").set_defaults(run=cmd_demo)
 
     serve = sub.add_parser("serve", help="运行 HTTP 服务（企业微信/钉钉回调）")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--workers", type=int, default=0,
+                       help="处理消息的工作进程数；0 表示在本进程内处理（默认）")
     serve.set_defaults(run=cmd_serve)
+    work = sub.add_parser("work", help="工作进程：处理已收到的消息、投递回复、定时提醒（serve --workers 会自动启动）")
+    work.add_argument("--parent", type=int, help=argparse.SUPPRESS)
+    work.set_defaults(run=cmd_work)
     return p
 
 

@@ -59,8 +59,8 @@ class Context:
     ) -> None:
         """Write the audit row for a change this message made (with the user's own words)."""
         if entity == "customers":
-            # Same-instant changes leave the index stamp as it was, so drop this process's copy outright.
-            self.services.name_indexes.clear()
+            # Same-instant changes leave the index stamp as it was, so drop this process's affected copies now.
+            self.services.forget_names({(before or {}).get("owner_id"), (after or {}).get("owner_id")})
         await audit.record(
             self.session,
             at=self.clock.now(),

@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from datetime import datetime
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -31,8 +31,11 @@ SORRY = "抱歉，处理这条消息时出错了，已记录。请稍后再试�
 
 
 class Pipeline:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, *, inline: bool = True) -> None:
+        """`inline=False`: this process only stores messages; a worker (`kabot work`) processes them."""
         self.s = services
+        self.inline = inline
+        self.inbound_ready = asyncio.Event()
         self._sender_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -56,7 +59,10 @@ class Pipeline:
             return None
 
     def process_soon(self, inbound_id: int) -> None:
-        """Process in the background, keeping a reference so the task is not garbage-collected."""
+        """Process in the background here, keeping a reference so the task is not garbage-collected —
+        unless a separate worker does the processing."""
+        if not self.inline:
+            return
         task = asyncio.create_task(self.process(inbound_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -132,6 +138,22 @@ class Pipeline:
             session.add(row)
             inbound = Inbound.from_row(row.channel, row.sender, row.platform_msg_id, row.conversation, row.payload)
             await enqueue(session, self.s, [TextReply(SORRY)], inbound=inbound, inbound_id=inbound_id, now=self.s.clock.now())
+
+    async def work(self, stop: asyncio.Event) -> None:
+        """A worker's loop: whatever is stored and unprocessed, oldest first; then wait a poll interval."""
+        while not stop.is_set():
+            try:
+                done = await self.recover()
+            except Exception:  # noqa: BLE001 — the loop must survive a database hiccup
+                log.exception("inbound worker run failed")
+                done = 0
+            if done:
+                continue
+            self.inbound_ready.clear()
+            try:
+                await asyncio.wait_for(self.inbound_ready.wait(), timeout=self.s.settings.worker_poll_seconds)
+            except TimeoutError:
+                pass
 
     async def recover(self) -> int:
         """Process what was received but never processed (a crash, a restart). Returns how many."""

@@ -27,6 +27,12 @@ class Services:
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     name_indexes: dict[Any, Any] = field(default_factory=dict)  # a cache of core.nlu NameIndex per audience
 
+    def forget_names(self, owner_ids: set[int | None]) -> None:
+        """Drop the cached name indexes that can show customers of these owners (None: a pool customer)."""
+        for audience in list(self.name_indexes):
+            if audience is None or None in owner_ids or any(o in audience for o in owner_ids):
+                del self.name_indexes[audience]
+
     def push_channel(self, wecom_userid: str | None, dingtalk_userid: str | None, name: str) -> tuple[str, str]:
         """Where a message to a user goes when they did not just write to us."""
         if wecom_userid and "wecom" in self.channels:

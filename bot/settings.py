@@ -19,6 +19,7 @@ class Settings(BaseSettings):
     stage_rules_file: str | None = None
     # Delivery
     outbox_poll_seconds: float = 1.0
+    worker_poll_seconds: float = 0.1  # how soon `kabot work` notices messages `serve --workers` stored
     # WeCom (the channel is on when the first five are set)
     wecom_corp_id: str | None = None
     wecom_agent_id: int | None = None

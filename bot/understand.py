@@ -10,6 +10,7 @@ from typing import Any
 from bot.context import Context
 from core.nlu.intents import Parsed, parse_message
 from core.nlu.names import NameIndex
+from core.nlu.quote_commands import QuoteCommand, parse_quote_command
 from storage.repo import customers, users
 
 
@@ -28,5 +29,9 @@ async def name_index(ctx: Context) -> NameIndex:
     return index
 
 
-async def understand(ctx: Context, text: str) -> Parsed:
+async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand:
+    """Quote and approval commands have their own grammar (lines, Q-numbers); everything else is a CRM message."""
+    command = parse_quote_command(text, now=ctx.now, tz=ctx.tz)
+    if command is not None:
+        return command
     return parse_message(text, now=ctx.now, tz=ctx.tz, names=await name_index(ctx))

@@ -228,6 +228,10 @@ class FunnelInput:
     pending_approvals: int = 0
     quarter: Quarter | None = None
     conversion_days: int = CONVERSION_DAYS
+    # Storage's fast path: (entered, reached) per open stage over the window's events, aggregated in SQL with
+    # `compute_conversions`' definition (open_before_window is still added here). When given, `events` need
+    # only cover yesterday.
+    conversion_counts: Mapping[Stage, tuple[int, int]] | None = None
 
 
 # --------------------------------------------------------------------------- outputs
@@ -389,7 +393,11 @@ def build_funnel_report(inp: FunnelInput) -> FunnelReport:
         tz=inp.tz,
         base_currency=fx.base,
         stages=_stage_lines(inp.stage_totals, fx),
-        conversions=compute_conversions(inp.events, inp.open_before_window, window_start, window_end),
+        conversions=(
+            compute_conversions(inp.events, inp.open_before_window, window_start, window_end)
+            if inp.conversion_counts is None
+            else _conversions_from_counts(inp.conversion_counts, inp.open_before_window)
+        ),
         conversion_days=inp.conversion_days,
         forecast=_forecast(inp.forecast_buckets, quarter, fx),
         yesterday=compute_yesterday(inp.events, now, inp.tz, to_base=fx.sort_key),
@@ -512,6 +520,16 @@ def compute_conversions(
     nexts = (*OPEN_STAGES[1:], Stage.WON)
     return tuple(
         StageConversion(s, n, entered[s], reached[s]) for s, n in zip(OPEN_STAGES, nexts, strict=True)
+    )
+
+
+def _conversions_from_counts(
+    counts: Mapping[Stage, tuple[int, int]], open_before_window: Mapping[Stage, int]
+) -> tuple[StageConversion, ...]:
+    nexts = (*OPEN_STAGES[1:], Stage.WON)
+    return tuple(
+        StageConversion(s, n, counts.get(s, (0, 0))[0] + open_before_window.get(s, 0), counts.get(s, (0, 0))[1])
+        for s, n in zip(OPEN_STAGES, nexts, strict=True)
     )
 
 

@@ -5,10 +5,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Numeric, UniqueConstraint
+from sqlalchemy import JSON, Index, Numeric, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
+
+
+POOL = "status = 'pool' OR owner_id IS NULL"  # customers in the public pool
 
 
 def utcnow() -> datetime:
@@ -45,6 +48,11 @@ class User(SQLModel, table=True):
 
 class Customer(SQLModel, table=True):
     __tablename__ = "customers"
+    __table_args__ = (
+        # The name-index freshness check on every message reads only these two (index-only scans).
+        Index("ix_customers_owner_updated", "owner_id", "updated_at"),
+        Index("ix_customers_pool_updated", "updated_at", postgresql_where=text(POOL), sqlite_where=text(POOL)),
+    )
     id: int | None = Field(default=None, primary_key=True)
     name: str
     normalized_name: str = Field(index=True)
@@ -54,7 +62,7 @@ class Customer(SQLModel, table=True):
     industry: str | None = None
     tier: str = "C"  # A/B/C
     source: str | None = None  # 展会/B2B平台/官网/社媒/代理商/转介绍/其他
-    owner_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    owner_id: int | None = Field(default=None, foreign_key="users.id")
     status: str = "active"  # pool / active / dormant / lost
     tags: list[str] = Field(default_factory=list, sa_type=JSON)
     notes: str | None = None

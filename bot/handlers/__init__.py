@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from bot.handlers import (
+    approvals,
     contacts,
     conversation,
     customers,
@@ -10,6 +11,7 @@ from bot.handlers import (
     funnel,
     lookup,
     opportunities,
+    quotes,
     tasks,
     undo,
 )
@@ -24,6 +26,8 @@ ROUTERS = (
     customers.router,
     contacts.router,
     opportunities.router,
+    quotes.router,
+    approvals.router,
     funnel.router,
     undo.router,
     conversation.router,

@@ -2,27 +2,33 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, text
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Customer
+from storage.models import POOL, Customer
 
 
 def _visible(owner_ids: Sequence[int] | None) -> Any:
     """Own (or team's) accounts plus the public pool; None means every account."""
     if owner_ids is None:
         return True
-    return or_(col(Customer.owner_id).in_(owner_ids), Customer.status == "pool", col(Customer.owner_id).is_(None))
+    return or_(col(Customer.owner_id).in_(owner_ids), text(POOL))
 
 
-async def names_stamp(session: AsyncSession, owner_ids: Sequence[int] | None) -> tuple[int, datetime | None]:
-    """Changes whenever a visible customer is added, renamed or re-aliased: the name-index cache key."""
-    row = (await session.exec(select(func.count(), func.max(Customer.updated_at)).where(_visible(owner_ids)))).one()
-    return int(row[0]), row[1]
+async def names_stamp(session: AsyncSession, owner_ids: Sequence[int] | None) -> tuple[object, ...]:
+    """Changes whenever a visible customer is added, removed or renamed: the name-index cache key.
+
+    Own accounts and the pool are counted apart so that each part is an index-only scan.
+    """
+    parts = [True] if owner_ids is None else [col(Customer.owner_id).in_(owner_ids), text(POOL)]
+    out: list[object] = []
+    for cond in parts:
+        n, at = (await session.exec(select(func.count(), func.max(Customer.updated_at)).where(cond))).one()
+        out += [int(n), at]
+    return tuple(out)
 
 
 async def name_rows(session: AsyncSession, owner_ids: Sequence[int] | None) -> list[tuple[int, str, list[str]]]:

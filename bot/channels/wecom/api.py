@@ -332,7 +332,7 @@ class WeComAPI:
                 data = await resp.json(content_type=None)
         except aiohttp.ClientConnectorError:
             raise _Retry("connect_failed", ambiguous=False) from None  # never left this host
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             raise _Retry(type(exc).__name__, ambiguous=True) from None
         except ValueError:  # body was not JSON
             raise _Retry("bad_json", ambiguous=True) from None

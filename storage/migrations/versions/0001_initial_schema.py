@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 12:06:47.483329
+Create Date: 2026-11-23 12:31:24.473134
 """
 from __future__ import annotations
 
@@ -124,7 +124,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customers_normalized_name'), ['normalized_name'], unique=False)
-        batch_op.create_index(batch_op.f('ix_customers_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index('ix_customers_owner_updated', ['owner_id', 'updated_at'], unique=False)
+        batch_op.create_index('ix_customers_pool_updated', ['updated_at'], unique=False, postgresql_where=sa.text("status = 'pool' OR owner_id IS NULL"), sqlite_where=sa.text("status = 'pool' OR owner_id IS NULL"))
 
     op.create_table('delegations',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -407,7 +408,8 @@ def downgrade() -> None:
 
     op.drop_table('delegations')
     with op.batch_alter_table('customers', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_customers_owner_id'))
+        batch_op.drop_index('ix_customers_pool_updated', postgresql_where=sa.text("status = 'pool' OR owner_id IS NULL"), sqlite_where=sa.text("status = 'pool' OR owner_id IS NULL"))
+        batch_op.drop_index('ix_customers_owner_updated')
         batch_op.drop_index(batch_op.f('ix_customers_normalized_name'))
 
     op.drop_table('customers')

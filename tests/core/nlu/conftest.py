@@ -5,7 +5,6 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from nlu_customers import CUSTOMERS
 
 from core.nlu.names import NameIndex

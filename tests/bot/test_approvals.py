@@ -1,0 +1,196 @@
+"""Approvals in chat: routed by policy, decided with one tap or a text command, exactly once, with the rep told."""
+from __future__ import annotations
+
+import uuid
+
+from sqlmodel import col, select
+
+from bot.inbound import Inbound
+from core.clock import FakeClock
+from storage.models import Approval, AuditLog, Quote
+from tests.bot.test_quotes_support import last_file, quote_and_submit, sheet_values
+from tests.fakes.harness import ChatHarness
+
+SMALL = "报价 艾克美 DN50球阀 100件 单价50美元 成本 ¥200 FOB上海"  # $5,000, margin 44%: manager only
+BIG = "报价 艾克美 DN50球阀 1000件 单价80美元 成本 ¥500 FOB上海"  # $80,000, margin 12%: manager, director, finance
+
+
+async def approvals_of(bot: ChatHarness, number: str) -> list[Approval]:
+    async with bot.services.db.session() as s:
+        q = select(Approval).join(Quote, col(Quote.id) == Approval.quote_id).where(Quote.number == number)
+        return list((await s.exec(q.order_by(col(Approval.id)))).all())
+
+
+async def test_every_step_decided_by_tap_and_the_rep_gets_the_xlsx(bot: ChatHarness) -> None:
+    number = await quote_and_submit(bot, BIG)
+    card = "\n".join(await bot.flush("赵敏"))
+    assert f"报价审批 {number}" in card and "第1/3步 直属上级" in card
+    assert "艾克美工业有限公司 · A级 · 德国" in card and "$80,000 ≈ ¥569,600" in card
+    assert "毛利 12.22%" in card and "1 USD = 7.12 CNY · 来源 demo" in card
+    assert "[1] 同意  [2] 驳回  [3] 有条件同意  [4] 详情" in card
+
+    done = "\n".join(await bot.tap("赵敏", 1))
+    assert "已同意 · 赵敏 · 11-23 10:00" in done and f"已同意 {number} 第1版（第1/3步 直属上级）" in done
+    told = "\n".join(await bot.flush("李娜"))
+    assert "赵敏 已同意" in told and "等第2步 销售总监：孙丽" in told
+
+    assert "第2/3步 销售总监" in "\n".join(await bot.flush("孙丽"))
+    await bot.tap("孙丽", 1)
+    assert "等第3步 财务：吴芳" in "\n".join(await bot.flush("李娜"))
+    card = "\n".join(await bot.flush("吴芳"))
+    assert "原因：毛利 12.2% < 15%：需财务审核" in card
+    await bot.tap("吴芳", 1)
+
+    told = "\n".join(await bot.flush("李娜"))
+    assert "报价已批准" in told and "[文件]" in told
+    filename, data = await last_file(bot.services, "李娜")
+    assert filename == f"{number}-R1.xlsx"
+    values = sheet_values(data)
+    assert {"DN50球阀", number, "ACME Industrial GmbH", 80000, 1000, 80} <= values
+    assert "已批准" in await bot.said("李娜", f"报价 {number}")
+    assert [a.decision for a in await approvals_of(bot, number)] == ["approved"] * 3
+
+
+async def test_reject_by_tap_asks_for_the_reason_and_stores_its_code(bot: ChatHarness) -> None:
+    number = await quote_and_submit(bot, SMALL)
+    await bot.flush("赵敏")
+    asked = "\n".join(await bot.tap("赵敏", 2))
+    assert "原因" in asked and "1. 价格过低" in asked and "5. 其他" in asked
+    done = "\n".join(await bot.say("赵敏", "2 毛利太薄"))
+    assert "已驳回（毛利不足）" in done
+    told = "\n".join(await bot.flush("李娜"))
+    assert "赵敏 已驳回（毛利不足），2 毛利太薄" not in told and "毛利不足" in told and "毛利太薄" in told
+    assert f"修改 {number}" in told
+    [row] = await approvals_of(bot, number)
+    assert (row.decision, row.reason_code, row.comment) == ("rejected", "low_margin", "毛利太薄")
+
+
+async def test_text_decisions_the_console_way(bot: ChatHarness) -> None:
+    first = await quote_and_submit(bot, SMALL)
+    assert "已同意" in await bot.said("赵敏", f"同意 {first}")
+    assert "报价已批准" in "\n".join(await bot.flush("李娜"))
+    second = await quote_and_submit(bot, SMALL)
+    assert "已驳回（价格过低）" in await bot.said("赵敏", f"驳回 {second} 价格低于底线")
+    [row] = await approvals_of(bot, second)
+    assert (row.reason_code, row.comment) == ("price_too_low", "价格低于底线")
+    third = await quote_and_submit(bot, SMALL)
+    assert "原因" in await bot.said("赵敏", f"驳回 {third}")
+    assert "已驳回（交期）" in await bot.said("赵敏", "交期")
+    assert "请写明报价编号" in await bot.said("赵敏", "同意")
+
+
+async def test_the_card_of_every_approver_of_the_step_is_updated(bot: ChatHarness) -> None:
+    number = await quote_and_submit(bot, SMALL)
+    card = "\n".join(await bot.flush("赵敏"))
+    assert number in card
+    await bot.say("赵敏", f"同意 {number}")
+    async with bot.services.db.session() as s:
+        sent = (await s.exec(select(AuditLog).where(AuditLog.action == "card_sent"))).all()
+    assert len(sent) == 1 and sent[0].after and sent[0].after["card_id"].startswith("apv")
+
+
+async def test_a_non_approver_tap_is_refused_and_logged(bot: ChatHarness) -> None:
+    number = await quote_and_submit(bot, SMALL)
+    await bot.flush("赵敏")
+    action = bot.console.buttons["赵敏"][0]
+    out = await bot._send("王强", Inbound(channel="console", sender="王强", platform_msg_id="x1", action=action))
+    assert "这不是您需要审批的报价" in "\n".join(out)
+    assert "这不是您需要审批的报价" in await bot.said("刘洋", f"同意 {number}")
+    async with bot.services.db.session() as s:
+        refused = (await s.exec(select(AuditLog).where(AuditLog.action == "refuse"))).all()
+    assert len(refused) == 2
+    assert [a.decision for a in await approvals_of(bot, number)] == ["pending"]
+
+
+async def test_a_replayed_click_decides_once(bot: ChatHarness) -> None:
+    number = await quote_and_submit(bot, SMALL)
+    await bot.flush("赵敏")
+    action = bot.console.buttons["赵敏"][0]
+    first = "\n".join(await bot.tap("赵敏", 1))
+    bot.console.buttons["赵敏"] = [action]
+    again = "\n".join(await bot.tap("赵敏", 1))
+    assert "已同意" in first and "您已处理过" in again
+    redelivered = Inbound(channel="console", sender="赵敏", platform_msg_id="same", action=action)
+    assert await bot.pipeline.handle(redelivered) is not None
+    assert await bot.pipeline.handle(redelivered) is None  # the inbound log refuses a redelivery
+    told = "\n".join(await bot.flush("李娜"))
+    assert told.count("报价已批准") == 1
+    assert [a.decision for a in await approvals_of(bot, number)] == ["approved"]
+
+
+async def test_a_revision_restarts_approval_and_keeps_the_old_one_readable(bot: ChatHarness) -> None:
+    number = await quote_and_submit(bot, SMALL)
+    await bot.flush("赵敏")
+    old_card = bot.console.buttons["赵敏"][0]
+    out = "\n".join(await bot.say("李娜", f"修改 {number} 单价48美元"))
+    assert "已生成第2版" in out and "$4,800" in out
+    assert "已撤回" in "\n".join(await bot.flush("赵敏"))  # the old card is finalised
+    assert "第2版尚未提交" in await bot.said("赵敏", f"同意 {number}")
+    bot.console.buttons["赵敏"] = [old_card]
+    assert "第1版已被第2版取代" in "\n".join(await bot.tap("赵敏", 1))
+    await bot.say("李娜", f"提交 {number}")
+    card = "\n".join(await bot.flush("赵敏"))
+    assert f"报价审批 {number} 第2版" in card
+    await bot.tap("赵敏", 1)
+    shown = await bot.said("李娜", f"报价 {number}")
+    assert "第1版 · 已被新版本取代" in shown and "第2版 · 已批准" in shown
+    decisions = [(a.decision) for a in await approvals_of(bot, number)]
+    assert decisions == ["superseded", "approved"]
+
+
+async def test_conditional_approval_is_accepted_into_a_new_revision(bot: ChatHarness) -> None:
+    number = await quote_and_submit(bot, SMALL)
+    out = await bot.said("赵敏", f"同意 {number} 单价不低于55美元")
+    assert "有条件同意" in out
+    card = "\n".join(await bot.flush("李娜"))
+    assert "赵敏 有条件同意：单价不低于55美元" in card
+    out = "\n".join(await bot.tap("李娜", 1))
+    assert "已生成第2版" in out and "$5,500" in out
+    await bot.tap("李娜", 1)  # 提交审批 on the new card
+    await bot.flush("赵敏")
+    await bot.tap("赵敏", 1)
+    assert "报价已批准" in "\n".join(await bot.flush("李娜"))
+
+
+async def test_delegation_routes_approvals_to_the_delegate_and_tells_both(bot: ChatHarness) -> None:
+    pending = await quote_and_submit(bot, SMALL)
+    await bot.flush("赵敏")
+    out = await bot.said("赵敏", "委托 孙丽 至 12-05")
+    assert "已委托 孙丽" in out and "至 12-05" in out and "已委托 孙丽 处理" in out  # old card updated
+    told = "\n".join(await bot.flush("孙丽"))
+    assert "赵敏 委托您代为审批报价" in told and f"报价审批 {pending}" in told
+    number = await quote_and_submit(bot, SMALL)
+    assert f"报价审批 {number}" in "\n".join(await bot.flush("孙丽"))
+    assert not await bot.flush("赵敏")
+    assert "这不是您需要审批的报价" in await bot.said("赵敏", f"同意 {number}")
+    assert "已同意" in await bot.said("孙丽", f"同意 {number}")
+    listed = await bot.said("孙丽", "待审批")
+    assert pending in listed and number not in listed
+
+
+async def test_pending_list(bot: ChatHarness) -> None:
+    assert "没有等您审批" in await bot.said("赵敏", "待审批")
+    number = await quote_and_submit(bot, SMALL)
+    listed = await bot.said("赵敏", "待审批")
+    assert number in listed and "艾克美工业有限公司" in listed and "第1步 直属上级" in listed and "李娜" in listed
+
+
+async def test_past_validity_needs_a_fresh_rate(bot: ChatHarness, clock: FakeClock) -> None:
+    number = await quote_and_submit(bot, SMALL)
+    clock.advance(days=31)
+    refused = await bot.said("赵敏", f"同意 {number}")
+    assert "已过有效期" in refused and f"修改 {number} 更新汇率" in refused
+    assert [a.decision for a in await approvals_of(bot, number)] == ["pending"]
+    await bot.say("吴芳", "汇率 USD 7.05")
+    out = await bot.said("李娜", f"修改 {number} 更新汇率")
+    assert "已使用今天的汇率" in out and "1 USD = 7.05 CNY" in out
+    await bot.say("李娜", f"提交 {number}")
+    assert "已同意" in await bot.said("赵敏", f"同意 {number}")
+
+
+async def test_a_tap_on_a_card_with_an_unknown_approval_is_harmless(bot: ChatHarness) -> None:
+    from bot.cards.model import CardAction
+
+    out = await bot._send("赵敏", Inbound(channel="console", sender="赵敏", platform_msg_id=uuid.uuid4().hex,
+                                          action=CardAction("apv", ("999", "ok"))))
+    assert "失效" in "\n".join(out)
