@@ -2,7 +2,8 @@
 
 A crash anywhere before the commit leaves the inbound row 'new' and no outbox rows, so `recover()` on the next
 start processes it exactly once; a crash after the commit loses nothing either, because the replies are already
-in the outbox. On PostgreSQL the claiming UPDATE holds the row lock, so two replicas never both process it.
+in the outbox. The claiming UPDATE (… WHERE status='new') comes last: if two workers raced, the second finds the
+row taken (after waiting on its lock on PostgreSQL) and rolls its whole run back, so a message is handled once.
 """
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import update
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -23,11 +23,17 @@ from bot.inbound import Inbound
 from bot.replies import CardReply, CardUpdate, FileReply, Reply, TextReply
 from bot.services import Services
 from storage.models import InboundMessage, OutboxMessage, User
+from storage.repo import inbound as inbound_log
 from storage.repo import users
 
 log = logging.getLogger(__name__)
 
+STORE_BATCH = 500
 SORRY = "抱歉，处理这条消息时出错了，已记录。请稍后再试，或发“帮助”查看用法。"
+
+
+class _ProcessedElsewhere(Exception):
+    """Another worker committed this message first: roll this run back."""
 
 
 class Pipeline:
@@ -36,27 +42,45 @@ class Pipeline:
         self.s = services
         self.inline = inline
         self.inbound_ready = asyncio.Event()
+        self._to_store: list[tuple[Inbound, asyncio.Future[int | None]]] = []
+        self._writer: asyncio.Task[None] | None = None
         self._sender_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def receive(self, inbound: Inbound) -> int | None:
-        """Store the message; None when this platform message id was already received (a redelivery)."""
-        try:
-            async with self.s.db.session() as session:
-                row = InboundMessage(
-                    channel=inbound.channel,
-                    platform_msg_id=inbound.platform_msg_id,
-                    sender=inbound.sender,
-                    conversation=inbound.conversation,
-                    payload=inbound.to_payload(),
-                    received_at=self.s.clock.now(),
-                )
-                session.add(row)
-                await session.flush()
-                return row.id
-        except IntegrityError:
-            log.info("duplicate inbound ignored: %s/%s", inbound.channel, inbound.platform_msg_id)
-            return None
+        """Store the message; None when this platform message id was already received (a redelivery).
+
+        Messages arriving while a write is under way are stored together in the next one (group commit), so
+        acknowledging stays cheap under load; the caller still returns only once its message is committed.
+        """
+        future: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._to_store.append((inbound, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._store_waiting())
+        return await future
+
+    async def _store_waiting(self) -> None:
+        while self._to_store:
+            batch, self._to_store = self._to_store[:STORE_BATCH], self._to_store[STORE_BATCH:]
+            now = self.s.clock.now()
+            try:
+                ids = await inbound_log.store_new(self.s.db, [
+                    {"channel": i.channel, "platform_msg_id": i.platform_msg_id, "sender": i.sender,
+                     "conversation": i.conversation, "payload": i.to_payload(), "status": "new", "received_at": now}
+                    for i, _ in batch
+                ])
+            except Exception as exc:  # noqa: BLE001 — every waiting caller learns its message was not stored
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for inbound, future in batch:
+                # A redelivery in the same batch as the original gets None, like any later one.
+                inbound_id = ids.pop((inbound.channel, inbound.platform_msg_id), None)
+                if inbound_id is None:
+                    log.info("duplicate inbound ignored: %s/%s", inbound.channel, inbound.platform_msg_id)
+                if not future.done():
+                    future.set_result(inbound_id)
 
     def process_soon(self, inbound_id: int) -> None:
         """Process in the background here, keeping a reference so the task is not garbage-collected —
@@ -96,38 +120,49 @@ class Pipeline:
 
     async def _process_once(self, inbound_id: int) -> None:
         now = self.s.clock.now()
-        async with self.s.db.session() as session:
-            claimed = await session.exec(  # type: ignore[call-overload]
-                update(InboundMessage)
-                .where(col(InboundMessage.id) == inbound_id, col(InboundMessage.status) == "new")
-                .values(status="done", processed_at=now)
-            )
-            if claimed.rowcount == 0:
-                return  # already processed (another replica, or a recovered duplicate)
-            row = await session.get(InboundMessage, inbound_id)
-            assert row is not None
-            inbound = Inbound.from_row(row.channel, row.sender, row.platform_msg_id, row.conversation, row.payload)
-            user = await users.by_identity(session, inbound.channel, inbound.sender)
-            if user is None:
-                log.warning("message from unknown %s user %s refused", inbound.channel, inbound.sender)
-                replies: Sequence[Reply] = [
-                    TextReply(
-                        f"您好，您还不在 kabot 的用户名单里，暂时无法使用。请联系{self.s.settings.admin_contact}"
-                        "把您加入名单（kabot users import）。"
-                    )
-                ]
-            else:
-                ctx = Context(
-                    user=user,
-                    inbound=inbound,
-                    inbound_id=inbound_id,
-                    session=session,
-                    clock=self.s.clock,
-                    settings=self.s.settings,
-                    services=self.s,
+        try:
+            async with self.s.db.session() as session:
+                row = await session.get(InboundMessage, inbound_id)
+                if row is None or row.status != "new":
+                    return
+                await self._handle(session, row, now)
+                # Claimed last, so the write lock (all of SQLite's) is held for the commit only, not the handler.
+                claimed = await session.exec(  # type: ignore[call-overload]
+                    update(InboundMessage)
+                    .where(col(InboundMessage.id) == inbound_id, col(InboundMessage.status) == "new")
+                    .values(status="done", processed_at=now)
                 )
-                replies = await dispatch(ctx)
-            await enqueue(session, self.s, replies, inbound=inbound, inbound_id=inbound_id, now=now)
+                if claimed.rowcount == 0:
+                    raise _ProcessedElsewhere
+        except _ProcessedElsewhere:
+            log.info("inbound %s was processed by another worker; this run rolled back", inbound_id)
+
+    async def _handle(self, session: AsyncSession, row: InboundMessage, now: datetime) -> None:
+        """Run the message through identity and the router, and queue the replies (in the caller's transaction)."""
+        inbound_id = row.id
+        assert inbound_id is not None
+        inbound = Inbound.from_row(row.channel, row.sender, row.platform_msg_id, row.conversation, row.payload)
+        user = await users.by_identity(session, inbound.channel, inbound.sender)
+        if user is None:
+            log.warning("message from unknown %s user %s refused", inbound.channel, inbound.sender)
+            replies: Sequence[Reply] = [
+                TextReply(
+                    f"您好，您还不在 kabot 的用户名单里，暂时无法使用。请联系{self.s.settings.admin_contact}"
+                    "把您加入名单（kabot users import）。"
+                )
+            ]
+        else:
+            ctx = Context(
+                user=user,
+                inbound=inbound,
+                inbound_id=inbound_id,
+                session=session,
+                clock=self.s.clock,
+                settings=self.s.settings,
+                services=self.s,
+            )
+            replies = await dispatch(ctx)
+        await enqueue(session, self.s, replies, inbound=inbound, inbound_id=inbound_id, now=now)
 
     async def _fail(self, inbound_id: int, exc: Exception) -> None:
         async with self.s.db.session() as session:

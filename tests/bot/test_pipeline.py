@@ -167,3 +167,23 @@ async def test_replies_from_handlers_reach_other_people(bot: ChatHarness) -> Non
     bot.services.router = replacing_help(push)
     assert await bot.say("李娜", "帮助") == ["已通知经理"]
     assert await bot.flush("赵敏") == ["李娜请您看一下"]
+
+
+async def test_two_workers_racing_for_one_message_answer_it_once(bot: ChatHarness) -> None:
+    inbound_id = await bot.pipeline.receive(hello())
+    assert inbound_id is not None
+    other = Pipeline(bot.services)  # a second worker: its own sender locks, same database
+    await asyncio.gather(bot.pipeline.process(inbound_id), other.process(inbound_id))
+    async with bot.services.db.session() as s:
+        rows = (await s.exec(select(OutboxMessage))).all()
+        row = await s.get(InboundMessage, inbound_id)
+    assert len(rows) == 1 and row is not None and row.status == "done"
+
+
+async def test_messages_arriving_together_are_stored_once_each(bot: ChatHarness) -> None:
+    other = Inbound(channel="console", sender="王强", platform_msg_id="m-9", text="帮助")
+    ids = await asyncio.gather(bot.pipeline.receive(hello()), bot.pipeline.receive(hello()),
+                               bot.pipeline.receive(other))
+    assert ids[0] is not None and ids[1] is None and ids[2] is not None and ids[2] != ids[0]
+    async with bot.services.db.session() as s:
+        assert len((await s.exec(select(InboundMessage))).all()) == 2

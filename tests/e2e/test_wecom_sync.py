@@ -16,7 +16,7 @@ from bot.services import Services
 from core.clock import FakeClock
 from storage.models import User
 from tests.conftest import PG_URL
-from tests.e2e.test_wecom_callback import wecom_settings
+from tests.fakes.wecom_rig import wecom_settings
 from tests.fakes.wecom_server import FakeWeCom
 
 DEPARTMENTS = [

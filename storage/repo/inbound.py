@@ -1,0 +1,27 @@
+"""The inbound log's write path: many messages in one statement, redeliveries skipped by the unique key."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from storage.db import Database
+from storage.models import InboundMessage
+
+TABLE = InboundMessage.__table__  # type: ignore[attr-defined]
+
+
+async def store_new(db: Database, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
+    """Insert the rows not stored before, in one transaction; ids of those inserted, by (channel, message id)."""
+    insert = sqlite_insert if db.is_sqlite else pg_insert
+    stmt = (
+        insert(TABLE)
+        .values(list(rows))
+        .on_conflict_do_nothing(index_elements=["channel", "platform_msg_id"])
+        .returning(TABLE.c.id, TABLE.c.channel, TABLE.c.platform_msg_id)
+    )
+    async with db.engine.begin() as conn:
+        result = await conn.execute(stmt)
+        return {(channel, msg_id): int(row_id) for row_id, channel, msg_id in result.all()}
