@@ -16,6 +16,7 @@ from bot.settings import Settings
 if TYPE_CHECKING:
     from bot.services import Services
 
+WORKER_NICENESS = 10
 Command = Callable[[argparse.Namespace, Settings], Awaitable[int]]
 
 
@@ -183,7 +184,11 @@ async def cmd_work(args: argparse.Namespace, settings: Settings) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    watch = asyncio.create_task(_stop_when_orphaned(args.parent, stop)) if args.parent else None
+    watch = None
+    if args.parent:
+        # Started by `serve`: acknowledging is the latency-critical part, so this process yields the CPU to it.
+        os.nice(WORKER_NICENESS)
+        watch = asyncio.create_task(_stop_when_orphaned(args.parent, stop))
     await run_worker(build_services(settings), stop)
     if watch:
         watch.cancel()
