@@ -18,17 +18,25 @@ router = Router("conversation")
 NOTHING_PENDING = "现在没有需要确认的事。发“帮助”查看可以做什么。"
 
 
-@router.state("choose_customer")
-async def choose_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
+async def picked(ctx: Context, kind: str, data: dict[str, Any], parsed: Parsed) -> int | list[Reply] | None:
+    """The id a numbered answer picks from `data["ids"]`; replies for 取消 or a wrong number; None: not an answer."""
     if parsed.intent is Intent.CANCEL:
         return [TextReply("好的，已取消。")]
     if parsed.intent is not Intent.CHOICE or parsed.number is None:
         return None
     ids: list[int] = data["ids"]
     if not 1 <= parsed.number <= len(ids):
-        await ctx.ask("choose_customer", data)
+        await ctx.ask(kind, data)
         return [TextReply(f"请回复 1 到 {len(ids)} 之间的编号，或回复“取消”。")]
-    return await redispatch(ctx, data["text"], customer_id=ids[parsed.number - 1])
+    return ids[parsed.number - 1]
+
+
+@router.state("choose_customer")
+async def choose_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
+    choice = await picked(ctx, "choose_customer", data, parsed)
+    if not isinstance(choice, int):
+        return choice
+    return await redispatch(ctx, data["text"], customer_id=choice)
 
 
 @router.state("create_customer")

@@ -5,6 +5,7 @@ from typing import Any
 
 from bot.context import Context
 from bot.dispatcher import redispatch
+from bot.handlers.conversation import picked
 from bot.replies import Reply, TextReply
 from bot.resolve import customer_for
 from bot.router import Router
@@ -120,12 +121,7 @@ async def _pick_opportunity(ctx: Context, customer: Customer, parsed: Parsed) ->
 
 @router.state("choose_opportunity")
 async def choose_opportunity(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
-    if parsed.intent is Intent.CANCEL:
-        return [TextReply("好的，已取消。")]
-    if parsed.intent is not Intent.CHOICE or parsed.number is None:
-        return None
-    ids: list[int] = data["ids"]
-    if not 1 <= parsed.number <= len(ids):
-        await ctx.ask("choose_opportunity", data)
-        return [TextReply(f"请回复 1 到 {len(ids)} 之间的编号，或回复“取消”。")]
-    return await redispatch(ctx, data["text"], customer_id=data["customer_id"], opportunity_id=ids[parsed.number - 1])
+    choice = await picked(ctx, "choose_opportunity", data, parsed)
+    if not isinstance(choice, int):
+        return choice
+    return await redispatch(ctx, data["text"], customer_id=data["customer_id"], opportunity_id=choice)

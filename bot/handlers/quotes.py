@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel import select
@@ -346,11 +347,7 @@ async def create_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     quote.number = await quotes.next_number(ctx.session, ctx.now.year)
     ctx.session.add(quote)
     await ctx.session.flush()
-    for line in lines:
-        line.quote_id = quote.id or 0
-        ctx.session.add(line)
-    await ctx.session.flush()
-    await ctx.record("create", "quotes", quote.id, after={**snapshot(quote), "lines": [snapshot(ln) for ln in lines]})
+    await _save_lines(ctx, quote, lines, "create")
     bundle = QuoteBundle(quote, lines, customer, ctx.user, pricing)
     tail = "" if cmd.terms.opportunity is None or quote.opportunity_id else f"（没找到商机“{cmd.terms.opportunity}”，未关联）"
     return [TextReply(f"已生成报价 {quote.number}（草稿）{tail}。确认无误请点“提交审批”或发“提交 {quote.number}”；"
@@ -481,12 +478,7 @@ async def _change(
         replies += await withdraw(ctx, locked, f"已撤回 · {old.number} 已改为第{quote.revision}版")
         ctx.session.add(quote)
         await ctx.session.flush()
-    for line in lines:
-        line.quote_id = quote.id or 0
-        ctx.session.add(line)
-    await ctx.session.flush()
-    await ctx.record("update" if in_place else "revise", "quotes", quote.id, before=before,
-                     after={**snapshot(quote), "lines": [snapshot(ln) for ln in lines]})
+    await _save_lines(ctx, quote, lines, "update" if in_place else "revise", before=before)
     customer = await customers.get(ctx.session, quote.customer_id)
     assert customer is not None
     bundle = QuoteBundle(quote, lines, customer, ctx.user, pricing)
@@ -598,3 +590,14 @@ async def show_fx(ctx: Context, _cmd: QuoteCommand) -> list[Reply]:
              for cur, r in sorted(rows.items())]
     return _text("当前汇率：\n" + "\n".join(lines))
 
+
+async def _save_lines(
+    ctx: Context, quote: Quote, lines: list[QuoteLine], action: str, *, before: dict[str, Any] | None = None
+) -> None:
+    """Attach the lines to the (flushed) quote and audit the quote with its lines as one change."""
+    for line in lines:
+        line.quote_id = quote.id or 0
+        ctx.session.add(line)
+    await ctx.session.flush()
+    await ctx.record(action, "quotes", quote.id, before=before,
+                     after={**snapshot(quote), "lines": [snapshot(ln) for ln in lines]})
