@@ -147,14 +147,27 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     await web.TCPSite(runner, args.host, args.port).start()
     print(f"kabot 正在 http://{args.host}:{args.port} 上运行（/healthz）"
           + (f"，{args.workers} 个工作进程处理消息" if args.workers else ""), flush=True)
+    stop = _stop_on_signals()
+    workers = asyncio.create_task(_supervise_workers(args.workers)) if args.workers else None
     try:
-        if args.workers:
-            await _supervise_workers(args.workers)
-        else:
-            await asyncio.Event().wait()
+        await stop.wait()
     finally:
+        if workers:
+            workers.cancel()  # its cleanup stops the workers before the server goes
+            await asyncio.gather(workers, return_exceptions=True)
         await runner.cleanup()
     return 0
+
+
+def _stop_on_signals() -> asyncio.Event:
+    """SIGTERM and Ctrl-C end the process through its cleanup (workers, connections), not mid-air."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
 
 
 async def _supervise_workers(count: int) -> None:
@@ -176,14 +189,9 @@ async def _supervise_workers(count: int) -> None:
 
 
 async def cmd_work(args: argparse.Namespace, settings: Settings) -> int:
-    import signal
-
     from bot.app import build_services, run_worker
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    stop = _stop_on_signals()
     watch = None
     if args.parent:
         # Started by `serve`: acknowledging is the latency-critical part, so this process yields the CPU to it.
