@@ -10,7 +10,6 @@ from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
 
-
 POOL = "status = 'pool' OR owner_id IS NULL"  # customers in the public pool
 
 
