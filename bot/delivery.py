@@ -99,7 +99,8 @@ class Deliverer:
                 )
                 if res.rowcount:
                     assert row.id is not None
-                    out.append((row.channel, OutboxItem(row.id, row.target, row.kind, row.payload), attempts))
+                    item = OutboxItem(row.id, row.target, row.kind, row.payload, attempts)
+                    out.append((row.channel, item, attempts))
         return out
 
     async def _sent(self, outbox_id: int) -> None:

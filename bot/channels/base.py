@@ -11,6 +11,7 @@ class OutboxItem:
     target: str
     kind: str  # text / card / card_update / file
     payload: dict[str, Any]
+    attempt: int = 1  # >1: an earlier attempt may have reached the platform even though it seemed to fail
 
 
 class DeliveryError(Exception):

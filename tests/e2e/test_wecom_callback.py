@@ -220,6 +220,19 @@ async def test_wecom_outage_delays_but_every_message_arrives_once(
     assert {r.status for r in await rig.rows(OutboxMessage)} == {"sent"}
 
 
+async def test_a_send_whose_answer_was_lost_is_not_shown_twice(rig: Rig, clock: FakeClock) -> None:
+    """WeCom took the message but the connection dropped: the retry carries the duplicate check and is dropped."""
+    rig.fake.fail_next(SEND, reset=True, after_processing=True)
+    await rig.post(rig.fake.callback_text("lina", "撤销", 8100))
+    assert await rig.settle() == 0  # looked like a failure
+    clock.advance(minutes=2)
+    assert await rig.deliverer.run_once() == 1
+    assert len(rig.texts("lina")) == 1 and len(rig.fake.calls_to(SEND)) == 2
+    await rig.post(rig.fake.callback_text("lina", "撤销", 8101))  # asking again on purpose is answered again
+    await rig.settle()
+    assert len(rig.texts("lina")) == 2
+
+
 @pytest.mark.skipif(not REDIS_URL, reason="KABOT_TEST_REDIS_URL not set")
 async def test_redis_fast_path_drops_redeliveries_before_the_database(
     services: Services, clock: FakeClock, aiohttp_server: Any, aiohttp_client: Any

@@ -14,7 +14,9 @@ Behaviour that mirrors WeCom (wecom.md): tokens expire (42001) or are unknown (4
 issues a new token; interactive cards need a fresh task_id (42014) and get a one-shot response_code;
 `enable_duplicate_check` suppresses identical content to the same user within the interval (accepted
 with errcode 0, not delivered); unknown users come back lower-cased in `invaliduser`.
-Assumption, not from the docs: a reused/unknown response_code answers errcode 40058.
+Assumptions, not from the docs: a reused/unknown response_code answers errcode 40058; the duplicate check
+compares the message content with everything delivered to that user, flagged or not (the docs say "同样内容
+(请求json)" and do not say whether the earlier message must have carried the flag too).
 """
 from __future__ import annotations
 
@@ -299,19 +301,20 @@ class FakeWeCom:
                 result["response_code"] = self.issue_response_code()
         if msgtype == "file" and (body.get("file") or {}).get("media_id") not in self.uploads:
             return {"errcode": 40007, "errmsg": "invalid media_id"}
-        if body.get("enable_duplicate_check") == 1 and self._is_duplicate(body, targets, msgtype):
+        now = self.clock.now()
+        key = self._content_key(body, targets, msgtype)
+        last = self._recent.get(key)
+        window = timedelta(seconds=int(body.get("duplicate_check_interval", 1800)))
+        if body.get("enable_duplicate_check") == 1 and last is not None and now - last < window:
             return result  # WeCom accepts and silently does not deliver
+        self._recent[key] = now
         self.sent.append(body)
         return result
 
-    def _is_duplicate(self, body: dict[str, Any], targets: list[str], msgtype: str) -> bool:
-        now = self.clock.now()
-        window = timedelta(seconds=int(body.get("duplicate_check_interval", 1800)))
+    @staticmethod
+    def _content_key(body: dict[str, Any], targets: list[str], msgtype: str) -> tuple[str, str]:
         content = json.dumps(body.get(msgtype), sort_keys=True, ensure_ascii=False)
-        key = ("|".join(sorted(t.lower() for t in targets)), msgtype + content)
-        last = self._recent.get(key)
-        self._recent[key] = now
-        return last is not None and now - last < window
+        return "|".join(sorted(t.lower() for t in targets)), msgtype + content
 
     async def _update_card(self, request: web.Request) -> web.StreamResponse:
         def work(call: Call) -> dict[str, Any]:

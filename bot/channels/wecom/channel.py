@@ -88,31 +88,33 @@ class WeComChannel:
 
     async def _deliver(self, item: OutboxItem) -> None:
         to = normalise_userid(item.target)
+        retry = item.attempt > 1
         p = item.payload
         if item.kind in ("text", "markdown"):
-            await self._send_text(to, str(p["text"]), item.kind)
+            await self._send_text(to, str(p["text"]), item.kind, retry=retry)
         elif item.kind == "card":
-            await self._send_card(to, Card.from_json(p["card"]))
+            await self._send_card(to, Card.from_json(p["card"]), retry=retry)
         elif item.kind == "card_update":
             await self._update_card(to, str(p["card_id"]), str(p["final_text"]), p.get("response_code"))
         elif item.kind == "file":
-            await self._send_file(to, str(p["filename"]), base64.b64decode(p["content_b64"]), p.get("caption"))
+            await self._send_file(to, str(p["filename"]), base64.b64decode(p["content_b64"]), p.get("caption"),
+                                  retry=retry)
         else:
             raise DeliveryError(f"unknown outbox kind {item.kind}", permanent=True)
 
-    async def _send_text(self, to: str, text: str, msgtype: str = "text") -> None:
+    async def _send_text(self, to: str, text: str, msgtype: str = "text", *, retry: bool) -> None:
         """Long text goes out in pieces at WeCom's byte limit (a retry after a partial send repeats them)."""
         for chunk in split_text(text):
-            await self._send(to, {"msgtype": msgtype, msgtype: {"content": chunk}})
+            await self._send(to, {"msgtype": msgtype, msgtype: {"content": chunk}}, retry=retry)
 
-    async def _send(self, to: str, message: dict[str, Any]) -> SendResult:
+    async def _send(self, to: str, message: dict[str, Any], *, retry: bool) -> SendResult:
         """message/send to one member; WeCom answers 0 even when it drops an unknown member, so check.
 
-        WeCom's duplicate check is off: it would silently drop a deliberate identical reply (asking "待办"
-        twice in five minutes). The price is that a retry after an ambiguous failure (WeCom took the message
-        but the answer was lost) can show a text twice, which is the lesser harm.
+        WeCom's duplicate check is on for retries only: a retry after an ambiguous failure (WeCom took the
+        message but the answer was lost, or some pieces of a long text went out) is then dropped by WeCom instead
+        of shown twice, while a deliberate identical reply (asking "待办" twice) still arrives.
         """
-        result = await self.api.send_message({"touser": to, "enable_duplicate_check": 0, **message})
+        result = await self.api.send_message({"touser": to, "enable_duplicate_check": int(retry), **message})
         if to in result.invalid_users:
             raise DeliveryError(f"{to} is not a member the app can reach", permanent=True)
         return result
@@ -129,16 +131,16 @@ class WeComChannel:
         )
         return rendered
 
-    async def _send_card(self, to: str, card: Card) -> None:
+    async def _send_card(self, to: str, card: Card, *, retry: bool) -> None:
         body = self.render(card)
         message = {"msgtype": "template_card", "template_card": body}
         if not card.buttons:
-            await self._send(to, message)
+            await self._send(to, message, retry=retry)
             return
         task_id = str(card.card_id)
         retried = not await self._remember_card(task_id, to)
         try:
-            result = await self._send(to, message)
+            result = await self._send(to, message, retry=retry)
         except WeComPermanentError as err:
             if err.errcode == ERR_TASK_ID_EXISTS and retried:
                 log.warning("card %s to %s: 42014 on a retry, an earlier attempt went through", task_id, to)
@@ -185,11 +187,11 @@ class WeComChannel:
 
     # ---- files and team posts ------------------------------------------------------------------
 
-    async def _send_file(self, to: str, filename: str, content: bytes, caption: str | None) -> None:
+    async def _send_file(self, to: str, filename: str, content: bytes, caption: str | None, *, retry: bool) -> None:
         if caption:
-            await self._send_text(to, caption)
+            await self._send_text(to, caption, retry=retry)
         media_id = await self.api.upload_media(filename, content)
-        await self._send(to, {"msgtype": "file", "file": {"media_id": media_id}})
+        await self._send(to, {"msgtype": "file", "file": {"media_id": media_id}}, retry=retry)
 
     async def post_to_team(self, team: str, markdown: str) -> None:
         """Post markdown to the team's group robot (KABOT_WECOM_TEAM_WEBHOOKS).
