@@ -159,3 +159,15 @@ async def test_unsure_date_shows_a_draft_card_first(bot: ChatHarness) -> None:
     assert await _one(bot, FollowUp, col(FollowUp.content).contains("月底")) == []
     stored = "\n".join(await bot.tap("李娜", 1))
     assert "已记录" in stored
+
+
+async def test_unclear_message_says_what_was_understood(bot: ChatHarness) -> None:
+    reply = await bot.said("李娜", "艾克美 5万美元")
+    assert "不确定您想做什么" in reply and "艾克美工业有限公司" in reply and "$5万" in reply
+    assert "• 查 艾克美\n" in reply and "帮助" in reply
+    assert "日期 12月5日" in await bot.said("李娜", "12月5日 5万美元")
+
+
+async def test_other_ways_to_ask_for_the_360_view(bot: ChatHarness) -> None:
+    assert "【艾克美工业有限公司】" in await bot.said("李娜", "艾克美怎么样")
+    assert "【艾克美工业有限公司】" in await bot.said("李娜", "ACME?")
