@@ -17,9 +17,10 @@ router = Router("fallback")
 async def not_understood(ctx: Context, parsed: Parsed) -> list[Reply]:
     text = ctx.inbound.text or ""
     customers = (await name_index(ctx)).find_in(text)
+    money = [f"金额 {format_money_short(m.amount, m.currency)}" for m in extract_money(text)[:1] if m.currency]
     seen = [f"客户“{customers[0].name}”"] if customers else []
-    seen += [f"日期 {format_day(d.value)}" for d in resolve_dates(text, ctx.now, ctx.tz)[:1]]
-    seen += [f"金额 {format_money_short(m.amount, m.currency)}" for m in extract_money(text)[:1] if m.currency]
+    if customers or money:  # a date alone ("今天天气不错") is small talk, not a half-understood command
+        seen += [f"日期 {format_day(d.value)}" for d in resolve_dates(text, ctx.now, ctx.tz)[:1]] + money
     if customers:
         short = normalize(text)[customers[0].start:customers[0].end]  # the name as the rep wrote it
         examples = [f"跟进 {short} 今天电话沟通了报价，下周二再跟进", f"查 {short}", f"商机 {short} 项目名称 50万美元 S2"]
