@@ -1,13 +1,15 @@
 """Approvals in chat: routed by policy, decided with one tap or a text command, exactly once, with the rep told."""
 from __future__ import annotations
 
+import json
 import uuid
 
 from sqlmodel import col, select
 
+from bot.cards.model import Card
 from bot.inbound import Inbound
 from core.clock import FakeClock
-from storage.models import Approval, AuditLog, Quote
+from storage.models import Approval, AuditLog, OutboxMessage, Quote
 from tests.bot.test_quotes_support import last_file, quote_and_submit, sheet_values
 from tests.fakes.harness import ChatHarness
 
@@ -194,3 +196,19 @@ async def test_a_tap_on_a_card_with_an_unknown_approval_is_harmless(bot: ChatHar
     out = await bot._send("赵敏", Inbound(channel="console", sender="赵敏", platform_msg_id=uuid.uuid4().hex,
                                           action=CardAction("apv", ("999", "ok"))))
     assert "失效" in "\n".join(out)
+
+
+async def test_the_wecom_approval_card_shows_what_decides_it(bot: ChatHarness) -> None:
+    """On WeCom the approver sees customer, amount, margin, requester, reason and rate without opening 详情."""
+    await quote_and_submit(bot, BIG)
+    async with bot.services.db.session() as s:
+        row = (await s.exec(select(OutboxMessage).where(OutboxMessage.target == "赵敏", OutboxMessage.kind == "card")
+                            .order_by(col(OutboxMessage.id).desc()))).first()
+    assert row is not None
+    card = Card.from_json(row.payload["card"])
+    rendered = json.loads(bot.services.renderer.render_json(card, "wecom", source="kabot", card_url="https://x"))
+    facts = {h["keyname"]: h["value"] for h in rendered["horizontal_content_list"]}
+    assert "艾克美工业有限公司" in facts["客户"] and "$80,000" in facts["金额"] and "12.22%" in facts["毛利"]
+    assert facts["申请人"] == "李娜" and "7.12" in facts["汇率"]
+    assert rendered["main_title"]["desc"] == "第1/3步 直属上级" and "DN50球阀" in rendered["quote_area"]["quote_text"]
+    assert [b["text"] for b in rendered["button_list"]] == ["同意", "驳回", "有条件同意", "详情"]
