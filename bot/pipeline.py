@@ -20,7 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.context import Context
 from bot.dispatcher import dispatch
 from bot.inbound import Inbound
-from bot.replies import CardReply, CardUpdate, FileReply, Reply, TextReply
+from bot.replies import CardReply, CardUpdate, FileReply, Reply, TeamPost, TextReply
 from bot.services import Services
 from storage.models import InboundMessage, OutboxMessage, User
 from storage.repo import inbound as inbound_log
@@ -215,6 +215,11 @@ async def enqueue(
 ) -> None:
     """Turn replies into outbox rows: to the sender on their channel, or pushed to another user."""
     for reply in replies:
+        if isinstance(reply, TeamPost):
+            if reply.team in services.settings.wecom_team_webhooks and "wecom" in services.channels:
+                session.add(OutboxMessage(channel="wecom", target=reply.team, kind="team_post",
+                                          payload={"markdown": reply.markdown}, created_at=now, next_attempt_at=now))
+            continue
         if reply.to_user_id is None:
             assert inbound is not None, "a push needs to_user_id"
             channel, target = inbound.channel, inbound.sender

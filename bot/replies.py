@@ -36,4 +36,13 @@ class FileReply:
     to_user_id: int | None = None
 
 
-Reply = TextReply | CardReply | CardUpdate | FileReply
+@dataclass(frozen=True)
+class TeamPost:
+    """A post to a team's group chat (a WeCom group robot), where the team has one configured."""
+
+    team: str
+    markdown: str
+    to_user_id: None = None
+
+
+Reply = TextReply | CardReply | CardUpdate | FileReply | TeamPost

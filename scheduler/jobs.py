@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from bot.cards.model import Button, Card, CardAction
 from bot.pipeline import enqueue
-from bot.replies import CardReply, Reply, TextReply
+from bot.replies import CardReply, Reply, TeamPost, TextReply
 from bot.services import Services
 from core.funnel import build_funnel_report, render_bar_chart, render_funnel_text
 from core.roles import Role
@@ -117,10 +117,13 @@ async def send_daily_digests(services: Services) -> int:
                 owner_ids = await users.visible_owner_ids(session, person)
                 report = build_funnel_report(await funnel.funnel_input(
                     session, owner_ids=owner_ids, now=now, tz=person.timezone, base_currency=services.settings.base_currency))
-                card = Card(template="funnel", title=f"每日销售日报 · {local:%m-%d}",
-                            data={"text": render_funnel_text(report, names), "chart": render_bar_chart(report)})
-                await enqueue(session, services, [CardReply(card, to_user_id=person.id)], inbound=None,
-                              inbound_id=None, now=now)
+                text = render_funnel_text(report, names)
+                title = f"每日销售日报 · {local:%m-%d}"
+                card = Card(template="funnel", title=title, data={"text": text, "chart": render_bar_chart(report)})
+                replies: list[Reply] = [CardReply(card, to_user_id=person.id)]
+                if person.role == Role.MANAGER.value and person.team:  # and the team's group chat, if it has one
+                    replies.append(TeamPost(person.team, f"**{person.team} {title}**\n{text}"))
+                await enqueue(session, services, replies, inbound=None, inbound_id=None, now=now)
                 sent += 1
         except IntegrityError:
             continue  # already sent today, by this or another replica

@@ -96,6 +96,8 @@ class WeComChannel:
             await self._send_card(to, Card.from_json(p["card"]), retry=retry)
         elif item.kind == "card_update":
             await self._update_card(to, str(p["card_id"]), str(p["final_text"]), p.get("response_code"))
+        elif item.kind == "team_post":
+            await self.post_to_team(item.target, str(p["markdown"]))
         elif item.kind == "file":
             await self._send_file(to, str(p["filename"]), base64.b64decode(p["content_b64"]), p.get("caption"),
                                   retry=retry)
