@@ -19,6 +19,7 @@ built in a warm-up message (`帮助`) per rep, timed separately and left out of 
 EXPLAIN (ANALYZE, BUFFERS) of the slowest statements the handler issued; `--profile e2e|handler` prints a cProfile
 of that path. Statement counts and time inside the driver per message come from SQLAlchemy cursor events.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,7 +33,7 @@ import statistics
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -79,8 +80,10 @@ def pct(values: Sequence[float], p: float) -> float:
 
 
 def summary(values: Sequence[float]) -> str:
-    return (f"p50 {pct(values, 50):7.2f}  p95 {pct(values, 95):7.2f}  p99 {pct(values, 99):7.2f}  "
-            f"max {max(values):7.2f} ms  (n={len(values)})")
+    return (
+        f"p50 {pct(values, 50):7.2f}  p95 {pct(values, 95):7.2f}  p99 {pct(values, 99):7.2f}  "
+        f"max {max(values):7.2f} ms  (n={len(values)})"
+    )
 
 
 @dataclass
@@ -138,8 +141,9 @@ class GcPauses:
 
     def report(self) -> str:
         g2 = [t for g, t in self.pauses if g == 2]
-        return (f"{len(self.pauses)} collections, {len(g2)} of gen 2"
-                + (f" (median {statistics.median(g2):.0f} ms, max {max(g2):.0f} ms)" if g2 else ""))
+        return f"{len(self.pauses)} collections, {len(g2)} of gen 2" + (
+            f" (median {statistics.median(g2):.0f} ms, max {max(g2):.0f} ms)" if g2 else ""
+        )
 
 
 async def explain(conn: asyncpg.Connection, statement: str, parameters: Any) -> str:
@@ -178,14 +182,14 @@ RAW_SQL = {
     "contacts": "SELECT * FROM contacts WHERE customer_id = $1 ORDER BY id",
     "open_opps": "SELECT * FROM opportunities WHERE customer_id = $1 AND stage = ANY($2::varchar[]) ORDER BY amount DESC",
     "recent": "SELECT f.*, u.name AS author FROM follow_ups f JOIN users u ON u.id = f.author_id "
-              "WHERE f.customer_id = $1 ORDER BY f.happened_at DESC LIMIT 5",
+    "WHERE f.customer_id = $1 ORDER BY f.happened_at DESC LIMIT 5",
     "quotes": "SELECT * FROM quotes WHERE customer_id = $1 AND status <> 'superseded' ORDER BY created_at DESC LIMIT 5",
     "tasks": "SELECT * FROM tasks WHERE customer_id = $1 AND status = 'open' ORDER BY due_at LIMIT 10",
     "won": "SELECT coalesce(closed_at, stage_entered_at), amount, currency FROM opportunities "
-           "WHERE customer_id = $1 AND stage = 'won'",
+    "WHERE customer_id = $1 AND stage = 'won'",
     "fx": "SELECT currency, rate_to_base FROM fx_rates",
     "touches": "SELECT happened_at, content FROM follow_ups WHERE customer_id = $1 AND happened_at >= $2 "
-               "ORDER BY happened_at DESC LIMIT 300",
+    "ORDER BY happened_at DESC LIMIT 300",
 }
 
 
@@ -217,7 +221,8 @@ async def pick_targets(conn: asyncpg.Connection, n: int, seed: int) -> list[Targ
     await conn.execute("SELECT setseed($1)", (seed % 1000) / 1000)
     rows = await conn.fetch(
         "SELECT c.id, c.name, u.wecom_userid FROM customers c JOIN users u ON u.id = c.owner_id "
-        "ORDER BY random() LIMIT $1", n
+        "ORDER BY random() LIMIT $1",
+        n,
     )
     return [Target(r[0], r[1], r[2]) for r in rows]
 
@@ -228,8 +233,15 @@ async def handler_only(services: Services, who: str, text: str) -> str:
         user = await users_repo.by_identity(session, "console", who)
         assert user is not None
         inbound = Inbound(channel="console", sender=who, platform_msg_id=uuid.uuid4().hex, text=text)
-        ctx = Context(user=user, inbound=inbound, inbound_id=None, session=session, clock=services.clock,
-                      settings=services.settings, services=services)
+        ctx = Context(
+            user=user,
+            inbound=inbound,
+            inbound_id=None,
+            session=session,
+            clock=services.clock,
+            settings=services.settings,
+            services=services,
+        )
         replies = await dispatch(ctx)
     reply = replies[0]
     if isinstance(reply, CardReply):
@@ -238,9 +250,10 @@ async def handler_only(services: Services, who: str, text: str) -> str:
     return getattr(reply, "text", "")
 
 
-async def timed(fn: Callable[[], Awaitable[Any]]) -> tuple[float, Any]:
+async def timed(work: Awaitable[Any]) -> tuple[float, Any]:
+    """Milliseconds to await `work` (a coroutine only starts running when awaited), and its result."""
     t = time.perf_counter()
-    out = await fn()
+    out = await work
     return ms(time.perf_counter() - t), out
 
 
@@ -274,17 +287,17 @@ async def run(args: argparse.Namespace) -> None:
     raw = await asyncpg.connect(asyncpg_dsn(args.url), server_settings={"search_path": args.schema})
     since = now - timedelta(days=365)
     targets = await pick_targets(raw, args.n + args.warmup, args.seed)
-    warm, targets = targets[: args.warmup], targets[args.warmup:]
+    warm, targets = targets[: args.warmup], targets[args.warmup :]
     reps = sorted({t.owner_wecom for t in targets} | {t.owner_wecom for t in warm})
 
     # 1. First message per rep: builds (and caches) that rep's name index.
     first: list[float] = []
     for who in reps:
-        t, _ = await timed(lambda: harness.say(who, "帮助"))
+        t, _ = await timed(harness.say(who, "帮助"))
         first.append(t)
     again: list[float] = []
     for who in reps[:50]:
-        t, _ = await timed(lambda: harness.say(who, "帮助"))
+        t, _ = await timed(harness.say(who, "帮助"))
         again.append(t)
     build, sizes, director_build, director_size = await index_build_times(services, reps[:30])
 
@@ -315,7 +328,7 @@ async def run(args: argparse.Namespace) -> None:
                 log.on = True
                 if profiler and args.profile == "e2e":
                     profiler.enable()
-                t, out = await timed(lambda: harness.say(tg.owner_wecom, text))
+                t, out = await timed(harness.say(tg.owner_wecom, text))
                 if profiler and args.profile == "e2e":
                     profiler.disable()
                 log.on = False
@@ -329,44 +342,57 @@ async def run(args: argparse.Namespace) -> None:
                 log.on = True
                 if profiler and args.profile == "handler":
                     profiler.enable()
-                t, out = await timed(lambda: handler_only(services, tg.owner_wecom, text))
+                t, out = await timed(handler_only(services, tg.owner_wecom, text))
                 if profiler and args.profile == "handler":
                     profiler.disable()
                 log.on = False
                 handler.append(t)
                 stmts_handler.append(log.count)
             else:
-                t, _ = await timed(lambda: raw_facts(raw, tg.customer_id, since))
+                t, _ = await timed(raw_facts(raw, tg.customer_id, since))
                 rawsql.append(t)
 
     print()
     print(f"name index, first message per rep (帮助, builds the index):  {summary(first)}")
     print(f"same message again (index cached):                          {summary(again)}")
-    print(f"index build alone (rows query + NameIndex), {len(build)} reps of ~{int(statistics.mean(sizes))} names: "
-          f"median {statistics.median(build):.1f} ms, max {max(build):.1f} ms")
+    print(
+        f"index build alone (rows query + NameIndex), {len(build)} reps of ~{int(statistics.mean(sizes))} names: "
+        f"median {statistics.median(build):.1f} ms, max {max(build):.1f} ms"
+    )
     print(f"index build for the director ({director_size:,} names): {director_build:.0f} ms")
     print()
     print(f"查 <customer>, {len(targets)} customers, {len(reps)} reps, after {len(warm)} warm-up lookups:")
     print(f"  end to end (ChatHarness.say)   {summary(e2e)}")
     print(f"  handler (dispatch + render)    {summary(handler)}")
     print(f"  raw SQL (asyncpg, 9 queries)   {summary(rawsql)}")
-    print(f"  ratio end to end / raw: p50 {pct(e2e, 50) / pct(rawsql, 50):.1f}x  p95 {pct(e2e, 95) / pct(rawsql, 95):.1f}x")
-    print(f"  ratio handler / raw:    p50 {pct(handler, 50) / pct(rawsql, 50):.1f}x  "
-          f"p95 {pct(handler, 95) / pct(rawsql, 95):.1f}x")
-    print(f"  statements per message: end to end {statistics.median(stmts_e2e):.0f}, handler "
-          f"{statistics.median(stmts_handler):.0f}, raw {len(RAW_SQL)}; time in driver (end to end) "
-          f"p50 {pct(driver_e2e, 50):.2f} ms, p95 {pct(driver_e2e, 95):.2f} ms")
+    print(
+        f"  ratio end to end / raw: p50 {pct(e2e, 50) / pct(rawsql, 50):.1f}x  p95 {pct(e2e, 95) / pct(rawsql, 95):.1f}x"
+    )
+    print(
+        f"  ratio handler / raw:    p50 {pct(handler, 50) / pct(rawsql, 50):.1f}x  "
+        f"p95 {pct(handler, 95) / pct(rawsql, 95):.1f}x"
+    )
+    print(
+        f"  statements per message: end to end {statistics.median(stmts_e2e):.0f}, handler "
+        f"{statistics.median(stmts_handler):.0f}, raw {len(RAW_SQL)}; time in driver (end to end) "
+        f"p50 {pct(driver_e2e, 50):.2f} ms, p95 {pct(driver_e2e, 95):.2f} ms"
+    )
     goal = "MET" if pct(e2e, 95) <= 50 else "MISSED"
-    print(f"  goal p95 ≤ 50 ms end to end: {goal};  ratio goal ≤ 2x (handler/raw p95): "
-          f"{'MET' if pct(handler, 95) / pct(rawsql, 95) <= 2 else 'MISSED'}")
+    print(
+        f"  goal p95 ≤ 50 ms end to end: {goal};  ratio goal ≤ 2x (handler/raw p95): "
+        f"{'MET' if pct(handler, 95) / pct(rawsql, 95) <= 2 else 'MISSED'}"
+    )
     print(f"  Python GC during the steady state: {gcs.report()}")
     slowest = sorted(zip(e2e, handler, rawsql, targets, strict=True), key=lambda x: -x[0])[:5]
     print("  slowest lookups (end to end / handler / raw ms, follow-ups in the last year, contacts):")
     for te, th, tr, tg in slowest:
-        notes = await raw.fetchval("SELECT count(*) FROM follow_ups WHERE customer_id = $1 AND happened_at >= $2",
-                                   tg.customer_id, since)
+        notes = await raw.fetchval(
+            "SELECT count(*) FROM follow_ups WHERE customer_id = $1 AND happened_at >= $2", tg.customer_id, since
+        )
         people = await raw.fetchval("SELECT count(*) FROM contacts WHERE customer_id = $1", tg.customer_id)
-        print(f"    {te:7.1f} / {th:6.1f} / {tr:5.1f}  customer {tg.customer_id}: {notes} follow-ups, {people} contacts")
+        print(
+            f"    {te:7.1f} / {th:6.1f} / {tr:5.1f}  customer {tg.customer_id}: {notes} follow-ups, {people} contacts"
+        )
     if failures:
         print(f"  !! {len(failures)} lookups did not answer with the account card, e.g. {failures[:3]}")
 

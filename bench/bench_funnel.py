@@ -10,6 +10,7 @@ reports median and max. Beside it, the same funnel split into its parts, timed d
 `core.funnel.build_funnel_report`, and the text rendering. `--explain` prints EXPLAIN (ANALYZE, BUFFERS) of the
 slowest funnel statements.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -81,8 +82,13 @@ async def run(args: argparse.Namespace) -> None:
                 log.slow.clear()
                 log.on = True
                 t0 = time.perf_counter()
-                inp = await funnel.funnel_input(session, owner_ids=owner_ids, now=now, tz=user.timezone,
-                                                base_currency=services.settings.base_currency)
+                inp = await funnel.funnel_input(
+                    session,
+                    owner_ids=owner_ids,
+                    now=now,
+                    tz=user.timezone,
+                    base_currency=services.settings.base_currency,
+                )
                 t1 = time.perf_counter()
                 log.on = False
                 names = {u.id: u.name for u in await users.all_users(session)}

@@ -4,6 +4,7 @@ Run: .venv/bin/python bench/bench_parse.py [--passes N]
 Prints median and p99 per message (goal: median ≤ 1 ms, p99 ≤ 5 ms) with the 30-customer test index and
 with a 2,000-customer index (the 30 plus generated fictional names), and the index build time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,10 @@ _CN_HEADS = list("宏华恒永金瑞佳美东天鑫隆盛泰兴丰源达通信�
 _CN_TAILS = list("新远发顺辉宇晟锦博航凯鸿峰海川润捷升伟明")
 _CN_TRADES = "机械 五金 电子 阀门 塑胶 纺织品 照明 家居用品 包装材料 物流 化工 服饰 工艺品 汽配 陶瓷".split()
 _CN_CITIES = ["", "宁波", "义乌", "深圳市", "佛山", "苏州", "温州", "青岛"]
-_EN_WORDS = ("Apex Blue Cedar Delta Eagle Falcon Granite Harbor Iron Jade Kestrel Lotus Maple Nova Orbit "
-             "Pioneer Quartz Ridge Summit Titan Union Vertex Willow Zenith").split()
+_EN_WORDS = (
+    "Apex Blue Cedar Delta Eagle Falcon Granite Harbor Iron Jade Kestrel Lotus Maple Nova Orbit "
+    "Pioneer Quartz Ridge Summit Titan Union Vertex Willow Zenith"
+).split()
 _EN_TRADES = "Trading Industrial Imports Supply Logistics Valves Pumps Textiles Electronics".split()
 _EN_FORMS = "GmbH Ltd. Inc. LLC S.A. Pty Ltd Co., Ltd. JSC".split(" ")
 
@@ -68,12 +71,15 @@ def bench(label: str, names: NameIndex, passes: int) -> None:
     texts = [case["text"] for case in MESSAGES]
     for text in texts * 3:  # warm up: caches, cn2an, pypinyin (loaded on the first homophone)
         parse_message(text, now=NOW, tz=TZ, names=names)
-    samples = [timed(lambda t=text: parse_message(t, now=NOW, tz=TZ, names=names))
-               for _ in range(passes) for text in texts]
+    samples = [
+        timed(lambda t=text: parse_message(t, now=NOW, tz=TZ, names=names)) for _ in range(passes) for text in texts
+    ]
     samples.sort()
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
-    print(f"{label:34} n={len(samples):6}  median {statistics.median(samples):.3f} ms  "
-          f"p99 {p99:.3f} ms  max {samples[-1]:.2f} ms")
+    print(
+        f"{label:34} n={len(samples):6}  median {statistics.median(samples):.3f} ms  "
+        f"p99 {p99:.3f} ms  max {samples[-1]:.2f} ms"
+    )
 
 
 def main() -> None:
@@ -96,8 +102,7 @@ def main() -> None:
     print(f"{'find_in alone, 2000 customers':34} median {statistics.median(find):.3f} ms")
     queries = ("艾可美", "acme", "华信电子", "Globex Corp") * 25
     lookups = sorted(timed(lambda q=q: index.decide(q)) for q in queries)
-    print(f"{'decide (fuzzy), 2000 customers':34} median {statistics.median(lookups):.3f} ms  "
-          f"max {lookups[-1]:.2f} ms")
+    print(f"{'decide (fuzzy), 2000 customers':34} median {statistics.median(lookups):.3f} ms  max {lookups[-1]:.2f} ms")
 
 
 if __name__ == "__main__":

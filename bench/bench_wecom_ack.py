@@ -9,6 +9,7 @@ A step passes when everything offered was acknowledged with 200 and p99 <= 50 ms
 passing step. At the end every message kabot acknowledged must have been answered: the fake's sends and the
 outbox's sent rows are counted. PostgreSQL runs in a fresh database that is dropped afterwards.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,6 +47,7 @@ DEFAULT_RATES = "25,50,100,200,300,400,600,800,1000,1300,1600,2000"
 
 # ---- the two servers that run in subprocesses of this script ---------------------------------------
 
+
 def serve_bare(port: int) -> None:
     """Verify and decrypt, nothing else: the ceiling kabot is compared with."""
     crypto = FakeWeCom(clock=SystemClock()).crypto
@@ -77,6 +79,7 @@ def serve_fake(port: int) -> None:
 
 
 # ---- orchestration ---------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -134,8 +137,9 @@ async def _pg_admin(url: URL, sql: str) -> None:
     """CREATE/DROP DATABASE cannot run inside a transaction, so this bypasses SQLAlchemy."""
     import asyncpg
 
-    conn = await asyncpg.connect(user=url.username, password=url.password, host=url.host, port=url.port,
-                                 database=url.database)
+    conn = await asyncpg.connect(
+        user=url.username, password=url.password, host=url.host, port=url.port, database=url.database
+    )
     try:
         await conn.execute(sql)
     finally:
@@ -173,6 +177,7 @@ async def count_sent_outbox(url: str) -> int:
 
 # ---- load ------------------------------------------------------------------------------------------
 
+
 @dataclass
 class Step:
     rate: int
@@ -196,8 +201,9 @@ class Step:
         return self.acked == self.offered and self.pct(0.99) <= P99_GOAL_MS
 
 
-async def run_step(http: aiohttp.ClientSession, url: str, fake: FakeWeCom, msg_ids: Iterator[int],
-                   rate: int, seconds: float) -> Step:
+async def run_step(
+    http: aiohttp.ClientSession, url: str, fake: FakeWeCom, msg_ids: Iterator[int], rate: int, seconds: float
+) -> Step:
     """Send `rate` callbacks a second for `seconds`, each at its scheduled time, whatever the answers do."""
     n = int(rate * seconds)
     callbacks = [fake.callback_text(f"bench{i % USERS:03d}", "帮助", next(msg_ids)) for i in range(n)]
@@ -239,9 +245,11 @@ async def ladder(name: str, url: str, rates: list[int], seconds: float, msg_ids:
         for rate in rates:
             step = await run_step(http, url, fake, msg_ids, rate, seconds)
             steps.append(step)
-            print(f"  {name:5} offered {rate:5}/s  acked {step.achieved:7.0f}/s  "
-                  f"p50 {step.pct(0.5):6.1f} ms  p99 {step.pct(0.99):6.1f} ms  {'ok' if step.passed else 'FAIL'}",
-                  flush=True)
+            print(
+                f"  {name:5} offered {rate:5}/s  acked {step.achieved:7.0f}/s  "
+                f"p50 {step.pct(0.5):6.1f} ms  p99 {step.pct(0.99):6.1f} ms  {'ok' if step.passed else 'FAIL'}",
+                flush=True,
+            )
             if not step.passed:
                 break
             await asyncio.sleep(1.0)  # let background work catch up between steps
@@ -268,6 +276,7 @@ async def wait_answered(fake_url: str, expected: int, timeout_s: float = 300.0) 
 
 # ---- main ------------------------------------------------------------------------------------------
 
+
 async def bench(args: argparse.Namespace, db_url: str) -> int:
     rates = [int(r) for r in args.rates.split(",")]
     await seed(db_url)
@@ -276,16 +285,25 @@ async def bench(args: argparse.Namespace, db_url: str) -> int:
     fake_url = f"http://127.0.0.1:{fake_port}"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("KABOT_")},
-        "KABOT_DATABASE_URL": db_url, "KABOT_LOG_LEVEL": "WARNING",
-        "KABOT_WECOM_CORP_ID": fake.corp_id, "KABOT_WECOM_AGENT_ID": str(fake.agent_id),
-        "KABOT_WECOM_SECRET": fake.secret, "KABOT_WECOM_TOKEN": fake.callback_token,
-        "KABOT_WECOM_AES_KEY": fake.encoding_aes_key, "KABOT_WECOM_API_BASE": fake_url,
+        "KABOT_DATABASE_URL": db_url,
+        "KABOT_LOG_LEVEL": "WARNING",
+        "KABOT_WECOM_CORP_ID": fake.corp_id,
+        "KABOT_WECOM_AGENT_ID": str(fake.agent_id),
+        "KABOT_WECOM_SECRET": fake.secret,
+        "KABOT_WECOM_TOKEN": fake.callback_token,
+        "KABOT_WECOM_AES_KEY": fake.encoding_aes_key,
+        "KABOT_WECOM_API_BASE": fake_url,
     }
     me = [sys.executable, str(Path(__file__).resolve())]
     msg_ids = itertools.count(1)
-    with process([*me, "--serve-bare", str(bare_port)]), process([*me, "--serve-fake", str(fake_port)]), \
-            process([sys.executable, "-m", "bot.cli", "serve", "--port", str(kabot_port),
-                     "--workers", str(args.workers)], env=env):
+    with (
+        process([*me, "--serve-bare", str(bare_port)]),
+        process([*me, "--serve-fake", str(fake_port)]),
+        process(
+            [sys.executable, "-m", "bot.cli", "serve", "--port", str(kabot_port), "--workers", str(args.workers)],
+            env=env,
+        ),
+    ):
         await wait_ready(f"http://127.0.0.1:{bare_port}/")
         await wait_ready(fake_url + "/stats")
         await wait_ready(f"http://127.0.0.1:{kabot_port}/healthz")
@@ -309,8 +327,10 @@ def report(bare: list[Step], kabot: list[Step], acked: int, sent: int, outbox_se
             print(f"{name:8}{step.achieved:9.0f}{step.pct(0.5):9.1f}{step.pct(0.99):9.1f}")
     ratio = (k.achieved / b.achieved) if b and k else 0.0
     top = bare[-1].rate if bare and bare[-1].passed else None
-    print(f"kabot/bare: {ratio:.0%} (goal ≥ {RATIO_GOAL:.0%})"
-          + (f"  — bare passed every step; its true ceiling is above {top}/s" if top else ""))
+    print(
+        f"kabot/bare: {ratio:.0%} (goal ≥ {RATIO_GOAL:.0%})"
+        + (f"  — bare passed every step; its true ceiling is above {top}/s" if top else "")
+    )
     print(f"answered: {acked} acknowledged, {sent} sent by the fake, {outbox_sent} outbox rows sent")
     ok = k is not None and ratio >= RATIO_GOAL and sent == acked == outbox_sent
     print("RESULT:", "goals met" if ok else "goals NOT met")
@@ -322,8 +342,12 @@ def main() -> int:
     p.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     p.add_argument("--seconds", type=float, default=4.0, help="length of each rate step")
     p.add_argument("--rates", default=DEFAULT_RATES, help="offered rates per second, rising")
-    p.add_argument("--workers", type=int, default=1,
-                   help="kabot serve --workers: processes that process messages while serve only acknowledges")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="kabot serve --workers: processes that process messages while serve only acknowledges",
+    )
     p.add_argument("--serve-bare", type=int, help=argparse.SUPPRESS)
     p.add_argument("--serve-fake", type=int, help=argparse.SUPPRESS)
     args = p.parse_args()

@@ -13,6 +13,7 @@ Idempotent: the sizes and the reference "now" are kept in the schema's COMMENT; 
 does nothing, `--force` drops the schema and seeds it again. The benchmarks read that "now" (see `read_marker`)
 and run with a FakeClock at it, so "yesterday" and the 90-day window always see the seeded history.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,21 +45,31 @@ CHUNK = 50_000
 # --------------------------------------------------------------------------- vocabulary
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红鹏辉建国文斌宇浩凯健俊帆帅旭宁龙林欣晨博雪琳晶颖慧佳嘉瑞鑫"
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉萍红鹏辉建国文斌宇浩凯健俊帆帅旭宁龙林欣晨博雪琳晶颖慧佳嘉瑞鑫"
+)
 CN_HEADS = "宏华恒永金瑞佳美东天鑫隆盛泰兴丰源达通信利安康富嘉德昌荣益创新远发顺辉宇晟锦博航凯鸿峰海川润捷升伟明正中广联合众诚汇豪腾飞亚星"
-CN_TRADES = ("机械 五金 电子 阀门 塑胶 纺织品 照明 家居用品 包装材料 物流 化工 服饰 工艺品 汽配 陶瓷 泵业 管业 建材 "
-             "精密 模具 玩具 钢铁 不锈钢 光电 仪器 新能源 环保 医疗器械 食品 卫浴").split()
+CN_TRADES = (
+    "机械 五金 电子 阀门 塑胶 纺织品 照明 家居用品 包装材料 物流 化工 服饰 工艺品 汽配 陶瓷 泵业 管业 建材 "
+    "精密 模具 玩具 钢铁 不锈钢 光电 仪器 新能源 环保 医疗器械 食品 卫浴"
+).split()
 CN_CITIES = ("", "", "", "宁波", "义乌", "深圳", "佛山", "苏州", "温州", "青岛", "厦门", "东莞")
 CN_FORMS = ("有限公司", "有限公司", "股份有限公司", "贸易有限公司", "")
-EN_WORDS = ("Apex Blue Cedar Delta Eagle Falcon Granite Harbor Iron Jade Kestrel Lotus Maple Nova Orbit Pioneer "
-            "Quartz Ridge Summit Titan Union Vertex Willow Zenith Amber Beacon Cobalt Dune Ember Fjord Glacier "
-            "Horizon Indigo Juniper Keystone Lumen Meridian Northstar Onyx Pacific Quest Radiant Sterling Tundra "
-            "Umber Vista Westwind Xenon Yukon Zephyr Atlas Boreal Crest Drake Everest Frontier Gala Helix").split()
+EN_WORDS = (
+    "Apex Blue Cedar Delta Eagle Falcon Granite Harbor Iron Jade Kestrel Lotus Maple Nova Orbit Pioneer "
+    "Quartz Ridge Summit Titan Union Vertex Willow Zenith Amber Beacon Cobalt Dune Ember Fjord Glacier "
+    "Horizon Indigo Juniper Keystone Lumen Meridian Northstar Onyx Pacific Quest Radiant Sterling Tundra "
+    "Umber Vista Westwind Xenon Yukon Zephyr Atlas Boreal Crest Drake Everest Frontier Gala Helix"
+).split()
 EN_TRADES = "Trading Industrial Imports Supply Logistics Valves Pumps Textiles Electronics Machinery Components".split()
 EN_FORMS = ("GmbH", "Ltd.", "Inc.", "LLC", "S.A.", "Pty Ltd", "Co., Ltd.", "JSC", "S.p.A.", "B.V.")
-COUNTRIES = ("德国 美国 英国 法国 意大利 西班牙 荷兰 波兰 瑞典 加拿大 澳大利亚 巴西 墨西哥 智利 阿联酋 沙特 印度 越南 泰国 "
-             "印尼 菲律宾 南非 尼日利亚 埃及 土耳其 韩国 日本 俄罗斯 新加坡 马来西亚").split()
-INDUSTRIES = "阀门 泵阀 水泵 机械 五金 管件 水处理 工程承包 能源 油气 矿业 建材 化工 暖通 精密仪器 物流 贸易 机电 钢结构".split()
+COUNTRIES = (
+    "德国 美国 英国 法国 意大利 西班牙 荷兰 波兰 瑞典 加拿大 澳大利亚 巴西 墨西哥 智利 阿联酋 沙特 印度 越南 泰国 "
+    "印尼 菲律宾 南非 尼日利亚 埃及 土耳其 韩国 日本 俄罗斯 新加坡 马来西亚"
+).split()
+INDUSTRIES = (
+    "阀门 泵阀 水泵 机械 五金 管件 水处理 工程承包 能源 油气 矿业 建材 化工 暖通 精密仪器 物流 贸易 机电 钢结构".split()
+)
 SOURCES = ("展会", "B2B平台", "官网", "社媒", "代理商", "转介绍", "其他")
 ROLES = ("决策者", "技术影响者", "使用者", "商务对接人", "其他")
 TITLES = {"决策者": "总经理", "技术影响者": "技术经理", "使用者": "设备主管", "商务对接人": "采购专员", "其他": "助理"}
@@ -76,8 +87,15 @@ NOTES = (
 TASK_SUBJECTS = ("电话跟进报价", "寄样品", "发送认证文件", "确认交期", "约下次拜访", "催回款", "发修改后报价")
 CURRENCIES = (("USD", 5), ("EUR", 2), ("CNY", 2), ("GBP", 1), ("JPY", 1))
 FX = {"USD": Decimal("7.120000"), "EUR": Decimal("7.750000"), "GBP": Decimal("9.050000"), "JPY": Decimal("0.048000")}
-STAGE_WEIGHTS = ((Stage.S1, 18), (Stage.S2, 14), (Stage.S3, 11), (Stage.S4, 8), (Stage.S5, 6), (Stage.WON, 25),
-                 (Stage.LOST, 18))
+STAGE_WEIGHTS = (
+    (Stage.S1, 18),
+    (Stage.S2, 14),
+    (Stage.S3, 11),
+    (Stage.S4, 8),
+    (Stage.S5, 6),
+    (Stage.WON, 25),
+    (Stage.LOST, 18),
+)
 TWO_YEARS = 730 * 86400
 
 
@@ -100,8 +118,16 @@ class Sizes:
         def n(full: int) -> int:
             return max(1, round(full * scale))
 
-        return cls(reps=reps, teams=teams, customers=n(100_000), contacts=n(300_000), opportunities=n(200_000),
-                   follow_ups=n(1_000_000), tasks=n(300_000), quotes=n(30_000))
+        return cls(
+            reps=reps,
+            teams=teams,
+            customers=n(100_000),
+            contacts=n(300_000),
+            opportunities=n(200_000),
+            follow_ups=n(1_000_000),
+            tasks=n(300_000),
+            quotes=n(30_000),
+        )
 
 
 def asyncpg_dsn(url: str) -> str:
@@ -202,8 +228,7 @@ class Book:
     opp_owner: list[int]
 
 
-def customers_rows(sizes: Sizes, org: Org, now: datetime, rng: random.Random,
-                   book: Book) -> Iterator[tuple[Any, ...]]:
+def customers_rows(sizes: Sizes, org: Org, now: datetime, rng: random.Random, book: Book) -> Iterator[tuple[Any, ...]]:
     names = customer_names(sizes.customers, rng)
     for i, name in enumerate(names):
         cid = i + 1
@@ -217,8 +242,23 @@ def customers_rows(sizes: Sizes, org: Org, now: datetime, rng: random.Random,
         created = now - timedelta(seconds=rng.randrange(TWO_YEARS + 365 * 86400))
         updated = created + (now - created) * rng.random()
         tier = rng.choices("ABC", weights=(1, 3, 6))[0]
-        yield (cid, name, normalize_name(name), "[]", rng.choice(COUNTRIES), None, rng.choice(INDUSTRIES), tier,
-               rng.choice(SOURCES), owner, status, "[]", None, created, updated)
+        yield (
+            cid,
+            name,
+            normalize_name(name),
+            "[]",
+            rng.choice(COUNTRIES),
+            None,
+            rng.choice(INDUSTRIES),
+            tier,
+            rng.choice(SOURCES),
+            owner,
+            status,
+            "[]",
+            None,
+            created,
+            updated,
+        )
 
 
 def contacts_rows(sizes: Sizes, now: datetime, rng: random.Random, book: Book) -> Iterator[tuple[Any, ...]]:
@@ -231,8 +271,19 @@ def contacts_rows(sizes: Sizes, now: datetime, rng: random.Random, book: Book) -
         book.contacts[customer].append(name)
         role = ROLES[0] if len(book.contacts[customer]) == 1 and rng.random() < 0.7 else rng.choice(ROLES)
         created = now - timedelta(seconds=rng.randrange(TWO_YEARS))
-        yield (k + 1, customer + 1, name, TITLES[role], role, f"+86 1{rng.randrange(3, 9)}{rng.randrange(10**9):09d}",
-               None, None, None, created, created)
+        yield (
+            k + 1,
+            customer + 1,
+            name,
+            TITLES[role],
+            role,
+            f"+86 1{rng.randrange(3, 9)}{rng.randrange(10**9):09d}",
+            None,
+            None,
+            None,
+            created,
+            created,
+        )
 
 
 def _currency(rng: random.Random) -> str:
@@ -244,8 +295,9 @@ def _amount(rng: random.Random, currency: str) -> Decimal:
     return Decimal(rng.randint(1, 150) * unit)
 
 
-def opportunities_rows(sizes: Sizes, org: Org, now: datetime, rng: random.Random, book: Book,
-                       changes: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+def opportunities_rows(
+    sizes: Sizes, org: Org, now: datetime, rng: random.Random, book: Book, changes: list[tuple[Any, ...]]
+) -> Iterator[tuple[Any, ...]]:
     """Opportunities plus their stage history (appended to `changes`: 2–3 rows each on average)."""
     n_customers = len(book.owner)
     stages = [s for s, _ in STAGE_WEIGHTS]
@@ -261,7 +313,7 @@ def opportunities_rows(sizes: Sizes, org: Org, now: datetime, rng: random.Random
         if stage.is_open:
             top = OPEN_STAGES.index(stage)
             start = max(0, top - rng.choice((1, 1, 2, 2, 3)))
-            path = list(OPEN_STAGES[start:top + 1])
+            path = list(OPEN_STAGES[start : top + 1])
         else:
             reached = rng.randint(1, 5)
             start = max(0, reached - rng.choice((1, 2, 2, 3)))
@@ -278,13 +330,27 @@ def opportunities_rows(sizes: Sizes, org: Org, now: datetime, rng: random.Random
         closed = last_at if not stage.is_open else None
         expected = (now + timedelta(days=rng.randint(-60, 200))).date() if stage.is_open else (closed or now).date()
         prob = DEFAULT_PROBABILITY[stage] if rng.random() < 0.7 else None
-        yield (opp_id, customer + 1, f"{rng.choice(PRODUCTS)}采购项目", _amount(rng, currency) if rng.random() < 0.95 else None,
-               currency, stage.value, prob, expected, owner, last_at, "价格" if stage is Stage.LOST else None, closed,
-               created, last_at)
+        yield (
+            opp_id,
+            customer + 1,
+            f"{rng.choice(PRODUCTS)}采购项目",
+            _amount(rng, currency) if rng.random() < 0.95 else None,
+            currency,
+            stage.value,
+            prob,
+            expected,
+            owner,
+            last_at,
+            "价格" if stage is Stage.LOST else None,
+            closed,
+            created,
+            last_at,
+        )
 
 
-def follow_up_rows(sizes: Sizes, org: Org, now: datetime, rng: random.Random, book: Book,
-                   first_id: int, count: int) -> list[tuple[Any, ...]]:
+def follow_up_rows(
+    sizes: Sizes, org: Org, now: datetime, rng: random.Random, book: Book, first_id: int, count: int
+) -> list[tuple[Any, ...]]:
     n_customers = len(book.owner)
     rows: list[tuple[Any, ...]] = []
     for k in range(count):
@@ -296,8 +362,20 @@ def follow_up_rows(sizes: Sizes, org: Org, now: datetime, rng: random.Random, bo
         if len(who) in (2, 3) and rng.random() < 0.5:
             who = who[0] + rng.choice(("总", "经理", "工"))
         at = now - timedelta(seconds=rng.randrange(TWO_YEARS))
-        rows.append((first_id + k, customer + 1, None, owner, rng.choice(KINDS),
-                     rng.choice(NOTES).format(c=who, p=rng.choice(PRODUCTS)), at, None, None, at))
+        rows.append(
+            (
+                first_id + k,
+                customer + 1,
+                None,
+                owner,
+                rng.choice(KINDS),
+                rng.choice(NOTES).format(c=who, p=rng.choice(PRODUCTS)),
+                at,
+                None,
+                None,
+                at,
+            )
+        )
     return rows
 
 
@@ -310,12 +388,27 @@ def tasks_rows(sizes: Sizes, org: Org, now: datetime, rng: random.Random, book: 
         r = rng.random()
         status = "open" if (due > now and r < 0.9) or r < 0.08 else ("done" if r < 0.95 else "cancelled")
         created = due - timedelta(days=rng.randint(1, 14))
-        yield (k + 1, owner, rng.choice(TASK_SUBJECTS), customer + 1, None, None, due, status, "followup", None,
-               due if status == "done" else None, None, None, created)
+        yield (
+            k + 1,
+            owner,
+            rng.choice(TASK_SUBJECTS),
+            customer + 1,
+            None,
+            None,
+            due,
+            status,
+            "followup",
+            None,
+            due if status == "done" else None,
+            None,
+            None,
+            created,
+        )
 
 
-def quotes_rows(sizes: Sizes, org: Org, now: datetime, rng: random.Random, book: Book,
-                approvals: list[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+def quotes_rows(
+    sizes: Sizes, org: Org, now: datetime, rng: random.Random, book: Book, approvals: list[tuple[Any, ...]]
+) -> Iterator[tuple[Any, ...]]:
     n_opps = len(book.opp_customer)
     for k in range(sizes.quotes):
         opp = rng.randrange(n_opps)
@@ -328,12 +421,52 @@ def quotes_rows(sizes: Sizes, org: Org, now: datetime, rng: random.Random, book:
         qid = k + 1
         if status == "pending":
             manager = org.managers[org.rep_team[owner]]
-            approvals.append((len(approvals) + 1, qid, 1, "销售经理审批", "any", "折扣超出权限", manager, "pending",
-                              None, None, None, None, created))
-        yield (qid, f"Q-{created.year}-{qid:06d}", 1, customer, opp + 1, owner, currency, rate, "bench", created,
-               "CNY", "FOB", "Ningbo", 30, "30% T/T", 30, None, None, total, total * rate,
-               Decimal("18.5"), status, 1, created if status != "draft" else None,
-               created if status in ("approved", "rejected") else None, created, created)
+            approvals.append(
+                (
+                    len(approvals) + 1,
+                    qid,
+                    1,
+                    "销售经理审批",
+                    "any",
+                    "折扣超出权限",
+                    manager,
+                    "pending",
+                    None,
+                    None,
+                    None,
+                    None,
+                    created,
+                )
+            )
+        yield (
+            qid,
+            f"Q-{created.year}-{qid:06d}",
+            1,
+            customer,
+            opp + 1,
+            owner,
+            currency,
+            rate,
+            "bench",
+            created,
+            "CNY",
+            "FOB",
+            "Ningbo",
+            30,
+            "30% T/T",
+            30,
+            None,
+            None,
+            total,
+            total * rate,
+            Decimal("18.5"),
+            status,
+            1,
+            created if status != "draft" else None,
+            created if status in ("approved", "rejected") else None,
+            created,
+            created,
+        )
 
 
 # --------------------------------------------------------------------------- loading
@@ -356,26 +489,139 @@ async def copy(conn: asyncpg.Connection, table: str, columns: Sequence[str], row
 
 
 COLUMNS: dict[str, tuple[str, ...]] = {
-    "users": ("id", "name", "role", "manager_id", "team", "timezone", "wecom_userid", "dingtalk_userid", "active",
-              "created_at", "updated_at"),
+    "users": (
+        "id",
+        "name",
+        "role",
+        "manager_id",
+        "team",
+        "timezone",
+        "wecom_userid",
+        "dingtalk_userid",
+        "active",
+        "created_at",
+        "updated_at",
+    ),
     "fx_rates": ("currency", "rate_to_base", "source", "set_by_id", "set_at"),
-    "customers": ("id", "name", "normalized_name", "aliases", "country", "region", "industry", "tier", "source",
-                  "owner_id", "status", "tags", "notes", "created_at", "updated_at"),
-    "contacts": ("id", "customer_id", "name", "title", "decision_role", "phone", "email", "wechat", "preferences",
-                 "created_at", "updated_at"),
-    "opportunities": ("id", "customer_id", "title", "amount", "currency", "stage", "probability", "expected_close",
-                      "owner_id", "stage_entered_at", "lost_reason", "closed_at", "created_at", "updated_at"),
+    "customers": (
+        "id",
+        "name",
+        "normalized_name",
+        "aliases",
+        "country",
+        "region",
+        "industry",
+        "tier",
+        "source",
+        "owner_id",
+        "status",
+        "tags",
+        "notes",
+        "created_at",
+        "updated_at",
+    ),
+    "contacts": (
+        "id",
+        "customer_id",
+        "name",
+        "title",
+        "decision_role",
+        "phone",
+        "email",
+        "wechat",
+        "preferences",
+        "created_at",
+        "updated_at",
+    ),
+    "opportunities": (
+        "id",
+        "customer_id",
+        "title",
+        "amount",
+        "currency",
+        "stage",
+        "probability",
+        "expected_close",
+        "owner_id",
+        "stage_entered_at",
+        "lost_reason",
+        "closed_at",
+        "created_at",
+        "updated_at",
+    ),
     "stage_changes": ("id", "opportunity_id", "from_stage", "to_stage", "at", "actor_id"),
-    "follow_ups": ("id", "customer_id", "opportunity_id", "author_id", "kind", "content", "happened_at",
-                   "next_action", "next_due", "created_at"),
-    "tasks": ("id", "owner_id", "subject", "customer_id", "opportunity_id", "quote_id", "due_at", "status", "source",
-              "source_id", "completed_at", "reminded_at", "escalated_at", "created_at"),
-    "quotes": ("id", "number", "revision", "customer_id", "opportunity_id", "owner_id", "currency", "fx_rate",
-               "fx_source", "fx_set_at", "base_currency", "incoterm", "port", "validity_days", "payment_terms",
-               "lead_time_days", "freight", "insurance_rate", "total", "total_base", "margin_pct", "status", "version",
-               "submitted_at", "decided_at", "created_at", "updated_at"),
-    "approvals": ("id", "quote_id", "step_no", "step_name", "mode", "reason", "approver_id", "decision",
-                  "reason_code", "comment", "decided_by_id", "decided_at", "created_at"),
+    "follow_ups": (
+        "id",
+        "customer_id",
+        "opportunity_id",
+        "author_id",
+        "kind",
+        "content",
+        "happened_at",
+        "next_action",
+        "next_due",
+        "created_at",
+    ),
+    "tasks": (
+        "id",
+        "owner_id",
+        "subject",
+        "customer_id",
+        "opportunity_id",
+        "quote_id",
+        "due_at",
+        "status",
+        "source",
+        "source_id",
+        "completed_at",
+        "reminded_at",
+        "escalated_at",
+        "created_at",
+    ),
+    "quotes": (
+        "id",
+        "number",
+        "revision",
+        "customer_id",
+        "opportunity_id",
+        "owner_id",
+        "currency",
+        "fx_rate",
+        "fx_source",
+        "fx_set_at",
+        "base_currency",
+        "incoterm",
+        "port",
+        "validity_days",
+        "payment_terms",
+        "lead_time_days",
+        "freight",
+        "insurance_rate",
+        "total",
+        "total_base",
+        "margin_pct",
+        "status",
+        "version",
+        "submitted_at",
+        "decided_at",
+        "created_at",
+        "updated_at",
+    ),
+    "approvals": (
+        "id",
+        "quote_id",
+        "step_no",
+        "step_name",
+        "mode",
+        "reason",
+        "approver_id",
+        "decision",
+        "reason_code",
+        "comment",
+        "decided_by_id",
+        "decided_at",
+        "created_at",
+    ),
 }
 
 
@@ -426,8 +672,7 @@ async def seed(url: str, schema: str, sizes: Sizes, *, force: bool, seed_value: 
 
         users, org = users_rows(sizes, now, rng)
         await copy(conn, "users", COLUMNS["users"], users)
-        await copy(conn, "fx_rates", COLUMNS["fx_rates"],
-                   [(c, r, "bench", org.finance, now) for c, r in FX.items()])
+        await copy(conn, "fx_rates", COLUMNS["fx_rates"], [(c, r, "bench", org.finance, now) for c, r in FX.items()])
         timer.step("users + fx_rates", len(users))
 
         n = await copy(conn, "customers", COLUMNS["customers"], customers_rows(sizes, org, now, rng, book))
@@ -436,8 +681,9 @@ async def seed(url: str, schema: str, sizes: Sizes, *, force: bool, seed_value: 
         timer.step("contacts", n)
 
         changes: list[tuple[Any, ...]] = []
-        n = await copy(conn, "opportunities", COLUMNS["opportunities"],
-                       opportunities_rows(sizes, org, now, rng, book, changes))
+        n = await copy(
+            conn, "opportunities", COLUMNS["opportunities"], opportunities_rows(sizes, org, now, rng, book, changes)
+        )
         timer.step("opportunities", n)
         n = await copy(conn, "stage_changes", COLUMNS["stage_changes"], changes)
         timer.step("stage_changes", n)
@@ -445,8 +691,9 @@ async def seed(url: str, schema: str, sizes: Sizes, *, force: bool, seed_value: 
         done = 0
         while done < sizes.follow_ups:
             count = min(200_000, sizes.follow_ups - done)
-            await copy(conn, "follow_ups", COLUMNS["follow_ups"],
-                       follow_up_rows(sizes, org, now, rng, book, done + 1, count))
+            await copy(
+                conn, "follow_ups", COLUMNS["follow_ups"], follow_up_rows(sizes, org, now, rng, book, done + 1, count)
+            )
             done += count
         timer.step("follow_ups", done)
 
@@ -458,8 +705,17 @@ async def seed(url: str, schema: str, sizes: Sizes, *, force: bool, seed_value: 
         timer.step("quotes + approvals", n + len(approvals))
 
         await conn.execute("SET session_replication_role = origin")
-        for table in ("users", "customers", "contacts", "opportunities", "stage_changes", "follow_ups", "tasks",
-                      "quotes", "approvals"):
+        for table in (
+            "users",
+            "customers",
+            "contacts",
+            "opportunities",
+            "stage_changes",
+            "follow_ups",
+            "tasks",
+            "quotes",
+            "approvals",
+        ):
             await conn.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), coalesce((SELECT max(id) FROM {table}), 1))"
             )
@@ -471,7 +727,8 @@ async def seed(url: str, schema: str, sizes: Sizes, *, force: bool, seed_value: 
         await conn.execute(f"COMMENT ON SCHEMA \"{schema}\" IS '{comment}'")
         size = await conn.fetchval(
             "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_class c "
-            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'", schema
+            "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind = 'r'",
+            schema,
         )
     finally:
         await conn.close()

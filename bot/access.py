@@ -1,4 +1,5 @@
 """Who may see and change an account: a rep their own, a manager their team's, director/GM/admin everyone's."""
+
 from __future__ import annotations
 
 from bot.context import Context
@@ -22,4 +23,7 @@ async def not_yours(ctx: Context, customer: Customer) -> str:
     """The refusal shows only that the account exists and whose it is — no details."""
     owner = await ctx.session.get(User, customer.owner_id) if customer.owner_id else None
     who = owner.name if owner else "其他同事"
-    return f"“{customer.name}”不是您的客户（负责人：{who}），无法查看或修改详情。如需转给您，请发：申请转移 {customer.name}"
+    return (
+        f"“{customer.name}”不是您的客户（负责人：{who}），无法查看或修改详情。"
+        f"如需转给您，请发：申请转移 {customer.name}"
+    )

@@ -1,4 +1,5 @@
 """The app factory: settings in, a wired aiohttp application out. Nothing is built at import time."""
+
 from __future__ import annotations
 
 import asyncio
@@ -66,8 +67,11 @@ async def channels_open(services: Services) -> AsyncIterator[None]:
 
     async with aiohttp.ClientSession() as http:
         services.channels["wecom"] = WeComChannel(
-            build_api(settings, http, services.clock, services.redis), services.renderer, services.db,
-            services.clock, source=settings.company_name,
+            build_api(settings, http, services.clock, services.redis),
+            services.renderer,
+            services.db,
+            services.clock,
+            source=settings.company_name,
             team_webhooks={team: key.get_secret_value() for team, key in settings.wecom_team_webhooks.items()},
         )
         try:

@@ -1,4 +1,5 @@
 """The `kabot` command."""
+
 from __future__ import annotations
 
 import argparse
@@ -45,8 +46,9 @@ async def cmd_users_import(args: argparse.Namespace, settings: Settings) -> int:
     services = await _services(settings)
     try:
         async with services.db.session() as session:
-            result = await import_roster(session, Path(args.file), default_tz=settings.default_timezone,
-                                         now=services.clock.now())
+            result = await import_roster(
+                session, Path(args.file), default_tz=settings.default_timezone, now=services.clock.now()
+            )
     except RosterError as err:
         print(err, file=sys.stderr)
         return 2
@@ -66,8 +68,15 @@ async def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
     await services.db.close()
     names = {u.id: u.name for u in people}
     rows = [("姓名", "角色", "上级", "团队", "企业微信ID", "钉钉ID", "时区")] + [
-        (u.name, Role(u.role).label, names.get(u.manager_id, "") if u.manager_id else "", u.team or "",
-         u.wecom_userid or "", u.dingtalk_userid or "", u.timezone)
+        (
+            u.name,
+            Role(u.role).label,
+            names.get(u.manager_id, "") if u.manager_id else "",
+            u.team or "",
+            u.wecom_userid or "",
+            u.dingtalk_userid or "",
+            u.timezone,
+        )
         for u in people
     ]
     print(_table(rows))
@@ -89,15 +98,18 @@ async def cmd_wecom_sync_users(args: argparse.Namespace, settings: Settings) -> 
         async with aiohttp.ClientSession() as http:
             members = await fetch_members(build_api(settings, http, services.clock, services.redis))
         async with services.db.session() as session:
-            result = await apply_members(session, members, now=services.clock.now(),
-                                         default_tz=settings.default_timezone)
+            result = await apply_members(
+                session, members, now=services.clock.now(), default_tz=settings.default_timezone
+            )
     except WeComError as err:
         print(f"读取企业微信通讯录失败：{err}", file=sys.stderr)
         return 1
     finally:
         await services.db.close()
-    print(f"同步完成：新增 {result.created} 人，更新 {result.updated} 人，未变 {result.unchanged} 人"
-          "（新成员默认角色为销售，已有成员的角色不变）")
+    print(
+        f"同步完成：新增 {result.created} 人，更新 {result.updated} 人，未变 {result.unchanged} 人"
+        "（新成员默认角色为销售，已有成员的角色不变）"
+    )
     return 0
 
 
@@ -145,8 +157,11 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     runner = web.AppRunner(create_app(services, inline=args.workers == 0))
     await runner.setup()
     await web.TCPSite(runner, args.host, args.port).start()
-    print(f"kabot 正在 http://{args.host}:{args.port} 上运行（/healthz）"
-          + (f"，{args.workers} 个工作进程处理消息" if args.workers else ""), flush=True)
+    print(
+        f"kabot 正在 http://{args.host}:{args.port} 上运行（/healthz）"
+        + (f"，{args.workers} 个工作进程处理消息" if args.workers else ""),
+        flush=True,
+    )
     stop = _stop_on_signals()
     workers = asyncio.create_task(_supervise_workers(args.workers)) if args.workers else None
     try:
@@ -177,8 +192,11 @@ async def _supervise_workers(count: int) -> None:
         while True:
             procs = [p for p in procs if p.returncode is None]
             while len(procs) < count:
-                procs.append(await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "bot.cli", "work", "--parent", str(os.getpid())))
+                procs.append(
+                    await asyncio.create_subprocess_exec(
+                        sys.executable, "-m", "bot.cli", "work", "--parent", str(os.getpid())
+                    )
+                )
             await asyncio.wait([asyncio.create_task(p.wait()) for p in procs], return_when=asyncio.FIRST_COMPLETED)
             logging.getLogger(__name__).warning("a worker exited; starting another")
     finally:
@@ -237,8 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="运行 HTTP 服务（企业微信/钉钉回调）")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--workers", type=int, default=0,
-                       help="处理消息的工作进程数；0 表示在本进程内处理（默认）")
+    serve.add_argument("--workers", type=int, default=0, help="处理消息的工作进程数；0 表示在本进程内处理（默认）")
     serve.set_defaults(run=cmd_serve)
     work = sub.add_parser("work", help="工作进程：处理已收到的消息、投递回复、定时提醒（serve --workers 会自动启动）")
     work.add_argument("--parent", type=int, help=argparse.SUPPRESS)

@@ -2,6 +2,7 @@
 
 Usage (bot/cli.py): `from bot import cli_quotes` then `cli_quotes.register(sub)` next to the other subcommands.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,13 +26,15 @@ from core.pricing import FxRates, format_rate
 from core.roles import Role
 
 # A small org and a few quotes, so a policy check shows how real quotes would be routed.
-SAMPLE_ORG = OrgChart.of((
-    OrgPerson("gm", "总经理", Role.GM),
-    OrgPerson("director", "销售总监", Role.DIRECTOR, "gm"),
-    OrgPerson("finance", "财务", Role.FINANCE, "gm"),
-    OrgPerson("manager", "销售经理", Role.MANAGER, "director"),
-    OrgPerson("rep", "销售", Role.REP, "manager"),
-))
+SAMPLE_ORG = OrgChart.of(
+    (
+        OrgPerson("gm", "总经理", Role.GM),
+        OrgPerson("director", "销售总监", Role.DIRECTOR, "gm"),
+        OrgPerson("finance", "财务", Role.FINANCE, "gm"),
+        OrgPerson("manager", "销售经理", Role.MANAGER, "director"),
+        OrgPerson("rep", "销售", Role.REP, "manager"),
+    )
+)
 SAMPLE_QUOTES = (  # (USD amount, margin %, tier, country)
     (Decimal(5_000), Decimal(30), "B", "德国"),
     (Decimal(50_000), Decimal(20), "A", "美国"),
@@ -77,14 +80,17 @@ async def cmd_fx_set(args: argparse.Namespace, settings: Settings) -> int:
     except InvalidOperation:
         rate = Decimal(0)
     if len(currency) != 3 or not currency.isalpha() or rate <= 0 or currency == settings.base_currency:
-        print(f"用法：kabot fx set USD 7.12（币种三个字母，不是本位币 {settings.base_currency}；汇率大于 0）",
-              file=sys.stderr)
+        print(
+            f"用法：kabot fx set USD 7.12（币种三个字母，不是本位币 {settings.base_currency}；汇率大于 0）",
+            file=sys.stderr,
+        )
         return 2
     services = await _services(settings)
     try:
         async with services.db.session() as session:
-            _, previous = await set_rate(session, currency=currency, rate=rate, source="kabot fx set",
-                                         set_by_id=None, now=services.clock.now())
+            _, previous = await set_rate(
+                session, currency=currency, rate=rate, source="kabot fx set", set_by_id=None, now=services.clock.now()
+            )
     finally:
         await services.db.close()
     was = f"（原为 {previous.normalize():f}）" if previous is not None else ""

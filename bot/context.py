@@ -1,4 +1,5 @@
 """The one typed object a handler gets: who asked, through what, and the services it may use."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ Rows are claimed with a lease (status 'sending', lease_until) in their own trans
 so two replicas never send the same row at once and a crash mid-send makes the row due again when the lease
 ends. One target's messages go out in order: a row waits while an earlier one to the same target is unsent.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -27,7 +28,7 @@ MAX_ATTEMPTS = 12
 
 def backoff(attempt: int, rng: random.Random | None = None) -> timedelta:
     """Exponential with full jitter, capped at 10 minutes: 2s, 4s, 8s … on average half of that."""
-    cap = min(600.0, 2.0 ** attempt)
+    cap = min(600.0, 2.0**attempt)
     return timedelta(seconds=cap / 2 + (rng or random).random() * cap / 2)
 
 
@@ -121,8 +122,13 @@ class Deliverer:
 
     async def _failed(self, outbox_id: int, attempts: int, err: DeliveryError) -> None:
         permanent = err.permanent or attempts >= MAX_ATTEMPTS
-        log.warning("delivery of outbox %s failed (attempt %s, %s): %s",
-                    outbox_id, attempts, "permanent" if permanent else "will retry", err)
+        log.warning(
+            "delivery of outbox %s failed (attempt %s, %s): %s",
+            outbox_id,
+            attempts,
+            "permanent" if permanent else "will retry",
+            err,
+        )
         values: dict[str, object] = {"last_error": str(err)[:500], "lease_until": None}
         if permanent:
             values["status"] = "failed"

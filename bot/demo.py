@@ -1,4 +1,5 @@
 """`kabot demo`: a realistic small export company, created once, deterministic."""
+
 from __future__ import annotations
 
 import random
@@ -101,8 +102,15 @@ async def seed_demo(session: AsyncSession, now: datetime) -> bool:
     rng = random.Random(20261123)
     people: dict[str, User] = {}
     for name, role, manager, team, wecom in PEOPLE:
-        u = User(name=name, role=role, team=team, wecom_userid=wecom, created_at=now, updated_at=now,
-                 manager_id=people[manager].id if manager else None)
+        u = User(
+            name=name,
+            role=role,
+            team=team,
+            wecom_userid=wecom,
+            created_at=now,
+            updated_at=now,
+            manager_id=people[manager].id if manager else None,
+        )
         session.add(u)
         await session.flush()
         people[name] = u
@@ -112,9 +120,18 @@ async def seed_demo(session: AsyncSession, now: datetime) -> bool:
     for i, (name, aliases, country, industry, tier, owner) in enumerate(CUSTOMERS):
         created = now - timedelta(days=rng.randint(120, 700))
         owner_user = people[owner]
-        c = Customer(name=name, normalized_name=normalize_name(name), aliases=aliases, country=country,
-                     industry=industry, tier=tier, source=rng.choice(("展会", "B2B平台", "官网", "转介绍", "代理商")),
-                     owner_id=owner_user.id, created_at=created, updated_at=created)
+        c = Customer(
+            name=name,
+            normalized_name=normalize_name(name),
+            aliases=aliases,
+            country=country,
+            industry=industry,
+            tier=tier,
+            source=rng.choice(("展会", "B2B平台", "官网", "转介绍", "代理商")),
+            owner_id=owner_user.id,
+            created_at=created,
+            updated_at=created,
+        )
         session.add(c)
         await session.flush()
         assert c.id is not None and owner_user.id is not None
@@ -123,45 +140,83 @@ async def seed_demo(session: AsyncSession, now: datetime) -> bool:
             contacts = ["决策者", "使用者", "商务对接人"]  # the demo account misses a 技术影响者 on purpose
         for role in contacts:
             person = ("张" if (i == 0 and role == "决策者") else rng.choice(SURNAMES)) + rng.choice(GIVEN)
-            session.add(Contact(customer_id=c.id, name=person, title=TITLES[role], decision_role=role,
-                                phone=f"+86 138{rng.randint(10000000, 99999999)}", created_at=created, updated_at=created))
+            session.add(
+                Contact(
+                    customer_id=c.id,
+                    name=person,
+                    title=TITLES[role],
+                    decision_role=role,
+                    phone=f"+86 138{rng.randint(10000000, 99999999)}",
+                    created_at=created,
+                    updated_at=created,
+                )
+            )
         for _ in range(1 + (tier == "A") + rng.randint(0, 1)):
             await _opportunity(session, rng, c.id, owner_user.id, now)
         for _ in range(rng.randint(2, 7) + (6 if i == 0 else 0)):
             days = rng.randint(0, 89)
-            session.add(FollowUp(customer_id=c.id, author_id=owner_user.id, kind=rng.choice(KINDS),
-                                 content=rng.choice(NOTES).format(p=rng.choice(PRODUCTS)),
-                                 happened_at=now - timedelta(days=days, hours=rng.randint(0, 8)),
-                                 created_at=now - timedelta(days=days)))
+            session.add(
+                FollowUp(
+                    customer_id=c.id,
+                    author_id=owner_user.id,
+                    kind=rng.choice(KINDS),
+                    content=rng.choice(NOTES).format(p=rng.choice(PRODUCTS)),
+                    happened_at=now - timedelta(days=days, hours=rng.randint(0, 8)),
+                    created_at=now - timedelta(days=days),
+                )
+            )
         for _ in range(rng.randint(0, 2) + (2 if i == 0 else 0)):
             day = (now.astimezone(SHANGHAI) + timedelta(days=rng.randint(-10, 14))).date()
             due = datetime.combine(day, time(rng.choice((9, 10, 14, 16))), SHANGHAI)
-            session.add(Task(owner_id=owner_user.id, subject=rng.choice(("电话跟进报价", "寄样品", "发送认证文件",
-                                                                         "确认交期", "约下次拜访")),
-                             customer_id=c.id, due_at=due, source="followup", created_at=due - timedelta(days=7)))
+            session.add(
+                Task(
+                    owner_id=owner_user.id,
+                    subject=rng.choice(("电话跟进报价", "寄样品", "发送认证文件", "确认交期", "约下次拜访")),
+                    customer_id=c.id,
+                    due_at=due,
+                    source="followup",
+                    created_at=due - timedelta(days=7),
+                )
+            )
     return True
 
 
-async def _opportunity(session: AsyncSession, rng: random.Random, customer_id: int, owner_id: int, now: datetime) -> None:
+async def _opportunity(
+    session: AsyncSession, rng: random.Random, customer_id: int, owner_id: int, now: datetime
+) -> None:
     stage = rng.choice((*OPEN_STAGES, *OPEN_STAGES, Stage.WON, Stage.LOST))
     currency = rng.choice(("USD", "USD", "EUR", "CNY"))
     amount = Decimal(rng.randint(2, 120) * (5000 if currency != "CNY" else 30000))
     created = now - timedelta(days=rng.randint(20, 200))
-    path = list(OPEN_STAGES[: OPEN_STAGES.index(stage) + 1]) if stage.is_open else [
-        *OPEN_STAGES[: rng.randint(1, 5)], stage]
+    path = (
+        list(OPEN_STAGES[: OPEN_STAGES.index(stage) + 1])
+        if stage.is_open
+        else [*OPEN_STAGES[: rng.randint(1, 5)], stage]
+    )
     step = (now - created) / (len(path) + 1)
-    opp = Opportunity(customer_id=customer_id, title=f"{rng.choice(PRODUCTS)}采购项目", amount=amount, currency=currency,
-                      stage=stage.value, probability=DEFAULT_PROBABILITY[stage], owner_id=owner_id,
-                      expected_close=(now + timedelta(days=rng.randint(-20, 150))).date(),
-                      stage_entered_at=created + step * (len(path) - 1),
-                      lost_reason="价格" if stage is Stage.LOST else None,
-                      closed_at=created + step * (len(path) - 1) if not stage.is_open else None,
-                      created_at=created, updated_at=created)
+    opp = Opportunity(
+        customer_id=customer_id,
+        title=f"{rng.choice(PRODUCTS)}采购项目",
+        amount=amount,
+        currency=currency,
+        stage=stage.value,
+        probability=DEFAULT_PROBABILITY[stage],
+        owner_id=owner_id,
+        expected_close=(now + timedelta(days=rng.randint(-20, 150))).date(),
+        stage_entered_at=created + step * (len(path) - 1),
+        lost_reason="价格" if stage is Stage.LOST else None,
+        closed_at=created + step * (len(path) - 1) if not stage.is_open else None,
+        created_at=created,
+        updated_at=created,
+    )
     session.add(opp)
     await session.flush()
     assert opp.id is not None
     previous: str | None = None
     for k, s in enumerate(path):
-        session.add(StageChange(opportunity_id=opp.id, from_stage=previous, to_stage=s.value, at=created + step * k,
-                                actor_id=owner_id))
+        session.add(
+            StageChange(
+                opportunity_id=opp.id, from_stage=previous, to_stage=s.value, at=created + step * k, actor_id=owner_id
+            )
+        )
         previous = s.value

@@ -3,6 +3,7 @@
 Order: a tapped card button goes to its action handler; otherwise the message is understood, an open question
 (`ctx.ask`) gets the first look at it, then the intent's handler answers; what nobody claims gets the fallback.
 """
+
 from __future__ import annotations
 
 from typing import Any

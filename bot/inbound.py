@@ -1,4 +1,5 @@
 """What every channel turns a platform message into before the router sees it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,7 +26,9 @@ class Inbound:
         }
 
     @classmethod
-    def from_row(cls, channel: str, sender: str, msg_id: str, conversation: str | None, payload: dict[str, Any]) -> Inbound:
+    def from_row(
+        cls, channel: str, sender: str, msg_id: str, conversation: str | None, payload: dict[str, Any]
+    ) -> Inbound:
         action = payload.get("action")
         return cls(
             channel=channel,

@@ -5,6 +5,7 @@ start processes it exactly once; a crash after the commit loses nothing either, 
 in the outbox. The claiming UPDATE (… WHERE status='new') comes last: if two workers raced, the second finds the
 row taken (after waiting on its lock on PostgreSQL) and rolls its whole run back, so a message is handled once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -64,11 +65,21 @@ class Pipeline:
             batch, self._to_store = self._to_store[:STORE_BATCH], self._to_store[STORE_BATCH:]
             now = self.s.clock.now()
             try:
-                ids = await inbound_log.store_new(self.s.db, [
-                    {"channel": i.channel, "platform_msg_id": i.platform_msg_id, "sender": i.sender,
-                     "conversation": i.conversation, "payload": i.to_payload(), "status": "new", "received_at": now}
-                    for i, _ in batch
-                ])
+                ids = await inbound_log.store_new(
+                    self.s.db,
+                    [
+                        {
+                            "channel": i.channel,
+                            "platform_msg_id": i.platform_msg_id,
+                            "sender": i.sender,
+                            "conversation": i.conversation,
+                            "payload": i.to_payload(),
+                            "status": "new",
+                            "received_at": now,
+                        }
+                        for i, _ in batch
+                    ],
+                )
             except Exception as exc:  # noqa: BLE001 — every waiting caller learns its message was not stored
                 for _, future in batch:
                     if not future.done():
@@ -172,7 +183,9 @@ class Pipeline:
             row.status, row.error, row.processed_at = "failed", f"{type(exc).__name__}: {exc}"[:500], self.s.clock.now()
             session.add(row)
             inbound = Inbound.from_row(row.channel, row.sender, row.platform_msg_id, row.conversation, row.payload)
-            await enqueue(session, self.s, [TextReply(SORRY)], inbound=inbound, inbound_id=inbound_id, now=self.s.clock.now())
+            await enqueue(
+                session, self.s, [TextReply(SORRY)], inbound=inbound, inbound_id=inbound_id, now=self.s.clock.now()
+            )
 
     async def work(self, stop: asyncio.Event) -> None:
         """A worker's loop: whatever is stored and unprocessed, oldest first; then wait a poll interval."""
@@ -217,8 +230,16 @@ async def enqueue(
     for reply in replies:
         if isinstance(reply, TeamPost):
             if reply.team in services.settings.wecom_team_webhooks and "wecom" in services.channels:
-                session.add(OutboxMessage(channel="wecom", target=reply.team, kind="team_post",
-                                          payload={"markdown": reply.markdown}, created_at=now, next_attempt_at=now))
+                session.add(
+                    OutboxMessage(
+                        channel="wecom",
+                        target=reply.team,
+                        kind="team_post",
+                        payload={"markdown": reply.markdown},
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
             continue
         if reply.to_user_id is None:
             assert inbound is not None, "a push needs to_user_id"
@@ -231,8 +252,13 @@ async def enqueue(
         kind, payload = _payload(reply)
         session.add(
             OutboxMessage(
-                channel=channel, target=target, kind=kind, payload=payload, inbound_id=inbound_id,
-                created_at=now, next_attempt_at=now,
+                channel=channel,
+                target=target,
+                kind=kind,
+                payload=payload,
+                inbound_id=inbound_id,
+                created_at=now,
+                next_attempt_at=now,
             )
         )
 

@@ -1,4 +1,5 @@
 """`kabot chat`: the console channel in a terminal, through exactly the same pipeline as WeCom."""
+
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +43,13 @@ async def chat(services: Services, who: str, *, examples: Sequence[str] = ()) ->
             continue
         action = console.tap(line)
         await pipeline.handle(
-            Inbound(channel="console", sender=user.name, platform_msg_id=uuid.uuid4().hex,
-                    text=None if action else line, action=action)
+            Inbound(
+                channel="console",
+                sender=user.name,
+                platform_msg_id=uuid.uuid4().hex,
+                text=None if action else line,
+                action=action,
+            )
         )
         await deliverer.run_once(channel="console", target=user.name)
 

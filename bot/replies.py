@@ -1,4 +1,5 @@
 """What handlers return. Handlers never do I/O towards a chat platform: the outbox and channels do."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

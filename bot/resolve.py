@@ -3,6 +3,7 @@
 The open question is kept with `ctx.ask`, and the answer ('2', or '是') completes the original command through
 `redispatch`, so the rep never types it again.
 """
+
 from __future__ import annotations
 
 from bot.access import can_change, can_see, not_yours
@@ -58,4 +59,3 @@ async def _owners(ctx: Context, ids: list[int]) -> list[str]:
         owner = await ctx.session.get(User, c.owner_id) if c.owner_id else None
         out.append(f"{c.name}（{c.country or '国家未填'}，负责人 {owner.name if owner else '无'}）")
     return out
-

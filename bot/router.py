@@ -3,6 +3,7 @@
 Each intent, action kind and question kind belongs to exactly one handler: a second registration is an error
 at start-up, so there is no ordering rule to remember.
 """
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
@@ -25,10 +26,10 @@ class HelpEntry:
 class Router:
     """Usage:
 
-        router = Router("tasks")
+    router = Router("tasks")
 
-        @router.intent("list_tasks", help="我的待办", example="待办")
-        async def list_tasks(ctx: Context, parsed: Parsed) -> list[Reply]: ...
+    @router.intent("list_tasks", help="我的待办", example="待办")
+    async def list_tasks(ctx: Context, parsed: Parsed) -> list[Reply]: ...
     """
 
     def __init__(self, name: str) -> None:
@@ -38,7 +39,9 @@ class Router:
         self.states: dict[str, StateHandler] = {}
         self.help: list[HelpEntry] = []
 
-    def intent(self, *intents: str, help: str | None = None, example: str | None = None) -> Callable[[Handler], Handler]:
+    def intent(
+        self, *intents: str, help: str | None = None, example: str | None = None
+    ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             for name in intents:
                 _add(self.intents, str(name), fn, self.name)

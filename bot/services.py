@@ -1,4 +1,5 @@
 """Everything the app shares, built once by the app factory and handed down: no module globals."""
+
 from __future__ import annotations
 
 import asyncio

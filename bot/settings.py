@@ -1,4 +1,5 @@
 """Settings from KABOT_* environment variables and an optional .env; built by the app factory."""
+
 from __future__ import annotations
 
 from pydantic import SecretStr, field_validator

@@ -3,6 +3,7 @@
 The name index is a cache derived from the database (rebuilt when the visible customers change), so a second
 replica simply builds its own; nothing here is state.
 """
+
 from __future__ import annotations
 
 from typing import Any

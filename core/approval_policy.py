@@ -210,9 +210,7 @@ class Condition:
                 return None
             parts.append(["，".join(got)])
         if self.any_of:
-            matched = [
-                text for child in self.any_of if (got := child.evaluate(facts)) is not None for text in got
-            ]
+            matched = [text for child in self.any_of if (got := child.evaluate(facts)) is not None for text in got]
             if not matched:
                 return None
             parts.append(matched)
@@ -298,9 +296,7 @@ def load_policy(text: str) -> Policy:
     for i, raw in enumerate(raw_steps):
         step = _load_step(raw, f"steps[{i}]")
         if step.name in seen:
-            raise PolicyError(
-                f"steps[{i}].name", f"步骤名称重复：{step.name}", f"duplicate step name {step.name!r}"
-            )
+            raise PolicyError(f"steps[{i}].name", f"步骤名称重复：{step.name}", f"duplicate step name {step.name!r}")
         seen.add(step.name)
         steps.append(step)
     return Policy(tuple(steps), name.strip(), version)
@@ -371,9 +367,7 @@ def _number(value: Any, where: str) -> Decimal:
     try:
         number = Decimal(str(value).replace(",", "").replace("_", ""))
     except InvalidOperation:
-        raise PolicyError(
-            where, f"必须是数字，而不是 {value!r}", f"must be a number, not {value!r}"
-        ) from None
+        raise PolicyError(where, f"必须是数字，而不是 {value!r}", f"must be a number, not {value!r}") from None
     if not number.is_finite():
         raise PolicyError(where, "必须是有限数字", "must be a finite number")
     return number
@@ -415,9 +409,7 @@ def _load_condition(raw: Any, where: str) -> Condition:
     unknown = raw.get("unknown_margin_matches", True)
     if "unknown_margin_matches" in raw:
         if not isinstance(unknown, bool):
-            raise PolicyError(
-                f"{where}.unknown_margin_matches", "必须是 true 或 false", "must be true or false"
-            )
+            raise PolicyError(f"{where}.unknown_margin_matches", "必须是 true 或 false", "must be true or false")
         if max_margin is None:
             raise PolicyError(
                 f"{where}.unknown_margin_matches",
@@ -502,9 +494,7 @@ def _resolve(spec: ApproverSpec, requester: OrgPerson, org: OrgChart) -> tuple[l
                 if direct is not None and person.id != direct.id:
                     notes.append(f"直属上级{direct.name}已停用，由{person.name}审批")
                 return [person.id], "；".join(notes)
-        missing = (
-            "申请人未设置直属上级" if requester.manager_id is None else "申请人的上级均已停用或不在组织架构中"
-        )
+        missing = "申请人未设置直属上级" if requester.manager_id is None else "申请人的上级均已停用或不在组织架构中"
     else:
         for person in chain:
             if person.role is Role.DIRECTOR and person.active:
@@ -714,9 +704,7 @@ def next_state(steps: Sequence[RouteStep], decisions: Sequence[Decision]) -> App
         done = bool(approved) if step.mode is Mode.ANY else set(approved) == set(step.approvers)
         if not done:
             waiting = tuple(a for a in step.approvers if a not in approved)
-            return ApprovalState(
-                ApprovalStatus.PENDING, index, waiting, tuple(approved), conditions=tuple(conditions)
-            )
+            return ApprovalState(ApprovalStatus.PENDING, index, waiting, tuple(approved), conditions=tuple(conditions))
         start = last
     return ApprovalState(ApprovalStatus.APPROVED, conditions=tuple(conditions))
 

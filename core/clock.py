@@ -1,4 +1,5 @@
 """Time is injected so that tests and sweeps never depend on the wall clock."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -182,9 +182,7 @@ def analyze_decision_chain(
         for s in items:
             if s.days is None:
                 never.append(
-                    ChainGap(
-                        GapKind.NEVER_TOUCHED, role, f"{role.label} {s.contact.name} 从未联系", s.contact.name
-                    )
+                    ChainGap(GapKind.NEVER_TOUCHED, role, f"{role.label} {s.contact.name} 从未联系", s.contact.name)
                 )
             elif s.days > cfg.stale_days:
                 stale.append(

@@ -1,4 +1,5 @@
 """Errors that carry a message fit to show the user as is."""
+
 from __future__ import annotations
 
 

@@ -518,9 +518,7 @@ def compute_conversions(
             reached[stage] += 1
 
     nexts = (*OPEN_STAGES[1:], Stage.WON)
-    return tuple(
-        StageConversion(s, n, entered[s], reached[s]) for s, n in zip(OPEN_STAGES, nexts, strict=True)
-    )
+    return tuple(StageConversion(s, n, entered[s], reached[s]) for s, n in zip(OPEN_STAGES, nexts, strict=True))
 
 
 def _conversions_from_counts(

@@ -1,4 +1,5 @@
 """Money as an exact amount with an ISO currency code."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

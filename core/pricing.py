@@ -214,9 +214,7 @@ class PriceStack:
         for step in self.steps:
             mark = "（报价）" if step.quoted else ""
             price = format_money(step.amount, self.currency)
-            where = (
-                f" {self.port}" if self.port and step.quoted else ""
-            )  # the port belongs to the quoted term
+            where = f" {self.port}" if self.port and step.quoted else ""  # the port belongs to the quoted term
             if step.component:
                 out.append(
                     f"+ {step.component} {format_money(step.added, self.currency)} → "
@@ -356,12 +354,8 @@ def price_stack(
         else:
             component = _COMPONENT_NAMES[k]
             if k == 3:
-                component = (
-                    f"保险费（{_pct_text(insurance_markup * HUNDRED)}% × {_pct_text(insurance_rate_pct)}%）"
-                )
-            steps.append(
-                PriceStep(term, amounts[k], amounts[k] - amounts[k - 1], component, quoted=k == level)
-            )
+                component = f"保险费（{_pct_text(insurance_markup * HUNDRED)}% × {_pct_text(insurance_rate_pct)}%）"
+            steps.append(PriceStep(term, amounts[k], amounts[k] - amounts[k - 1], component, quoted=k == level))
     return PriceStack(quoted_term, currency, port, tuple(steps), tuple(notes))
 
 

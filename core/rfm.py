@@ -105,9 +105,7 @@ class RfmConfig:
         known = set(cls.__dataclass_fields__)
         unknown = set(data) - known
         if unknown:
-            raise ValueError(
-                f"unknown RFM settings: {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}"
-            )
+            raise ValueError(f"unknown RFM settings: {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
         kwargs: dict[str, object] = {}
         for key, value in data.items():
             try:

@@ -1,4 +1,5 @@
 """Roles in a sales organisation and the Chinese words people use for them."""
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -93,9 +93,7 @@ class Evidence:
 
     @classmethod
     def of(cls, *kinds: EvidenceKind | str, lost_reason: str | None = None) -> Evidence:
-        return cls(
-            frozenset(k if isinstance(k, EvidenceKind) else parse_evidence(k) for k in kinds), lost_reason
-        )
+        return cls(frozenset(k if isinstance(k, EvidenceKind) else parse_evidence(k) for k in kinds), lost_reason)
 
     def has(self, kind: EvidenceKind) -> bool:
         if kind in self.kinds:
@@ -266,9 +264,7 @@ def is_backward(current: Stage, target: Stage) -> bool:
     return stage_rank(target) < stage_rank(current)
 
 
-def assess_move(
-    current: Stage, target: Stage, evidence: Evidence, rules: StageRules = DEFAULT_RULES
-) -> MoveCheck:
+def assess_move(current: Stage, target: Stage, evidence: Evidence, rules: StageRules = DEFAULT_RULES) -> MoveCheck:
     """Full verdict: blockers plus non-blocking flags (backward move, reopening, no-op)."""
     missing: list[str] = []
     warnings: list[str] = []
@@ -309,8 +305,6 @@ def _enter(stage: Stage) -> str:
     return "赢单" if stage is Stage.WON else f"进入「{_name(stage)}」"
 
 
-def check_move(
-    current: Stage, target: Stage, evidence: Evidence, rules: StageRules = DEFAULT_RULES
-) -> list[str]:
+def check_move(current: Stage, target: Stage, evidence: Evidence, rules: StageRules = DEFAULT_RULES) -> list[str]:
     """Missing items in Chinese; empty means the move may go ahead. See `assess_move` for the flags."""
     return list(assess_move(current, target, evidence, rules).missing)

@@ -1,4 +1,5 @@
 """Opportunity stages, their order, default win probabilities and Chinese names."""
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -1,4 +1,5 @@
 """Dates written out the way a rep reads them on a phone."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """APScheduler runs the sweeps on a timer; the database is the only state, so any replica may run them."""
+
 from __future__ import annotations
 
 import logging
@@ -23,8 +24,15 @@ class SweepScheduler:
         self.services = services
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         for job, seconds in SWEEPS:
-            self.scheduler.add_job(self._run, "interval", seconds=seconds, args=[job], id=f"sweep:{job.__name__}",
-                                   max_instances=1, coalesce=True)
+            self.scheduler.add_job(
+                self._run,
+                "interval",
+                seconds=seconds,
+                args=[job],
+                id=f"sweep:{job.__name__}",
+                max_instances=1,
+                coalesce=True,
+            )
 
     async def _run(self, job: Callable[[Services], Awaitable[int]]) -> None:
         try:

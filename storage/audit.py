@@ -1,4 +1,5 @@
 """The audit log: who changed what, before and after, through which channel, with their own words."""
+
 from __future__ import annotations
 
 from datetime import datetime

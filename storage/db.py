@@ -1,4 +1,5 @@
 """Engine, sessions and the schema gate (SQLite upgrades itself, PostgreSQL must be upgraded on purpose)."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
@@ -97,9 +98,7 @@ class Database:
         if self.is_sqlite:
             await self.upgrade()
             return
-        raise SchemaBehind(
-            f"数据库结构版本 {cur or '（空）'} 落后于程序需要的 {head}。请先运行：kabot db upgrade"
-        )
+        raise SchemaBehind(f"数据库结构版本 {cur or '（空）'} 落后于程序需要的 {head}。请先运行：kabot db upgrade")
 
     async def ping(self) -> bool:
         try:

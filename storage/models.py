@@ -1,4 +1,5 @@
 """Tables. Every timestamp is an aware UTC datetime; money is Numeric with its currency beside it."""
+
 from __future__ import annotations
 
 from datetime import UTC, date, datetime

@@ -1,4 +1,5 @@
 """`kabot users import`: a CSV or XLSX roster, checked whole before anything is written."""
+
 from __future__ import annotations
 
 import csv
@@ -14,13 +15,22 @@ from core.roles import parse_role
 from storage.models import User
 
 HEADERS: dict[str, str] = {
-    "name": "name", "姓名": "name",
-    "wecom_userid": "wecom_userid", "企业微信id": "wecom_userid", "企业微信ID": "wecom_userid",
-    "dingtalk_userid": "dingtalk_userid", "钉钉id": "dingtalk_userid", "钉钉ID": "dingtalk_userid",
-    "role": "role", "角色": "role",
-    "manager": "manager", "上级": "manager",
-    "team": "team", "团队": "team",
-    "timezone": "timezone", "时区": "timezone",
+    "name": "name",
+    "姓名": "name",
+    "wecom_userid": "wecom_userid",
+    "企业微信id": "wecom_userid",
+    "企业微信ID": "wecom_userid",
+    "dingtalk_userid": "dingtalk_userid",
+    "钉钉id": "dingtalk_userid",
+    "钉钉ID": "dingtalk_userid",
+    "role": "role",
+    "角色": "role",
+    "manager": "manager",
+    "上级": "manager",
+    "team": "team",
+    "团队": "team",
+    "timezone": "timezone",
+    "时区": "timezone",
 }
 
 
@@ -88,7 +98,8 @@ def validate(raw: list[dict[str, str]], default_tz: str, known_ids: set[str]) ->
         if not name:
             errs.append("缺少姓名")
         if role is None:
-            errs.append(f"角色“{r.get('role', '')}”无法识别（可用：销售/销售经理/销售总监/总经理/财务/管理员 或 rep/manager/...）")
+            known = "销售/销售经理/销售总监/总经理/财务/管理员 或 rep/manager/..."
+            errs.append(f"角色“{r.get('role', '')}”无法识别（可用：{known}）")
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError):
@@ -140,8 +151,12 @@ async def import_roster(session: AsyncSession, path: Path, *, default_tz: str, n
     created = updated = unchanged = 0
     for row, user, is_new in pairs:
         fields = {
-            "name": row.name, "role": row.role, "team": row.team, "timezone": row.timezone,
-            "wecom_userid": row.wecom_userid, "dingtalk_userid": row.dingtalk_userid,
+            "name": row.name,
+            "role": row.role,
+            "team": row.team,
+            "timezone": row.timezone,
+            "wecom_userid": row.wecom_userid,
+            "dingtalk_userid": row.dingtalk_userid,
             "manager_id": by_ident[row.manager.lower()].id if row.manager else None,
         }
         changed = any(getattr(user, k) != v for k, v in fields.items())

@@ -1,4 +1,5 @@
 """Per-user conversation state in the database, so a restart or another replica keeps the question open."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """撤销: revert every change one message made, using the before/after snapshots in the audit log."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,17 +27,24 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
     last = (
         await session.exec(
             select(AuditLog)
-            .where(AuditLog.actor_id == actor_id, AuditLog.undone == False, AuditLog.at >= now - UNDO_WINDOW,  # noqa: E712
-                   col(AuditLog.inbound_id).is_not(None), col(AuditLog.entity).in_(list(UNDOABLE)),
-                   AuditLog.action != "undo")
-            .order_by(col(AuditLog.id).desc()).limit(1)
+            .where(
+                AuditLog.actor_id == actor_id,
+                col(AuditLog.undone).is_(False),
+                AuditLog.at >= now - UNDO_WINDOW,
+                col(AuditLog.inbound_id).is_not(None),
+                col(AuditLog.entity).in_(list(UNDOABLE)),
+                AuditLog.action != "undo",
+            )
+            .order_by(col(AuditLog.id).desc())
+            .limit(1)
         )
     ).first()
     if last is None:
         return None
     group = (
         await session.exec(
-            select(AuditLog).where(AuditLog.inbound_id == last.inbound_id, AuditLog.undone == False)  # noqa: E712
+            select(AuditLog)
+            .where(AuditLog.inbound_id == last.inbound_id, col(AuditLog.undone).is_(False))
             .order_by(col(AuditLog.id))
         )
     ).all()

@@ -1,4 +1,5 @@
 """Every test gets its own database: a SQLite file, or a fresh schema on KABOT_TEST_DATABASE_URL's PostgreSQL."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """The 360° view of an account as a card: what a rep needs before a call, on one phone screen."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -23,20 +24,33 @@ def account_card(facts: AccountFacts, *, now: datetime, tz: ZoneInfo, base_curre
     c = facts.customer
     last = facts.recent_follow_ups[0][0].happened_at if facts.recent_follow_ups else None
     chain = analyze_decision_chain(
-        [ChainContact(p.name, parse_decision_role(p.decision_role), facts.contact_last_touch.get(p.id or 0))
-         for p in facts.contacts],
+        [
+            ChainContact(p.name, parse_decision_role(p.decision_role), facts.contact_last_touch.get(p.id or 0))
+            for p in facts.contacts
+        ],
         now=now,
     )
     rfm = segment_customer(
         [WonDeal(at.astimezone(tz).date(), amount, cur) for at, amount, cur in facts.won],
-        today=now.astimezone(tz).date(), fx=facts.fx,
+        today=now.astimezone(tz).date(),
+        fx=facts.fx,
     )
     overdue = [t for t in facts.open_tasks if t.due_at is not None and t.due_at < now]
     data = {
-        "header": " · ".join(x for x in (f"{c.tier}级", c.country, c.industry, f"负责人 {facts.owner_name or '无'}",
-                                          STATUS_LABELS.get(c.status, c.status)) if x),
-        "last_contact": "从未联系" if last is None else (
-            "今天联系过" if (now - last).days == 0 else f"{(now - last).days} 天前联系"),
+        "header": " · ".join(
+            x
+            for x in (
+                f"{c.tier}级",
+                c.country,
+                c.industry,
+                f"负责人 {facts.owner_name or '无'}",
+                STATUS_LABELS.get(c.status, c.status),
+            )
+            if x
+        ),
+        "last_contact": "从未联系"
+        if last is None
+        else ("今天联系过" if (now - last).days == 0 else f"{(now - last).days} 天前联系"),
         "segment": f"{rfm.segment.value}：{rfm.reason}",
         "roles": [r.line for r in chain.roles],
         "gaps": list(chain.lines),
@@ -56,7 +70,8 @@ def account_card(facts: AccountFacts, *, now: datetime, tz: ZoneInfo, base_curre
             for q in facts.quotes
         ],
         "tasks": [
-            f"{'⚠逾期 ' if t in overdue else ''}{t.due_at.astimezone(tz):%m-%d %H:%M} {t.subject}" if t.due_at
+            f"{'⚠逾期 ' if t in overdue else ''}{t.due_at.astimezone(tz):%m-%d %H:%M} {t.subject}"
+            if t.due_at
             else t.subject
             for t in facts.open_tasks
         ],

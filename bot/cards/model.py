@@ -1,4 +1,5 @@
 """A card is a template name plus data and buttons; each channel renders it its own way."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ class Card:
             template=d["template"],
             title=d["title"],
             data=d.get("data") or {},
-            buttons=tuple(Button(b["text"], CardAction.unpack(b["key"]), b.get("style", "default")) for b in d["buttons"]),
+            buttons=tuple(
+                Button(b["text"], CardAction.unpack(b["key"]), b.get("style", "default")) for b in d["buttons"]
+            ),
             card_id=d.get("card_id"),
         )

@@ -1,4 +1,5 @@
 """Cards become text through jinja2 templates: one environment per app, never a module global."""
+
 from __future__ import annotations
 
 from typing import Any

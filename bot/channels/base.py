@@ -1,4 +1,5 @@
 """The channel adapter seam: every chat app delivers outbox items its own way."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

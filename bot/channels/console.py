@@ -1,4 +1,5 @@
 """The terminal channel: the same path as WeCom, with cards as text and buttons tapped by number."""
+
 from __future__ import annotations
 
 import base64

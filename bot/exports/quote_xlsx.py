@@ -110,9 +110,7 @@ def write_quote_xlsx(view: QuotationSheet) -> bytes:
     # Seller header.
     row = 1
     ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=LAST_COL)
-    _text(
-        ws, row, 1, view.seller_name, font=Font(bold=True, size=16), alignment=Alignment(horizontal="center")
-    )
+    _text(ws, row, 1, view.seller_name, font=Font(bold=True, size=16), alignment=Alignment(horizontal="center"))
     ws.row_dimensions[row].height = 26
     for line in view.seller_lines:
         row += 1

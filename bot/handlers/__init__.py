@@ -1,4 +1,5 @@
 """The handler routers, listed explicitly: no plugin discovery."""
+
 from __future__ import annotations
 
 from bot.handlers import (

@@ -12,6 +12,7 @@ Where the approval stands is computed by core.approval_policy.next_state over th
 live in one place. Cards sent to approvers are remembered in the audit log (storage.repo.approvals) and all of a
 step's cards are updated when the step is settled.
 """
+
 from __future__ import annotations
 
 import logging
@@ -92,15 +93,26 @@ def _route_of(rows: Sequence[Approval]) -> list[RouteStep]:
     steps: list[RouteStep] = []
     for no in sorted({a.step_no for a in rows}):
         step = [a for a in rows if a.step_no == no]
-        steps.append(RouteStep(step[0].step_name, tuple(str(a.approver_id) for a in step), Mode(step[0].mode),
-                               (step[0].reason or "",)))
+        steps.append(
+            RouteStep(
+                step[0].step_name, tuple(str(a.approver_id) for a in step), Mode(step[0].mode), (step[0].reason or "",)
+            )
+        )
     return steps
 
 
 def _decisions_of(rows: Sequence[Approval]) -> list[Decision]:
     decided = sorted((a for a in rows if a.decision in DECIDED), key=lambda a: (a.decided_at, a.id))
-    return [Decision(a.step_no - 1, str(a.approver_id), Verdict(_VERDICT_OF[a.decision]),
-                     RejectReason(a.reason_code) if a.reason_code else None, a.comment or "") for a in decided]
+    return [
+        Decision(
+            a.step_no - 1,
+            str(a.approver_id),
+            Verdict(_VERDICT_OF[a.decision]),
+            RejectReason(a.reason_code) if a.reason_code else None,
+            a.comment or "",
+        )
+        for a in decided
+    ]
 
 
 _VERDICT_OF = {v: k.value for k, v in VERDICT_DECISION.items()}
@@ -126,17 +138,25 @@ def approval_card(b: QuoteBundle, a: Approval, rows: Sequence[Approval], ctx: Co
         Button("有条件同意", CardAction("apv", (key, "cond"))),
         Button("详情", CardAction("apv", (key, "info"))),
     )
-    return Card(template="approval_request", title=f"报价审批 {b.quote.number} 第{b.quote.revision}版", data=data,
-                buttons=buttons, card_id=new_card_id(f"apv{a.id}"))
+    return Card(
+        template="approval_request",
+        title=f"报价审批 {b.quote.number} 第{b.quote.revision}版",
+        data=data,
+        buttons=buttons,
+        card_id=new_card_id(f"apv{a.id}"),
+    )
 
 
-async def send_cards(ctx: Context, b: QuoteBundle, to_send: Sequence[Approval], rows: Sequence[Approval]) -> list[Reply]:
+async def send_cards(
+    ctx: Context, b: QuoteBundle, to_send: Sequence[Approval], rows: Sequence[Approval]
+) -> list[Reply]:
     """A decision card to each approver, its id kept in the audit log so the card can be finalised later."""
     out: list[Reply] = []
     for a in to_send:
         card = approval_card(b, a, rows, ctx)
-        await ctx.record(approvals.CARD_SENT, "approvals", a.id, after={"card_id": card.card_id,
-                                                                          "to_user_id": a.approver_id})
+        await ctx.record(
+            approvals.CARD_SENT, "approvals", a.id, after={"card_id": card.card_id, "to_user_id": a.approver_id}
+        )
         out.append(CardReply(card, to_user_id=a.approver_id))
     return out
 
@@ -150,11 +170,19 @@ async def _names(ctx: Context) -> dict[int | None, str]:
 
 @router.intent("quote_submit", help="提交报价审批", example="提交 Q-2026-0007")
 async def submit_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
-    quote = await quotes.latest(ctx.session, cmd.number) if cmd.number else await quotes.latest_draft(
-        ctx.session, ctx.user_id)
+    quote = (
+        await quotes.latest(ctx.session, cmd.number)
+        if cmd.number
+        else await quotes.latest_draft(ctx.session, ctx.user_id)
+    )
     if quote is None:
-        return [TextReply(f"没有找到报价 {cmd.number}。" if cmd.number else
-                          "您没有待提交的草稿报价。先发报价，例如：报价 艾克美 DN50球阀 1000件 单价80美元 FOB上海")]
+        return [
+            TextReply(
+                f"没有找到报价 {cmd.number}。"
+                if cmd.number
+                else "您没有待提交的草稿报价。先发报价，例如：报价 艾克美 DN50球阀 1000件 单价80美元 FOB上海"
+            )
+        ]
     return await submit(ctx, quote)
 
 
@@ -172,8 +200,11 @@ async def submit(ctx: Context, quote: Quote) -> list[Reply]:
     locked = await quotes.lock(ctx.session, quote.id or 0)
     assert locked is not None
     if locked.status != "draft":
-        return [TextReply(f"{locked.number} 第{locked.revision}版已经提交过了（{_status(locked)}）。"
-                          f"查看：报价 {locked.number}")]
+        return [
+            TextReply(
+                f"{locked.number} 第{locked.revision}版已经提交过了（{_status(locked)}）。查看：报价 {locked.number}"
+            )
+        ]
     now = ctx.clock.now()
     if expired(locked, now):
         return [TextReply(expired_message(locked, "您", ctx.tz))]
@@ -194,22 +225,31 @@ async def submit(ctx: Context, quote: Quote) -> list[Reply]:
     await ctx.record("submit", "quotes", locked.id, before={"status": "draft"}, after={"status": status})
     replies: list[Reply] = []
     if (tapped := ctx.inbound.meta.get("task_id")) and ctx.inbound.action is not None:
-        replies.append(CardUpdate(tapped, f"已提交 · {ctx.now:%m-%d %H:%M}",
-                                  response_code=ctx.inbound.meta.get("response_code")))
+        replies.append(
+            CardUpdate(tapped, f"已提交 · {ctx.now:%m-%d %H:%M}", response_code=ctx.inbound.meta.get("response_code"))
+        )
     skipped = [f"（跳过 {s.name}：{s.note}）" for s in steps if s.skipped]
     if not planned:
         b = await load(ctx.session, locked)
-        return [*replies, TextReply(f"{locked.number} 按审批策略无需审批，已直接批准。{''.join(skipped)}"),
-                quotation_file(b, seller=ctx.settings.company_name, tz=ctx.tz)]
+        return [
+            *replies,
+            TextReply(f"{locked.number} 按审批策略无需审批，已直接批准。{''.join(skipped)}"),
+            quotation_file(b, seller=ctx.settings.company_name, tz=ctx.tz),
+        ]
     rows = await approvals.create_route(ctx.session, locked.id or 0, planned, now=now)
     await ctx.record("create", "approvals", locked.id, after={"approvals": [snapshot(a) for a in rows]})
     b = await load(ctx.session, locked)
     replies += await send_cards(ctx, b, [a for a in rows if a.step_no == 1], rows)
     names = await _names(ctx)
-    route_text = "\n".join(f"{n}. {s.name}：{'、'.join(names[i] for i in s.approver_ids)} — {s.reason}"
-                           for n, s in enumerate(planned, 1))
-    replies.append(TextReply(f"已提交 {locked.number} 第{locked.revision}版，审批路线：\n{route_text}"
-                             f"{''.join(skipped)}\n每一步有结果我都会告诉您。"))
+    route_text = "\n".join(
+        f"{n}. {s.name}：{'、'.join(names[i] for i in s.approver_ids)} — {s.reason}" for n, s in enumerate(planned, 1)
+    )
+    replies.append(
+        TextReply(
+            f"已提交 {locked.number} 第{locked.revision}版，审批路线：\n{route_text}"
+            f"{''.join(skipped)}\n每一步有结果我都会告诉您。"
+        )
+    )
     return replies
 
 
@@ -290,8 +330,13 @@ async def answer_condition(ctx: Context, data: dict[str, Any], parsed: Any) -> l
 
 
 async def decide(
-    ctx: Context, *, verdict: Verdict, approval_id: int | None = None, number: str | None = None,
-    reason: RejectReason | None = None, note: str = "",
+    ctx: Context,
+    *,
+    verdict: Verdict,
+    approval_id: int | None = None,
+    number: str | None = None,
+    reason: RejectReason | None = None,
+    note: str = "",
 ) -> list[Reply]:
     """One approver's decision on the current step of a quote; see the module docstring for exactly-once."""
     if approval_id is not None:
@@ -305,19 +350,30 @@ async def decide(
     quote = await quotes.lock(ctx.session, quote_id)
     assert quote is not None
     rows = await approvals.for_quote(ctx.session, quote_id)
-    mine = next((a for a in rows if a.approver_id == ctx.user_id and a.decision == "pending"
-                 and approval_id in (None, a.id)), None)
+    mine = next(
+        (a for a in rows if a.approver_id == ctx.user_id and a.decision == "pending" and approval_id in (None, a.id)),
+        None,
+    )
     if quote.status != "pending" or mine is None:
         return await _cannot_decide(ctx, quote, rows, approval_id)
     if verdict is not Verdict.REJECT and expired(quote, ctx.clock.now()):
         owner = await ctx.session.get(User, quote.owner_id)
-        return [TextReply(expired_message(quote, owner.name if owner else "报价负责人", ctx.tz)),
-                TextReply(f"{ctx.user.name} 想批准 {quote.number}，但它已过有效期。"
-                          f"请发“修改 {quote.number} 更新汇率”生成新版本后重新提交。", to_user_id=quote.owner_id)]
+        return [
+            TextReply(expired_message(quote, owner.name if owner else "报价负责人", ctx.tz)),
+            TextReply(
+                f"{ctx.user.name} 想批准 {quote.number}，但它已过有效期。"
+                f"请发“修改 {quote.number} 更新汇率”生成新版本后重新提交。",
+                to_user_id=quote.owner_id,
+            ),
+        ]
     if verdict is Verdict.REJECT and reason is None:
         await ctx.ask("apv_reject", {"approval_id": mine.id})
-        return [TextReply(f"驳回 {quote.number} 的原因是？回复编号或原因（可加说明，如“1 低于底价”）：\n"
-                          f"{REASON_MENU}\n发“取消”则不驳回。")]
+        return [
+            TextReply(
+                f"驳回 {quote.number} 的原因是？回复编号或原因（可加说明，如“1 低于底价”）：\n"
+                f"{REASON_MENU}\n发“取消”则不驳回。"
+            )
+        ]
     if verdict is Verdict.CONDITIONAL and not note:
         await ctx.ask("apv_condition", {"approval_id": mine.id})
         return [TextReply(f"同意 {quote.number} 的条件是？例如：单价不低于78美元。发“取消”则不处理。")]
@@ -325,39 +381,80 @@ async def decide(
 
 
 async def _record_decision(
-    ctx: Context, quote: Quote, rows: list[Approval], mine: Approval, verdict: Verdict,
-    reason: RejectReason | None, note: str,
+    ctx: Context,
+    quote: Quote,
+    rows: list[Approval],
+    mine: Approval,
+    verdict: Verdict,
+    reason: RejectReason | None,
+    note: str,
 ) -> list[Reply]:
     now = ctx.clock.now()
     index = mine.step_no - 1
-    state = next_state(_route_of(rows), [*_decisions_of(rows), Decision(index, str(ctx.user_id), verdict, reason, note)])
+    state = next_state(
+        _route_of(rows), [*_decisions_of(rows), Decision(index, str(ctx.user_id), verdict, reason, note)]
+    )
     status = "conditional" if verdict is Verdict.CONDITIONAL else state.status.value
     if not await quotes.bump_version(ctx.session, quote, status=status, now=now):
         return [TextReply(f"{quote.number} 刚刚已由他人处理，请查看：报价 {quote.number}")]
     decision = VERDICT_DECISION[verdict]
     # Read before the UPDATEs below: they synchronise the in-memory rows too.
     step_open = [a.id or 0 for a in rows if a.step_no == mine.step_no and a.decision in approvals.OPEN]
-    if not await approvals.decide(ctx.session, mine.id or 0, decision=decision, by=ctx.user_id, now=now,
-                                  reason_code=reason.value if reason else None, comment=note or None):
+    if not await approvals.decide(
+        ctx.session,
+        mine.id or 0,
+        decision=decision,
+        by=ctx.user_id,
+        now=now,
+        reason_code=reason.value if reason else None,
+        comment=note or None,
+    ):
         raise RuntimeError(f"approval {mine.id} changed under the lock of quote {quote.id}")
-    await ctx.record("decide", "approvals", mine.id, before={"decision": "pending"},
-                     after={"decision": decision, "reason_code": reason.value if reason else None, "comment": note,
-                            "quote": quote.number, "revision": quote.revision, "step": mine.step_no})
+    await ctx.record(
+        "decide",
+        "approvals",
+        mine.id,
+        before={"decision": "pending"},
+        after={
+            "decision": decision,
+            "reason_code": reason.value if reason else None,
+            "comment": note,
+            "quote": quote.number,
+            "revision": quote.revision,
+            "step": mine.step_no,
+        },
+    )
     settled = status != "pending" or state.step != index
     if status != "pending":
-        await approvals.close_open(ctx.session, [a.id or 0 for a in rows if a.id != mine.id], by=ctx.user_id,
-                                   now=now, comment=f"已由 {ctx.user.name} 处理")
+        await approvals.close_open(
+            ctx.session,
+            [a.id or 0 for a in rows if a.id != mine.id],
+            by=ctx.user_id,
+            now=now,
+            comment=f"已由 {ctx.user.name} 处理",
+        )
     elif settled:
-        await approvals.close_open(ctx.session, [i for i in step_open if i != mine.id], by=ctx.user_id, now=now,
-                                   comment=f"已由 {ctx.user.name} 处理")
+        await approvals.close_open(
+            ctx.session,
+            [i for i in step_open if i != mine.id],
+            by=ctx.user_id,
+            now=now,
+            comment=f"已由 {ctx.user.name} 处理",
+        )
     if status != "pending":
         await ctx.record("update", "quotes", quote.id, before={"status": "pending"}, after={"status": status})
 
-    label = {Verdict.APPROVE: "已同意", Verdict.CONDITIONAL: "有条件同意",
-             Verdict.REJECT: f"已驳回（{reason.label if reason else ''}）"}[verdict]
+    label = {
+        Verdict.APPROVE: "已同意",
+        Verdict.CONDITIONAL: "有条件同意",
+        Verdict.REJECT: f"已驳回（{reason.label if reason else ''}）",
+    }[verdict]
     stamp = f"{label} · {ctx.user.name} · {ctx.now:%m-%d %H:%M}"
-    replies = await card_updates(ctx, step_open if settled else [mine.id or 0],
-                                 lambda to: stamp if to == ctx.user_id else f"已由 {ctx.user.name} 处理：{label}")
+    replies = await card_updates(
+        ctx,
+        step_open if settled else [mine.id or 0],
+        lambda to: stamp if to == ctx.user_id else f"已由 {ctx.user.name} 处理：{label}",
+    )
     steps = max(a.step_no for a in rows)
     where = f"第{mine.step_no}/{steps}步 {mine.step_name}"
     replies.append(TextReply(f"{label} {quote.number} 第{quote.revision}版（{where}）。"))
@@ -366,8 +463,16 @@ async def _record_decision(
 
 
 async def _tell_requester(
-    ctx: Context, quote: Quote, rows: list[Approval], mine: Approval, step_index: int | None, status: str,
-    label: str, reason: RejectReason | None, note: str, where: str,
+    ctx: Context,
+    quote: Quote,
+    rows: list[Approval],
+    mine: Approval,
+    step_index: int | None,
+    status: str,
+    label: str,
+    reason: RejectReason | None,
+    note: str,
+    where: str,
 ) -> list[Reply]:
     """The rep hears after every step and at the end; the next step's approvers get their cards."""
     me, owner = ctx.user.name, quote.owner_id
@@ -376,24 +481,33 @@ async def _tell_requester(
         b = await load(ctx.session, quote)
         conditions = [a.comment for a in rows if a.decision == "conditional" and a.comment]
         cond = f"（附条件：{'；'.join(conditions)}）" if conditions else ""
-        return [TextReply(f"✅ {head}。报价已批准{cond}，报价单见下一条消息。", to_user_id=owner),
-                quotation_file(b, seller=ctx.settings.company_name, tz=ctx.tz)]
+        return [
+            TextReply(f"✅ {head}。报价已批准{cond}，报价单见下一条消息。", to_user_id=owner),
+            quotation_file(b, seller=ctx.settings.company_name, tz=ctx.tz),
+        ]
     if status == "rejected":
         more = f"，{note}" if note and note != (reason.label if reason else "") else ""
-        return [TextReply(f"❌ {head}{more}。可以修改后重新提交，例如：修改 {quote.number} 单价85美元",
-                          to_user_id=owner)]
+        return [
+            TextReply(f"❌ {head}{more}。可以修改后重新提交，例如：修改 {quote.number} 单价85美元", to_user_id=owner)
+        ]
     if status == "conditional":
         b = await load(ctx.session, quote)
-        card = Card(template="approval_condition", title=f"有条件同意 {quote.number}",
-                    data={**quote_body(b, ctx.tz), "approver": me, "condition": note, "number": quote.number},
-                    buttons=(Button("接受条件", CardAction("qaccept", (str(quote.id),)), "primary"),),
-                    card_id=new_card_id(f"qc{quote.id}"))
+        card = Card(
+            template="approval_condition",
+            title=f"有条件同意 {quote.number}",
+            data={**quote_body(b, ctx.tz), "approver": me, "condition": note, "number": quote.number},
+            buttons=(Button("接受条件", CardAction("qaccept", (str(quote.id),)), "primary"),),
+            card_id=new_card_id(f"qc{quote.id}"),
+        )
         return [CardReply(card, to_user_id=owner)]
     assert step_index is not None
     if step_index == mine.step_no - 1:  # 会签: others still to approve
         names = await _names(ctx)
-        waiting = "、".join(names[a.approver_id] for a in rows
-                           if a.step_no == mine.step_no and a.decision == "pending" and a.id != mine.id)
+        waiting = "、".join(
+            names[a.approver_id]
+            for a in rows
+            if a.step_no == mine.step_no and a.decision == "pending" and a.id != mine.id
+        )
         return [TextReply(f"{head}，还需 {waiting} 同意。", to_user_id=owner)]
     next_no = step_index + 1
     await approvals.open_step(ctx.session, quote.id or 0, next_no)
@@ -412,8 +526,12 @@ async def _cannot_decide(ctx: Context, quote: Quote, rows: list[Approval], appro
     mine = [a for a in rows if a.approver_id == ctx.user_id]
     done = next((a for a in mine if a.decided_by_id == ctx.user_id and a.decision in DECIDED), None)
     if done is not None and done.decided_at is not None:
-        return [TextReply(f"您已处理过 {quote.number} 第{quote.revision}版："
-                          f"{_DECISION_WORDS[done.decision]} · {done.decided_at.astimezone(ctx.tz):%m-%d %H:%M}")]
+        return [
+            TextReply(
+                f"您已处理过 {quote.number} 第{quote.revision}版："
+                f"{_DECISION_WORDS[done.decision]} · {done.decided_at.astimezone(ctx.tz):%m-%d %H:%M}"
+            )
+        ]
     if quote.status == "draft":
         return [TextReply(f"{quote.number} 第{quote.revision}版尚未提交，暂时无需审批。")]
     if quote.status == "superseded" and mine:
@@ -427,16 +545,30 @@ async def _cannot_decide(ctx: Context, quote: Quote, rows: list[Approval], appro
             return [TextReply(f"还没轮到您审批 {quote.number}：现在在第{current}步，等 {who}。")]
         step = mine[0].step_no
         decider = next((a for a in rows if a.step_no == step and a.decision in DECIDED), None) or next(
-            (a for a in sorted(rows, key=lambda a: a.decided_at or a.created_at, reverse=True)
-             if a.decision in DECIDED), None)
+            (
+                a
+                for a in sorted(rows, key=lambda a: a.decided_at or a.created_at, reverse=True)
+                if a.decision in DECIDED
+            ),
+            None,
+        )
         if decider is not None and decider.decided_by_id is not None:
-            return [TextReply(f"{quote.number} 已由 {names.get(decider.decided_by_id)} 处理"
-                              f"（{_DECISION_WORDS[decider.decision]}），无需您再审批。")]
+            return [
+                TextReply(
+                    f"{quote.number} 已由 {names.get(decider.decided_by_id)} 处理"
+                    f"（{_DECISION_WORDS[decider.decision]}），无需您再审批。"
+                )
+            ]
         return [TextReply(f"{quote.number} 第{quote.revision}版当前{_status(quote)}，无需审批。")]
-    log.warning("user %s (%s) tried to decide quote %s without being an approver", ctx.user_id, ctx.user.name,
-                quote.number)
-    await ctx.record("refuse", "quotes", quote.id, after={"why": "not_an_approver", "approval_id": approval_id,
-                                                          "number": quote.number})
+    log.warning(
+        "user %s (%s) tried to decide quote %s without being an approver", ctx.user_id, ctx.user.name, quote.number
+    )
+    await ctx.record(
+        "refuse",
+        "quotes",
+        quote.id,
+        after={"why": "not_an_approver", "approval_id": approval_id, "number": quote.number},
+    )
     return [TextReply(f"{NOT_YOURS}（{quote.number}）。")]
 
 
@@ -460,11 +592,16 @@ async def _pending_text(ctx: Context) -> str:
     for n, (a, q) in enumerate(waiting, 1):
         c = await customers.get(ctx.session, q.customer_id)
         when = f" · {q.submitted_at.astimezone(ctx.tz):%m-%d %H:%M}提交" if q.submitted_at else ""
-        lines.append(f"{n}. {q.number} 第{q.revision}版 · {c.name if c else ''} · "
-                     f"{format_money(q.total or 0, q.currency)} · 第{a.step_no}步 {a.step_name} · "
-                     f"{names.get(q.owner_id)}{when}")
-    return (f"等您审批的报价（{len(waiting)}）：\n" + "\n".join(lines)
-            + f"\n回复“同意 {waiting[0][1].number}”或“驳回 {waiting[0][1].number} 原因”，“报价 编号”看详情。")
+        lines.append(
+            f"{n}. {q.number} 第{q.revision}版 · {c.name if c else ''} · "
+            f"{format_money(q.total or 0, q.currency)} · 第{a.step_no}步 {a.step_name} · "
+            f"{names.get(q.owner_id)}{when}"
+        )
+    return (
+        f"等您审批的报价（{len(waiting)}）：\n"
+        + "\n".join(lines)
+        + f"\n回复“同意 {waiting[0][1].number}”或“驳回 {waiting[0][1].number} 原因”，“报价 编号”看详情。"
+    )
 
 
 @router.intent("delegate", help="外出时委托他人审批", example=EXAMPLE_DELEGATE)
@@ -479,8 +616,9 @@ async def delegate(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     if target.id == ctx.user_id:
         return [TextReply("不能委托给自己。")]
     now = ctx.clock.now()
-    row = Delegation(from_user_id=ctx.user_id, to_user_id=target.id or 0, starts_at=now,
-                     ends_at=cmd.until.astimezone(now.tzinfo))
+    row = Delegation(
+        from_user_id=ctx.user_id, to_user_id=target.id or 0, starts_at=now, ends_at=cmd.until.astimezone(now.tzinfo)
+    )
     ctx.session.add(row)
     await ctx.session.flush()
     await ctx.record("create", "delegations", row.id, after=snapshot(row))
@@ -488,8 +626,10 @@ async def delegate(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     until = f"{cmd.until:%m-%d}"
     moved = sum(1 for r in replies if isinstance(r, CardReply))
     replies += [
-        TextReply(f"已委托 {target.name} 代您审批报价，至 {until}{f'；{moved} 张待审批已转给对方' if moved else ''}。"
-                  "提前回来可发“取消委托”。"),
+        TextReply(
+            f"已委托 {target.name} 代您审批报价，至 {until}{f'；{moved} 张待审批已转给对方' if moved else ''}。"
+            "提前回来可发“取消委托”。"
+        ),
         TextReply(f"{ctx.user.name} 委托您代为审批报价，至 {until}。待您审批的会直接发给您。", to_user_id=target.id),
     ]
     return replies
@@ -507,14 +647,20 @@ async def _hand_over(ctx: Context, target: User) -> list[Reply]:
     for a in moved:
         rows = await approvals.for_quote(ctx.session, a.quote_id)
         if any(r.approver_id == target.id and r.step_no == a.step_no for r in rows):
-            await approvals.close_open(ctx.session, [a.id or 0], by=ctx.user_id, now=ctx.clock.now(),
-                                       comment=f"委托 {target.name}，其已在本步审批")
+            await approvals.close_open(
+                ctx.session,
+                [a.id or 0],
+                by=ctx.user_id,
+                now=ctx.clock.now(),
+                comment=f"委托 {target.name}，其已在本步审批",
+            )
             continue
         a.approver_id, a.comment = target.id or 0, f"由 {ctx.user.name} 委托"
         ctx.session.add(a)
         await ctx.session.flush()
-        await ctx.record("delegate", "approvals", a.id, before={"approver_id": ctx.user_id},
-                         after={"approver_id": target.id})
+        await ctx.record(
+            "delegate", "approvals", a.id, before={"approver_id": ctx.user_id}, after={"approver_id": target.id}
+        )
         if a.decision == "pending":
             quote = await quotes.get(ctx.session, a.quote_id)
             assert quote is not None

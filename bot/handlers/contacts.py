@@ -1,4 +1,5 @@
 """Contacts and their place in the decision chain (决策者 / 技术影响者 / 使用者 / 商务对接人)."""
+
 from __future__ import annotations
 
 from bot.context import Context
@@ -13,7 +14,11 @@ from storage.models import Contact, Customer
 router = Router("contacts")
 
 
-@router.intent("new_contact", help="添加联系人（决策链）", example="联系人 艾克美 张伟 采购总监 决策者 电话13800001111 邮箱 zw@acme.de")
+@router.intent(
+    "new_contact",
+    help="添加联系人（决策链）",
+    example="联系人 艾克美 张伟 采购总监 决策者 电话13800001111 邮箱 zw@acme.de",
+)
 async def create_contact(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not parsed.contact_name:
         return [TextReply("请写上联系人姓名。例如：联系人 艾克美 张伟 采购总监 决策者 电话13800001111")]
@@ -22,8 +27,17 @@ async def create_contact(ctx: Context, parsed: Parsed) -> list[Reply]:
         return found
     now = ctx.clock.now()
     role = parse_decision_role(parsed.decision_role).value
-    contact = Contact(customer_id=found.id or 0, name=parsed.contact_name, title=parsed.title, decision_role=role,
-                      phone=parsed.phone, email=parsed.email, wechat=parsed.wechat, created_at=now, updated_at=now)
+    contact = Contact(
+        customer_id=found.id or 0,
+        name=parsed.contact_name,
+        title=parsed.title,
+        decision_role=role,
+        phone=parsed.phone,
+        email=parsed.email,
+        wechat=parsed.wechat,
+        created_at=now,
+        updated_at=now,
+    )
     ctx.session.add(contact)
     await ctx.session.flush()
     await ctx.record("create", "contacts", contact.id, after=audit.snapshot(contact))

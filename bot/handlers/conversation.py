@@ -1,4 +1,5 @@
 """Answers to kabot's own questions: pick a customer by number, create a missing one, confirm a draft."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -46,14 +47,23 @@ async def create_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) ->
     if parsed.intent is not Intent.CONFIRM:
         return None
     now = ctx.clock.now()
-    customer = Customer(name=data["name"], normalized_name=normalize_name(data["name"]), owner_id=ctx.user_id,
-                        created_at=now, updated_at=now)
+    customer = Customer(
+        name=data["name"],
+        normalized_name=normalize_name(data["name"]),
+        owner_id=ctx.user_id,
+        created_at=now,
+        updated_at=now,
+    )
     ctx.session.add(customer)
     await ctx.session.flush()
     await ctx.record("create", "customers", customer.id, after=audit.snapshot(customer))
     replies = await redispatch(ctx, data["text"], customer_id=customer.id)
-    return [TextReply(f"已新建客户“{customer.name}”（负责人：{ctx.user.name}，等级 C，可用“客户 {customer.name} 等级 A”修改）。"),
-            *replies]
+    return [
+        TextReply(
+            f"已新建客户“{customer.name}”（负责人：{ctx.user.name}，等级 C，可用“客户 {customer.name} 等级 A”修改）。"
+        ),
+        *replies,
+    ]
 
 
 @router.state("confirm")

@@ -1,4 +1,5 @@
 """What nobody else claims: say what was understood and show the right way to say it."""
+
 from __future__ import annotations
 
 from bot.context import Context
@@ -22,8 +23,12 @@ async def not_understood(ctx: Context, parsed: Parsed) -> list[Reply]:
     if customers or money:  # a date alone ("今天天气不错") is small talk, not a half-understood command
         seen += [f"日期 {format_day(d.value)}" for d in resolve_dates(text, ctx.now, ctx.tz)[:1]] + money
     if customers:
-        short = normalize(text)[customers[0].start:customers[0].end]  # the name as the rep wrote it
-        examples = [f"跟进 {short} 今天电话沟通了报价，下周二再跟进", f"查 {short}", f"商机 {short} 项目名称 50万美元 S2"]
+        short = normalize(text)[customers[0].start : customers[0].end]  # the name as the rep wrote it
+        examples = [
+            f"跟进 {short} 今天电话沟通了报价，下周二再跟进",
+            f"查 {short}",
+            f"商机 {short} 项目名称 50万美元 S2",
+        ]
     else:
         examples = [e.example for e in ctx.services.router.help[:3]]
     head = f"我看到了{'、'.join(seen)}，但不确定您想做什么。" if seen else "没太明白这条消息。"

@@ -1,4 +1,5 @@
 """漏斗 / 日报: the funnel for whoever asks — a rep their own, a manager their team, a director everyone."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -18,12 +19,20 @@ router = Router("funnel")
 async def show_funnel(ctx: Context, _parsed: Any) -> list[Reply]:
     owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
     report = build_funnel_report(
-        await funnel.funnel_input(ctx.session, owner_ids=owner_ids, now=ctx.clock.now(), tz=str(ctx.tz),
-                                  base_currency=ctx.settings.base_currency)
+        await funnel.funnel_input(
+            ctx.session,
+            owner_ids=owner_ids,
+            now=ctx.clock.now(),
+            tz=str(ctx.tz),
+            base_currency=ctx.settings.base_currency,
+        )
     )
     names = {u.id: u.name for u in await users.all_users(ctx.session)}
-    scope = "全公司" if owner_ids is None else (f"{ctx.user.team or ctx.user.name}团队" if ctx.role is Role.MANAGER
-                                                else f"{ctx.user.name}的")
+    scope = (
+        "全公司"
+        if owner_ids is None
+        else (f"{ctx.user.team or ctx.user.name}团队" if ctx.role is Role.MANAGER else f"{ctx.user.name}的")
+    )
     card = Card(
         template="funnel",
         title=f"{scope}销售漏斗 · {ctx.now:%m-%d}",

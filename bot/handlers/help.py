@@ -1,4 +1,5 @@
 """帮助: generated from every handler's own help text, so it never goes stale."""
+
 from __future__ import annotations
 
 from typing import Any

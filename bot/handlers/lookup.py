@@ -1,4 +1,5 @@
 """查 艾克美: the 360° view of an account."""
+
 from __future__ import annotations
 
 from bot.cards.account import account_card

@@ -1,4 +1,5 @@
 """Opportunities: create, move through S1–S5, win or lose — with the stage's exit criteria checked."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,27 +38,46 @@ async def create_opportunity(ctx: Context, parsed: Parsed) -> list[Reply]:
         return [TextReply(f"金额 {parsed.amount} 是什么币种？请写明，例如 50万美元 / 30万欧元 / 人民币80万。")]
     now = ctx.clock.now()
     stage = parsed.stage or Stage.S1
-    opp = Opportunity(customer_id=found.id or 0, title=parsed.opportunity, amount=parsed.amount,
-                      currency=parsed.currency or ctx.settings.base_currency, stage=stage.value,
-                      probability=DEFAULT_PROBABILITY[stage], owner_id=found.owner_id or ctx.user_id,
-                      expected_close=parsed.close_date.date() if parsed.close_date else None,
-                      stage_entered_at=now, created_at=now, updated_at=now)
+    opp = Opportunity(
+        customer_id=found.id or 0,
+        title=parsed.opportunity,
+        amount=parsed.amount,
+        currency=parsed.currency or ctx.settings.base_currency,
+        stage=stage.value,
+        probability=DEFAULT_PROBABILITY[stage],
+        owner_id=found.owner_id or ctx.user_id,
+        expected_close=parsed.close_date.date() if parsed.close_date else None,
+        stage_entered_at=now,
+        created_at=now,
+        updated_at=now,
+    )
     ctx.session.add(opp)
     await ctx.session.flush()
-    change = StageChange(opportunity_id=opp.id or 0, from_stage=None, to_stage=stage.value, at=now, actor_id=ctx.user_id)
+    change = StageChange(
+        opportunity_id=opp.id or 0, from_stage=None, to_stage=stage.value, at=now, actor_id=ctx.user_id
+    )
     ctx.session.add(change)
     await ctx.session.flush()
     await ctx.record("create", "opportunities", opp.id, after=audit.snapshot(opp))
     await ctx.record("create", "stage_changes", change.id, after=audit.snapshot(change))
-    parts = [found.name, opp.title, format_money_short(opp.amount, opp.currency) if opp.amount else "金额未填",
-             _label(stage)]
+    parts = [
+        found.name,
+        opp.title,
+        format_money_short(opp.amount, opp.currency) if opp.amount else "金额未填",
+        _label(stage),
+    ]
     if parsed.close_date:
         parts.append(f"预计 {format_day(parsed.close_date)} 签约")
     return [TextReply("已新建商机：" + " · ".join(parts) + f"。{UNDO_HINT}")]
 
 
-@router.intent("advance_stage", "win", "lose", help="推进阶段 / 赢单 / 输单",
-               example="推进 艾克美 球阀 S3（或：赢单 艾克美 球阀；输单 艾克美 球阀 原因 价格）")
+@router.intent(
+    "advance_stage",
+    "win",
+    "lose",
+    help="推进阶段 / 赢单 / 输单",
+    example="推进 艾克美 球阀 S3（或：赢单 艾克美 球阀；输单 艾克美 球阀 原因 价格）",
+)
 async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
     target = {Intent.WIN: Stage.WON, Intent.LOSE: Stage.LOST}.get(parsed.intent, parsed.stage)
     if target is None:
@@ -69,16 +89,25 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not isinstance(opp, Opportunity):
         return opp
     current = Stage(opp.stage)
-    check = assess_move(current, target, await opportunities.evidence(ctx.session, opp, lost_reason=parsed.reason),
-                        ctx.services.stage_rules)
+    check = assess_move(
+        current,
+        target,
+        await opportunities.evidence(ctx.session, opp, lost_reason=parsed.reason),
+        ctx.services.stage_rules,
+    )
     if current is target:
         return [TextReply(f"{opp.title} 已经在「{_label(target)}」了。")]
     if target is Stage.LOST and not parsed.reason:
         return [TextReply(f"输单请写上原因，例如：输单 {found.name} {opp.title} 原因 价格")]
     if check.missing and not ctx.extras.get("confirmed"):
         await ctx.ask("confirm", {"text": ctx.inbound.text})
-        return [TextReply(f"{opp.title} 要进入「{_label(target)}」，还缺：" + "；".join(check.missing)
-                          + "。\n仍然推进？回复“是”推进，回复“否”取消。")]
+        return [
+            TextReply(
+                f"{opp.title} 要进入「{_label(target)}」，还缺："
+                + "；".join(check.missing)
+                + "。\n仍然推进？回复“是”推进，回复“否”取消。"
+            )
+        ]
     now = ctx.clock.now()
     before = audit.snapshot(opp)
     opp.stage, opp.stage_entered_at, opp.updated_at = target.value, now, now
@@ -86,8 +115,9 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
     opp.closed_at = None if target.is_open else now
     opp.lost_reason = parsed.reason if target is Stage.LOST else None
     ctx.session.add(opp)
-    change = StageChange(opportunity_id=opp.id or 0, from_stage=current.value, to_stage=target.value, at=now,
-                         actor_id=ctx.user_id)
+    change = StageChange(
+        opportunity_id=opp.id or 0, from_stage=current.value, to_stage=target.value, at=now, actor_id=ctx.user_id
+    )
     ctx.session.add(change)
     await ctx.session.flush()
     await ctx.record("update", "opportunities", opp.id, before=before, after=audit.snapshot(opp))
@@ -96,8 +126,11 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
     tail = f"（原因：{parsed.reason}）" if target is Stage.LOST else ""
     notes = "".join(f"\n注意：{w}" for w in check.warnings)
     forced = f"\n（已按您的确认推进，缺少：{'；'.join(check.missing)}）" if check.missing else ""
-    return [TextReply(f"{head}{found.name} · {opp.title}：{_label(current)} → {_label(target)}{tail}。"
-                      f"{UNDO_HINT}{forced}{notes}")]
+    return [
+        TextReply(
+            f"{head}{found.name} · {opp.title}：{_label(current)} → {_label(target)}{tail}。{UNDO_HINT}{forced}{notes}"
+        )
+    ]
 
 
 async def _pick_opportunity(ctx: Context, customer: Customer, parsed: Parsed) -> Opportunity | list[Reply]:
@@ -113,8 +146,9 @@ async def _pick_opportunity(ctx: Context, customer: Customer, parsed: Parsed) ->
         return [TextReply(f"{customer.name} 没有在跟进的商机。新建：商机 {customer.name} 项目名称 金额 阶段")]
     if len(candidates) == 1:
         return candidates[0]
-    await ctx.ask("choose_opportunity", {"text": ctx.inbound.text, "ids": [o.id for o in candidates],
-                                         "customer_id": customer.id})
+    await ctx.ask(
+        "choose_opportunity", {"text": ctx.inbound.text, "ids": [o.id for o in candidates], "customer_id": customer.id}
+    )
     lines = [f"{i}. {o.title}（{_label(Stage(o.stage))}）" for i, o in enumerate(candidates, 1)]
     return [TextReply(f"{customer.name} 有 {len(candidates)} 个商机，是哪一个？回复编号：\n" + "\n".join(lines))]
 

@@ -8,6 +8,7 @@ A draft is edited in place; a quote that was ever submitted is revised into a ne
 the old one is superseded with its approvals withdrawn (their cards updated), and the new revision starts the
 route again when submitted. Approval itself lives in bot/handlers/approvals.py, which builds on this module.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cards.model import Button, Card, CardAction
@@ -58,12 +59,35 @@ from storage.repo import approvals, customers, quotes, users
 log = logging.getLogger(__name__)
 router = Router("quotes")
 
-STATUS_LABELS = {"draft": "草稿（未提交）", "pending": "审批中", "approved": "已批准", "rejected": "已驳回",
-                 "superseded": "已被新版本取代", "conditional": "有条件同意，待接受条件"}
-DECISION_LABELS = {"pending": "待审批", "waiting": "未开始", "approved": "已同意", "rejected": "已驳回",
-                   "conditional": "有条件同意", "superseded": "无需处理"}
-UNIT_LABELS = {"pcs": "件", "set": "套", "unit": "台", "pair": "双", "roll": "卷", "carton": "箱", "pallet": "托",
-               "ton": "吨", "kg": "公斤", "m": "米", "container": "柜"}
+STATUS_LABELS = {
+    "draft": "草稿（未提交）",
+    "pending": "审批中",
+    "approved": "已批准",
+    "rejected": "已驳回",
+    "superseded": "已被新版本取代",
+    "conditional": "有条件同意，待接受条件",
+}
+DECISION_LABELS = {
+    "pending": "待审批",
+    "waiting": "未开始",
+    "approved": "已同意",
+    "rejected": "已驳回",
+    "conditional": "有条件同意",
+    "superseded": "无需处理",
+}
+UNIT_LABELS = {
+    "pcs": "件",
+    "set": "套",
+    "unit": "台",
+    "pair": "双",
+    "roll": "卷",
+    "carton": "箱",
+    "pallet": "托",
+    "ton": "吨",
+    "kg": "公斤",
+    "m": "米",
+    "container": "柜",
+}
 FX_SETTERS = (Role.FINANCE, Role.ADMIN)
 
 
@@ -93,9 +117,11 @@ def expired(quote: Quote, now: datetime) -> bool:
 
 
 def expired_message(quote: Quote, owner: str, tz: ZoneInfo) -> str:
-    return (f"{quote.number} 第{quote.revision}版已过有效期（{quote.validity_days}天，至 "
-            f"{expires_at(quote).astimezone(tz):%m-%d}），锁定的汇率已不新鲜，不能批准。"
-            f"请{owner}发“修改 {quote.number} 更新汇率”生成使用今天汇率的新版本，再提交审批。")
+    return (
+        f"{quote.number} 第{quote.revision}版已过有效期（{quote.validity_days}天，至 "
+        f"{expires_at(quote).astimezone(tz):%m-%d}），锁定的汇率已不新鲜，不能批准。"
+        f"请{owner}发“修改 {quote.number} 更新汇率”生成使用今天汇率的新版本，再提交审批。"
+    )
 
 
 def price(quote: Quote, lines: Sequence[QuoteLine], rates: FxRates) -> QuotePricing:
@@ -107,8 +133,13 @@ def price(quote: Quote, lines: Sequence[QuoteLine], rates: FxRates) -> QuotePric
         QuoteInput(
             currency=quote.currency,
             lines=tuple(
-                PricedLine(ln.product, ln.quantity, ln.unit, ln.unit_price,
-                           Money(ln.unit_cost, ln.cost_currency or quote.currency) if ln.unit_cost is not None else None)
+                PricedLine(
+                    ln.product,
+                    ln.quantity,
+                    ln.unit,
+                    ln.unit_price,
+                    Money(ln.unit_cost, ln.cost_currency or quote.currency) if ln.unit_cost is not None else None,
+                )
                 for ln in lines
             ),
             incoterm=term,
@@ -145,22 +176,31 @@ def quote_body(b: QuoteBundle, tz: ZoneInfo) -> dict[str, object]:
     lines = []
     for n, (row, lp) in enumerate(zip(b.lines, p.lines, strict=True), 1):
         margin = f" · 毛利 {lp.margin_pct}%" if lp.margin_pct is not None else ""
-        lines.append(f"{n}. {row.product} {_qty(row.quantity)}{UNIT_LABELS.get(row.unit, row.unit)} × "
-                     f"{format_money(row.unit_price, q.currency)} = {format_money(lp.amount, q.currency)}{margin}")
+        lines.append(
+            f"{n}. {row.product} {_qty(row.quantity)}{UNIT_LABELS.get(row.unit, row.unit)} × "
+            f"{format_money(row.unit_price, q.currency)} = {format_money(lp.amount, q.currency)}{margin}"
+        )
     terms = [f"有效期 {q.validity_days} 天（至 {expires_at(q).astimezone(tz):%Y-%m-%d}）"]
     if q.payment_terms:
         terms.append(f"付款 {q.payment_terms}")
     if q.lead_time_days:
         terms.append(f"交期 {q.lead_time_days} 天")
-    fx = "本位币报价，无需汇率" if q.currency == q.base_currency else (
-        f"{format_rate(q.currency, p.fx_rate, q.base_currency)} · 来源 {q.fx_source or '—'} · 设置于 "
-        f"{q.fx_set_at.astimezone(tz):%m-%d %H:%M}" if q.fx_set_at else format_rate(q.currency, p.fx_rate, q.base_currency))
+    fx = (
+        "本位币报价，无需汇率"
+        if q.currency == q.base_currency
+        else (
+            f"{format_rate(q.currency, p.fx_rate, q.base_currency)} · 来源 {q.fx_source or '—'} · 设置于 "
+            f"{q.fx_set_at.astimezone(tz):%m-%d %H:%M}"
+            if q.fx_set_at
+            else format_rate(q.currency, p.fx_rate, q.base_currency)
+        )
+    )
     return {
         "customer": " · ".join(x for x in (c.name, f"{c.tier}级", c.country) if x),
         "status": f"第{q.revision}版 · {STATUS_LABELS.get(q.status, q.status)}",
         "lines": lines,
         "total": f"合计 {term} {format_money(p.total, q.currency)}"
-                 + ("" if q.currency == q.base_currency else f" ≈ {format_money(p.total_base, q.base_currency)}"),
+        + ("" if q.currency == q.base_currency else f" ≈ {format_money(p.total_base, q.base_currency)}"),
         "margin": f"毛利 {p.margin_pct}%" if p.margin_pct is not None else "毛利未知（未填成本）",
         "stack": p.stack.lines() if len(p.stack.steps) > 1 else [],
         "fx": fx,
@@ -175,8 +215,13 @@ def quote_card(b: QuoteBundle, tz: ZoneInfo, *, history: Sequence[str] = ()) -> 
     buttons: tuple[Button, ...] = ()
     if q.status == "draft":
         buttons = (Button("提交审批", CardAction("qsubmit", (str(q.id),)), "primary"),)
-    return Card(template="quote_card", title=f"报价 {q.number}", data={**quote_body(b, tz), "history": list(history)},
-                buttons=buttons, card_id=new_card_id(f"q{q.id}") if buttons else None)
+    return Card(
+        template="quote_card",
+        title=f"报价 {q.number}",
+        data={**quote_body(b, tz), "history": list(history)},
+        buttons=buttons,
+        card_id=new_card_id(f"q{q.id}") if buttons else None,
+    )
 
 
 async def history(session: AsyncSession, number: str, tz: ZoneInfo) -> list[str]:
@@ -185,14 +230,20 @@ async def history(session: AsyncSession, number: str, tz: ZoneInfo) -> list[str]
     out: list[str] = []
     for rev in await quotes.revisions(session, number):
         assert rev.id is not None
-        out.append(f"第{rev.revision}版 · {STATUS_LABELS.get(rev.status, rev.status)} · "
-                   f"{format_money(rev.total or Decimal(0), rev.currency)}")
+        out.append(
+            f"第{rev.revision}版 · {STATUS_LABELS.get(rev.status, rev.status)} · "
+            f"{format_money(rev.total or Decimal(0), rev.currency)}"
+        )
         for a in await approvals.for_quote(session, rev.id):
             when = f" {a.decided_at.astimezone(tz):%m-%d %H:%M}" if a.decided_at and a.decision != "superseded" else ""
             by = names.get(a.decided_by_id) if a.decided_by_id and a.decided_by_id != a.approver_id else None
-            extra = "：" + "，".join(x for x in (_reason_label(a), a.comment) if x) if (a.reason_code or a.comment) else ""
-            out.append(f"  第{a.step_no}步 {a.step_name} {names.get(a.approver_id, '?')} "
-                       f"{DECISION_LABELS.get(a.decision, a.decision)}{f'（{by}）' if by else ''}{when}{extra}")
+            extra = (
+                "：" + "，".join(x for x in (_reason_label(a), a.comment) if x) if (a.reason_code or a.comment) else ""
+            )
+            out.append(
+                f"  第{a.step_no}步 {a.step_name} {names.get(a.approver_id, '?')} "
+                f"{DECISION_LABELS.get(a.decision, a.decision)}{f'（{by}）' if by else ''}{when}{extra}"
+            )
     return out
 
 
@@ -233,16 +284,22 @@ def quotation_file(b: QuoteBundle, *, seller: str, tz: ZoneInfo) -> FileReply:
         currency=q.currency,
         incoterm=q.incoterm or "FOB",
         port=q.port or "",
-        lines=tuple(QuotationLine(row.product, row.quantity, row.unit, row.unit_price, lp.amount)
-                    for row, lp in zip(b.lines, b.pricing.lines, strict=True)),
+        lines=tuple(
+            QuotationLine(row.product, row.quantity, row.unit, row.unit_price, lp.amount)
+            for row, lp in zip(b.lines, b.pricing.lines, strict=True)
+        ),
         total=b.pricing.total,
         validity_days=q.validity_days,
         payment_terms=q.payment_terms or "",
         lead_time=f"{q.lead_time_days} days" if q.lead_time_days else "",
         contact=b.owner.name,
     )
-    return FileReply(f"{q.number}-R{q.revision}.xlsx", write_quote_xlsx(sheet),
-                     f"报价单 {q.number} 第{q.revision}版（{b.customer.name}）", to_user_id=q.owner_id)
+    return FileReply(
+        f"{q.number}-R{q.revision}.xlsx",
+        write_quote_xlsx(sheet),
+        f"报价单 {q.number} 第{q.revision}版（{b.customer.name}）",
+        to_user_id=q.owner_id,
+    )
 
 
 # --- handlers -------------------------------------------------------------------------------------------
@@ -287,9 +344,16 @@ def _apply_terms(quote: Quote, cmd: QuoteCommand, rates: FxRates) -> None:
 
 def _new_line(spec: LineSpec, quote: Quote, line_no: int) -> QuoteLine:
     assert spec.quantity is not None and spec.unit_price is not None
-    return QuoteLine(quote_id=quote.id or 0, line_no=line_no, product=spec.product, quantity=spec.quantity,
-                     unit=spec.unit or "pcs", unit_price=spec.unit_price, unit_cost=spec.unit_cost,
-                     cost_currency=spec.cost_currency or (quote.currency if spec.unit_cost is not None else None))
+    return QuoteLine(
+        quote_id=quote.id or 0,
+        line_no=line_no,
+        product=spec.product,
+        quantity=spec.quantity,
+        unit=spec.unit or "pcs",
+        unit_price=spec.unit_price,
+        unit_cost=spec.unit_cost,
+        cost_currency=spec.cost_currency or (quote.currency if spec.unit_cost is not None else None),
+    )
 
 
 async def _resolve_customer(ctx: Context, name: str) -> Customer | str:
@@ -306,16 +370,21 @@ async def _resolve_customer(ctx: Context, name: str) -> Customer | str:
     owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
     if owner_ids is not None and customer.owner_id not in owner_ids:
         owner = await ctx.session.get(User, customer.owner_id) if customer.owner_id else None
-        return (f"{customer.name} 不是您（或您团队）负责的客户"
-                f"{f'（负责人：{owner.name}）' if owner else '（在公海中，请先认领）'}，不能报价。")
+        return (
+            f"{customer.name} 不是您（或您团队）负责的客户"
+            f"{f'（负责人：{owner.name}）' if owner else '（在公海中，请先认领）'}，不能报价。"
+        )
     return customer
 
 
 async def _opportunity(ctx: Context, customer_id: int, hint: str | None) -> int | None:
     if not hint:
         return None
-    rows = (await ctx.session.exec(select(Opportunity).where(Opportunity.customer_id == customer_id,
-                                                             Opportunity.closed_at == None))).all()  # noqa: E711
+    rows = (
+        await ctx.session.exec(
+            select(Opportunity).where(Opportunity.customer_id == customer_id, col(Opportunity.closed_at).is_(None))
+        )
+    ).all()  # noqa: E711
     return next((o.id for o in rows if hint in o.title), None)
 
 
@@ -333,8 +402,17 @@ async def create_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
         return _text(missing)
     _, rows = await quotes.fx_table(ctx.session, rates.base)
     now = ctx.clock.now()
-    quote = Quote(number="", customer_id=customer.id or 0, owner_id=ctx.user_id, currency=currency,
-                  base_currency=rates.base, incoterm="FOB", validity_days=30, created_at=now, updated_at=now)
+    quote = Quote(
+        number="",
+        customer_id=customer.id or 0,
+        owner_id=ctx.user_id,
+        currency=currency,
+        base_currency=rates.base,
+        incoterm="FOB",
+        validity_days=30,
+        created_at=now,
+        updated_at=now,
+    )
     _lock_rate(quote, rates, rows, now)  # type: ignore[arg-type]
     _apply_terms(quote, cmd, rates)
     quote.opportunity_id = await _opportunity(ctx, customer.id or 0, cmd.terms.opportunity)
@@ -349,10 +427,18 @@ async def create_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     await ctx.session.flush()
     await _save_lines(ctx, quote, lines, "create")
     bundle = QuoteBundle(quote, lines, customer, ctx.user, pricing)
-    tail = "" if cmd.terms.opportunity is None or quote.opportunity_id else f"（没找到商机“{cmd.terms.opportunity}”，未关联）"
-    return [TextReply(f"已生成报价 {quote.number}（草稿）{tail}。确认无误请点“提交审批”或发“提交 {quote.number}”；"
-                      f"还要加产品：加一行 {quote.number} DN80球阀 500件 120美元"),
-            CardReply(quote_card(bundle, ctx.tz))]
+    tail = (
+        ""
+        if cmd.terms.opportunity is None or quote.opportunity_id
+        else f"（没找到商机“{cmd.terms.opportunity}”，未关联）"
+    )
+    return [
+        TextReply(
+            f"已生成报价 {quote.number}（草稿）{tail}。确认无误请点“提交审批”或发“提交 {quote.number}”；"
+            f"还要加产品：加一行 {quote.number} DN80球阀 500件 120美元"
+        ),
+        CardReply(quote_card(bundle, ctx.tz)),
+    ]
 
 
 def _store_totals(quote: Quote, pricing: QuotePricing) -> None:
@@ -374,14 +460,26 @@ async def _own_latest(ctx: Context, number: str | None, example: str) -> Quote |
 async def add_line(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     if cmd.error:
         return _text(cmd.error)
-    found = await _own_latest(ctx, cmd.number, EXAMPLE_ADD) if cmd.number else (
-        await quotes.latest_draft(ctx.session, ctx.user_id) or f"您没有草稿报价。请写明编号。\n例如：{EXAMPLE_ADD}")
+    found = (
+        await _own_latest(ctx, cmd.number, EXAMPLE_ADD)
+        if cmd.number
+        else (
+            await quotes.latest_draft(ctx.session, ctx.user_id) or f"您没有草稿报价。请写明编号。\n例如：{EXAMPLE_ADD}"
+        )
+    )
     if isinstance(found, str):
         return _text(found)
     if any(spec.currency not in (None, found.currency) for spec in cmd.lines):
         return _text(f"{found.number} 是 {found.currency} 报价，新行也要用 {found.currency}。\n例如：{EXAMPLE_ADD}")
-    return await _change(ctx, found, cmd, lambda rows, quote: [
-        *rows, *(_new_line(replace(s, currency=quote.currency), quote, len(rows) + i) for i, s in enumerate(cmd.lines, 1))])
+    return await _change(
+        ctx,
+        found,
+        cmd,
+        lambda rows, quote: [
+            *rows,
+            *(_new_line(replace(s, currency=quote.currency), quote, len(rows) + i) for i, s in enumerate(cmd.lines, 1)),
+        ],
+    )
 
 
 @router.intent("quote_revise", help="修改报价（生成新版本，重新审批）", example=EXAMPLE_REVISE)
@@ -409,9 +507,16 @@ async def _revise(ctx: Context, quote: Quote, cmd: QuoteCommand) -> list[Reply]:
         out = []
         for row in current:
             spec = changed.get(row.line_no)
-            new = QuoteLine(quote_id=q.id or 0, line_no=row.line_no, product=row.product, quantity=row.quantity,
-                            unit=row.unit, unit_price=row.unit_price, unit_cost=row.unit_cost,
-                            cost_currency=row.cost_currency)
+            new = QuoteLine(
+                quote_id=q.id or 0,
+                line_no=row.line_no,
+                product=row.product,
+                quantity=row.quantity,
+                unit=row.unit,
+                unit_price=row.unit_price,
+                unit_cost=row.unit_cost,
+                cost_currency=row.cost_currency,
+            )
             if spec is not None:
                 new.unit_price = spec.unit_price if spec.unit_price is not None else new.unit_price
                 new.quantity = spec.quantity if spec.quantity is not None else new.quantity
@@ -449,9 +554,21 @@ async def _change(
     _, fx_rows = await quotes.fx_table(ctx.session, rates.base)
     current = await quotes.lines(ctx.session, old.id or 0)
     in_place = old.status == "draft"
-    quote = old if in_place else Quote(**{
-        **old.model_dump(exclude={"id"}), "revision": old.revision + 1, "status": "draft", "version": 1,
-        "submitted_at": None, "decided_at": None, "created_at": now})
+    quote = (
+        old
+        if in_place
+        else Quote(
+            **{
+                **old.model_dump(exclude={"id"}),
+                "revision": old.revision + 1,
+                "status": "draft",
+                "version": 1,
+                "submitted_at": None,
+                "decided_at": None,
+                "created_at": now,
+            }
+        )
+    )
     before = snapshot(old)
     stale = expired(old, now)
     if cmd.terms.refresh_fx or stale:
@@ -486,8 +603,11 @@ async def _change(
     fx_note = "，已使用今天的汇率" if (cmd.terms.refresh_fx or stale) and quote.currency != rates.base else ""
     if stale and not cmd.terms.refresh_fx:
         fx_note = "，原报价已过有效期，已改用今天的汇率"
-    return [*replies, TextReply(f"{what} {quote.number}{fx_note}。确认后请点“提交审批”或发“提交 {quote.number}”。"),
-            CardReply(quote_card(bundle, ctx.tz))]
+    return [
+        *replies,
+        TextReply(f"{what} {quote.number}{fx_note}。确认后请点“提交审批”或发“提交 {quote.number}”。"),
+        CardReply(quote_card(bundle, ctx.tz)),
+    ]
 
 
 async def withdraw(ctx: Context, quote: Quote, card_text: str) -> list[Reply]:
@@ -570,14 +690,26 @@ async def set_fx(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     base = ctx.settings.base_currency
     if cmd.currency == base:
         return _text(f"{base} 是本位币，汇率恒为 1。")
-    row, previous = await quotes.set_rate(ctx.session, currency=cmd.currency, rate=cmd.rate, source=f"{ctx.user.name}",
-                                          set_by_id=ctx.user_id, now=ctx.clock.now())
-    await ctx.record("update" if previous is not None else "create", "fx_rates", None,
-                     before={"currency": cmd.currency, "rate": str(previous)} if previous is not None else None,
-                     after={"currency": cmd.currency, "rate": str(cmd.rate)})
+    row, previous = await quotes.set_rate(
+        ctx.session,
+        currency=cmd.currency,
+        rate=cmd.rate,
+        source=f"{ctx.user.name}",
+        set_by_id=ctx.user_id,
+        now=ctx.clock.now(),
+    )
+    await ctx.record(
+        "update" if previous is not None else "create",
+        "fx_rates",
+        None,
+        before={"currency": cmd.currency, "rate": str(previous)} if previous is not None else None,
+        after={"currency": cmd.currency, "rate": str(cmd.rate)},
+    )
     was = f"（原为 {previous.normalize():f}）" if previous is not None else ""
-    return _text(f"已设置汇率 {format_rate(cmd.currency, row.rate_to_base, base)}{was}。"
-                 "新报价使用此汇率；已有报价保留各自锁定的汇率。")
+    return _text(
+        f"已设置汇率 {format_rate(cmd.currency, row.rate_to_base, base)}{was}。"
+        "新报价使用此汇率；已有报价保留各自锁定的汇率。"
+    )
 
 
 @router.intent("fx_show", help="查看汇率表", example="汇率")
@@ -586,8 +718,10 @@ async def show_fx(ctx: Context, _cmd: QuoteCommand) -> list[Reply]:
     _, rows = await quotes.fx_table(ctx.session, base)
     if not rows:
         return _text("还没有设置汇率。财务可以发：汇率 USD 7.12")
-    lines = [f"• {format_rate(cur, r.rate_to_base, base)} · {r.source} · {r.set_at.astimezone(ctx.tz):%m-%d %H:%M}"
-             for cur, r in sorted(rows.items())]
+    lines = [
+        f"• {format_rate(cur, r.rate_to_base, base)} · {r.source} · {r.set_at.astimezone(ctx.tz):%m-%d %H:%M}"
+        for cur, r in sorted(rows.items())
+    ]
     return _text("当前汇率：\n" + "\n".join(lines))
 
 
@@ -599,5 +733,6 @@ async def _save_lines(
         line.quote_id = quote.id or 0
         ctx.session.add(line)
     await ctx.session.flush()
-    await ctx.record(action, "quotes", quote.id, before=before,
-                     after={**snapshot(quote), "lines": [snapshot(ln) for ln in lines]})
+    await ctx.record(
+        action, "quotes", quote.id, before=before, after={**snapshot(quote), "lines": [snapshot(ln) for ln in lines]}
+    )

@@ -1,4 +1,5 @@
 """待办: my open tasks by due time (overdue first), 完成 N, 推迟 N 明天."""
+
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta

@@ -1,4 +1,5 @@
 """撤销: undo my last message's changes, within 10 minutes, and say what was undone."""
+
 from __future__ import annotations
 
 from bot.context import Context
@@ -25,8 +26,12 @@ async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
     for e in done.entries:
         if e.entity not in WHAT:
             continue
-        label = (e.after or {}).get("name") or (e.after or {}).get("title") or (e.after or {}).get("subject") or (
-            e.after or {}).get("content", "")
+        label = (
+            (e.after or {}).get("name")
+            or (e.after or {}).get("title")
+            or (e.after or {}).get("subject")
+            or (e.after or {}).get("content", "")
+        )
         parts.append(f"{VERB.get(e.action, e.action)}{WHAT[e.entity]}“{str(label)[:20]}”")
     await ctx.record("undo", "audit_log", done.entries[-1].id, before={"undone": [e.id for e in done.entries]})
     return [TextReply("已撤销：" + "、".join(parts) + "。")]

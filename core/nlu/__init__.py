@@ -3,6 +3,7 @@
 Everything here works on `normalize(text)`; spans returned by the extractors index into that string
 (normalisation is idempotent, so normalising first and passing the result keeps spans aligned).
 """
+
 from __future__ import annotations
 
 from core.nlu.dates import DateSpan, resolve_dates

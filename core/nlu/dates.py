@@ -15,6 +15,7 @@ Conventions (documented because several are choices, not facts):
   周末 Saturday. `3点` with no 上午/下午 is read as 15:00 (guessed).
 - `…前` / `…内` / `by …` / `before …` set `is_deadline`.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -68,16 +69,64 @@ _Rules = list[tuple[re.Pattern[str], _Handler | None]]  # None: the relative-off
 _N = r"(\d{1,2}|[一二三四五六七八九十]{1,3})"
 _WEEKDAYS_CN = "一二三四五六日"
 _EN_WEEKDAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "wed": 2, "thursday": 3,
-    "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4, "saturday": 5, "sat": 5, "sunday": 6, "sun": 6,
+    "monday": 0,
+    "mon": 0,
+    "tuesday": 1,
+    "tues": 1,
+    "tue": 1,
+    "wednesday": 2,
+    "wed": 2,
+    "thursday": 3,
+    "thurs": 3,
+    "thur": 3,
+    "thu": 3,
+    "friday": 4,
+    "fri": 4,
+    "saturday": 5,
+    "sat": 5,
+    "sunday": 6,
+    "sun": 6,
 }
 _EN_MONTHS = {
-    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4, "may": 5,
-    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
-    "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+    "january": 1,
+    "jan": 1,
+    "february": 2,
+    "feb": 2,
+    "march": 3,
+    "mar": 3,
+    "april": 4,
+    "apr": 4,
+    "may": 5,
+    "june": 6,
+    "jun": 6,
+    "july": 7,
+    "jul": 7,
+    "august": 8,
+    "aug": 8,
+    "september": 9,
+    "sept": 9,
+    "sep": 9,
+    "october": 10,
+    "oct": 10,
+    "november": 11,
+    "nov": 11,
+    "december": 12,
+    "dec": 12,
 }
-_EN_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-               "ten": 10, "couple of": 2, "few": 3}
+_EN_NUMBERS = {
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "ten": 10,
+    "couple of": 2,
+    "few": 3,
+}
 _WEEKDAY_EN = "|".join(sorted(_EN_WEEKDAYS, key=len, reverse=True))
 _MONTH_EN = "|".join(sorted(_EN_MONTHS, key=len, reverse=True))
 _NUM_EN = r"\d+|" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True))
@@ -85,10 +134,24 @@ _PERIOD_DAY = {"初": 1, "上旬": 5, "中": 15, "中旬": 15, "下旬": 25}
 _WEEK_OFFSET = {None: 0, "这": 0, "本": 0, "下": 1, "下下": 2, "上": -1}
 _MONTH_OFFSET = {None: 0, "这": 0, "本": 0, "当": 0, "下": 1, "下下": 2, "上": -1}
 # 除夕 (Chinese New Year's Eve), for 年前 / 春节前.
-_CNY_EVE = {2025: date(2025, 1, 28), 2026: date(2026, 2, 16), 2027: date(2027, 2, 5),
-            2028: date(2028, 1, 25), 2029: date(2029, 2, 12), 2030: date(2030, 2, 2)}
-_PERIOD_CLOCK = {"凌晨": time(5), "早上": time(9), "早晨": time(9), "上午": time(9), "中午": time(12),
-                 "下午": time(14), "傍晚": time(17), "晚上": time(20)}
+_CNY_EVE = {
+    2025: date(2025, 1, 28),
+    2026: date(2026, 2, 16),
+    2027: date(2027, 2, 5),
+    2028: date(2028, 1, 25),
+    2029: date(2029, 2, 12),
+    2030: date(2030, 2, 2),
+}
+_PERIOD_CLOCK = {
+    "凌晨": time(5),
+    "早上": time(9),
+    "早晨": time(9),
+    "上午": time(9),
+    "中午": time(12),
+    "下午": time(14),
+    "傍晚": time(17),
+    "晚上": time(20),
+}
 
 
 def _num(token: str | None, default: int = 1) -> int:
@@ -121,6 +184,7 @@ def _safe_date(y: int, m: int, d: int) -> date | None:
 
 # --- rule handlers: (match, ctx) -> _Hit | None ------------------------------------------------------
 
+
 def _iso(m: re.Match[str], c: _Ctx) -> _Hit | None:
     d = _safe_date(int(m[1]), int(m[2]), int(m[3]))
     return _Hit(m.start(), m.end(), lambda k: d) if d else None
@@ -138,8 +202,7 @@ def _month_date(m: re.Match[str], c: _Ctx) -> _Hit | None:
     month, day = _num(m[2]), _num(m[3])
     if not (1 <= month <= 12 and 1 <= day <= 31) or _safe_date(2028, month, day) is None:
         return None
-    return _Hit(m.start(), m.end(), lambda k: _safe_date(year + k, month, day) or date(year + k, 2, 28),
-                rolls=rolls)
+    return _Hit(m.start(), m.end(), lambda k: _safe_date(year + k, month, day) or date(year + k, 2, 28), rolls=rolls)
 
 
 def _month_part(m: re.Match[str], c: _Ctx) -> _Hit | None:
@@ -157,8 +220,14 @@ def _month_part(m: re.Match[str], c: _Ctx) -> _Hit | None:
     offset = _MONTH_OFFSET[(m[3] or "").rstrip("个") or None]
     if part == "" and offset > 0:
         day = 1  # 下个月 → its first day
-    return _Hit(m.start(), m.end(), lambda k: _month_day(c.today, offset + k, day),
-                rolls=m[3] is None, guessed=True, past=offset < 0)
+    return _Hit(
+        m.start(),
+        m.end(),
+        lambda k: _month_day(c.today, offset + k, day),
+        rolls=m[3] is None,
+        guessed=True,
+        past=offset < 0,
+    )
 
 
 def _month_nth(m: re.Match[str], c: _Ctx) -> _Hit | None:
@@ -190,34 +259,79 @@ def _weekday(m: re.Match[str], c: _Ctx) -> _Hit | None:
     offset = _WEEK_OFFSET[m[1]]
     weekday = 5 if m[2] == "末" else _WEEKDAYS_CN.index(m[2])
     monday = c.today - timedelta(days=c.today.weekday())
-    return _Hit(m.start(), m.end(), lambda k: monday + timedelta(weeks=offset + k, days=weekday),
-                rolls=m[1] in (None, "这", "本"), guessed=m[2] == "末", past=offset < 0)
+    return _Hit(
+        m.start(),
+        m.end(),
+        lambda k: monday + timedelta(weeks=offset + k, days=weekday),
+        rolls=m[1] in (None, "这", "本"),
+        guessed=m[2] == "末",
+        past=offset < 0,
+    )
 
 
 def _week(m: re.Match[str], c: _Ctx) -> _Hit | None:
     offset = _WEEK_OFFSET[m[1]]
     weekday = 4 if offset == 0 else 0  # 这周 → its Friday; 下周 / 上周 → Monday
     monday = c.today - timedelta(days=c.today.weekday())
-    return _Hit(m.start(), m.end(), lambda k: monday + timedelta(weeks=offset, days=weekday),
-                guessed=True, deadline=offset == 0, past=offset < 0)
+    return _Hit(
+        m.start(),
+        m.end(),
+        lambda k: monday + timedelta(weeks=offset, days=weekday),
+        guessed=True,
+        deadline=offset == 0,
+        past=offset < 0,
+    )
 
 
-_DAY_WORDS = {"大前天": -3, "前天": -2, "昨天": -1, "今天": 0, "明天": 1, "后天": 2, "大后天": 3,
-              "today": 0, "tonight": 0, "tomorrow": 1, "tmr": 1, "tmrw": 1, "tmw": 1, "yesterday": -1,
-              "day after tomorrow": 2}
+_DAY_WORDS = {
+    "大前天": -3,
+    "前天": -2,
+    "昨天": -1,
+    "今天": 0,
+    "明天": 1,
+    "后天": 2,
+    "大后天": 3,
+    "today": 0,
+    "tonight": 0,
+    "tomorrow": 1,
+    "tmr": 1,
+    "tmrw": 1,
+    "tmw": 1,
+    "yesterday": -1,
+    "day after tomorrow": 2,
+}
 
 
 def _day_word(m: re.Match[str], c: _Ctx) -> _Hit | None:
     word = m[0].lower()
     offset = _DAY_WORDS[word]
     clock = time(20) if word == "tonight" else None
-    return _Hit(m.start(), m.end(), lambda k: c.today + timedelta(days=offset), past=offset < 0,
-                clock=clock, clock_guessed=clock is not None)
+    return _Hit(
+        m.start(),
+        m.end(),
+        lambda k: c.today + timedelta(days=offset),
+        past=offset < 0,
+        clock=clock,
+        clock_guessed=clock is not None,
+    )
 
 
-_UNIT_DELTA = {"天": "days", "日": "days", "周": "weeks", "月": "months", "年": "years", "小时": "hours",
-               "钟头": "hours", "day": "days", "week": "weeks", "month": "months", "year": "years",
-               "hour": "hours", "business day": "days", "working day": "days"}
+_UNIT_DELTA = {
+    "天": "days",
+    "日": "days",
+    "周": "weeks",
+    "月": "months",
+    "年": "years",
+    "小时": "hours",
+    "钟头": "hours",
+    "day": "days",
+    "week": "weeks",
+    "month": "months",
+    "year": "years",
+    "hour": "hours",
+    "business day": "days",
+    "working day": "days",
+}
 
 
 def _relative(amount: float, unit: str, sign: int, c: _Ctx, now: datetime) -> tuple[date, time | None]:
@@ -244,9 +358,15 @@ def _make_relative(now: datetime) -> _Handler:
         suffix = (groups.get("suffix") or "后").lower()
         past = suffix in ("前", "之前", "以前", "ago")
         day, clock = _relative(amount, groups["unit"].lower().rstrip("s"), -1 if past else 1, c, now)
-        return _Hit(m.start(), m.end(), lambda k: day, past=past, clock=clock,
-                    guessed=groups["n"] in ("几", "few", "couple of"),
-                    deadline=suffix in ("内", "之内", "以内", "within"))
+        return _Hit(
+            m.start(),
+            m.end(),
+            lambda k: day,
+            past=past,
+            clock=clock,
+            guessed=groups["n"] in ("几", "few", "couple of"),
+            deadline=suffix in ("内", "之内", "以内", "within"),
+        )
 
     return handler
 
@@ -256,22 +376,25 @@ def _md_numeric(m: re.Match[str], c: _Ctx) -> _Hit | None:
     month, day = int(m[1]), int(m[3])
     if not (1 <= month <= 12 and 1 <= day <= 31) or _safe_date(2028, month, day) is None:
         return None
-    before, after = c.text[max(0, m.start() - 6):m.start()], c.text[m.end():m.end() + 4]
+    before, after = c.text[max(0, m.start() - 6) : m.start()], c.text[m.end() : m.end() + 4]
     if _PRICE_NEAR_AFTER.match(after) or _PRICE_NEAR_BEFORE.search(before):
         return None
     if m[2] == "." and not (_DATE_NEAR_AFTER.match(after) or _DATE_NEAR_BEFORE.search(before)):
         return None
     year = c.today.year
-    return _Hit(m.start(), m.end(), lambda k: _safe_date(year + k, month, day) or date(year + k, 2, 28),
-                rolls=True)
+    return _Hit(m.start(), m.end(), lambda k: _safe_date(year + k, month, day) or date(year + k, 2, 28), rolls=True)
 
 
 _PRICE_NEAR_AFTER = re.compile(r"\s?(?:万|千|元|块|美|欧|刀|%|折|倍|个|件|套|吨|米|寸|[a-zA-Z$¥€£])")
 _PRICE_NEAR_BEFORE = re.compile(r"(?:价|额|预算|报|[$¥€£]|USD|RMB|EUR|CNY|版本|v|V)\s?$")
-_DATE_NEAR_AFTER = re.compile(r"\s?(?:号|日|前|之前|以前|交|发|出|到|截止|见|签|开|左右|ddl|"
-                              r"[前后]?(?:上午|下午))")
-_DATE_NEAR_BEFORE = re.compile(r"(?:截止|截至|到|于|在|定|约|交期|货期|船期|期限|ETD|ETA|etd|eta|"
-                               r"before|by|on|due|until)\s?$")
+_DATE_NEAR_AFTER = re.compile(
+    r"\s?(?:号|日|前|之前|以前|交|发|出|到|截止|见|签|开|左右|ddl|"
+    r"[前后]?(?:上午|下午))"
+)
+_DATE_NEAR_BEFORE = re.compile(
+    r"(?:截止|截至|到|于|在|定|约|交期|货期|船期|期限|ETD|ETA|etd|eta|"
+    r"before|by|on|due|until)\s?$"
+)
 
 
 def _year_part(m: re.Match[str], c: _Ctx) -> _Hit | None:
@@ -282,12 +405,22 @@ def _year_part(m: re.Match[str], c: _Ctx) -> _Hit | None:
         eve = eves[0] if eves else date(year + 1, 1, 31)
         return _Hit(m.start(), m.end(), lambda k: eve, guessed=True, deadline=True)
     month, day = (1, 15) if part == "初" else (12, 31)
-    return _Hit(m.start(), m.end(), lambda k: date(year + k, month, day), rolls=word is None, guessed=True,
-                past=word == "去年")
+    return _Hit(
+        m.start(), m.end(), lambda k: date(year + k, month, day), rolls=word is None, guessed=True, past=word == "去年"
+    )
 
 
-_HOLIDAYS = {"元旦": (1, 1), "五一": (5, 1), "劳动节": (5, 1), "国庆": (10, 1), "国庆节": (10, 1),
-             "圣诞": (12, 25), "圣诞节": (12, 25), "christmas": (12, 25), "xmas": (12, 25)}
+_HOLIDAYS = {
+    "元旦": (1, 1),
+    "五一": (5, 1),
+    "劳动节": (5, 1),
+    "国庆": (10, 1),
+    "国庆节": (10, 1),
+    "圣诞": (12, 25),
+    "圣诞节": (12, 25),
+    "christmas": (12, 25),
+    "xmas": (12, 25),
+}
 
 
 def _holiday(m: re.Match[str], c: _Ctx) -> _Hit | None:
@@ -315,8 +448,13 @@ def _en_weekday(m: re.Match[str], c: _Ctx) -> _Hit | None:
     weekday = _EN_WEEKDAYS[m[2].lower()]
     offset = 1 if prefix == "next" else 0
     monday = c.today - timedelta(days=c.today.weekday())
-    return _Hit(m.start(), m.end(), lambda k: monday + timedelta(weeks=offset + k, days=weekday),
-                rolls=offset == 0, deadline=prefix in ("by", "before", "until", "till"))
+    return _Hit(
+        m.start(),
+        m.end(),
+        lambda k: monday + timedelta(weeks=offset + k, days=weekday),
+        rolls=offset == 0,
+        deadline=prefix in ("by", "before", "until", "till"),
+    )
 
 
 def _en_period(m: re.Match[str], c: _Ctx) -> _Hit | None:
@@ -334,8 +472,7 @@ def _en_period(m: re.Match[str], c: _Ctx) -> _Hit | None:
         return _Hit(m.start(), m.end(), lambda k: date(c.today.year + k, 12, 31), rolls=True, guessed=True)
     # end of (the) month / eom / month end / end of next month
     offset = 1 if "next" in word else 0
-    return _Hit(m.start(), m.end(), lambda k: _month_day(c.today, offset + k, None), rolls=offset == 0,
-                guessed=True)
+    return _Hit(m.start(), m.end(), lambda k: _month_day(c.today, offset + k, None), rolls=offset == 0, guessed=True)
 
 
 def _en_month_date(m: re.Match[str], c: _Ctx) -> _Hit | None:
@@ -344,8 +481,7 @@ def _en_month_date(m: re.Match[str], c: _Ctx) -> _Hit | None:
     if _safe_date(2028, month, day) is None:
         return None
     year = c.today.year
-    return _Hit(m.start(), m.end(), lambda k: _safe_date(year + k, month, day) or date(year + k, 2, 28),
-                rolls=True)
+    return _Hit(m.start(), m.end(), lambda k: _safe_date(year + k, month, day) or date(year + k, 2, 28), rolls=True)
 
 
 def _en_end_of_month(m: re.Match[str], c: _Ctx) -> _Hit | None:
@@ -354,6 +490,7 @@ def _en_end_of_month(m: re.Match[str], c: _Ctx) -> _Hit | None:
 
 
 # --- clock times ------------------------------------------------------------------------------------
+
 
 def _hour_for(period: str | None, hour: int) -> tuple[int, bool]:
     """24-hour clock and whether it was guessed: `下午3点` → 15; bare `3点` → 15 (office hours)."""
@@ -374,8 +511,13 @@ def _today_plus(c: _Ctx) -> Callable[[int], date]:
 
 def _clock_cn(m: re.Match[str], c: _Ctx) -> _Hit | None:
     period, raw_hour = m["period"], m["hour"]
-    if not raw_hour[0].isdigit() and period is None and not m["minute_word"] and not m["minute"] \
-            and (m.start() == 0 or c.text[m.start() - 1] not in "天号日末一二三四五六"):
+    if (
+        not raw_hour[0].isdigit()
+        and period is None
+        and not m["minute_word"]
+        and not m["minute"]
+        and (m.start() == 0 or c.text[m.start() - 1] not in "天号日末一二三四五六")
+    ):
         return None  # 便宜一点, 快一点: a Chinese numeral + 点 needs a time context
     hour, guessed = _hour_for(period, _num(raw_hour, default=-1))
     minute = {"半": 30, "一刻": 15, "三刻": 45}.get(m["minute_word"] or "", 0)
@@ -411,49 +553,100 @@ _NOT_LETTER_AFTER = r"(?![A-Za-z])"
 _DATE_RULES: _Rules = [
     (re.compile(r"(?<!\d)(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?(?!\d)"), _iso),
     (re.compile(rf"(今年|明年|去年)?{_N}月{_N}(?:[日号]|(?![\d万千百.]))"), _month_date),
-    (re.compile(rf"(?:(今年|明年|去年)?{_N}月|(?:(下下个?|下个?|这个?|本|上个?|当)|(?<![个岁\d]))月|(?=[上中下]旬))"
-                r"(底|末|初|中旬|上旬|下旬|中|份|(?![\d一二三四五六七八九十]))"), _month_part),
+    (
+        re.compile(
+            rf"(?:(今年|明年|去年)?{_N}月|(?:(下下个?|下个?|这个?|本|上个?|当)|(?<![个岁\d]))月|(?=[上中下]旬))"
+            r"(底|末|初|中旬|上旬|下旬|中|份|(?![\d一二三四五六七八九十]))"
+        ),
+        _month_part,
+    ),
     (re.compile(rf"(下下个?|下个?|这个?|本|上个?)月{_N}[号日]"), _month_nth),
     (re.compile(rf"(?<![\d月./\-A-Za-z]){_N}[号日](?![元币楼线门仓库码车馆位口店机柜号\d])"), _bare_day),
     (re.compile(r"(下下|下|这|本|上)?个?周([一二三四五六日末])"), _weekday),
     (re.compile(r"(下下|下|这|本|上)个?周(?![一二三四五六日末])"), _week),
-    (re.compile("|".join(sorted((w for w in _DAY_WORDS if not w.isascii()), key=len, reverse=True))),
-     _day_word),
-    (re.compile(r"(?P<n>\d+|[一二两三四五六七八九十]+|半|几)个?(?P<half>半)?"
-                r"(?P<unit>天|日|周|月|年|小时|钟头)"
-                r"(?P<suffix>之后|以后|后|之内|以内|内|之前|以前|前)"), None),
+    (re.compile("|".join(sorted((w for w in _DAY_WORDS if not w.isascii()), key=len, reverse=True))), _day_word),
+    (
+        re.compile(
+            r"(?P<n>\d+|[一二两三四五六七八九十]+|半|几)个?(?P<half>半)?"
+            r"(?P<unit>天|日|周|月|年|小时|钟头)"
+            r"(?P<suffix>之后|以后|后|之内|以内|内|之前|以前|前)"
+        ),
+        None,
+    ),
     (re.compile(r"过(?P<n>\d+|[一二两三四五六七八九十]+|几)个?(?P<unit>天|周|月)"), None),
     (re.compile(r"(?<![\d.$¥€£/\-])(\d{1,2})([./])(\d{1,2})(?![\d.%/])"), _md_numeric),
-    (re.compile(r"(今年|明年|去年)?(?<![几多\d一二两三四五六七八九十])(?:年|春节)(底|末|终|初|前)"),
-     _year_part),
+    (re.compile(r"(今年|明年|去年)?(?<![几多\d一二两三四五六七八九十])(?:年|春节)(底|末|终|初|前)"), _year_part),
     (re.compile("|".join(sorted(_HOLIDAYS, key=len, reverse=True)) + "|春节", re.I), _holiday),
     (re.compile(r"(今年|明年)?(?:(?<![A-Za-z])[Qq]([1-4])(?!\d)|第?([一二三四1-4])季度)"), _quarter),
     # English
-    (re.compile(_NOT_LETTER_BEFORE + r"(day after tomorrow|today|tonight|tomorrow|tmrw|tmr|tmw|yesterday)"
-                + _NOT_LETTER_AFTER, re.I), _day_word),
-    (re.compile(_NOT_LETTER_BEFORE + rf"(next|this|coming|on|by|before|until|till)?\s*({_WEEKDAY_EN})"
-                + _NOT_LETTER_AFTER, re.I), _en_weekday),
-    (re.compile(_NOT_LETTER_BEFORE + r"(eod|cob|eow|eom|eoy|end of (?:the |this |next )?"
-                r"(?:day|week|month|year)|end of today|next week|this week|next month|month end|year end)"
-                + _NOT_LETTER_AFTER, re.I),
-     _en_period),
-    (re.compile(_NOT_LETTER_BEFORE + rf"(?:(?P<mon1>{_MONTH_EN})\.?\s*(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)"
-                rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?(?P<mon2>{_MONTH_EN}))" + _NOT_LETTER_AFTER,
-                re.I),
-     _en_month_date),
+    (
+        re.compile(
+            _NOT_LETTER_BEFORE
+            + r"(day after tomorrow|today|tonight|tomorrow|tmrw|tmr|tmw|yesterday)"
+            + _NOT_LETTER_AFTER,
+            re.I,
+        ),
+        _day_word,
+    ),
+    (
+        re.compile(
+            _NOT_LETTER_BEFORE + rf"(next|this|coming|on|by|before|until|till)?\s*({_WEEKDAY_EN})" + _NOT_LETTER_AFTER,
+            re.I,
+        ),
+        _en_weekday,
+    ),
+    (
+        re.compile(
+            _NOT_LETTER_BEFORE + r"(eod|cob|eow|eom|eoy|end of (?:the |this |next )?"
+            r"(?:day|week|month|year)|end of today|next week|this week|next month|month end|year end)"
+            + _NOT_LETTER_AFTER,
+            re.I,
+        ),
+        _en_period,
+    ),
+    (
+        re.compile(
+            _NOT_LETTER_BEFORE + rf"(?:(?P<mon1>{_MONTH_EN})\.?\s*(?P<d1>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)"
+            rf"|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s*(?:of\s+)?(?P<mon2>{_MONTH_EN}))" + _NOT_LETTER_AFTER,
+            re.I,
+        ),
+        _en_month_date,
+    ),
     (re.compile(_NOT_LETTER_BEFORE + rf"end of ({_MONTH_EN})" + _NOT_LETTER_AFTER, re.I), _en_end_of_month),
-    (re.compile(_NOT_LETTER_BEFORE + rf"(?:in|within)\s+(?P<n>{_NUM_EN})\s+(?P<unit>business day|working day"
-                r"|day|week|month|year|hour)s?" + _NOT_LETTER_AFTER, re.I), None),
-    (re.compile(_NOT_LETTER_BEFORE + rf"(?P<n>{_NUM_EN})\s+(?P<unit>day|week|month|hour)s?\s+"
-                r"(?P<suffix>later|after|from now|ago)" + _NOT_LETTER_AFTER, re.I), None),
+    (
+        re.compile(
+            _NOT_LETTER_BEFORE + rf"(?:in|within)\s+(?P<n>{_NUM_EN})\s+(?P<unit>business day|working day"
+            r"|day|week|month|year|hour)s?" + _NOT_LETTER_AFTER,
+            re.I,
+        ),
+        None,
+    ),
+    (
+        re.compile(
+            _NOT_LETTER_BEFORE + rf"(?P<n>{_NUM_EN})\s+(?P<unit>day|week|month|hour)s?\s+"
+            r"(?P<suffix>later|after|from now|ago)" + _NOT_LETTER_AFTER,
+            re.I,
+        ),
+        None,
+    ),
 ]
 
 _CLOCK_RULES: _Rules = [
-    (re.compile(r"(?P<period>凌晨|早上|早晨|上午|中午|下午|傍晚|晚上)?(?P<hour>\d{1,2}|[一二两三四五六七八九十]{1,3})"
-                r"[点时](?!要求|意见|建议|问题|原因|想法|需求|内容)(?:(?P<minute_word>半|一刻|三刻)|(?P<minute>\d{1,2}|[一二三四五]?十?[一二三四五六七八九]?)分?)?"),
-     _clock_cn),
-    (re.compile(r"(?<![\d:.])(?:(?<![A-Za-z])at\s+)?(?P<hour>[01]?\d|2[0-3])(?::(?P<minute>[0-5]\d))?"
-                r"\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)" + _NOT_LETTER_AFTER, re.I), _clock_hhmm),
+    (
+        re.compile(
+            r"(?P<period>凌晨|早上|早晨|上午|中午|下午|傍晚|晚上)?(?P<hour>\d{1,2}|[一二两三四五六七八九十]{1,3})"
+            r"[点时](?!要求|意见|建议|问题|原因|想法|需求|内容)(?:(?P<minute_word>半|一刻|三刻)|(?P<minute>\d{1,2}|[一二三四五]?十?[一二三四五六七八九]?)分?)?"
+        ),
+        _clock_cn,
+    ),
+    (
+        re.compile(
+            r"(?<![\d:.])(?:(?<![A-Za-z])at\s+)?(?P<hour>[01]?\d|2[0-3])(?::(?P<minute>[0-5]\d))?"
+            r"\s*(?P<ampm>am|pm|a\.m\.|p\.m\.)" + _NOT_LETTER_AFTER,
+            re.I,
+        ),
+        _clock_hhmm,
+    ),
     (re.compile(r"(?<![\d:.])(?P<hour>[01]?\d|2[0-3]):(?P<minute>[0-5]\d)(?![\d:])(?P<ampm>)"), _clock_hhmm),
     (re.compile(r"(?<![A-Za-z])at\s+(?P<hour>[01]?\d|2[0-3])(?P<minute>)(?P<ampm>)(?![\d.:])"), _clock_hhmm),
     (re.compile("|".join(_PERIOD_CLOCK)), _clock_period),
@@ -461,12 +654,19 @@ _CLOCK_RULES: _Rules = [
 
 _DEADLINE_AFTER = re.compile(r"\s?(?:之前|以前|前|为止|截止|之内|以内|内)")
 _DEADLINE_BEFORE = re.compile(
-    r"(?:截止|截至|最晚|最迟|不晚于|(?<![A-Za-z])(?:by|before|until|till|due|no later than))\s?$", re.I)
-_PAST_MARK = re.compile(r"了|已|刚|(?<![A-Za-z])(?:ago|last|was|were|did|had|visited|called|met|sent|went)"
-                        r"(?![A-Za-z])", re.I)
-_FUTURE_MARK = re.compile(r"再|会|要|将|准备|计划|打算|下次|之后|以后|前|"
-                          r"(?<![A-Za-z])(?:will|next|by|before|to)"
-                          r"(?![A-Za-z])", re.I)
+    r"(?:截止|截至|最晚|最迟|不晚于|(?<![A-Za-z])(?:by|before|until|till|due|no later than))\s?$", re.I
+)
+_PAST_MARK = re.compile(
+    r"了|已|刚|(?<![A-Za-z])(?:ago|last|was|were|did|had|visited|called|met|sent|went)"
+    r"(?![A-Za-z])",
+    re.I,
+)
+_FUTURE_MARK = re.compile(
+    r"再|会|要|将|准备|计划|打算|下次|之后|以后|前|"
+    r"(?<![A-Za-z])(?:will|next|by|before|to)"
+    r"(?![A-Za-z])",
+    re.I,
+)
 
 
 def _collect(rules: _Rules, ctx: _Ctx, now: datetime) -> list[_Hit]:
@@ -497,11 +697,14 @@ def resolve_dates(text: str, now: datetime, tz: ZoneInfo) -> list[DateSpan]:
     local_now = now.astimezone(tz)
     ctx = _Ctx(text, local_now.date())
     days = _collect(_DATE_RULES, ctx, local_now)
-    clocks = [c for c in _collect(_CLOCK_RULES, ctx, local_now)
-              if not any(d.start < c.end and c.start < d.end for d in days)]
+    clocks = [
+        c for c in _collect(_CLOCK_RULES, ctx, local_now) if not any(d.start < c.end and c.start < d.end for d in days)
+    ]
     for clock in clocks:  # attach 下午3点 to the adjacent 明天 (before or after, one space or `at` apart)
-        owner = next((d for d in days if d.clock is None and (
-            0 <= clock.start - d.end <= 1 or 0 <= d.start - clock.end <= 1)), None)
+        owner = next(
+            (d for d in days if d.clock is None and (0 <= clock.start - d.end <= 1 or 0 <= d.start - clock.end <= 1)),
+            None,
+        )
         if owner is None:
             owner = _Hit(clock.start, clock.end, clock.at, rolls=True)
             days.append(owner)
@@ -533,6 +736,12 @@ def _finish(hit: _Hit, ctx: _Ctx, now: datetime, tz: ZoneInfo) -> DateSpan:
         while at(k) < now and k < 60:
             k += 1
     value = at(k)
-    return DateSpan(start=start, end=end, value=value, has_time=hit.clock is not None,
-                    guessed=hit.guessed or hit.clock_guessed, is_deadline=deadline,
-                    past=hit.past or (in_past and value <= now))
+    return DateSpan(
+        start=start,
+        end=end,
+        value=value,
+        has_time=hit.clock is not None,
+        guessed=hit.guessed or hit.clock_guessed,
+        is_deadline=deadline,
+        past=hit.past or (in_past and value <= now),
+    )

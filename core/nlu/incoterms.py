@@ -3,6 +3,7 @@
 Matched with ASCII letter guards, not `\\b`: Chinese characters count as `\\w`, so `\\bFOB\\b` would miss
 `FOB上海` (pitfall 9).
 """
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,16 @@ from core.nlu.normalize import normalize
 
 INCOTERMS_2020 = ("EXW", "FCA", "FAS", "FOB", "CFR", "CIF", "CPT", "CIP", "DAP", "DPU", "DDP")
 _LEGACY = {"CNF": "CFR", "C&F": "CFR", "C+F": "CFR", "DAT": "DPU", "DDU": "DAP"}
-_CHINESE_TERMS = {"离岸价": "FOB", "船上交货": "FOB", "到岸价": "CIF", "成本加运费": "CFR", "出厂价": "EXW",
-                  "工厂交货": "EXW", "完税后交货": "DDP", "完税交货": "DDP"}
+_CHINESE_TERMS = {
+    "离岸价": "FOB",
+    "船上交货": "FOB",
+    "到岸价": "CIF",
+    "成本加运费": "CFR",
+    "出厂价": "EXW",
+    "工厂交货": "EXW",
+    "完税后交货": "DDP",
+    "完税交货": "DDP",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +42,28 @@ _PATTERN = re.compile(
 )
 # A Chinese place ends before words that continue the sentence: FOB宁波价格 → 宁波.
 _PLACE_END = re.compile(r"价|报|的|是|条|交|给|发|走|出|到|还|和|或|要|港口|运费|术语")
-_NOT_PLACE = {"price", "prices", "term", "terms", "basis", "only", "and", "or", "to", "is", "the", "please",
-              "pls", "quote", "quotation", "incoterm", "incoterms", "port", "with", "for"}
+_NOT_PLACE = {
+    "price",
+    "prices",
+    "term",
+    "terms",
+    "basis",
+    "only",
+    "and",
+    "or",
+    "to",
+    "is",
+    "the",
+    "please",
+    "pls",
+    "quote",
+    "quotation",
+    "incoterm",
+    "incoterms",
+    "port",
+    "with",
+    "for",
+}
 
 
 def extract_incoterm(text: str) -> Incoterm | None:
@@ -49,7 +78,7 @@ def extract_incoterm(text: str) -> Incoterm | None:
     place, end = m["place"], m.end()
     if place and not place.isascii():
         cut = _PLACE_END.search(place)
-        place = place[:cut.start()] if cut else place
+        place = place[: cut.start()] if cut else place
         place = place if len(place) >= 2 else None
     elif place and (place.lower() in _NOT_PLACE or place.split()[0].lower() in _NOT_PLACE):
         place = None

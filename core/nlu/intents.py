@@ -5,6 +5,7 @@ intent; without one, free text is classified by cue words (进入商务谈判 �
 call words or a known customer with a date → follow-up). Field extraction reuses the span extractors
 (dates, money, quantities, incoterms, names), so every rule lives in exactly one place.
 """
+
 from __future__ import annotations
 
 import re
@@ -93,12 +94,25 @@ class Parsed:
 
 
 _COMMAND_INTENT = {
-    "新客户": Intent.NEW_CUSTOMER, "客户": Intent.UPDATE_CUSTOMER, "别名": Intent.ADD_ALIAS,
-    "联系人": Intent.NEW_CONTACT, "商机": Intent.NEW_OPPORTUNITY, "推进": Intent.ADVANCE_STAGE,
-    "赢单": Intent.WIN, "输单": Intent.LOSE, "跟进": Intent.FOLLOW_UP, "查": Intent.LOOKUP,
-    "待办": Intent.LIST_TASKS, "完成": Intent.COMPLETE_TASK, "推迟": Intent.POSTPONE_TASK,
-    "申请转移": Intent.TRANSFER_REQUEST, "撤销": Intent.UNDO, "漏斗": Intent.FUNNEL, "帮助": Intent.HELP,
-    "确认": Intent.CONFIRM, "取消": Intent.CANCEL,
+    "新客户": Intent.NEW_CUSTOMER,
+    "客户": Intent.UPDATE_CUSTOMER,
+    "别名": Intent.ADD_ALIAS,
+    "联系人": Intent.NEW_CONTACT,
+    "商机": Intent.NEW_OPPORTUNITY,
+    "推进": Intent.ADVANCE_STAGE,
+    "赢单": Intent.WIN,
+    "输单": Intent.LOSE,
+    "跟进": Intent.FOLLOW_UP,
+    "查": Intent.LOOKUP,
+    "待办": Intent.LIST_TASKS,
+    "完成": Intent.COMPLETE_TASK,
+    "推迟": Intent.POSTPONE_TASK,
+    "申请转移": Intent.TRANSFER_REQUEST,
+    "撤销": Intent.UNDO,
+    "漏斗": Intent.FUNNEL,
+    "帮助": Intent.HELP,
+    "确认": Intent.CONFIRM,
+    "取消": Intent.CANCEL,
 }
 _REQUIRED: dict[Intent, tuple[str, ...]] = {
     Intent.NEW_CUSTOMER: ("customer",),
@@ -119,6 +133,7 @@ _REQUIRED: dict[Intent, tuple[str, ...]] = {
 
 # --- vocabulary -------------------------------------------------------------------------------------
 
+
 def _alt(words: str) -> str:
     """`a|b c|中文` → a regex alternation, longest first; Latin words get letter guards (pitfall 9)."""
     items = sorted(words.split("|"), key=len, reverse=True)
@@ -126,25 +141,42 @@ def _alt(words: str) -> str:
 
 
 _STAGE_WORDS: dict[str, Stage] = {label: stage for stage, label in STAGE_LABELS.items() if stage.is_open}
-_STAGE_WORDS.update({"初次接触": Stage.S1, "接触": Stage.S1, "需求": Stage.S2, "报价": Stage.S3,
-                     "方案": Stage.S3, "谈判": Stage.S4, "商谈": Stage.S4, "签合同": Stage.S5,
-                     "签约": Stage.S5, "合同": Stage.S5})
+_STAGE_WORDS.update(
+    {
+        "初次接触": Stage.S1,
+        "接触": Stage.S1,
+        "需求": Stage.S2,
+        "报价": Stage.S3,
+        "方案": Stage.S3,
+        "谈判": Stage.S4,
+        "商谈": Stage.S4,
+        "签合同": Stage.S5,
+        "签约": Stage.S5,
+        "合同": Stage.S5,
+    }
+)
 _STAGE_CODE = r"(?<![A-Za-z])[Ss]\s?([1-5])(?!\d)"
 _STAGE_LABEL = "|".join(STAGE_LABELS[s] for s in OPEN_STAGES)
 # After a command (商机 / 推进) only S-codes and official labels count: 谈了报价 in a title is no stage.
 _STAGE_ANY = re.compile(rf"(?:阶段|stage)?\s?(?:{_STAGE_CODE}|(?P<label>{_STAGE_LABEL}))", re.I)
 # Free text only moves a stage with a verb in front: 进入商务谈判, 推进到S3, 到了报价阶段.
-_STAGE_VERB = _alt("进入|推进到|推进至|推到|推进|进到|到了|到|转到|转入|升到|升级到|改到|改为|改成|"
-                   "阶段到|阶段为|阶段:|阶段|moved? to|advanced? to|stage")
+_STAGE_VERB = _alt(
+    "进入|推进到|推进至|推到|推进|进到|到了|到|转到|转入|升到|升级到|改到|改为|改成|"
+    "阶段到|阶段为|阶段:|阶段|moved? to|advanced? to|stage"
+)
 _STAGE_MOVE = re.compile(
-    rf"(?:{_STAGE_VERB})\s?(?:{_STAGE_CODE}|(?P<label>{_alt('|'.join(_STAGE_WORDS))}))(?:阶段)?", re.I)
+    rf"(?:{_STAGE_VERB})\s?(?:{_STAGE_CODE}|(?P<label>{_alt('|'.join(_STAGE_WORDS))}))(?:阶段)?", re.I
+)
 _WIN_WORDS = re.compile(_alt("赢单|成单|签单了|签约了|成交了|中标了?|拿下了|won|closed won"), re.I)
 _LOSE_WORDS = re.compile(_alt("输单|丢单|失单|没拿下|黄了|lost|closed lost"), re.I)
 _REASON = re.compile(r"(?:原因|理由|因为|由于|reason|because)\s?(?:是|为|:)?\s?(?P<reason>.+)$", re.I)
 
 _SET = r"\s?(?:是|为|:|改为|改成|调为|调到|调整为|到)?\s?"  # 等级改为A, 国家: 德国
-_TIER = re.compile(rf"(?:客户等级|等级|级别|评级|tier|level){_SET}(?P<v>[ABCabc])(?![A-Za-z])(?:级|类)?"
-                   r"|(?<![A-Za-z])(?P<v2>[ABC])\s?(?:级|类)(?:客户)?", re.I)
+_TIER = re.compile(
+    rf"(?:客户等级|等级|级别|评级|tier|level){_SET}(?P<v>[ABCabc])(?![A-Za-z])(?:级|类)?"
+    r"|(?<![A-Za-z])(?P<v2>[ABC])\s?(?:级|类)(?:客户)?",
+    re.I,
+)
 _VALUE = r"(?P<v>[^\s,，;；、]+)"
 _KEYED = {
     "country": re.compile(rf"(?:国家|国别|country){_SET}{_VALUE}", re.I),
@@ -152,64 +184,151 @@ _KEYED = {
     "source": re.compile(rf"(?:来源|渠道|source){_SET}{_VALUE}", re.I),
     "status": re.compile(rf"(?:状态|status){_SET}{_VALUE}", re.I),
 }
-_COUNTRIES: dict[str, str] = {c: c for c in (
-    "中国 德国 美国 英国 法国 意大利 西班牙 葡萄牙 荷兰 比利时 瑞士 奥地利 瑞典 挪威 丹麦 芬兰 波兰 捷克 "
-    "匈牙利 罗马尼亚 希腊 土耳其 俄罗斯 乌克兰 哈萨克斯坦 印度 巴基斯坦 孟加拉 越南 泰国 马来西亚 印尼 "
-    "印度尼西亚 菲律宾 新加坡 日本 韩国 澳大利亚 新西兰 加拿大 墨西哥 巴西 阿根廷 智利 秘鲁 哥伦比亚 "
-    "南非 尼日利亚 埃及 肯尼亚 摩洛哥 沙特 阿联酋 以色列 伊朗 卡塔尔 科威特 伊拉克 约旦").split()}
-_COUNTRIES.update({
-    "迪拜": "阿联酋", "澳洲": "澳大利亚", "germany": "德国", "usa": "美国", "us": "美国",
-    "united states": "美国", "uk": "英国", "united kingdom": "英国", "france": "法国", "italy": "意大利",
-    "spain": "西班牙", "netherlands": "荷兰", "poland": "波兰", "turkey": "土耳其", "russia": "俄罗斯",
-    "india": "印度", "vietnam": "越南", "thailand": "泰国", "malaysia": "马来西亚", "indonesia": "印尼",
-    "japan": "日本", "korea": "韩国", "australia": "澳大利亚", "canada": "加拿大", "mexico": "墨西哥",
-    "brazil": "巴西", "chile": "智利", "uae": "阿联酋", "dubai": "阿联酋", "saudi arabia": "沙特",
-    "south africa": "南非", "nigeria": "尼日利亚", "egypt": "埃及", "norway": "挪威", "sweden": "瑞典",
-    "denmark": "丹麦", "belgium": "比利时",
-})
+_COUNTRIES: dict[str, str] = {
+    c: c
+    for c in (
+        "中国 德国 美国 英国 法国 意大利 西班牙 葡萄牙 荷兰 比利时 瑞士 奥地利 瑞典 挪威 丹麦 芬兰 波兰 捷克 "
+        "匈牙利 罗马尼亚 希腊 土耳其 俄罗斯 乌克兰 哈萨克斯坦 印度 巴基斯坦 孟加拉 越南 泰国 马来西亚 印尼 "
+        "印度尼西亚 菲律宾 新加坡 日本 韩国 澳大利亚 新西兰 加拿大 墨西哥 巴西 阿根廷 智利 秘鲁 哥伦比亚 "
+        "南非 尼日利亚 埃及 肯尼亚 摩洛哥 沙特 阿联酋 以色列 伊朗 卡塔尔 科威特 伊拉克 约旦"
+    ).split()
+}
+_COUNTRIES.update(
+    {
+        "迪拜": "阿联酋",
+        "澳洲": "澳大利亚",
+        "germany": "德国",
+        "usa": "美国",
+        "us": "美国",
+        "united states": "美国",
+        "uk": "英国",
+        "united kingdom": "英国",
+        "france": "法国",
+        "italy": "意大利",
+        "spain": "西班牙",
+        "netherlands": "荷兰",
+        "poland": "波兰",
+        "turkey": "土耳其",
+        "russia": "俄罗斯",
+        "india": "印度",
+        "vietnam": "越南",
+        "thailand": "泰国",
+        "malaysia": "马来西亚",
+        "indonesia": "印尼",
+        "japan": "日本",
+        "korea": "韩国",
+        "australia": "澳大利亚",
+        "canada": "加拿大",
+        "mexico": "墨西哥",
+        "brazil": "巴西",
+        "chile": "智利",
+        "uae": "阿联酋",
+        "dubai": "阿联酋",
+        "saudi arabia": "沙特",
+        "south africa": "南非",
+        "nigeria": "尼日利亚",
+        "egypt": "埃及",
+        "norway": "挪威",
+        "sweden": "瑞典",
+        "denmark": "丹麦",
+        "belgium": "比利时",
+    }
+)
 _COUNTRY = re.compile(_alt("|".join(_COUNTRIES)), re.I)
 _SOURCES: dict[str, str] = {
-    "展会": "展会", "广交会": "展会", "展上": "展会", "expo": "展会", "fair": "展会", "trade show": "展会",
-    "b2b平台": "B2B平台", "b2b": "B2B平台", "阿里巴巴": "B2B平台", "阿里国际站": "B2B平台",
-    "阿里": "B2B平台", "国际站": "B2B平台", "alibaba": "B2B平台", "中国制造网": "B2B平台",
-    "made-in-china": "B2B平台", "环球资源": "B2B平台", "官网": "官网", "网站": "官网", "谷歌": "官网",
-    "google": "官网", "website": "官网", "社媒": "社媒", "社交媒体": "社媒", "领英": "社媒",
-    "linkedin": "社媒", "facebook": "社媒", "fb": "社媒", "instagram": "社媒", "ins": "社媒",
-    "tiktok": "社媒", "youtube": "社媒", "代理商": "代理商", "代理": "代理商", "agent": "代理商",
-    "转介绍": "转介绍", "介绍": "转介绍", "朋友介绍": "转介绍", "老客户介绍": "转介绍",
-    "referral": "转介绍", "其他": "其他", "其它": "其他",
+    "展会": "展会",
+    "广交会": "展会",
+    "展上": "展会",
+    "expo": "展会",
+    "fair": "展会",
+    "trade show": "展会",
+    "b2b平台": "B2B平台",
+    "b2b": "B2B平台",
+    "阿里巴巴": "B2B平台",
+    "阿里国际站": "B2B平台",
+    "阿里": "B2B平台",
+    "国际站": "B2B平台",
+    "alibaba": "B2B平台",
+    "中国制造网": "B2B平台",
+    "made-in-china": "B2B平台",
+    "环球资源": "B2B平台",
+    "官网": "官网",
+    "网站": "官网",
+    "谷歌": "官网",
+    "google": "官网",
+    "website": "官网",
+    "社媒": "社媒",
+    "社交媒体": "社媒",
+    "领英": "社媒",
+    "linkedin": "社媒",
+    "facebook": "社媒",
+    "fb": "社媒",
+    "instagram": "社媒",
+    "ins": "社媒",
+    "tiktok": "社媒",
+    "youtube": "社媒",
+    "代理商": "代理商",
+    "代理": "代理商",
+    "agent": "代理商",
+    "转介绍": "转介绍",
+    "介绍": "转介绍",
+    "朋友介绍": "转介绍",
+    "老客户介绍": "转介绍",
+    "referral": "转介绍",
+    "其他": "其他",
+    "其它": "其他",
 }
 _SOURCE = re.compile(_alt("|".join(_SOURCES)), re.I)
 
 _ROLES: dict[str, str] = {
-    "决策者": "决策者", "决策人": "决策者", "拍板人": "决策者", "拍板的": "决策者", "关键决策人": "决策者",
-    "decision maker": "决策者", "技术影响者": "技术影响者", "技术把关": "技术影响者",
-    "技术决策": "技术影响者", "influencer": "技术影响者", "使用者": "使用者", "最终用户": "使用者",
-    "end user": "使用者", "商务对接人": "商务对接人", "对接人": "商务对接人", "商务对接": "商务对接人",
+    "决策者": "决策者",
+    "决策人": "决策者",
+    "拍板人": "决策者",
+    "拍板的": "决策者",
+    "关键决策人": "决策者",
+    "decision maker": "决策者",
+    "技术影响者": "技术影响者",
+    "技术把关": "技术影响者",
+    "技术决策": "技术影响者",
+    "influencer": "技术影响者",
+    "使用者": "使用者",
+    "最终用户": "使用者",
+    "end user": "使用者",
+    "商务对接人": "商务对接人",
+    "对接人": "商务对接人",
+    "商务对接": "商务对接人",
     "其他角色": "其他",
 }
 _ROLE = re.compile(_alt("|".join(_ROLES)), re.I)
 _TITLE = re.compile(
     r"(?:采购|销售|技术|质量|品质|工程|研发|财务|物流|运营|市场|商务|进口|外贸|生产|项目)?"
     r"(?:总监|经理|主管|工程师|专员|助理|主任|部长|负责人)|"
-    + _alt("总经理|副总经理|副总裁|总裁|董事长|副总|老板|采购|买手|ceo|cto|cfo|coo|owner|buyer|manager|"
-           "director|engineer|(?:purchasing|purchase|procurement|sales|project|general|technical|product) "
-           "(?:manager|director)"),
+    + _alt(
+        "总经理|副总经理|副总裁|总裁|董事长|副总|老板|采购|买手|ceo|cto|cfo|coo|owner|buyer|manager|"
+        "director|engineer|(?:purchasing|purchase|procurement|sales|project|general|technical|product) "
+        "(?:manager|director)"
+    ),
     re.I,
 )
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
-_PHONE = re.compile(rf"(?:(?:{_alt('电话|手机|座机|tel|phone|mobile|cell|whatsapp')})\s?(?:号码?|是|:)?\s?)?"
-                    r"(?P<v>\+?\d[\d\- ]{5,18}\d|(?<!\d)1[3-9]\d{9}(?!\d))", re.I)
-_WECHAT = re.compile(rf"(?:{_alt('微信|v信|wechat|vx|wx')})\s?(?:号|id)?\s?(?:是|:)?\s?"
-                     r"(?P<v>[A-Za-z][A-Za-z0-9_-]{5,19}|1[3-9]\d{9})", re.I)
-_CONTACT_KEYS = re.compile(_alt("电话|手机|邮箱|邮件|微信|职位|职务|姓名|名字|角色|是|:|"
-                                "email|e-mail|mail|title|role"), re.I)
+_PHONE = re.compile(
+    rf"(?:(?:{_alt('电话|手机|座机|tel|phone|mobile|cell|whatsapp')})\s?(?:号码?|是|:)?\s?)?"
+    r"(?P<v>\+?\d[\d\- ]{5,18}\d|(?<!\d)1[3-9]\d{9}(?!\d))",
+    re.I,
+)
+_WECHAT = re.compile(
+    rf"(?:{_alt('微信|v信|wechat|vx|wx')})\s?(?:号|id)?\s?(?:是|:)?\s?"
+    r"(?P<v>[A-Za-z][A-Za-z0-9_-]{5,19}|1[3-9]\d{9})",
+    re.I,
+)
+_CONTACT_KEYS = re.compile(
+    _alt("电话|手机|邮箱|邮件|微信|职位|职务|姓名|名字|角色|是|:|email|e-mail|mail|title|role"), re.I
+)
 
 _KIND_WORDS = (
     ("视频会议", "视频|腾讯会议|zoom|teams|video|google meet"),
     ("电话", "电话|通话|致电|来电|打给|call|called|calls|phoned|phone|rang"),
-    ("拜访", "拜访|上门|见面|面谈|走访|来访|来厂|来公司|验厂|参观|见了|开会|会面|visit|visited|visiting|met|"
-           "meeting"),
+    ("拜访", "拜访|上门|见面|面谈|走访|来访|来厂|来公司|验厂|参观|见了|开会|会面|visit|visited|visiting|met|meeting"),
     ("邮件", "邮件|邮箱|email|emailed|e-mail|mail|mailed"),
     ("微信", "微信|wechat|vx"),
     ("展会", "展会|展上|展位|广交会|展台|expo|fair|trade show|booth"),
@@ -217,25 +336,33 @@ _KIND_WORDS = (
 _KINDS = tuple((kind, re.compile(_alt(words), re.I)) for kind, words in _KIND_WORDS)
 _KIND_ANY = re.compile("|".join(p.pattern for _, p in _KINDS), re.I)
 # Cue words that a free-text message reports an interaction (so it is a follow-up, not noise).
-_ACTIVITY = re.compile(_alt(
-    "沟通|聊|谈|联系|回复|答复|报价|报了|发了|寄|送样|样品|下单|订单|询价|询盘|开会|会议|反馈|确认了|说|问|约了|"
-    "visited|called|met|sent|discussed|quoted|emailed|spoke|talked|replied|asked|meeting|"
-    "follow(?:ed)? up"), re.I)
-_FUTURE_CUE = re.compile(_alt("再|下次|回头|需要|要|准备|计划|打算|安排|待|给答复|答复|回复|回访|跟进|"
-                              "will|need to|send|follow up|to do|plan to|going to|remind"), re.I)
+_ACTIVITY = re.compile(
+    _alt(
+        "沟通|聊|谈|联系|回复|答复|报价|报了|发了|寄|送样|样品|下单|订单|询价|询盘|开会|会议|反馈|确认了|说|问|约了|"
+        "visited|called|met|sent|discussed|quoted|emailed|spoke|talked|replied|asked|meeting|"
+        "follow(?:ed)? up"
+    ),
+    re.I,
+)
+_FUTURE_CUE = re.compile(
+    _alt(
+        "再|下次|回头|需要|要|准备|计划|打算|安排|待|给答复|答复|回复|回访|跟进|"
+        "will|need to|send|follow up|to do|plan to|going to|remind"
+    ),
+    re.I,
+)
 _PAST_CUE = re.compile(_alt("了|已|visited|called|met|sent|was|were|did|had"), re.I)
 _LOOKUP_TAIL = re.compile(
     r"\s?(?:的)?(?:怎么样了?|咋样了?|什么情况|啥情况|情况如何|情况怎么样|最近如何|最近怎么样|近况|进展如何|"
-    r"进展怎么样)\s?[?]*$|\s?的(?:情况|进展|进度|资料|信息|详情)\s?[?]*$")
-_ALIAS_FREE = re.compile(
-    r"^(?P<who>.+?)\s?(?:的)?(?:别名|又叫|简称|也叫|也称)\s?(?:是|为|:)?\s?(?P<alias>.+)$")
+    r"进展怎么样)\s?[?]*$|\s?的(?:情况|进展|进度|资料|信息|详情)\s?[?]*$"
+)
+_ALIAS_FREE = re.compile(r"^(?P<who>.+?)\s?(?:的)?(?:别名|又叫|简称|也叫|也称)\s?(?:是|为|:)?\s?(?P<alias>.+)$")
 _REPEATED_SEP = re.compile(r"([,，。;；])(?:\s*[,，。;；])+")
 _EDGES = re.compile(r"^[\s,，。;；:：、!！?？.]+|[\s,，。;；:：、!！?？.]+$")
 _MONEY_CUE_WORDS = _alt("合同金额|合同额|金额|总价|总额|预算|货值|价格|价值|budget|value|amount|total")
 _MONEY_CUE = re.compile(rf"(?:{_MONEY_CUE_WORDS})\s?(?:是|为|:|约|大概)?\s?$", re.I)
 _CLOSE_CUE = re.compile(rf"(?:{_alt('预计|预期|计划|争取|估计|大概|预测|expected|expect|close')})?\s?$", re.I)
-_CLOSE_AFTER = re.compile(rf"^\s?(?:{_alt('签约|签单|成交|下单|落地|签合同|关单|定单|close|closing|sign')})?",
-                          re.I)
+_CLOSE_AFTER = re.compile(rf"^\s?(?:{_alt('签约|签单|成交|下单|落地|签合同|关单|定单|close|closing|sign')})?", re.I)
 _NUMBER_HEAD = re.compile(r"^(?:第|#|no\.?\s?)?(?P<n>\d{1,3})(?:个|条|项|号)?(?![\d.])", re.I)
 _CHOICE = re.compile(r"^(?:选|第)?(?P<n>\d{1,2})(?:个|项|条)?$")
 
@@ -287,14 +414,14 @@ class _Context:
         if self.mentions:
             first = self.mentions[0]
             same = [m for m in self.mentions if (m.start, m.end) == (first.start, first.end)]
-            self._set_customer(self.text[first.start:first.end], same, resolved=len(same) == 1)
+            self._set_customer(self.text[first.start : first.end], same, resolved=len(same) == 1)
             return first.start, first.end
         if not explicit:
             return None
         span = (0, len(self.text)) if whole else _leading_token(self.text, self)
         if span is None:
             return None
-        written = _clean(self.text[span[0]:span[1]])
+        written = _clean(self.text[span[0] : span[1]])
         if not written:
             return None
         decision = self.names.decide(written) if self.names else None
@@ -323,9 +450,17 @@ def _leading_token(text: str, ctx: _Context) -> tuple[int, int] | None:
         end = offset + stripped.index(" ")
     else:
         end = len(text)
-    stops = [d.start for d in ctx.dates] + [m.start() for m in (
-        _ACTIVITY.search(text, offset), _STAGE_ANY.search(text, offset), _KIND_ANY.search(text, offset),
-        _COUNTRY.search(text, offset), _TIER.search(text, offset)) if m]
+    stops = [d.start for d in ctx.dates] + [
+        m.start()
+        for m in (
+            _ACTIVITY.search(text, offset),
+            _STAGE_ANY.search(text, offset),
+            _KIND_ANY.search(text, offset),
+            _COUNTRY.search(text, offset),
+            _TIER.search(text, offset),
+        )
+        if m
+    ]
     end = min([end, *(s for s in stops if s >= offset + 2)])
     return (offset, end) if end > offset else None
 
@@ -339,6 +474,7 @@ def _stage(text: str, pattern: re.Pattern[str]) -> tuple[Stage, tuple[int, int]]
 
 
 # --- intent handlers: return False to fall through to free-text classification -------------------------
+
 
 def _new_customer(ctx: _Context) -> bool:
     rest = _blank(ctx.text, _customer_fields(ctx, bare=True))
@@ -399,7 +535,7 @@ def _update_customer(ctx: _Context) -> bool:
 def _add_alias(ctx: _Context) -> bool:
     span = ctx.customer(explicit=True)
     if span:
-        alias = _clean(re.sub(r"^\s?(?:的)?(?:别名)?\s?(?:是|为|叫|:)?", "", ctx.text[span[1]:]))
+        alias = _clean(re.sub(r"^\s?(?:的)?(?:别名)?\s?(?:是|为|叫|:)?", "", ctx.text[span[1] :]))
         if alias:
             ctx.fields["alias"] = alias
     return True
@@ -440,7 +576,7 @@ def _new_opportunity(ctx: _Context) -> bool:
         if close.guessed:
             ctx.guesses.append("close_date")
         before = _CLOSE_CUE.search(text, 0, close.start)
-        after = _CLOSE_AFTER.match(text[close.end:])
+        after = _CLOSE_AFTER.match(text[close.end :])
         spans.append((before.start() if before else close.start, close.end + (after.end() if after else 0)))
     title = _clean(_blank(text, spans))
     if title:
@@ -493,7 +629,7 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     text = ctx.text
     span = ctx.customer(explicit=explicit)
     # An explicit leading customer token is not part of the summary; a mention inside the sentence is.
-    body_start = span[1] if explicit and span and not text[:span[0]].strip() else 0
+    body_start = span[1] if explicit and span and not text[: span[0]].strip() else 0
     clauses = [m for m in CLAUSE.finditer(text, body_start) if m.group().strip()]
     dates = [d for d in ctx.dates if d.start >= body_start]
     next_clause, due = _next_step(clauses, dates, ctx.now)
@@ -505,18 +641,26 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
                 ctx.guesses.append("next_due")
     summary_text = text[body_start:]
     if next_clause is not None:
-        summary_text = text[body_start:next_clause.start()] + text[next_clause.end():]
+        summary_text = text[body_start : next_clause.start()] + text[next_clause.end() :]
     summary = _clean(_REPEATED_SEP.sub(r"\1", summary_text)) or ctx.fields.get("next_action")
     if summary:
         ctx.fields["summary"] = summary
     kind = next((k for k, p in _KINDS if p.search(summary or "")), None) or next(
-        (k for k, p in _KINDS if p.search(text)), None)
+        (k for k, p in _KINDS if p.search(text)), None
+    )
     if kind is None:
         kind = "其他"
         ctx.guesses.append("kind")
     ctx.fields["kind"] = kind
-    happened = next((d for d in dates if d.past or (d.value <= ctx.now and (
-        next_clause is None or not next_clause.start() <= d.start < next_clause.end()))), None)
+    happened = next(
+        (
+            d
+            for d in dates
+            if d.past
+            or (d.value <= ctx.now and (next_clause is None or not next_clause.start() <= d.start < next_clause.end()))
+        ),
+        None,
+    )
     occurred = ctx.now
     today = ctx.now.astimezone(ctx.tz).date()
     if happened is not None and (happened.has_time or happened.value.date() != today):
@@ -526,8 +670,9 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     return True
 
 
-def _next_step(clauses: list[re.Match[str]], dates: list[DateSpan],
-               now: datetime) -> tuple[re.Match[str] | None, DateSpan | None]:
+def _next_step(
+    clauses: list[re.Match[str]], dates: list[DateSpan], now: datetime
+) -> tuple[re.Match[str] | None, DateSpan | None]:
     """The clause that plans the next step, with its date (which must be still ahead: 今天 is 09:00).
 
     Preferred: the soonest-dated clause with a plan word (再 / 给答复 / send); then the soonest-dated one
@@ -628,7 +773,7 @@ def _is_lookup(ctx: _Context) -> bool:
         return True
     if ctx.mentions:  # just a customer's name, maybe with a question mark
         first = ctx.mentions[0]
-        return not _clean(text[:first.start] + text[first.end:]).strip("?")
+        return not _clean(text[: first.start] + text[first.end :]).strip("?")
     return text.endswith("?") and len(text) <= 40 and not _ACTIVITY.search(text) and not ctx.dates
 
 
@@ -654,8 +799,7 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
     return _finish(intent, normalized, ctx.fields, ctx.guesses, 0.8 if "customer_id" in ctx.fields else 0.6)
 
 
-def _finish(intent: Intent, text: str, fields: dict[str, Any], guesses: list[str],
-            confidence: float) -> Parsed:
+def _finish(intent: Intent, text: str, fields: dict[str, Any], guesses: list[str], confidence: float) -> Parsed:
     missing = tuple(f for f in _REQUIRED.get(intent, ()) if fields.get(f) is None)
     if fields.get("amount") is not None and fields.get("currency") is None:
         missing += ("currency",)
@@ -664,5 +808,11 @@ def _finish(intent: Intent, text: str, fields: dict[str, Any], guesses: list[str
     if fields.get("customer_candidates"):
         confidence -= 0.1
     confidence = max(0.05, confidence - 0.15 * len(missing)) if confidence else 0.0
-    return Parsed(intent=intent, text=text, missing=missing, guesses=tuple(dict.fromkeys(guesses)),
-                  confidence=round(confidence, 2), **fields)
+    return Parsed(
+        intent=intent,
+        text=text,
+        missing=missing,
+        guesses=tuple(dict.fromkeys(guesses)),
+        confidence=round(confidence, 2),
+        **fields,
+    )

@@ -4,6 +4,7 @@ Our own regex (parsing.md §4: no library handled this chat style). A number is 
 word, a price cue before it (单价 / 报价 / 预算 …), or a bare 万 / 亿 multiplier; so phone numbers, dates and
 quantities never are. Currency is None when the text does not say (the caller decides the default).
 """
+
 from __future__ import annotations
 
 import re
@@ -15,12 +16,33 @@ from core.nlu.normalize import normalize
 from core.nlu.numerals import MULTIPLIERS, NUMBER, to_decimal
 
 CURRENCY_WORDS: dict[str, str] = {
-    "us$": "USD", "$": "USD", "usd": "USD", "美元": "USD", "美金": "USD", "刀": "USD",
-    "€": "EUR", "eur": "EUR", "欧元": "EUR", "欧": "EUR",
-    "¥": "CNY", "rmb": "CNY", "cny": "CNY", "人民币": "CNY", "元": "CNY", "块": "CNY", "块钱": "CNY",
-    "£": "GBP", "gbp": "GBP", "英镑": "GBP",
-    "jpy": "JPY", "日元": "JPY", "日币": "JPY",
-    "hk$": "HKD", "hkd": "HKD", "港币": "HKD", "港元": "HKD",
+    "us$": "USD",
+    "$": "USD",
+    "usd": "USD",
+    "美元": "USD",
+    "美金": "USD",
+    "刀": "USD",
+    "€": "EUR",
+    "eur": "EUR",
+    "欧元": "EUR",
+    "欧": "EUR",
+    "¥": "CNY",
+    "rmb": "CNY",
+    "cny": "CNY",
+    "人民币": "CNY",
+    "元": "CNY",
+    "块": "CNY",
+    "块钱": "CNY",
+    "£": "GBP",
+    "gbp": "GBP",
+    "英镑": "GBP",
+    "jpy": "JPY",
+    "日元": "JPY",
+    "日币": "JPY",
+    "hk$": "HKD",
+    "hkd": "HKD",
+    "港币": "HKD",
+    "港元": "HKD",
 }
 
 
@@ -57,8 +79,7 @@ _UNIT_AFTER = re.compile(
     r"(?:kg|pcs|pc|sets?|units?|ctns?|cartons?|containers?|tons?|mt)(?![A-Za-z]))",
     re.I,
 )
-_PER_UNIT_AFTER = re.compile(
-    r"\s?(?:/|每|一)\s?(?:件|个|套|只|台|吨|米|箱|双|pcs|pc|piece|unit|set|kg|ton|mt)", re.I)
+_PER_UNIT_AFTER = re.compile(r"\s?(?:/|每|一)\s?(?:件|个|套|只|台|吨|米|箱|双|pcs|pc|piece|unit|set|kg|ton|mt)", re.I)
 _RANGE_JOIN = re.compile(r"\s?(?:到|至|-|~)\s?")
 _BARE_MULTIPLIERS = ("万", "亿", "个亿", "千万", "百万", "十万")
 
@@ -87,7 +108,8 @@ def extract_money(text: str) -> list[MoneySpan]:
         if m["tail"]:
             amount += (to_decimal(m["tail"].rstrip("千")) or Decimal(0)) * factor / 10  # 12万5 = 12.5万
         per_unit = bool(_PER_UNIT_AFTER.match(text, m.end())) or (
-            cue and "单价" in text[max(0, m.start() - 6):m.start()])
+            cue and "单价" in text[max(0, m.start() - 6) : m.start()]
+        )
         if amount == amount.to_integral():
             amount = amount.quantize(Decimal(1))
         spans.append(MoneySpan(m.start(), m.end(), amount, currency, per_unit))

@@ -5,6 +5,7 @@ parsing.md §6: rapidfuzz over aliases (core name + 字号), query normalised th
 `find_in` spots a known customer inside free text by exact alias substrings (Latin aliases as whole words),
 longest alias first, and falls back to homophones (艾可美 → 艾克美) through pinyin, loaded lazily.
 """
+
 from __future__ import annotations
 
 import re
@@ -27,8 +28,10 @@ PINYIN_MIN_CHARS = 3  # two-syllable homophones collide too often (张江 ~ 长�
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _BRACKETS = re.compile(r"[(\[【<《{][^)\]】>》}]*[)\]】>》}]")
-_CN_LEGAL = re.compile(r"(?:集团股份有限公司|集团有限公司|股份有限公司|有限责任公司|有限公司|集团公司"
-                       r"|股份公司|总公司|分公司|公司|集团|股份|工作室|商行|厂)$")
+_CN_LEGAL = re.compile(
+    r"(?:集团股份有限公司|集团有限公司|股份有限公司|有限责任公司|有限公司|集团公司"
+    r"|股份公司|总公司|分公司|公司|集团|股份|工作室|商行|厂)$"
+)
 _EN_LEGAL = re.compile(
     r"(?:^|[\s,]+)(?:gmbh\s*&\s*co\.?\s*kg|gmbh|co\.?,?\s*ltd\.?|company limited|co\.?\s*limited"
     r"|ltd\.?|limited"
@@ -105,7 +108,7 @@ def _core(text: str, *, strip_city: bool = True) -> str:
         text = shorter
     text = _EDGE_PUNCT.sub("", _CJK_GAP.sub("", re.sub(r"\s+", " ", text)))
     if strip_city and (m := _CITY.match(text)) and len(text) - m.end() >= 2:
-        text = text[m.end():].lstrip()
+        text = text[m.end() :].lstrip()
     return text
 
 
@@ -118,7 +121,7 @@ def trade_name(core: str) -> str:
     """The 字号: the core without trailing industry words (艾克美工业 → 艾克美, acme logistics → acme)."""
     if _CJK.search(core):
         while (m := _INDUSTRY.search(core)) and m.start() >= 2:
-            core = core[:m.start()]
+            core = core[: m.start()]
         return core
     words = core.split()
     while len(words) > 1 and words[-1] in _EN_GENERIC:
@@ -129,7 +132,7 @@ def trade_name(core: str) -> str:
 def _drop_last_industry_word(core: str) -> str:
     """One step of trade_name (华信电子科技 → 华信电子), so a query for 华信电子 beats the bare 字号 华信."""
     ends = [w for w in _INDUSTRY_WORDS if core.endswith(w) and len(core) - len(w) >= 2]
-    return core[:-min(map(len, ends))] if ends else core
+    return core[: -min(map(len, ends))] if ends else core
 
 
 def build_aliases(name: str, extra: Sequence[str] = ()) -> tuple[str, ...]:
@@ -152,7 +155,7 @@ def _features(text: str) -> set[str]:
     """CJK characters and Latin letter bigrams: any alias scoring ≥50 against a query shares one."""
     features = set(_CJK.findall(text))
     for word in _LATIN_WORD.findall(text):
-        features.update(word[i:i + 2] for i in range(max(1, len(word) - 1)))
+        features.update(word[i : i + 2] for i in range(max(1, len(word) - 1)))
     return features
 
 
@@ -223,8 +226,9 @@ class NameIndex:
             best[owner] = max(best.get(owner, 0.0), score)
         if _CJK.search(q):
             q_py = " ".join(s for run in _CJK_RUN.findall(q) for s in _syllables(run))
-            for _, score, idx in process.extract(q_py, self._pinyin_index()[1], scorer=fuzz.ratio, limit=None,
-                                                 score_cutoff=50):
+            for _, score, idx in process.extract(
+                q_py, self._pinyin_index()[1], scorer=fuzz.ratio, limit=None, score_cutoff=50
+            ):
                 owner = self._owner[idx]
                 best[owner] = max(best.get(owner, 0.0), score)
         raw = normalize(query).lower()  # ties (acme gmbh) go to the closer full name, legal form included
@@ -275,13 +279,13 @@ class NameIndex:
             if ch not in first:
                 continue
             for length in self._cjk_lengths:
-                for idx in cjk.get(low[i:i + length], ()):
+                for idx in cjk.get(low[i : i + length], ()):
                     hits.append((i, i + length, self._owner[idx], 100.0))
         if self._latin:
             words = [(m.start(), m.end(), m.group()) for m in _LATIN_WORD.finditer(low)]
             for j in range(len(words)):
                 for n in range(1, min(self._latin_words, len(words) - j) + 1):
-                    key = " ".join(w[2] for w in words[j:j + n])
+                    key = " ".join(w[2] for w in words[j : j + n])
                     for idx in self._latin.get(key, ()):
                         hits.append((words[j][0], words[j + n - 1][1], self._owner[idx], 100.0))
         return hits
@@ -312,7 +316,7 @@ class NameIndex:
                 continue
             for i in range(len(syllables)):
                 for length in self._pinyin_lengths:
-                    for idx in index.get(syllables[i:i + length], ()):
+                    for idx in index.get(syllables[i : i + length], ()):
                         start = run.start() + i
                         hits.append((start, start + length, self._owner[idx], PINYIN_SCORE))
         return hits

@@ -4,6 +4,7 @@ Reps type on phones with mixed IMEs: full-width digits, traditional characters, 
 spaces and homophone typos of command words. Folding all that here keeps every rule downstream simple.
 The function is idempotent, so extractors may call it again on already-normalised text.
 """
+
 from __future__ import annotations
 
 import re
@@ -55,37 +56,44 @@ def _variants(table: dict[str, str]) -> dict[str, tuple[str, ...]]:
 
 # Command words: canonical form → variants, including common IME homophone typos (跟近 for 跟进).
 # Prefix commands start a message; whole-message commands must be the entire message.
-PREFIX_COMMANDS: dict[str, tuple[str, ...]] = _variants({
-    "新客户": "新客户|新建客户|新增客户|添加客户|增加客户|加客户|建客户|创建客户|录入客户|新客护|"
-           "新刻户|心客户|new customer|new client",
-    "客户": "客户|修改客户|更新客户|编辑客户|改客户|update customer",
-    "别名": "别名|加别名|添加别名|新增别名|alias",
-    "联系人": "联系人|新联系人|添加联系人|新增联系人|加联系人|联络人|联系仁|连系人|contact",
-    "商机": "商机|新商机|新建商机|添加商机|新增商机|加商机|商几|new deal|new opportunity|opportunity|"
-          "opp",
-    "推进": "推进|推近|阶段|advance",
-    "赢单": "赢单|赢丹|成单|签单|won|win",
-    "输单": "输单|输丹|丢单|失单|lost|lose",
-    "跟进": "跟进|跟近|根进|跟紧|跟进记录|记录|follow up|follow-up|followup|fu|log",
-    "查": "查|查看|查询|查一下|查下|看看|看下|搜|搜索|查寻|查讯|lookup|look up|find|search|show",
-    "待办": "待办|我的待办|代办|我的代办|任务|我的任务|todo|todos|to do|tasks|my tasks",
-    "完成": "完成|已完成|搞定|做完|done|complete|finish",
-    "推迟": "推迟|延期|延后|改期|往后推|postpone|snooze|delay",
-    "申请转移": "申请转移|转移|申请转让|申请转移客户|transfer",
-})
-WHOLE_COMMANDS: dict[str, tuple[str, ...]] = {"待办": PREFIX_COMMANDS["待办"], **_variants({
-    "撤销": "撤销|撤消|撤回|撤销上一步|undo",
-    "漏斗": "漏斗|日报|周报|报表|我的漏斗|funnel|report|pipeline",
-    "帮助": "帮助|帮组|帮住|菜单|怎么用|使用说明|help|?|h|menu",
-    "确认": "是|是的|确认|确定|好|好的|好嘞|好滴|对|对的|可以|可以的|行|行吧|没问题|嗯|嗯嗯|ok|okay|"
-          "yes|y|sure|仍然推进|继续|继续推进|照样推进",
-    "取消": "否|取消|不|不是|不要|不用|不用了|算了|算了吧|别|no|n|cancel|nope",
-})}
+PREFIX_COMMANDS: dict[str, tuple[str, ...]] = _variants(
+    {
+        "新客户": "新客户|新建客户|新增客户|添加客户|增加客户|加客户|建客户|创建客户|录入客户|新客护|"
+        "新刻户|心客户|new customer|new client",
+        "客户": "客户|修改客户|更新客户|编辑客户|改客户|update customer",
+        "别名": "别名|加别名|添加别名|新增别名|alias",
+        "联系人": "联系人|新联系人|添加联系人|新增联系人|加联系人|联络人|联系仁|连系人|contact",
+        "商机": "商机|新商机|新建商机|添加商机|新增商机|加商机|商几|new deal|new opportunity|opportunity|opp",
+        "推进": "推进|推近|阶段|advance",
+        "赢单": "赢单|赢丹|成单|签单|won|win",
+        "输单": "输单|输丹|丢单|失单|lost|lose",
+        "跟进": "跟进|跟近|根进|跟紧|跟进记录|记录|follow up|follow-up|followup|fu|log",
+        "查": "查|查看|查询|查一下|查下|看看|看下|搜|搜索|查寻|查讯|lookup|look up|find|search|show",
+        "待办": "待办|我的待办|代办|我的代办|任务|我的任务|todo|todos|to do|tasks|my tasks",
+        "完成": "完成|已完成|搞定|做完|done|complete|finish",
+        "推迟": "推迟|延期|延后|改期|往后推|postpone|snooze|delay",
+        "申请转移": "申请转移|转移|申请转让|申请转移客户|transfer",
+    }
+)
+WHOLE_COMMANDS: dict[str, tuple[str, ...]] = {
+    "待办": PREFIX_COMMANDS["待办"],
+    **_variants(
+        {
+            "撤销": "撤销|撤消|撤回|撤销上一步|undo",
+            "漏斗": "漏斗|日报|周报|报表|我的漏斗|funnel|report|pipeline",
+            "帮助": "帮助|帮组|帮住|菜单|怎么用|使用说明|help|?|h|menu",
+            "确认": "是|是的|确认|确定|好|好的|好嘞|好滴|对|对的|可以|可以的|行|行吧|没问题|嗯|嗯嗯|ok|okay|"
+            "yes|y|sure|仍然推进|继续|继续推进|照样推进",
+            "取消": "否|取消|不|不是|不要|不用|不用了|算了|算了吧|别|no|n|cancel|nope",
+        }
+    ),
+}
 
 _WHOLE = {v: canon for canon, variants in WHOLE_COMMANDS.items() for v in variants}
 # Longest variant first so 新建客户 wins over 客户 and 查看 over 查.
-_PREFIX = sorted(((v, canon) for canon, variants in PREFIX_COMMANDS.items() for v in variants),
-                 key=lambda p: -len(p[0]))
+_PREFIX = sorted(
+    ((v, canon) for canon, variants in PREFIX_COMMANDS.items() for v in variants), key=lambda p: -len(p[0])
+)
 _AFTER_COMMAND = re.compile(r"^(?:[ :,]*(?:了|啦)(?=[ :,!]|$))?[ :,!]*")  # 赢单了 Santos …
 _TRAILING_PUNCT = re.compile(r"[\s.!?。！~～…,，、]+$")
 
@@ -101,7 +109,7 @@ def split_command(text: str) -> tuple[str | None, str]:
     low = text.lower()
     for variant, canon in _PREFIX:
         if low.startswith(variant):
-            rest = text[len(variant):]
+            rest = text[len(variant) :]
             if variant.isascii() and rest[:1].isascii() and rest[:1].isalnum():
                 continue  # `fu` must not match `future`, `opp` not `oppo`
             return canon, _AFTER_COMMAND.sub("", rest)

@@ -2,6 +2,7 @@
 
 Chinese numerals go through cn2an, but only as isolated spans (pitfall 20: never on whole sentences).
 """
+
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation

@@ -2,6 +2,7 @@
 
 The 个 classifier is a unit only when no time or people word follows it (`一个月`, `两个人` are not).
 """
+
 from __future__ import annotations
 
 import re
@@ -22,13 +23,46 @@ class QuantitySpan:
 
 
 _UNITS: dict[str, str] = {
-    "件": "pcs", "个": "pcs", "只": "pcs", "支": "pcs", "条": "pcs", "把": "pcs", "片": "pcs", "pcs": "pcs",
-    "pc": "pcs", "pieces": "pcs", "piece": "pcs", "units": "pcs", "unit": "pcs",
-    "套": "set", "sets": "set", "set": "set", "台": "unit", "双": "pair", "pairs": "pair", "卷": "roll",
-    "箱": "carton", "ctns": "carton", "ctn": "carton", "cartons": "carton", "carton": "carton",
-    "托": "pallet", "pallets": "pallet", "pallet": "pallet",
-    "吨": "ton", "tons": "ton", "ton": "ton", "mt": "ton", "公斤": "kg", "千克": "kg", "kg": "kg", "米": "m",
-    "柜": "container", "货柜": "container", "集装箱": "container", "containers": "container",
+    "件": "pcs",
+    "个": "pcs",
+    "只": "pcs",
+    "支": "pcs",
+    "条": "pcs",
+    "把": "pcs",
+    "片": "pcs",
+    "pcs": "pcs",
+    "pc": "pcs",
+    "pieces": "pcs",
+    "piece": "pcs",
+    "units": "pcs",
+    "unit": "pcs",
+    "套": "set",
+    "sets": "set",
+    "set": "set",
+    "台": "unit",
+    "双": "pair",
+    "pairs": "pair",
+    "卷": "roll",
+    "箱": "carton",
+    "ctns": "carton",
+    "ctn": "carton",
+    "cartons": "carton",
+    "carton": "carton",
+    "托": "pallet",
+    "pallets": "pallet",
+    "pallet": "pallet",
+    "吨": "ton",
+    "tons": "ton",
+    "ton": "ton",
+    "mt": "ton",
+    "公斤": "kg",
+    "千克": "kg",
+    "kg": "kg",
+    "米": "m",
+    "柜": "container",
+    "货柜": "container",
+    "集装箱": "container",
+    "containers": "container",
     "container": "container",
 }
 _NUM = rf"(?P<num>{ARABIC}|{CHINESE})(?P<wan>万)?"
@@ -63,8 +97,9 @@ def extract_quantities(text: str) -> list[QuantitySpan]:
         kind = m["kind"].upper() if m["kind"].isascii() else m["kind"]
         value = _value(m) if m["num"] else Decimal(1)
         if value is not None:
-            found.append(QuantitySpan(m.start(), m.end(), value, "container",
-                                      f"{m['size']}{_CONTAINER_KIND.get(kind, kind)}"))
+            found.append(
+                QuantitySpan(m.start(), m.end(), value, "container", f"{m['size']}{_CONTAINER_KIND.get(kind, kind)}")
+            )
     for pattern in (_COUNT, _BARE):
         for m in pattern.finditer(text):
             value = _value(m)

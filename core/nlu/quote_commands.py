@@ -9,6 +9,7 @@ Amounts, quantities and incoterms come from the shared span extractors (core.nlu
 this module only knows the quote grammar around them. Every field that is not in the message stays None, so a
 revision changes exactly what the rep wrote.
 """
+
 from __future__ import annotations
 
 import re
@@ -98,19 +99,43 @@ _CMD = re.compile(
     re.I,
 )
 _ALIASES = {
-    "有条件通过": "有条件同意", "添加一行": "加一行", "增加一行": "加一行", "新增一行": "加一行", "加行": "加一行",
-    "我的审批": "待审批", "审批列表": "待审批", "pending approvals": "待审批", "报价单": "报价", "quote": "报价",
-    "修改报价": "修改", "revise": "修改", "提交报价": "提交", "submit": "提交", "批准": "同意", "通过": "同意",
-    "approve": "同意", "拒绝": "驳回", "reject": "驳回", "接受条件": "接受", "查看": "查", "fx": "汇率",
+    "有条件通过": "有条件同意",
+    "添加一行": "加一行",
+    "增加一行": "加一行",
+    "新增一行": "加一行",
+    "加行": "加一行",
+    "我的审批": "待审批",
+    "审批列表": "待审批",
+    "pending approvals": "待审批",
+    "报价单": "报价",
+    "quote": "报价",
+    "修改报价": "修改",
+    "revise": "修改",
+    "提交报价": "提交",
+    "submit": "提交",
+    "批准": "同意",
+    "通过": "同意",
+    "approve": "同意",
+    "拒绝": "驳回",
+    "reject": "驳回",
+    "接受条件": "接受",
+    "查看": "查",
+    "fx": "汇率",
 }
 
 # --- terms, each removed from the text once read ------------------------------------------------------
 
 _VALIDITY = re.compile(r"(?:有效期|validity)\s?(?:为|:)?\s?(?P<n>\d{1,3})\s?(?:天|日|days?)", re.I)
-_LEAD = re.compile(r"(?:交期|交货期|货期|lead time)\s?(?:为|:)?\s?(?P<n>\d{1,3})\s?(?:天|日|days?)"
-                   r"|(?P<n2>\d{1,3})\s?天交货", re.I)
-_FREIGHT = re.compile(r"(?:海运费|运费|freight)\s?(?:为|:)?\s?(?P<v>(?:US\$|[$¥€£])?\s?\d[\d,.]*\s?(?:[kK万])?"
-                      r"\s?(?:美元|美金|欧元|人民币|元|USD|EUR|CNY|RMB)?)", re.I)
+_LEAD = re.compile(
+    r"(?:交期|交货期|货期|lead time)\s?(?:为|:)?\s?(?P<n>\d{1,3})\s?(?:天|日|days?)"
+    r"|(?P<n2>\d{1,3})\s?天交货",
+    re.I,
+)
+_FREIGHT = re.compile(
+    r"(?:海运费|运费|freight)\s?(?:为|:)?\s?(?P<v>(?:US\$|[$¥€£])?\s?\d[\d,.]*\s?(?:[kK万])?"
+    r"\s?(?:美元|美金|欧元|人民币|元|USD|EUR|CNY|RMB)?)",
+    re.I,
+)
 _INSURANCE = re.compile(r"(?:保险费率|保险费|保险|insurance)\s?(?:为|:)?\s?(?P<v>\d+(?:\.\d+)?)\s?%", re.I)
 _PAYMENT = re.compile(
     r"(?:(?:付款方式|付款条件|付款|payment)\s?:?\s?)?(?<![A-Za-z])(?:T/T|L/C|D/P|D/A|O/A)(?![A-Za-z])"
@@ -119,12 +144,18 @@ _PAYMENT = re.compile(
     re.I,
 )
 _OPPORTUNITY = re.compile(r"(?:商机|项目|opportunity)\s?(?:为|:)?\s?(?P<v>[^\s,，;；]+)", re.I)
-_COST = re.compile(r"(?:成本价|成本|cost)\s?(?:为|:)?\s?(?P<v>(?:US\$|[$¥€£])?\s?\d[\d,.]*\s?"
-                   r"(?:美元|美金|欧元|人民币|元|块|USD|EUR|CNY|RMB)?)", re.I)
+_COST = re.compile(
+    r"(?:成本价|成本|cost)\s?(?:为|:)?\s?(?P<v>(?:US\$|[$¥€£])?\s?\d[\d,.]*\s?"
+    r"(?:美元|美金|欧元|人民币|元|块|USD|EUR|CNY|RMB)?)",
+    re.I,
+)
 _REFRESH_FX = re.compile(r"更新汇率|刷新汇率|用今天的?汇率|refresh fx", re.I)
 _LINE_NO = re.compile(r"第\s?(?P<n>\d{1,2})\s?(?:行|项)|(?<![A-Za-z])(?:line|#)\s?(?P<n2>\d{1,2})(?![\d.])", re.I)
-_PRICE_CUE = re.compile(r"(?:单价|价格|价钱|报价|price)\s?(?:改为|改成|调为|调到|为|是|:|不低于|不得低于|至少|最低|≥|>=)?\s?$"
-                        r"|(?:不低于|不得低于|至少|最低|≥|>=)\s?$", re.I)
+_PRICE_CUE = re.compile(
+    r"(?:单价|价格|价钱|报价|price)\s?(?:改为|改成|调为|调到|为|是|:|不低于|不得低于|至少|最低|≥|>=)?\s?$"
+    r"|(?:不低于|不得低于|至少|最低|≥|>=)\s?$",
+    re.I,
+)
 _QTY_CUE = re.compile(r"(?:数量|订量|qty)\s?(?:改为|改成|为|是|:)?\s?$", re.I)
 _SEPARATORS = re.compile(r"[\n;；]+")
 _FILLER = re.compile(r"^[\s,，、:：。.]+|[\s,，、:：。.]+$")
@@ -146,7 +177,7 @@ def parse_quote_command(text: str, *, now: datetime, tz: ZoneInfo) -> QuoteComma
     if m is None:
         return None
     cmd = _ALIASES.get(m["cmd"].lower(), m["cmd"])
-    rest = _FILLER.sub("", head[m.end():])
+    rest = _FILLER.sub("", head[m.end() :])
     number = find_number(rest)
     body = _FILLER.sub("", NUMBER.sub(" ", rest)) if number else rest
     flat = normalize(" ".join(raw_lines))
@@ -223,8 +254,12 @@ def _revise(flat: str, number: str | None, segments: list[str]) -> QuoteCommand:
             if change is not None:
                 changes.append(change)
     if not changes and terms.empty:
-        return _error("quote_revise", flat, "没看出要修改什么。可以改单价、数量、有效期、付款方式、交期、运费、保险，"
-                      "或“更新汇率”。", EXAMPLE_REVISE)
+        return _error(
+            "quote_revise",
+            flat,
+            "没看出要修改什么。可以改单价、数量、有效期、付款方式、交期、运费、保险，或“更新汇率”。",
+            EXAMPLE_REVISE,
+        )
     return QuoteCommand("quote_revise", flat, number=number, lines=tuple(changes), terms=terms)
 
 
@@ -236,7 +271,7 @@ def read_terms(segments: list[str]) -> tuple[QuoteTerms, list[str]]:
         text = normalize(segment)
         if (inc := extract_incoterm(text)) is not None and "incoterm" not in found:
             found["incoterm"], found["port"] = inc.code, inc.place
-            text = normalize(text[:inc.start] + " " + text[inc.end:])
+            text = normalize(text[: inc.start] + " " + text[inc.end :])
         text = _take(text, _VALIDITY, found, "validity_days", lambda m: int(m["n"]))
         text = _take(text, _LEAD, found, "lead_time_days", lambda m: int(m["n"] or m["n2"]))
         text = _take(text, _INSURANCE, found, "insurance_pct", lambda m: Decimal(m["v"]))
@@ -260,7 +295,7 @@ def _take(text: str, pattern: re.Pattern[str], found: dict[str, object], key: st
         return text
     if key not in found:
         found[key] = value(m)  # type: ignore[operator]
-    return normalize(text[:m.start()] + " " + text[m.end():])
+    return normalize(text[: m.start()] + " " + text[m.end() :])
 
 
 def _money_or_number(text: str) -> tuple[Decimal, str | None] | None:
@@ -318,18 +353,19 @@ def _line_change(segment: str) -> LineSpec | None:
     cost = None
     if (m := _COST.search(text)) is not None:
         cost = _money_or_number(m["v"])
-        text = normalize(text[:m.start()] + " " + text[m.end():])
+        text = normalize(text[: m.start()] + " " + text[m.end() :])
     line_no = None
     if (m := _LINE_NO.search(text)) is not None:
         line_no = int(m["n"] or m["n2"])
-        text = normalize(text[:m.start()] + " " + text[m.end():])
+        text = normalize(text[: m.start()] + " " + text[m.end() :])
     cut: list[tuple[int, int]] = []
     price = next(iter(extract_money(text)), None)
     if price is not None:
         cue = _PRICE_CUE.search(text, 0, price.start)
         cut.append((cue.start() if cue else price.start, price.end))
-    qty = next((q for q in extract_quantities(text) if price is None or q.end <= price.start or q.start >= price.end),
-               None)
+    qty = next(
+        (q for q in extract_quantities(text) if price is None or q.end <= price.start or q.start >= price.end), None
+    )
     if qty is not None:
         cue = _QTY_CUE.search(text, 0, qty.start)
         cut.append((cue.start() if cue else qty.start, qty.end))
@@ -360,8 +396,9 @@ def _approve(flat: str, number: str | None, body: str, *, conditional: bool, bar
     if number is None and body:
         return None  # 同意客户的要求 … is not a decision
     if conditional and not body:
-        return QuoteCommand("approve", flat, number=number,
-                            error="有条件同意需要写明条件。\n例如：同意 Q-2026-0007 单价不低于78美元")
+        return QuoteCommand(
+            "approve", flat, number=number, error="有条件同意需要写明条件。\n例如：同意 Q-2026-0007 单价不低于78美元"
+        )
     return QuoteCommand("approve", flat, number=number, note=body)
 
 

@@ -1,4 +1,5 @@
 """Alembic environment: runs on a connection handed in by storage.db, or opens its own for the CLI."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """The facts behind the 360° view of one account, in a handful of indexed queries."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -33,14 +34,17 @@ class AccountFacts:
 async def account_facts(session: AsyncSession, customer_id: int, *, now: datetime) -> AccountFacts | None:
     row = (
         await session.exec(
-            select(Customer, User.name).join(User, col(User.id) == Customer.owner_id, isouter=True)
+            select(Customer, User.name)
+            .join(User, col(User.id) == Customer.owner_id, isouter=True)
             .where(Customer.id == customer_id)
         )
     ).first()
     if row is None:
         return None
     customer, owner_name = row
-    contacts = (await session.exec(select(Contact).where(Contact.customer_id == customer_id).order_by(col(Contact.id)))).all()
+    contacts = (
+        await session.exec(select(Contact).where(Contact.customer_id == customer_id).order_by(col(Contact.id)))
+    ).all()
     opps = (
         await session.exec(
             select(Opportunity)
@@ -50,27 +54,36 @@ async def account_facts(session: AsyncSession, customer_id: int, *, now: datetim
     ).all()
     recent = (
         await session.exec(
-            select(FollowUp, User.name).join(User, col(User.id) == FollowUp.author_id)
+            select(FollowUp, User.name)
+            .join(User, col(User.id) == FollowUp.author_id)
             .where(FollowUp.customer_id == customer_id)
-            .order_by(desc(col(FollowUp.happened_at))).limit(5)
+            .order_by(desc(col(FollowUp.happened_at)))
+            .limit(5)
         )
     ).all()
     quotes = (
         await session.exec(
-            select(Quote).where(Quote.customer_id == customer_id, Quote.status != "superseded")
-            .order_by(desc(col(Quote.created_at))).limit(5)
+            select(Quote)
+            .where(Quote.customer_id == customer_id, Quote.status != "superseded")
+            .order_by(desc(col(Quote.created_at)))
+            .limit(5)
         )
     ).all()
     tasks = (
         await session.exec(
-            select(Task).where(Task.customer_id == customer_id, Task.status == "open").order_by(col(Task.due_at)).limit(10)
+            select(Task)
+            .where(Task.customer_id == customer_id, Task.status == "open")
+            .order_by(col(Task.due_at))
+            .limit(10)
         )
     ).all()
     won = (
         await session.exec(
-            select(func.coalesce(Opportunity.closed_at, Opportunity.stage_entered_at), Opportunity.amount,
-                   Opportunity.currency)
-            .where(Opportunity.customer_id == customer_id, Opportunity.stage == "won")
+            select(
+                func.coalesce(Opportunity.closed_at, Opportunity.stage_entered_at),
+                Opportunity.amount,
+                Opportunity.currency,
+            ).where(Opportunity.customer_id == customer_id, Opportunity.stage == "won")
         )
     ).all()
     fx = {r.currency: r.rate_to_base for r in (await session.exec(select(FxRate))).all()}
@@ -99,7 +112,8 @@ async def _contact_touches(
         await session.exec(
             select(FollowUp.happened_at, FollowUp.content)
             .where(FollowUp.customer_id == customer_id, FollowUp.happened_at >= since)
-            .order_by(desc(col(FollowUp.happened_at))).limit(300)
+            .order_by(desc(col(FollowUp.happened_at)))
+            .limit(300)
         )
     ).all()
     out: dict[int, datetime | None] = {}

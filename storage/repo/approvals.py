@@ -8,6 +8,7 @@ Which card went to whom for which approval is kept in the audit log (action `car
 `after = {"card_id", "to_user_id"}`): approvals have no column for it, and a row may get more than one card
 (re-sent after a delegation), each of which must be finalised when the step is decided.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
@@ -32,12 +33,21 @@ class PlannedStep:
     approver_ids: tuple[int, ...]
 
 
-async def create_route(session: AsyncSession, quote_id: int, steps: Sequence[PlannedStep], *, now: datetime
-                       ) -> list[Approval]:
+async def create_route(
+    session: AsyncSession, quote_id: int, steps: Sequence[PlannedStep], *, now: datetime
+) -> list[Approval]:
     """One row per approver per step, numbered from 1; the first step is pending, the rest wait."""
     rows = [
-        Approval(quote_id=quote_id, step_no=no, step_name=step.name, mode=step.mode, reason=step.reason,
-                 approver_id=approver, decision="pending" if no == 1 else "waiting", created_at=now)
+        Approval(
+            quote_id=quote_id,
+            step_no=no,
+            step_name=step.name,
+            mode=step.mode,
+            reason=step.reason,
+            approver_id=approver,
+            decision="pending" if no == 1 else "waiting",
+            created_at=now,
+        )
         for no, step in enumerate(steps, 1)
         for approver in step.approver_ids
     ]
@@ -52,8 +62,14 @@ async def for_quote(session: AsyncSession, quote_id: int) -> list[Approval]:
 
 
 async def decide(
-    session: AsyncSession, approval_id: int, *, decision: str, by: int, now: datetime,
-    reason_code: str | None = None, comment: str | None = None,
+    session: AsyncSession,
+    approval_id: int,
+    *,
+    decision: str,
+    by: int,
+    now: datetime,
+    reason_code: str | None = None,
+    comment: str | None = None,
 ) -> bool:
     """Record one decision, only if the row is still pending; False means someone got there first."""
     result = await session.exec(  # type: ignore[call-overload]
@@ -64,28 +80,32 @@ async def decide(
     return bool(result.rowcount == 1)
 
 
-async def close_open(session: AsyncSession, ids: Iterable[int], *, by: int | None, now: datetime,
-                     comment: str) -> None:
+async def close_open(session: AsyncSession, ids: Iterable[int], *, by: int | None, now: datetime, comment: str) -> None:
     """Rows nobody needs to decide any more (a 或签 settled, a reject, a new revision) become superseded."""
     ids = list(ids)
     if ids:
         await session.exec(  # type: ignore[call-overload]
-            update(Approval).where(col(Approval.id).in_(ids), col(Approval.decision).in_(OPEN))
+            update(Approval)
+            .where(col(Approval.id).in_(ids), col(Approval.decision).in_(OPEN))
             .values(decision="superseded", decided_by_id=by, decided_at=now, comment=comment)
         )
 
 
 async def open_step(session: AsyncSession, quote_id: int, step_no: int) -> None:
     await session.exec(  # type: ignore[call-overload]
-        update(Approval).where(col(Approval.quote_id) == quote_id, col(Approval.step_no) == step_no,
-                               col(Approval.decision) == "waiting").values(decision="pending")
+        update(Approval)
+        .where(
+            col(Approval.quote_id) == quote_id, col(Approval.step_no) == step_no, col(Approval.decision) == "waiting"
+        )
+        .values(decision="pending")
     )
 
 
 async def pending_for(session: AsyncSession, user_id: int) -> list[tuple[Approval, Quote]]:
     """What waits for this user now, oldest first."""
     q = (
-        select(Approval, Quote).join(Quote, col(Quote.id) == Approval.quote_id)
+        select(Approval, Quote)
+        .join(Quote, col(Quote.id) == Approval.quote_id)
         .where(Approval.approver_id == user_id, Approval.decision == "pending", Quote.status == "pending")
         .order_by(col(Quote.submitted_at), col(Approval.id))
     )
@@ -95,7 +115,8 @@ async def pending_for(session: AsyncSession, user_id: int) -> list[tuple[Approva
 async def open_for(session: AsyncSession, user_id: int) -> list[Approval]:
     """Pending or waiting rows of this approver on quotes still under approval (for a delegation)."""
     q = (
-        select(Approval).join(Quote, col(Quote.id) == Approval.quote_id)
+        select(Approval)
+        .join(Quote, col(Quote.id) == Approval.quote_id)
         .where(Approval.approver_id == user_id, col(Approval.decision).in_(OPEN), Quote.status == "pending")
     )
     return list((await session.exec(q)).all())
@@ -106,10 +127,16 @@ async def cards_for(session: AsyncSession, approval_ids: Iterable[int]) -> list[
     ids = list(approval_ids)
     if not ids:
         return []
-    q = (select(AuditLog).where(AuditLog.entity == "approvals", AuditLog.action == CARD_SENT,
-                                col(AuditLog.entity_id).in_(ids)).order_by(col(AuditLog.id)))
-    return [(int(r.entity_id or 0), str(r.after["card_id"]), int(r.after["to_user_id"]))
-            for r in (await session.exec(q)).all() if r.after]
+    q = (
+        select(AuditLog)
+        .where(AuditLog.entity == "approvals", AuditLog.action == CARD_SENT, col(AuditLog.entity_id).in_(ids))
+        .order_by(col(AuditLog.id))
+    )
+    return [
+        (int(r.entity_id or 0), str(r.after["card_id"]), int(r.after["to_user_id"]))
+        for r in (await session.exec(q)).all()
+        if r.after
+    ]
 
 
 # --- delegation -----------------------------------------------------------------------------------------
@@ -117,14 +144,24 @@ async def cards_for(session: AsyncSession, approval_ids: Iterable[int]) -> list[
 
 async def active_delegations(session: AsyncSession, now: datetime) -> dict[int, Delegation]:
     """from_user_id → the delegation in force now (the latest one if several overlap)."""
-    q = (select(Delegation).where(Delegation.cancelled == False, Delegation.starts_at <= now,  # noqa: E712
-                                  Delegation.ends_at > now).order_by(col(Delegation.id)))
+    q = (
+        select(Delegation)
+        .where(
+            col(Delegation.cancelled).is_(False),
+            Delegation.starts_at <= now,
+            Delegation.ends_at > now,
+        )
+        .order_by(col(Delegation.id))
+    )
     return {d.from_user_id: d for d in (await session.exec(q)).all()}
 
 
 async def cancel_delegations(session: AsyncSession, from_user_id: int, now: datetime) -> list[Delegation]:
-    q = select(Delegation).where(Delegation.from_user_id == from_user_id, Delegation.cancelled == False,  # noqa: E712
-                                 Delegation.ends_at > now)
+    q = select(Delegation).where(
+        Delegation.from_user_id == from_user_id,
+        Delegation.cancelled == False,  # noqa: E712
+        Delegation.ends_at > now,
+    )
     rows = list((await session.exec(q)).all())
     for row in rows:
         row.cancelled = True

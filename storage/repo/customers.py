@@ -1,4 +1,5 @@
 """Customer queries: name matching material, lookups by name across owners."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,4 +1,5 @@
 """The funnel's SQL: one GROUP BY per section (see core.funnel's contract), filtered to the viewer's team."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -39,33 +40,56 @@ async def funnel_input(
 
     totals = (
         await session.exec(
-            select(Opportunity.stage, Opportunity.currency, func.count(), func.coalesce(func.sum(Opportunity.amount), 0))
+            select(
+                Opportunity.stage, Opportunity.currency, func.count(), func.coalesce(func.sum(Opportunity.amount), 0)
+            )
             .where(col(Opportunity.stage).in_(OPEN), _owned(owner_ids))
             .group_by(Opportunity.stage, Opportunity.currency)
         )
     ).all()
     open_buckets = (
         await session.exec(
-            select(Opportunity.stage, Opportunity.currency, Opportunity.probability, func.count(),
-                   func.coalesce(func.sum(Opportunity.amount), 0))
-            .where(col(Opportunity.stage).in_(OPEN), _owned(owner_ids),
-                   col(Opportunity.expected_close) >= quarter.start, col(Opportunity.expected_close) < quarter.end)
+            select(
+                Opportunity.stage,
+                Opportunity.currency,
+                Opportunity.probability,
+                func.count(),
+                func.coalesce(func.sum(Opportunity.amount), 0),
+            )
+            .where(
+                col(Opportunity.stage).in_(OPEN),
+                _owned(owner_ids),
+                col(Opportunity.expected_close) >= quarter.start,
+                col(Opportunity.expected_close) < quarter.end,
+            )
             .group_by(Opportunity.stage, Opportunity.currency, Opportunity.probability)
         )
     ).all()
     won_buckets = (
         await session.exec(
             select(Opportunity.currency, func.count(), func.coalesce(func.sum(Opportunity.amount), 0))
-            .where(Opportunity.stage == Stage.WON.value, _owned(owner_ids),
-                   col(Opportunity.closed_at) >= q_start, col(Opportunity.closed_at) < q_end)
+            .where(
+                Opportunity.stage == Stage.WON.value,
+                _owned(owner_ids),
+                col(Opportunity.closed_at) >= q_start,
+                col(Opportunity.closed_at) < q_end,
+            )
             .group_by(Opportunity.currency)
         )
     ).all()
     # Only yesterday's moves are listed, so only they are fetched row by row; conversion is counted in SQL.
     event_rows = (
         await session.exec(
-            select(StageChange.opportunity_id, StageChange.from_stage, StageChange.to_stage, StageChange.at,
-                   Opportunity.title, Opportunity.owner_id, Opportunity.amount, Opportunity.currency)
+            select(
+                StageChange.opportunity_id,
+                StageChange.from_stage,
+                StageChange.to_stage,
+                StageChange.at,
+                Opportunity.title,
+                Opportunity.owner_id,
+                Opportunity.amount,
+                Opportunity.currency,
+            )
             .join(Opportunity, col(Opportunity.id) == StageChange.opportunity_id)
             .where(col(StageChange.at) >= y_start, col(StageChange.at) < y_end, _owned(owner_ids))
         )
@@ -74,15 +98,20 @@ async def funnel_input(
     before = (
         await session.exec(
             select(Opportunity.stage, func.count())
-            .where(col(Opportunity.stage).in_(OPEN), _owned(owner_ids), col(Opportunity.stage_entered_at) < window_start)
+            .where(
+                col(Opportunity.stage).in_(OPEN), _owned(owner_ids), col(Opportunity.stage_entered_at) < window_start
+            )
             .group_by(Opportunity.stage)
         )
     ).all()
     overdue = (
         await session.exec(
             select(Task.owner_id, func.count())
-            .where(Task.status == "open", col(Task.due_at) < now,
-                   True if owner_ids is None else col(Task.owner_id).in_(owner_ids))
+            .where(
+                Task.status == "open",
+                col(Task.due_at) < now,
+                True if owner_ids is None else col(Task.owner_id).in_(owner_ids),
+            )
             .group_by(Task.owner_id)
         )
     ).all()
@@ -112,8 +141,10 @@ async def funnel_input(
     )
 
 
-_RANK_SQL = ("CASE {s} WHEN 'S1' THEN 0 WHEN 'S2' THEN 1 WHEN 'S3' THEN 2 WHEN 'S4' THEN 3 WHEN 'S5' THEN 4 "
-             "WHEN 'won' THEN 5 ELSE -1 END")
+_RANK_SQL = (
+    "CASE {s} WHEN 'S1' THEN 0 WHEN 'S2' THEN 1 WHEN 'S3' THEN 2 WHEN 'S4' THEN 3 WHEN 'S5' THEN 4 "
+    "WHEN 'won' THEN 5 ELSE -1 END"
+)
 # core.funnel.compute_conversions' definition, in one statement: each opportunity's path through the window is
 # (the stage it started the window in) + every stage it moved to, in order; a stage on the path converted when a
 # later position on the path ranks higher. Works on PostgreSQL and SQLite (window functions and FILTER).

@@ -1,4 +1,5 @@
 """The inbound log's write path: many messages in one statement, redeliveries skipped by the unique key."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

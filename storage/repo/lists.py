@@ -1,4 +1,5 @@
 """Numbers in the last list shown to a user, so '完成 2' means the second item they saw."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -1,4 +1,5 @@
 """Opportunities of an account, and the evidence on record for stage exit criteria."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -30,16 +31,22 @@ async def of_customer(session: AsyncSession, customer_id: int, *, open_only: boo
 
 async def evidence(session: AsyncSession, opp: Opportunity, *, lost_reason: str | None = None) -> Evidence:
     kinds: set[EvidenceKind] = set()
-    statuses = (await session.exec(
-        select(Quote.status).where(or_(Quote.opportunity_id == opp.id, Quote.customer_id == opp.customer_id))
-    )).all()
+    statuses = (
+        await session.exec(
+            select(Quote.status).where(or_(Quote.opportunity_id == opp.id, Quote.customer_id == opp.customer_id))
+        )
+    ).all()
     if statuses:
         kinds.add(EvidenceKind.QUOTE)
     if "approved" in statuses:
         kinds.add(EvidenceKind.APPROVED_QUOTE)
-    notes = (await session.exec(
-        select(FollowUp.content).where(FollowUp.customer_id == opp.customer_id, FollowUp.happened_at >= opp.created_at)
-    )).all()
+    notes = (
+        await session.exec(
+            select(FollowUp.content).where(
+                FollowUp.customer_id == opp.customer_id, FollowUp.happened_at >= opp.created_at
+            )
+        )
+    ).all()
     for kind, words in EVIDENCE_WORDS.items():
         if any(w.lower() in n.lower() for n in notes for w in words):
             kinds.add(kind)

@@ -4,6 +4,7 @@ Quote numbers come from the `counters` table inside the caller's transaction (in
 `UPDATE … SET value = value + 1 RETURNING value`), so two replicas never hand out the same number and a rolled
 back quote gives its number back.
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -55,8 +56,12 @@ async def bump_version(session: AsyncSession, quote: Quote, *, status: str, now:
     result = await session.exec(  # type: ignore[call-overload]
         update(Quote)
         .where(col(Quote.id) == quote.id, col(Quote.version) == quote.version)
-        .values(version=quote.version + 1, status=status, updated_at=now,
-                decided_at=now if status in ("approved", "rejected", "conditional") else quote.decided_at)
+        .values(
+            version=quote.version + 1,
+            status=status,
+            updated_at=now,
+            decided_at=now if status in ("approved", "rejected", "conditional") else quote.decided_at,
+        )
     )
     if result.rowcount != 1:
         return False
@@ -77,8 +82,7 @@ async def revisions(session: AsyncSession, number: str) -> Sequence[Quote]:
 
 async def latest_draft(session: AsyncSession, owner_id: int) -> Quote | None:
     """What a bare `提交` means: the owner's newest draft."""
-    q = (select(Quote).where(Quote.owner_id == owner_id, Quote.status == "draft")
-         .order_by(col(Quote.id).desc()).limit(1))
+    q = select(Quote).where(Quote.owner_id == owner_id, Quote.status == "draft").order_by(col(Quote.id).desc()).limit(1)
     return (await session.exec(q)).first()
 
 

@@ -1,4 +1,5 @@
 """A user's 待办: open tasks by due time, overdue first."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,4 +1,5 @@
 """Users and their chat identities."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

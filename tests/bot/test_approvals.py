@@ -1,4 +1,5 @@
 """Approvals in chat: routed by policy, decided with one tap or a text command, exactly once, with the rep told."""
+
 from __future__ import annotations
 
 import json
@@ -193,8 +194,12 @@ async def test_past_validity_needs_a_fresh_rate(bot: ChatHarness, clock: FakeClo
 async def test_a_tap_on_a_card_with_an_unknown_approval_is_harmless(bot: ChatHarness) -> None:
     from bot.cards.model import CardAction
 
-    out = await bot._send("赵敏", Inbound(channel="console", sender="赵敏", platform_msg_id=uuid.uuid4().hex,
-                                          action=CardAction("apv", ("999", "ok"))))
+    out = await bot._send(
+        "赵敏",
+        Inbound(
+            channel="console", sender="赵敏", platform_msg_id=uuid.uuid4().hex, action=CardAction("apv", ("999", "ok"))
+        ),
+    )
     assert "失效" in "\n".join(out)
 
 
@@ -202,8 +207,13 @@ async def test_the_wecom_approval_card_shows_what_decides_it(bot: ChatHarness) -
     """On WeCom the approver sees customer, amount, margin, requester, reason and rate without opening 详情."""
     await quote_and_submit(bot, BIG)
     async with bot.services.db.session() as s:
-        row = (await s.exec(select(OutboxMessage).where(OutboxMessage.target == "赵敏", OutboxMessage.kind == "card")
-                            .order_by(col(OutboxMessage.id).desc()))).first()
+        row = (
+            await s.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.target == "赵敏", OutboxMessage.kind == "card")
+                .order_by(col(OutboxMessage.id).desc())
+            )
+        ).first()
     assert row is not None
     card = Card.from_json(row.payload["card"])
     rendered = json.loads(bot.services.renderer.render_json(card, "wecom", source="kabot", card_url="https://x"))

@@ -1,4 +1,5 @@
 """The `kabot` command as a new user runs it: demo in a terminal, roster import, serve's health check."""
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,16 @@ from bot.services import Services
 
 def run_cli(tmp_path: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KABOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
-    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_demo_answers_help_in_the_terminal(tmp_path: Path) -> None:
@@ -29,7 +38,9 @@ def test_demo_answers_help_in_the_terminal(tmp_path: Path) -> None:
     assert "演示数据已存在" in again.stdout  # created once
 
 
-def test_users_import_and_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_users_import_and_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("KABOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'u.db'}")
     bad = tmp_path / "bad.csv"
     bad.write_text("姓名,角色,企业微信ID,上级\n赵敏,销售经理,zhaomin,\n李娜,厨师,lina,zhaomin\n", encoding="utf-8")

@@ -1,4 +1,5 @@
 """Inbound stored once, processed once, replies delivered once — across crashes and redeliveries."""
+
 from __future__ import annotations
 
 import asyncio
@@ -182,8 +183,9 @@ async def test_two_workers_racing_for_one_message_answer_it_once(bot: ChatHarnes
 
 async def test_messages_arriving_together_are_stored_once_each(bot: ChatHarness) -> None:
     other = Inbound(channel="console", sender="王强", platform_msg_id="m-9", text="帮助")
-    ids = await asyncio.gather(bot.pipeline.receive(hello()), bot.pipeline.receive(hello()),
-                               bot.pipeline.receive(other))
+    ids = await asyncio.gather(
+        bot.pipeline.receive(hello()), bot.pipeline.receive(hello()), bot.pipeline.receive(other)
+    )
     assert ids[0] is not None and ids[1] is None and ids[2] is not None and ids[2] != ids[0]
     async with bot.services.db.session() as s:
         assert len((await s.exec(select(InboundMessage))).all()) == 2

@@ -1,4 +1,5 @@
 """Quotes in chat: priced, shown back as a card, numbered, extended; FX locked, and refused when missing."""
+
 from __future__ import annotations
 
 from decimal import Decimal
@@ -30,9 +31,12 @@ async def test_the_rep_sees_the_priced_quote_before_submitting(bot: ChatHarness)
 
 
 async def test_several_lines_terms_and_the_incoterm_price_stack(bot: ChatHarness) -> None:
-    out = await bot.said("李娜", "报价 艾克美 FOB上海 有效期15天 T/T 30%预付 交期 35天 运费 2800美元 保险0.3%\n"
-                                 "DN50球阀 1000件 单价80美元 成本 9.8\n"
-                                 "DN80球阀 500件 120美元 成本 ¥62")
+    out = await bot.said(
+        "李娜",
+        "报价 艾克美 FOB上海 有效期15天 T/T 30%预付 交期 35天 运费 2800美元 保险0.3%\n"
+        "DN50球阀 1000件 单价80美元 成本 9.8\n"
+        "DN80球阀 500件 120美元 成本 ¥62",
+    )
     assert "1. DN50球阀 1,000件 × $80 = $80,000" in out and "2. DN80球阀 500件 × $120 = $60,000" in out
     assert "合计 FOB 上海 $140,000" in out
     assert "+ 运费 $2,800 → CFR $142,800" in out and "→ CIF" in out

@@ -1,4 +1,5 @@
 """`kabot fx set`, `kabot policy check`, `kabot quote export`."""
+
 from __future__ import annotations
 
 import argparse
@@ -57,7 +58,10 @@ async def test_policy_check_prints_routes_or_the_error(tmp_path: Path, capsys: p
 
 
 async def test_quote_export_writes_the_sheet(
-    bot: ChatHarness, monkeypatch: pytest.MonkeyPatch, use_services: Services, tmp_path: Path,
+    bot: ChatHarness,
+    monkeypatch: pytest.MonkeyPatch,
+    use_services: Services,
+    tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     number = await quote_and_submit(bot, "报价 艾克美 DN50球阀 100件 单价50美元 成本 ¥200 FOB上海")

@@ -1,4 +1,5 @@
 """Helpers shared by the quote and approval scenarios (no tests here)."""
+
 from __future__ import annotations
 
 from io import BytesIO
@@ -16,8 +17,13 @@ async def last_file(services: Services, target: str) -> tuple[str, bytes]:
     import base64
 
     async with services.db.session() as s:
-        row = (await s.exec(select(OutboxMessage).where(OutboxMessage.kind == "file", OutboxMessage.target == target)
-                            .order_by(col(OutboxMessage.id).desc()))).first()
+        row = (
+            await s.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.kind == "file", OutboxMessage.target == target)
+                .order_by(col(OutboxMessage.id).desc())
+            )
+        ).first()
     assert row is not None, f"no file sent to {target}"
     return row.payload["filename"], base64.b64decode(row.payload["content_b64"])
 

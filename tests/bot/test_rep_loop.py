@@ -1,4 +1,5 @@
 """The rep's daily loop, as conversations with the demo company (now = Monday 2026-11-23 10:00 Shanghai)."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -1,4 +1,5 @@
 """WeComAPI against the in-process fake: tokens, retries, no double sends, no leaked secrets."""
+
 from __future__ import annotations
 
 import asyncio
@@ -70,9 +71,15 @@ def make_api(
 ) -> MakeApi:
     def make(store: TokenStore | None = None, **kwargs: Any) -> WeComAPI:
         return WeComAPI(
-            session, kwargs.pop("base_url", base_url), fake.corp_id, fake.agent_id,
-            kwargs.pop("secret", fake.secret), store or MemoryTokenStore(clock),
-            sleep=sleeps, rng=lambda: 0.5, **kwargs,
+            session,
+            kwargs.pop("base_url", base_url),
+            fake.corp_id,
+            fake.agent_id,
+            kwargs.pop("secret", fake.secret),
+            store or MemoryTokenStore(clock),
+            sleep=sleeps,
+            rng=lambda: 0.5,
+            **kwargs,
         )
 
     return make
@@ -84,15 +91,19 @@ def text(to: str, content: str) -> dict[str, Any]:
 
 def button_card(to: str, task_id: str) -> dict[str, Any]:
     return {
-        "touser": to, "msgtype": "template_card",
+        "touser": to,
+        "msgtype": "template_card",
         "template_card": {
-            "card_type": "button_interaction", "main_title": {"title": "折扣审批"}, "task_id": task_id,
+            "card_type": "button_interaction",
+            "main_title": {"title": "折扣审批"},
+            "task_id": task_id,
             "button_list": [{"text": "同意", "style": 1, "key": "approve:1"}],
         },
     }
 
 
 # ---- token handling --------------------------------------------------------------------------------
+
 
 async def test_token_fetched_once_for_many_sends(make_api: MakeApi, fake: FakeWeCom) -> None:
     api = make_api()
@@ -104,9 +115,7 @@ async def test_token_fetched_once_for_many_sends(make_api: MakeApi, fake: FakeWe
     assert fake.calls_to(GETTOKEN)[0].query["corpsecret"] == "***"
 
 
-async def test_token_renewed_five_minutes_before_expiry(
-    make_api: MakeApi, fake: FakeWeCom, clock: FakeClock
-) -> None:
+async def test_token_renewed_five_minutes_before_expiry(make_api: MakeApi, fake: FakeWeCom, clock: FakeClock) -> None:
     api = make_api()
     await api.send_message(text("zhangsan", "a"))
     clock.advance(seconds=7200 - 301)
@@ -150,6 +159,7 @@ async def test_bad_secret_is_permanent(make_api: MakeApi, fake: FakeWeCom, sleep
 
 # ---- transient failures ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "fault",
     [{"errcode": 45009}, {"errcode": -1}, {"http_status": 502}, {"reset": True}],
@@ -167,9 +177,7 @@ async def test_transient_failures_are_retried_with_backoff(
     assert len(fake.sent) == 1
 
 
-async def test_backoff_is_capped_and_attempts_bounded(
-    make_api: MakeApi, fake: FakeWeCom, sleeps: Sleeps
-) -> None:
+async def test_backoff_is_capped_and_attempts_bounded(make_api: MakeApi, fake: FakeWeCom, sleeps: Sleeps) -> None:
     api = make_api(max_attempts=6, backoff_cap_s=2.0)
     fake.fail_next(SEND, errcode=45009, times=6)
     with pytest.raises(WeComTransientError) as info:
@@ -180,9 +188,7 @@ async def test_backoff_is_capped_and_attempts_bounded(
     assert len(fake.calls_to(SEND)) == 6 and fake.sent == []
 
 
-async def test_gettoken_transient_failure_is_retried(
-    make_api: MakeApi, fake: FakeWeCom, sleeps: Sleeps
-) -> None:
+async def test_gettoken_transient_failure_is_retried(make_api: MakeApi, fake: FakeWeCom, sleeps: Sleeps) -> None:
     api = make_api()
     fake.fail_next(GETTOKEN, http_status=503)
     assert (await api.send_message(text("zhangsan", "hi"))).msgid
@@ -212,6 +218,7 @@ async def test_permanent_error_is_not_retried(make_api: MakeApi, fake: FakeWeCom
 
 
 # ---- not sending twice ----------------------------------------------------------------------------
+
 
 async def test_reset_after_delivery_does_not_duplicate_text(make_api: MakeApi, fake: FakeWeCom) -> None:
     api = make_api()
@@ -269,6 +276,7 @@ async def test_invalid_users_come_back_lower_cased(make_api: MakeApi, fake: Fake
 
 # ---- webhook and directory --------------------------------------------------------------------------
 
+
 async def test_webhook_send_and_no_retry_after_ambiguous_failure(
     make_api: MakeApi, fake: FakeWeCom, sleeps: Sleeps
 ) -> None:
@@ -288,10 +296,15 @@ async def test_webhook_send_and_no_retry_after_ambiguous_failure(
 
 async def test_list_departments_and_users(make_api: MakeApi, fake: FakeWeCom) -> None:
     fake.set_org(
-        [{"id": 1, "name": "总部", "parentid": 0}, {"id": 2, "name": "销售部", "parentid": 1},
-         {"id": 3, "name": "华东组", "parentid": 2}],
-        [{"userid": "boss", "name": "王总", "department": [1], "direct_leader": []},
-         {"userid": "zhangsan", "name": "张三", "department": [3], "direct_leader": ["boss"]}],
+        [
+            {"id": 1, "name": "总部", "parentid": 0},
+            {"id": 2, "name": "销售部", "parentid": 1},
+            {"id": 3, "name": "华东组", "parentid": 2},
+        ],
+        [
+            {"userid": "boss", "name": "王总", "department": [1], "direct_leader": []},
+            {"userid": "zhangsan", "name": "张三", "department": [3], "direct_leader": ["boss"]},
+        ],
     )
     api = make_api()
     assert [d["id"] for d in await api.list_departments()] == [1, 2, 3]
@@ -301,6 +314,7 @@ async def test_list_departments_and_users(make_api: MakeApi, fake: FakeWeCom) ->
 
 
 # ---- secrets stay out of logs -------------------------------------------------------------------------
+
 
 async def test_no_secret_or_token_in_logs_or_errors(
     make_api: MakeApi, fake: FakeWeCom, caplog: pytest.LogCaptureFixture
@@ -335,6 +349,7 @@ async def test_no_secret_or_token_in_logs_or_errors(
 
 # ---- shared token via Redis -------------------------------------------------------------------------
 
+
 @pytest.mark.skipif(not os.environ.get("KABOT_TEST_REDIS_URL"), reason="KABOT_TEST_REDIS_URL not set")
 async def test_token_shared_between_clients_via_redis(
     session: aiohttp.ClientSession, base_url: str, fake: FakeWeCom, sleeps: Sleeps
@@ -345,8 +360,15 @@ async def test_token_shared_between_clients_via_redis(
     prefix = f"kabot-test:{uuid.uuid4().hex}:"
     try:
         apis = [
-            WeComAPI(session, base_url, fake.corp_id, fake.agent_id, fake.secret,
-                     RedisTokenStore(redis, prefix, poll_interval_s=0.01), sleep=sleeps)
+            WeComAPI(
+                session,
+                base_url,
+                fake.corp_id,
+                fake.agent_id,
+                fake.secret,
+                RedisTokenStore(redis, prefix, poll_interval_s=0.01),
+                sleep=sleeps,
+            )
             for _ in range(2)
         ]
         await asyncio.gather(*(api.send_message(text("zhangsan", f"m{i}")) for i, api in enumerate(apis * 5)))
@@ -365,6 +387,7 @@ async def test_token_shared_between_clients_via_redis(
 
 
 # ---- split_text ----------------------------------------------------------------------------------------
+
 
 def test_split_text_long_chinese_line_never_cuts_a_character() -> None:
     line = "客户ACME本季度回款进度良好，下周二需跟进合同续签事宜。" * 200  # one line, ~16 KB

@@ -1,4 +1,5 @@
 """WeComChannel against the fake server: card shapes, long text, files, retried cards, team robots."""
+
 from __future__ import annotations
 
 import base64
@@ -25,10 +26,18 @@ async def fake(clock: FakeClock) -> FakeWeCom:
 async def channel(services: Services, fake: FakeWeCom, clock: FakeClock, aiohttp_server: Any) -> Any:
     server = await aiohttp_server(fake.make_app())
     async with aiohttp.ClientSession() as http:
-        api = WeComAPI(http, FakeWeCom.base_url(server), fake.corp_id, fake.agent_id, fake.secret,
-                       MemoryTokenStore(clock), max_attempts=1)
-        yield WeComChannel(api, services.renderer, services.db, clock, source="示例贸易",
-                           team_webhooks={"欧美组": "fake-webhook-key"})
+        api = WeComAPI(
+            http,
+            FakeWeCom.base_url(server),
+            fake.corp_id,
+            fake.agent_id,
+            fake.secret,
+            MemoryTokenStore(clock),
+            max_attempts=1,
+        )
+        yield WeComChannel(
+            api, services.renderer, services.db, clock, source="示例贸易", team_webhooks={"欧美组": "fake-webhook-key"}
+        )
 
 
 def item(kind: str, target: str = "lina", n: int = 1, **payload: Any) -> OutboxItem:
@@ -36,18 +45,28 @@ def item(kind: str, target: str = "lina", n: int = 1, **payload: Any) -> OutboxI
 
 
 def card(card_id: str | None = "appr-1-zhaomin", buttons: bool = True) -> Card:
-    bs = (Button("同意", CardAction("approve", ("1",)), "primary"), Button("驳回", CardAction("reject", ("1",)), "danger"))
+    bs = (
+        Button("同意", CardAction("approve", ("1",)), "primary"),
+        Button("驳回", CardAction("reject", ("1",)), "danger"),
+    )
     return Card("notice", "折扣审批", {"body": "李娜申请 15% 折扣"}, bs if buttons else (), card_id)
 
 
 def test_cards_without_buttons_are_text_notices_with_buttons_button_interactions(channel: WeComChannel) -> None:
     notice = channel.render(card(None, buttons=False))
-    assert notice == {"card_type": "text_notice", "source": {"desc": "示例贸易"}, "main_title": {"title": "折扣审批"},
-                      "sub_title_text": "李娜申请 15% 折扣", "card_action": {"type": 1, "url": CARD_URL}}
+    assert notice == {
+        "card_type": "text_notice",
+        "source": {"desc": "示例贸易"},
+        "main_title": {"title": "折扣审批"},
+        "sub_title_text": "李娜申请 15% 折扣",
+        "card_action": {"type": 1, "url": CARD_URL},
+    }
     interactive = channel.render(card())
     assert interactive["card_type"] == "button_interaction" and interactive["task_id"] == "appr-1-zhaomin"
-    assert interactive["button_list"] == [{"text": "同意", "style": 1, "key": "approve:1"},
-                                          {"text": "驳回", "style": 3, "key": "reject:1"}]
+    assert interactive["button_list"] == [
+        {"text": "同意", "style": 1, "key": "approve:1"},
+        {"text": "驳回", "style": 3, "key": "reject:1"},
+    ]
     for bad in (None, "has space", "x" * 129):
         with pytest.raises(DeliveryError) as err:
             channel.render(card(bad))
@@ -69,8 +88,11 @@ async def test_markdown_goes_out_as_markdown(channel: WeComChannel, fake: FakeWe
 
 async def test_file_is_uploaded_then_sent_after_its_caption(channel: WeComChannel, fake: FakeWeCom) -> None:
     content = b"PK\x03\x04 quote"
-    await channel.deliver(item("file", filename="Q-2026-0007.xlsx", caption="报价单已生成",
-                               content_b64=base64.b64encode(content).decode()))
+    await channel.deliver(
+        item(
+            "file", filename="Q-2026-0007.xlsx", caption="报价单已生成", content_b64=base64.b64encode(content).decode()
+        )
+    )
     assert [m["msgtype"] for m in fake.sent] == ["text", "file"]
     media_id = fake.sent[1]["file"]["media_id"]
     assert fake.uploads[media_id] == ("Q-2026-0007.xlsx", content)
@@ -101,7 +123,9 @@ async def test_update_without_any_response_code_is_permanent(channel: WeComChann
 
 async def test_card_update_uses_the_send_code_once(channel: WeComChannel, fake: FakeWeCom) -> None:
     await channel.deliver(item("card", target="zhaomin", card=card().to_json()))
-    update = item("card_update", target="zhaomin", n=2, card_id="appr-1-zhaomin", final_text="已撤回", response_code=None)
+    update = item(
+        "card_update", target="zhaomin", n=2, card_id="appr-1-zhaomin", final_text="已撤回", response_code=None
+    )
     await channel.deliver(update)
     await channel.deliver(update)  # redelivered by the outbox: already final, no second code spent
     assert len(fake.card_updates) == 1

@@ -1,4 +1,5 @@
 """WeCom callback crypto: official vectors, refusals, and interop with wechatpy as an oracle."""
+
 from __future__ import annotations
 
 import base64
@@ -57,9 +58,7 @@ def crypto_a(ts: int = 1476422779) -> WeComCrypto:
 
 
 def test_set_a_verify_url() -> None:
-    echo = crypto_a(1476416373).verify_url(
-        "012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb", "1476416373", "47744683", A_ECHO
-    )
+    echo = crypto_a(1476416373).verify_url("012bc692d0a58dd4b10f8dfe5c4ac00ae211ebeb", "1476416373", "47744683", A_ECHO)
     assert echo == "1288432023552776189"
 
 
@@ -93,11 +92,14 @@ def test_set_a_encryption_reproduces_official_ciphertext() -> None:
 
 def test_set_b_verify_and_decrypt() -> None:
     c = WeComCrypto(B_TOKEN, B_KEY, B_CORP, clock_at(1409659813))
-    assert c.verify_url(
-        "5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3", "1409659589", "263014780", B_ECHO
-    ) == "1616140317555161061"
-    body = f"<xml><ToUserName><![CDATA[{B_CORP}]]></ToUserName><Encrypt><![CDATA[{B_ENCRYPT}]]></Encrypt>" \
-           "<AgentID><![CDATA[218]]></AgentID></xml>"
+    assert (
+        c.verify_url("5c45ff5e21c57e6ad56bac8758b79b1d9ac89fd3", "1409659589", "263014780", B_ECHO)
+        == "1616140317555161061"
+    )
+    body = (
+        f"<xml><ToUserName><![CDATA[{B_CORP}]]></ToUserName><Encrypt><![CDATA[{B_ENCRYPT}]]></Encrypt>"
+        "<AgentID><![CDATA[218]]></AgentID></xml>"
+    )
     inner = c.decrypt(body.encode(), "477715d11cdb4164915debcba66cb864d751f3e6", "1409659813", "1372623149")
     assert (inner["FromUserName"], inner["Content"]) == ("mycreate", "hello")
     assert inner["MsgId"] == "4561255354251345929"
@@ -120,6 +122,7 @@ def test_round_trip_and_wechatpy_interop() -> None:
 
 
 # ---- refusals ------------------------------------------------------------------------------------
+
 
 def reject(fn, *args) -> CallbackRejected:  # type: ignore[no-untyped-def]
     with pytest.raises(CallbackRejected) as info:
@@ -236,6 +239,7 @@ def test_bad_aes_key_refused_at_construction() -> None:
 
 
 # ---- fake-built callbacks and parse_event --------------------------------------------------------
+
 
 def test_fake_text_callback_decrypts() -> None:
     fake = FakeWeCom(clock=FakeClock())

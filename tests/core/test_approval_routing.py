@@ -56,12 +56,8 @@ ORG = OrgChart.of(
 FIN = ("f1", "f2")
 
 
-def usd(
-    amount: str, margin: str | None = "20", tier: str | None = "B", country: str | None = "US"
-) -> QuoteFacts:
-    return QuoteFacts.build(
-        D(amount) * D("7.12"), RATES, D(margin) if margin is not None else None, tier, country
-    )
+def usd(amount: str, margin: str | None = "20", tier: str | None = "B", country: str | None = "US") -> QuoteFacts:
+    return QuoteFacts.build(D(amount) * D("7.12"), RATES, D(margin) if margin is not None else None, tier, country)
 
 
 def cny(amount: str, margin: str | None = "20") -> QuoteFacts:
@@ -139,9 +135,7 @@ DEFAULT_CASES = [
 @pytest.mark.parametrize(
     ("case", "facts", "requester", "expected", "reasons"), DEFAULT_CASES, ids=[c[0] for c in DEFAULT_CASES]
 )
-def test_default_policy(
-    case: str, facts: QuoteFacts, requester: str, expected: list, reasons: list[str]
-) -> None:
+def test_default_policy(case: str, facts: QuoteFacts, requester: str, expected: list, reasons: list[str]) -> None:
     steps = [s for s in route(facts, ORG.people[requester], ORG, DEFAULT) if not s.skipped]
     assert shape(steps) == expected
     all_reasons = [r for s in steps for r in s.reasons]
@@ -185,9 +179,7 @@ def test_default_finance_is_or_sign_with_two_finance_people() -> None:
 
 
 def test_countersign_with_two_finance_people() -> None:
-    policy = load_policy(
-        DEFAULT_TEXT.replace('role = "finance"\nmode = "any"', 'role = "finance"\nmode = "all"')
-    )
+    policy = load_policy(DEFAULT_TEXT.replace('role = "finance"\nmode = "any"', 'role = "finance"\nmode = "all"'))
     fin = route(usd("100000"), ORG.people["r1"], ORG, policy)[-1]
     assert fin.approvers == FIN and fin.mode is Mode.ALL
     state = next_state([fin], [Decision(0, "f1", Verdict.APPROVE)])
@@ -260,12 +252,8 @@ CUSTOM_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("case", "facts", "expected", "reasons"), CUSTOM_CASES, ids=[c[0] for c in CUSTOM_CASES]
-)
-def test_custom_policy_tier_and_country(
-    case: str, facts: QuoteFacts, expected: list, reasons: list[str]
-) -> None:
+@pytest.mark.parametrize(("case", "facts", "expected", "reasons"), CUSTOM_CASES, ids=[c[0] for c in CUSTOM_CASES])
+def test_custom_policy_tier_and_country(case: str, facts: QuoteFacts, expected: list, reasons: list[str]) -> None:
     steps = route(facts, ORG.people["r1"], ORG, CUSTOM)
     assert shape(steps) == expected
     all_reasons = [r for s in steps for r in s.reasons]
@@ -291,9 +279,7 @@ def test_no_collapse_when_nobody_is_certain_to_have_approved() -> None:
 
 
 def test_countersign_drops_only_the_person_who_already_approved() -> None:
-    policy = _policy(
-        'name = "上级"\napprover = "manager"', 'name = "经理会签"\nrole = "manager"\nmode = "all"'
-    )
+    policy = _policy('name = "上级"\napprover = "manager"', 'name = "经理会签"\nrole = "manager"\nmode = "all"')
     steps = route(usd("1"), ORG.people["r1"], ORG, policy)
     assert shape(steps) == [("上级", ("m1",)), ("经理会签", ("m2",))]  # m_left is inactive
     assert "张经理已在上一步审批" in steps[1].note
@@ -365,10 +351,7 @@ def test_default_policy_shape() -> None:
     assert DEFAULT.steps[0].when is None
     assert DEFAULT.steps[1].when is not None and DEFAULT.steps[1].when.min_amount_usd == 10000
     assert DEFAULT.steps[3].approver.role is Role.GM
-    assert (
-        describe_policy(DEFAULT)[3]
-        == "3. 财务：全部财务（或签），当 金额 ≥ $100k 或 毛利 < 15%（未填成本也算）"
-    )
+    assert describe_policy(DEFAULT)[3] == "3. 财务：全部财务（或签），当 金额 ≥ $100k 或 毛利 < 15%（未填成本也算）"
 
 
 def test_describe_route_lines() -> None:
@@ -376,9 +359,7 @@ def test_describe_route_lines() -> None:
     assert lines[1].startswith("报价：¥1,068,000（≈ $150,000），毛利 12.0%，客户等级 A")
     assert lines[2] == "申请人：张经理（销售经理）"
     assert lines[3].startswith("1. 直属上级：李总监 — 直属上级审批；金额 ≥ $10k")
-    assert (
-        lines[4] == "2. 财务（或签）：财务甲、财务乙 — 金额 ≥ $100k：需财务审核；毛利 12.0% < 15%：需财务审核"
-    )
+    assert lines[4] == "2. 财务（或签）：财务甲、财务乙 — 金额 ≥ $100k：需财务审核；毛利 12.0% < 15%：需财务审核"
     assert lines[5] == "- 未触发 总经理：金额 ≥ $500k"
     assert not any("未触发 销售总监" in line for line in lines)  # merged, not "not triggered"
 

@@ -237,9 +237,7 @@ def test_aggregate_facts_quarter_boundaries_in_viewer_zone():
     assert (r.forecast.won, r.forecast.won_count) == (D("5000"), 1)
     assert r.open_count == 6
 
-    agg_utc = aggregate_facts(
-        facts, quarter=Quarter(2026, 4), tz="UTC", window_start=now - timedelta(days=90)
-    )
+    agg_utc = aggregate_facts(facts, quarter=Quarter(2026, 4), tz="UTC", window_start=now - timedelta(days=90))
     won = [b for b in agg_utc.forecast_buckets if b.stage is Stage.WON]
     assert sum(b.amount for b in won) == D("12000")
 

@@ -25,9 +25,7 @@ from core.pricing import (
 RATES = FxRates("CNY", {"USD": D("7.12"), "EUR": D("7.75")})
 
 
-def line(
-    qty: str, price: str, cost: str | None = None, cost_cur: str = "CNY", product: str = "LED"
-) -> QuoteLine:
+def line(qty: str, price: str, cost: str | None = None, cost_cur: str = "CNY", product: str = "LED") -> QuoteLine:
     return QuoteLine(product, D(qty), "pcs", D(price), Money(D(cost), cost_cur) if cost is not None else None)
 
 
@@ -159,9 +157,7 @@ def test_freight_in_another_currency_is_converted_to_the_quote_currency() -> Non
 
 
 def test_fob_builds_up_to_cif_with_insurance_on_110_percent() -> None:
-    s = price_stack(
-        D("10000"), Incoterm.FOB, "USD", port="Ningbo", freight=D("1200"), insurance_rate_pct=D("0.3")
-    )
+    s = price_stack(D("10000"), Incoterm.FOB, "USD", port="Ningbo", freight=D("1200"), insurance_rate_pct=D("0.3"))
     # CIF = (FOB + freight) / (1 - 1.1 x 0.003) = 11200 / 0.9967
     assert [(st.term, st.amount) for st in s.steps] == [
         (Incoterm.FOB, D("10000.00")),

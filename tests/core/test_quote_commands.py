@@ -1,4 +1,5 @@
 """The quote / approval command parser: what it claims, what it leaves to the general parser, and its errors."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,21 +25,33 @@ def test_one_line_quote() -> None:
     assert cmd.customer == "艾克美"
     [line] = cmd.lines
     assert (line.product, line.quantity, line.unit, line.unit_price, line.currency) == (
-        "DN50球阀", D(1000), "pcs", D(80), "USD")
+        "DN50球阀",
+        D(1000),
+        "pcs",
+        D(80),
+        "USD",
+    )
     assert (cmd.terms.incoterm, cmd.terms.port) == ("FOB", "上海")
 
 
 def test_several_lines_with_costs_and_terms() -> None:
-    cmd = parse("报价 艾克美 CIF汉堡 有效期15天 T/T 30%预付 交期 35天 运费 2800美元 保险0.3%\n"
-                "DN50球阀 1000件 单价80美元 成本 9.8\n"
-                "DN80球阀 500件 120美元 成本 ¥62")
+    cmd = parse(
+        "报价 艾克美 CIF汉堡 有效期15天 T/T 30%预付 交期 35天 运费 2800美元 保险0.3%\n"
+        "DN50球阀 1000件 单价80美元 成本 9.8\n"
+        "DN80球阀 500件 120美元 成本 ¥62"
+    )
     assert cmd is not None and cmd.error is None
     a, b = cmd.lines
     assert (a.unit_cost, a.cost_currency) == (D("9.8"), None)  # the line's own currency
     assert (b.product, b.unit_price, b.unit_cost, b.cost_currency) == ("DN80球阀", D(120), D(62), "CNY")
     t = cmd.terms
     assert (t.incoterm, t.port, t.validity_days, t.payment_terms, t.lead_time_days) == (
-        "CIF", "汉堡", 15, "T/T 30%预付", 35)
+        "CIF",
+        "汉堡",
+        15,
+        "T/T 30%预付",
+        35,
+    )
     assert (t.freight, t.freight_currency, t.insurance_pct) == (D(2800), "USD", D("0.3"))
 
 
@@ -47,19 +60,32 @@ def test_lc_payment_terms() -> None:
     assert cmd is not None and cmd.terms.payment_terms == "L/C at sight" and cmd.lines[0].product == "DN50球阀"
 
 
-@pytest.mark.parametrize(("text", "error"), [
-    ("报价 艾克美 DN50球阀 1000件 单价80", "请写明币种"),
-    ("报价 艾克美 DN50球阀 单价80美元", "缺少数量"),
-    ("报价 艾克美 1000件 单价80美元", "缺少产品名称"),
-    ("报价 艾克美 A 1000件 80美元\nB 10件 9欧元", "一种币种"),
-])
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("报价 艾克美 DN50球阀 1000件 单价80", "请写明币种"),
+        ("报价 艾克美 DN50球阀 单价80美元", "缺少数量"),
+        ("报价 艾克美 1000件 单价80美元", "缺少产品名称"),
+        ("报价 艾克美 A 1000件 80美元\nB 10件 9欧元", "一种币种"),
+    ],
+)
 def test_a_wrong_quote_gets_an_example(text: str, error: str) -> None:
     cmd = parse(text)
     assert cmd is not None and cmd.error is not None and error in cmd.error and "例如：报价 艾克美" in cmd.error
 
 
-@pytest.mark.parametrize("text", ["今天给艾克美报价了", "报价 艾克美", "查 艾克美", "通过展会认识了张总", "同意客户的要求",
-                                  "修改客户 艾克美 等级A", "提交了样品"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天给艾克美报价了",
+        "报价 艾克美",
+        "查 艾克美",
+        "通过展会认识了张总",
+        "同意客户的要求",
+        "修改客户 艾克美 等级A",
+        "提交了样品",
+    ],
+)
 def test_other_messages_are_left_to_the_general_parser(text: str) -> None:
     assert parse(text) is None
 
@@ -98,14 +124,17 @@ def test_submit_and_decisions() -> None:
     assert parse("接受 Q-2026-0007").intent == "quote_accept"  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(("text", "reason", "note"), [
-    ("1", RejectReason.PRICE_TOO_LOW, ""),
-    ("2 毛利太薄", RejectReason.LOW_MARGIN, "毛利太薄"),
-    ("付款条件", RejectReason.PAYMENT_TERMS, ""),
-    ("交期太长客户等不了", RejectReason.LEAD_TIME, "交期太长客户等不了"),
-    ("其他 客户信用差", RejectReason.OTHER, "客户信用差"),
-    ("客户信用差", RejectReason.OTHER, "客户信用差"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason", "note"),
+    [
+        ("1", RejectReason.PRICE_TOO_LOW, ""),
+        ("2 毛利太薄", RejectReason.LOW_MARGIN, "毛利太薄"),
+        ("付款条件", RejectReason.PAYMENT_TERMS, ""),
+        ("交期太长客户等不了", RejectReason.LEAD_TIME, "交期太长客户等不了"),
+        ("其他 客户信用差", RejectReason.OTHER, "客户信用差"),
+        ("客户信用差", RejectReason.OTHER, "客户信用差"),
+    ],
+)
 def test_reject_reasons_come_from_the_short_list(text: str, reason: RejectReason, note: str) -> None:
     assert classify_reject_reason(text) == (reason, note)
 

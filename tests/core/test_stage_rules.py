@@ -34,17 +34,13 @@ def test_moves_without_requirements_pass(current, target):
 
 
 def test_s3_needs_quote_or_proposal():
-    assert check_move(Stage.S2, Stage.S3, NONE, DEFAULT_RULES) == [
-        "缺少报价或方案（进入「S3 方案报价」前需要）"
-    ]
+    assert check_move(Stage.S2, Stage.S3, NONE, DEFAULT_RULES) == ["缺少报价或方案（进入「S3 方案报价」前需要）"]
     assert check_move(Stage.S2, Stage.S3, QUOTE, DEFAULT_RULES) == []
     assert check_move(Stage.S2, Stage.S3, PROPOSAL, DEFAULT_RULES) == []
 
 
 def test_s5_needs_approved_quote_not_just_a_quote():
-    assert check_move(Stage.S4, Stage.S5, QUOTE, DEFAULT_RULES) == [
-        "缺少已审批的报价（进入「S5 合同签订」前需要）"
-    ]
+    assert check_move(Stage.S4, Stage.S5, QUOTE, DEFAULT_RULES) == ["缺少已审批的报价（进入「S5 合同签订」前需要）"]
     assert check_move(Stage.S4, Stage.S5, APPROVED, DEFAULT_RULES) == []
 
 
@@ -71,10 +67,7 @@ def test_won_needs_to_be_at_s5():
 
 @pytest.mark.parametrize("current", [Stage.S1, Stage.S3, Stage.S5, Stage.WON])
 def test_lost_always_allowed_with_reason(current):
-    assert (
-        check_move(current, Stage.LOST, Evidence(lost_reason="价格太高，客户选了越南供应商"), DEFAULT_RULES)
-        == []
-    )
+    assert check_move(current, Stage.LOST, Evidence(lost_reason="价格太高，客户选了越南供应商"), DEFAULT_RULES) == []
     assert check_move(current, Stage.LOST, NONE, DEFAULT_RULES) == ["请填写输单原因"]
     assert check_move(current, Stage.LOST, Evidence(lost_reason="   "), DEFAULT_RULES) == ["请填写输单原因"]
 
@@ -160,9 +153,7 @@ def test_from_mapping_can_remove_rules():
 
 
 def test_from_mapping_nested_any_of_lists_and_must_be_at():
-    rules = StageRules.from_mapping(
-        {"requires": {"S2": [["quote", "proposal"], "sample"]}, "must_be_at": {"S4": "S3"}}
-    )
+    rules = StageRules.from_mapping({"requires": {"S2": [["quote", "proposal"], "sample"]}, "must_be_at": {"S4": "S3"}})
     assert check_move(Stage.S1, Stage.S2, Evidence.of("sample"), rules) == [
         "缺少报价或方案（进入「S2 需求确认」前需要）"
     ]

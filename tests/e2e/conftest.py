@@ -1,4 +1,5 @@
 """Fixtures for the end-to-end tests: kabot's real HTTP app in front of a fake WeCom."""
+
 from __future__ import annotations
 
 from typing import Any

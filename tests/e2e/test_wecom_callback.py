@@ -3,6 +3,7 @@
 Background work is driven by hand (`pipeline.drain()`, `Deliverer.run_once()`) and time by the FakeClock, so
 nothing here waits on the wall clock.
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,6 +30,7 @@ REDIS_URL = os.environ.get("KABOT_TEST_REDIS_URL")
 
 
 # ---- messages in, replies out -----------------------------------------------------------------------
+
 
 async def test_rep_message_is_acked_empty_then_answered_by_message_send(rig: Rig) -> None:
     status, body = await rig.post(rig.fake.callback_text("LiNa", "帮助", 1001))
@@ -81,13 +83,16 @@ def rig_notice() -> str:
 
 # ---- cards -------------------------------------------------------------------------------------------
 
+
 def approval_cards() -> Router:
     """Stands in for the approval handlers: a card to both approvers; a tap finalises both cards."""
     r = Router("approval-test")
 
     def card(who: str) -> Card:
-        buttons = (Button("同意", CardAction("approve", ("7",)), "primary"),
-                   Button("驳回", CardAction("reject", ("7",)), "danger"))
+        buttons = (
+            Button("同意", CardAction("approve", ("7",)), "primary"),
+            Button("驳回", CardAction("reject", ("7",)), "danger"),
+        )
         return Card("notice", "折扣审批 · 艾克美", {"body": "李娜申请 15% 折扣"}, buttons, card_id=f"appr-7-{who}")
 
     async def user(ctx: Context, wecom_userid: str) -> User:
@@ -95,16 +100,20 @@ def approval_cards() -> Router:
 
     @r.intent("help")
     async def submit(ctx: Context, _parsed: Any) -> list[Reply]:
-        return [TextReply("已提交审批"),
-                CardReply(card("zhaomin"), to_user_id=(await user(ctx, "zhaomin")).id),
-                CardReply(card("sunli"), to_user_id=(await user(ctx, "sunli")).id)]
+        return [
+            TextReply("已提交审批"),
+            CardReply(card("zhaomin"), to_user_id=(await user(ctx, "zhaomin")).id),
+            CardReply(card("sunli"), to_user_id=(await user(ctx, "sunli")).id),
+        ]
 
     @r.action("approve")
     async def approve(ctx: Context, _action: CardAction) -> list[Reply]:
         final = f"已同意 · {ctx.user.name} · {ctx.now:%m-%d %H:%M}"
         other = "sunli" if ctx.inbound.meta["task_id"] == "appr-7-zhaomin" else "zhaomin"
-        return [CardUpdate(ctx.inbound.meta["task_id"], final, response_code=ctx.inbound.meta["response_code"]),
-                CardUpdate(f"appr-7-{other}", final, to_user_id=(await user(ctx, other)).id)]
+        return [
+            CardUpdate(ctx.inbound.meta["task_id"], final, response_code=ctx.inbound.meta["response_code"]),
+            CardUpdate(f"appr-7-{other}", final, to_user_id=(await user(ctx, other)).id),
+        ]
 
     return merge([r, *(x for x in ROUTERS if x.name != "help")])
 
@@ -136,6 +145,7 @@ async def test_tapped_card_is_finalised_for_every_approver(rig: Rig) -> None:
 
 # ---- refusals ----------------------------------------------------------------------------------------
 
+
 async def test_forged_or_stale_callbacks_get_403_and_nothing_is_sent(rig: Rig, clock: FakeClock) -> None:
     params, body = rig.fake.callback_text("lina", "帮助", 5001)
     assert (await rig.post(({**params, "msg_signature": "0" * 40}, body)))[0] == 403
@@ -144,7 +154,9 @@ async def test_forged_or_stale_callbacks_get_403_and_nothing_is_sent(rig: Rig, c
     stale = rig.fake.callback_text("lina", "帮助", 5003)
     clock.advance(minutes=6)
     assert (await rig.post(stale))[0] == 403
-    another_app = rig.fake._inner("lina", "text", None) + "<Content>帮助</Content><MsgId>5004</MsgId><AgentID>42</AgentID></xml>"
+    another_app = (
+        rig.fake._inner("lina", "text", None) + "<Content>帮助</Content><MsgId>5004</MsgId><AgentID>42</AgentID></xml>"
+    )
     assert (await rig.post(rig.fake.encrypt_callback(another_app)))[0] == 403
     await rig.settle()
     assert rig.fake.sent == [] and await rig.rows(InboundMessage) == []
@@ -162,9 +174,16 @@ def bad_padding(fake: FakeWeCom) -> str:
     return base64.b64encode(enc.update(b"\x00" * 63 + b"\x00") + enc.finalize()).decode()  # pad byte 0
 
 
-@pytest.mark.parametrize("case, status", [
-    ("oversized", 413), ("dtd", 400), ("malformed", 400), ("bad_padding", 400), ("not_base64", 400),
-])
+@pytest.mark.parametrize(
+    "case, status",
+    [
+        ("oversized", 413),
+        ("dtd", 400),
+        ("malformed", 400),
+        ("bad_padding", 400),
+        ("not_base64", 400),
+    ],
+)
 async def test_malformed_callbacks_are_4xx_never_500(rig: Rig, case: str, status: int) -> None:
     params, body = rig.fake.callback_text("lina", "帮助", 6001)
     if case == "oversized":
@@ -191,6 +210,7 @@ async def test_get_url_verification_answers_the_bare_echo(rig: Rig) -> None:
 
 
 # ---- the API side: tokens and outages ----------------------------------------------------------------
+
 
 async def test_expired_token_is_renewed(rig: Rig) -> None:
     await rig.post(rig.fake.callback_text("lina", "帮助", 7001))

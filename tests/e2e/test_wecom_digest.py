@@ -1,4 +1,5 @@
 """The morning digest reaches each manager in WeCom and the team's group chat through its robot."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -13,8 +14,9 @@ from tests.fakes.wecom_rig import make_rig
 async def test_digest_goes_to_the_manager_and_the_team_robot(
     services: Services, clock: FakeClock, aiohttp_server: Any, aiohttp_client: Any
 ) -> None:
-    rig = await make_rig(services, clock, aiohttp_server, aiohttp_client,
-                         wecom_team_webhooks={"欧美组": "robot-key-eu"})
+    rig = await make_rig(
+        services, clock, aiohttp_server, aiohttp_client, wecom_team_webhooks={"欧美组": "robot-key-eu"}
+    )
     rig.fake.webhook_keys.add("robot-key-eu")
     clock.set(datetime(2026, 11, 24, 0, 30, tzinfo=UTC))  # 08:30 in Shanghai
     assert await jobs.send_daily_digests(services) == 4

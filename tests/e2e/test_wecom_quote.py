@@ -1,4 +1,5 @@
 """A quote through WeCom: asked for in chat, submitted by tap, approved by tap, cards finalised, the rep told."""
+
 from __future__ import annotations
 
 from typing import Any

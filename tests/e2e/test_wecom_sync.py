@@ -1,4 +1,5 @@
 """`kabot wecom sync-users`: WeCom's directory into the users table, keeping roles set by hand."""
+
 from __future__ import annotations
 
 import argparse

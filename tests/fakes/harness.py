@@ -1,4 +1,5 @@
 """Conversations as tests: `await bot.say("李娜", "待办")` returns what kabot answered, as the console shows it."""
+
 from __future__ import annotations
 
 import uuid
@@ -37,13 +38,16 @@ class ChatHarness:
         self.deliverer = Deliverer(services)
 
     async def say(self, who: str, text: str) -> list[str]:
-        return await self._send(who, Inbound(channel="console", sender=who, platform_msg_id=uuid.uuid4().hex, text=text))
+        return await self._send(
+            who, Inbound(channel="console", sender=who, platform_msg_id=uuid.uuid4().hex, text=text)
+        )
 
     async def tap(self, who: str, number: int) -> list[str]:
         """Tap button `number` (1-based) of the last card `who` received."""
         action = self.console.buttons[who][number - 1]
-        return await self._send(who, Inbound(channel="console", sender=who, platform_msg_id=uuid.uuid4().hex,
-                                             action=action))
+        return await self._send(
+            who, Inbound(channel="console", sender=who, platform_msg_id=uuid.uuid4().hex, action=action)
+        )
 
     async def _send(self, who: str, inbound: Inbound) -> list[str]:
         await self.pipeline.handle(inbound)

@@ -1,4 +1,5 @@
 """A kabot app wired to a fake WeCom, for end-to-end tests that go through the real HTTP callback."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -45,14 +46,21 @@ class Rig:
 
 def wecom_settings(services: Services, fake: FakeWeCom, api_base: str, **extra: Any) -> Settings:
     return Settings(  # type: ignore[call-arg]
-        database_url=services.settings.database_url, wecom_corp_id=fake.corp_id, wecom_agent_id=fake.agent_id,
-        wecom_secret=fake.secret, wecom_token=fake.callback_token, wecom_aes_key=fake.encoding_aes_key,
-        wecom_api_base=api_base, _env_file=None, **extra,
+        database_url=services.settings.database_url,
+        wecom_corp_id=fake.corp_id,
+        wecom_agent_id=fake.agent_id,
+        wecom_secret=fake.secret,
+        wecom_token=fake.callback_token,
+        wecom_aes_key=fake.encoding_aes_key,
+        wecom_api_base=api_base,
+        _env_file=None,
+        **extra,
     )
 
 
-async def make_rig(services: Services, clock: FakeClock, aiohttp_server: Any, aiohttp_client: Any,
-                   **settings: Any) -> Rig:
+async def make_rig(
+    services: Services, clock: FakeClock, aiohttp_server: Any, aiohttp_client: Any, **settings: Any
+) -> Rig:
     fake = FakeWeCom(clock=clock)
     server = await aiohttp_server(fake.make_app())
     services.settings = wecom_settings(services, fake, FakeWeCom.base_url(server), **settings)

@@ -18,6 +18,7 @@ Assumptions, not from the docs: a reused/unknown response_code answers errcode 4
 compares the message content with everything delivered to that user, flagged or not (the docs say "同样内容
 (请求json)" and do not say whether the earlier message must have carried the flag too).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -134,9 +135,7 @@ class FakeWeCom:
     ) -> None:
         """Queue a fault for the next `times` calls to `path` (consumed in order)."""
         for _ in range(times):
-            self._faults.setdefault(path, deque()).append(
-                Fault(errcode, http_status, reset, delay, after_processing)
-            )
+            self._faults.setdefault(path, deque()).append(Fault(errcode, http_status, reset, delay, after_processing))
 
     def expire_tokens(self) -> None:
         """Every issued token is now past its expiry: calls answer 42001."""
@@ -166,15 +165,18 @@ class FakeWeCom:
         """Query params of the GET URL-verification request (values already URL-decoded)."""
         ts, nonce = self._ts_nonce()
         echostr = self.crypto.encrypt_b64(echo.encode())
-        return {"msg_signature": self.crypto.sign(ts, nonce, echostr), "timestamp": ts,
-                "nonce": nonce, "echostr": echostr}
+        return {
+            "msg_signature": self.crypto.sign(ts, nonce, echostr),
+            "timestamp": ts,
+            "nonce": nonce,
+            "echostr": echostr,
+        }
 
     def callback_text(
         self, from_user: str, content: str, msg_id: int | str, *, create_time: int | None = None
     ) -> tuple[dict[str, str], bytes]:
         inner = self._inner(from_user, "text", create_time) + (
-            f"<Content>{_cdata(content)}</Content><MsgId>{msg_id}</MsgId>"
-            f"<AgentID>{self.agent_id}</AgentID></xml>"
+            f"<Content>{_cdata(content)}</Content><MsgId>{msg_id}</MsgId><AgentID>{self.agent_id}</AgentID></xml>"
         )
         return self.encrypt_callback(inner)
 
@@ -288,8 +290,12 @@ class FakeWeCom:
         invalid = [u.lower() for u in targets if self.users and u != "@all" and u.lower() not in known]
         if targets and len(invalid) == len(targets) and not body.get("toparty") and not body.get("totag"):
             return {"errcode": 81013, "errmsg": "user & party & tag all invalid"}
-        result: dict[str, Any] = {"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid),
-                                  "msgid": f"MSG{next(self._seq):06d}"}
+        result: dict[str, Any] = {
+            "errcode": 0,
+            "errmsg": "ok",
+            "invaliduser": "|".join(invalid),
+            "msgid": f"MSG{next(self._seq):06d}",
+        }
         msgtype = str(body.get("msgtype"))
         card = body.get("template_card") or {}
         if msgtype == "template_card" and (card.get("card_type") in INTERACTIVE_CARDS or "task_id" in card):
@@ -366,8 +372,7 @@ class FakeWeCom:
                 more = {d["id"] for d in self.departments if d.get("parentid") in wanted}
                 changed = not more <= wanted
                 wanted |= more
-            return {"errcode": 0, "errmsg": "ok",
-                    "department": [d for d in self.departments if d["id"] in wanted]}
+            return {"errcode": 0, "errmsg": "ok", "department": [d for d in self.departments if d["id"] in wanted]}
 
         return await self._run(request, work)
 

@@ -1,4 +1,5 @@
 """Reminders, escalation and the daily digest: once each, batched per person, driven by the injected clock."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime

@@ -3,6 +3,7 @@
 The step is a 或签 of five finance people, so every tap is by a legitimate approver; the database (row lock on
 PostgreSQL, the write lock on SQLite, plus the version and `decision = 'pending'` checks) must let exactly one win.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -47,13 +48,18 @@ async def test_fifty_simultaneous_approvals_decide_once(
         approvers = {a.id: (await s.get(User, a.approver_id)).name for a in rows}  # type: ignore[union-attr]
     assert len(approvers) == 5
 
-    taps = [(name, CardAction("apv", (str(approval_id), "ok")))
-            for _ in range(10) for approval_id, name in approvers.items()]
+    taps = [
+        (name, CardAction("apv", (str(approval_id), "ok")))
+        for _ in range(10)
+        for approval_id, name in approvers.items()
+    ]
     replicas = [Pipeline(services) for _ in taps]  # no shared in-process lock: only the database decides
-    await asyncio.gather(*(
-        replica.handle(Inbound(channel="console", sender=name, platform_msg_id=uuid.uuid4().hex, action=action))
-        for replica, (name, action) in zip(replicas, taps, strict=True)
-    ))
+    await asyncio.gather(
+        *(
+            replica.handle(Inbound(channel="console", sender=name, platform_msg_id=uuid.uuid4().hex, action=action))
+            for replica, (name, action) in zip(replicas, taps, strict=True)
+        )
+    )
 
     async with services.db.session() as s:
         decided = (await s.exec(select(Approval).where(Approval.decision == "approved"))).all()
@@ -62,8 +68,13 @@ async def test_fifty_simultaneous_approvals_decide_once(
         decisions = (await s.exec(select(AuditLog).where(AuditLog.action == "decide"))).all()
         to_rep = (await s.exec(select(OutboxMessage).where(OutboxMessage.target == "李娜"))).all()
         failed = (await s.exec(select(InboundMessage).where(InboundMessage.status != "done"))).all()
-        answers = (await s.exec(select(OutboxMessage).where(OutboxMessage.kind == "text",
-                                                            col(OutboxMessage.target).in_(approvers.values())))).all()
+        answers = (
+            await s.exec(
+                select(OutboxMessage).where(
+                    OutboxMessage.kind == "text", col(OutboxMessage.target).in_(approvers.values())
+                )
+            )
+        ).all()
     assert not failed  # every tap was answered, none crashed
     assert len(decided) == 1 and len(decisions) == 1
     texts = [m.payload["text"] for m in answers]

@@ -1,4 +1,5 @@
 """The funnel's SQL conversion counts agree with the pure definition in core.funnel on the demo company."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -31,8 +32,11 @@ async def test_sql_conversions_match_the_reference(services: Services) -> None:
         mine = await conversion_counts(s, owner_ids=[some_owner], start=start, end=now)
 
     def reference(only: int | None) -> dict[Stage, tuple[int, int]]:
-        events = [StageEvent(r.opportunity_id, Stage(r.from_stage) if r.from_stage else None, Stage(r.to_stage), r.at)
-                  for r in rows if only is None or owners[r.opportunity_id] == only]
+        events = [
+            StageEvent(r.opportunity_id, Stage(r.from_stage) if r.from_stage else None, Stage(r.to_stage), r.at)
+            for r in rows
+            if only is None or owners[r.opportunity_id] == only
+        ]
         return {c.stage: (c.entered, c.reached) for c in compute_conversions(events, {}, start, now) if c.entered}
 
     assert every == reference(None) and sum(e for e, _ in every.values()) > 10

@@ -1,4 +1,5 @@
 """`kabot users import`: all or nothing, row numbers in errors, idempotent re-import."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -71,8 +72,10 @@ async def test_reimport_updates_in_place(services: Services, tmp_path: Path) -> 
     f = tmp_path / "roster.csv"
     f.write_text(GOOD, encoding="utf-8")
     await _import(services, f)
-    f.write_text(GOOD.replace("李娜,lina,,销售,zhaomin,欧美组,Europe/Berlin", "李娜,lina,,销售经理,zhou,亚非组,"),
-                 encoding="utf-8")
+    f.write_text(
+        GOOD.replace("李娜,lina,,销售,zhaomin,欧美组,Europe/Berlin", "李娜,lina,,销售经理,zhou,亚非组,"),
+        encoding="utf-8",
+    )
     result = await _import(services, f)
     assert (result.created, result.updated, result.unchanged) == (0, 1, 2)
     assert (await _people(services))["李娜"][:3] == ("manager", "周总", "Asia/Shanghai")

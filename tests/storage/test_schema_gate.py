@@ -1,4 +1,5 @@
 """SQLite brings itself up to date; a PostgreSQL that is behind is refused with the command to run."""
+
 from __future__ import annotations
 
 import pytest

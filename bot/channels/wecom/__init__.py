@@ -3,6 +3,7 @@
 The Channel adapter composes these (put it inside this package, e.g. `channel.py`: a sibling module
 `bot/channels/wecom.py` would clash with this package). Nothing here knows about handlers.
 """
+
 from __future__ import annotations
 
 from bot.channels.wecom.api import (

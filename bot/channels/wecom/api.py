@@ -12,6 +12,7 @@ Secrets, tokens and webhook keys never reach log output or exception text: only 
 >>> api = WeComAPI(session, "https://qyapi.weixin.qq.com", corp_id, agent_id, secret, MemoryTokenStore(clock))
 >>> result = await api.send_message({"touser": "zhangsan", "msgtype": "text", "text": {"content": "hi"}})
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -212,7 +213,11 @@ class WeComAPI:
         """POST a group-robot message. Robots have no duplicate check, so an ambiguous failure is not
         retried (raises WeComTransientError with maybe_sent=True) rather than risk a double post."""
         return await self._call(
-            "POST", "/cgi-bin/webhook/send", params={"key": key}, json=payload, auth=False,
+            "POST",
+            "/cgi-bin/webhook/send",
+            params={"key": key},
+            json=payload,
+            auth=False,
             retry_ambiguous=False,
         )
 
@@ -242,9 +247,7 @@ class WeComAPI:
 
     async def list_users(self, department_id: int) -> list[dict[str, Any]]:
         """GET user/list for one department (includes `direct_leader` where visible)."""
-        data = await self._call(
-            "GET", "/cgi-bin/user/list", params={"department_id": str(department_id)}
-        )
+        data = await self._call("GET", "/cgi-bin/user/list", params={"department_id": str(department_id)})
         return list(data.get("userlist") or [])
 
     # ---- request machinery --------------------------------------------------------------------
@@ -287,7 +290,9 @@ class WeComAPI:
                         errcode, str(data.get("errmsg", "")), path=path, after_ambiguous=ambiguous
                     )
                 raise _Retry(
-                    "errcode", ambiguous=errcode == -1, errcode=errcode,
+                    "errcode",
+                    ambiguous=errcode == -1,
+                    errcode=errcode,
                     retry_after_s=60.0 if errcode == 45009 else None,
                 )
             except _Retry as failure:
@@ -295,13 +300,21 @@ class WeComAPI:
                 if attempt >= self._max_attempts or (failure.ambiguous and not retry_ambiguous):
                     log.warning("wecom %s gave up: %s errcode=%s", path, failure.reason, failure.errcode)
                     raise WeComTransientError(
-                        path, failure.reason, errcode=failure.errcode, attempts=attempt,
-                        maybe_sent=ambiguous, retry_after_s=failure.retry_after_s,
+                        path,
+                        failure.reason,
+                        errcode=failure.errcode,
+                        attempts=attempt,
+                        maybe_sent=ambiguous,
+                        retry_after_s=failure.retry_after_s,
                     ) from None
                 delay = self._backoff(attempt)
                 log.info(
                     "wecom %s retry %d in %.2fs: %s errcode=%s",
-                    path, attempt, delay, failure.reason, failure.errcode,
+                    path,
+                    attempt,
+                    delay,
+                    failure.reason,
+                    failure.errcode,
                 )
                 await self._sleep(delay)
 
@@ -327,8 +340,7 @@ class WeComAPI:
                 if resp.status >= 500:
                     raise _Retry(f"http_{resp.status}", ambiguous=True)
                 if resp.status != 200:
-                    raise WeComPermanentError(None, "unexpected http status", path=path,
-                                              http_status=resp.status)
+                    raise WeComPermanentError(None, "unexpected http status", path=path, http_status=resp.status)
                 data = await resp.json(content_type=None)
         except aiohttp.ClientConnectorError:
             raise _Retry("connect_failed", ambiguous=False) from None  # never left this host

@@ -8,6 +8,7 @@ Interactive cards are remembered in `wecom_cards` (storage.models.WeComCard): th
 send, so a retried send answered with 42014 (task_id exists) counts as already sent, and the response_code the
 send returns lets a CardUpdate finalise every approver's card, not only the clicker's.
 """
+
 from __future__ import annotations
 
 import base64
@@ -56,8 +57,13 @@ def build_api(settings: Settings, session: aiohttp.ClientSession, clock: Clock, 
     assert settings.wecom_corp_id and settings.wecom_agent_id and settings.wecom_secret
     store: TokenStore = RedisTokenStore(redis) if redis is not None else MemoryTokenStore(clock)
     return WeComAPI(
-        session, settings.wecom_api_base, settings.wecom_corp_id, settings.wecom_agent_id,
-        settings.wecom_secret.get_secret_value(), store, max_attempts=1,
+        session,
+        settings.wecom_api_base,
+        settings.wecom_corp_id,
+        settings.wecom_agent_id,
+        settings.wecom_secret.get_secret_value(),
+        store,
+        max_attempts=1,
     )
 
 
@@ -99,8 +105,9 @@ class WeComChannel:
         elif item.kind == "team_post":
             await self.post_to_team(item.target, str(p["markdown"]))
         elif item.kind == "file":
-            await self._send_file(to, str(p["filename"]), base64.b64decode(p["content_b64"]), p.get("caption"),
-                                  retry=retry)
+            await self._send_file(
+                to, str(p["filename"]), base64.b64decode(p["content_b64"]), p.get("caption"), retry=retry
+            )
         else:
             raise DeliveryError(f"unknown outbox kind {item.kind}", permanent=True)
 
@@ -126,8 +133,9 @@ class WeComChannel:
     def render(self, card: Card) -> dict[str, Any]:
         """The template_card body: button_interaction when the card has buttons, else text_notice."""
         if card.buttons and not (card.card_id and TASK_ID.match(card.card_id)):
-            raise DeliveryError(f"a card with buttons needs a card_id of [0-9A-Za-z_-@]{{1,128}}: "
-                                f"{card.card_id!r}", permanent=True)
+            raise DeliveryError(
+                f"a card with buttons needs a card_id of [0-9A-Za-z_-@]{{1,128}}: {card.card_id!r}", permanent=True
+            )
         rendered: dict[str, Any] = json.loads(
             self.renderer.render_json(card, "wecom", source=self.source, card_url=CARD_URL)
         )

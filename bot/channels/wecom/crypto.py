@@ -8,6 +8,7 @@ against the official vectors and against wechatpy as an independent oracle.
 Every failure raises `CallbackRejected(reason, status)` so the HTTP route has exactly one thing to catch:
 403 for "not from WeCom" (signature, timestamp, receiveid), 400 for malformed input, 413 for oversize.
 """
+
 from __future__ import annotations
 
 import base64
@@ -119,9 +120,7 @@ class WeComCrypto:
 
     # ---- outbound (fakes, tests, passive replies) ------------------------------------------------
 
-    def encrypt(
-        self, xml: str, nonce: str, timestamp: str | int, *, random_prefix: bytes | None = None
-    ) -> str:
+    def encrypt(self, xml: str, nonce: str, timestamp: str | int, *, random_prefix: bytes | None = None) -> str:
         """Build a signed envelope exactly as WeCom does (also the passive-reply format).
 
         `random_prefix` (16 bytes) exists so the official vectors can be reproduced byte for byte.

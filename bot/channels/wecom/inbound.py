@@ -3,6 +3,7 @@
 Why a separate step from decryption: the route verifies and decrypts synchronously, stores the inbound
 under its `dedup_key` (WeCom redelivers up to 3-4 times when the 5 s ack is missed), and only then acks.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -6,6 +6,7 @@ answer must not wait for handlers, and once it is given the message must already
 Every refusal (signature, stale timestamp, oversize, malformed XML, DTD, bad padding) is a logged 4xx, never
 a 500, and nothing is stored or sent for it.
 """
+
 from __future__ import annotations
 
 import logging
@@ -80,8 +81,10 @@ class WeComCallback:
         self.pipeline = pipeline
         self.agent_id = settings.wecom_agent_id
         self.crypto = WeComCrypto(
-            settings.wecom_token.get_secret_value(), settings.wecom_aes_key.get_secret_value(),
-            settings.wecom_corp_id, services.clock,
+            settings.wecom_token.get_secret_value(),
+            settings.wecom_aes_key.get_secret_value(),
+            settings.wecom_corp_id,
+            services.clock,
         )
         self.seen = RedisSeen(services.redis) if services.redis is not None else None
 
@@ -153,8 +156,9 @@ class WeComCallback:
                 .values(status="done", processed_at=now)
             )
             if claimed.rowcount:
-                await enqueue(session, self.s, [TextReply(UNSUPPORTED)], inbound=inbound, inbound_id=inbound_id,
-                              now=now)
+                await enqueue(
+                    session, self.s, [TextReply(UNSUPPORTED)], inbound=inbound, inbound_id=inbound_id, now=now
+                )
         self.s.outbox_ready.set()
 
     @staticmethod

@@ -5,6 +5,7 @@ Why roles are left alone: WeCom knows who reports to whom, not who may approve a
 A member whose direct leader WeCom does not show (outside the app's visible range, or not maintained) keeps the
 manager kabot already has.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -64,8 +65,15 @@ async def apply_members(session: AsyncSession, members: list[Member], *, now: da
     for m in members:
         user = by_userid.get(m.userid)
         if user is None:
-            user = User(name=m.name, role=Role.REP.value, team=m.team, wecom_userid=m.userid, timezone=default_tz,
-                        created_at=now, updated_at=now)
+            user = User(
+                name=m.name,
+                role=Role.REP.value,
+                team=m.team,
+                wecom_userid=m.userid,
+                timezone=default_tz,
+                created_at=now,
+                updated_at=now,
+            )
             by_userid[m.userid] = user
             created.add(m.userid)
         elif (user.name, user.team) != (m.name, m.team):

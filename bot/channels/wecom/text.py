@@ -3,6 +3,7 @@
 Why bytes, not characters: one Chinese character is 3 bytes, so a 1000-character reply is already over
 the limit, and WeCom truncates silently instead of failing.
 """
+
 from __future__ import annotations
 
 TEXT_LIMIT_BYTES = 2048

@@ -5,6 +5,7 @@ token (wecom.md §5), so production uses Redis; tests and single-process runs us
 Why compare-and-delete: when a call fails with 40014/42001, another worker may already have stored a
 fresh token; deleting unconditionally would throw that good token away and cause a refresh storm.
 """
+
 from __future__ import annotations
 
 import asyncio

@@ -1,4 +1,5 @@
 """Shared fixtures for the parser tests: the reference 'now' and a fixed customer list."""
+
 from __future__ import annotations
 
 from datetime import datetime

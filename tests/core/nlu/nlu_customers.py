@@ -1,4 +1,5 @@
 """Fictional customers with deliberate near-duplicates, shared by the NLU tests and the bench."""
+
 from __future__ import annotations
 
 CUSTOMERS: list[tuple[int, str, tuple[str, ...]]] = [

@@ -11,7 +11,7 @@ from core.nlu.normalize import normalize
 
 def at(text: str, when: datetime = NOW) -> list[tuple[str, str]]:
     norm = normalize(text)
-    return [(norm[s.start:s.end], s.value.strftime("%Y-%m-%d %H:%M")) for s in resolve_dates(text, when, TZ)]
+    return [(norm[s.start : s.end], s.value.strftime("%Y-%m-%d %H:%M")) for s in resolve_dates(text, when, TZ)]
 
 
 # Reference: Monday 2026-11-23 10:00 Asia/Shanghai.
@@ -82,8 +82,24 @@ def test_single_expression(text: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["1000件", "40HQ", "$1.2M", "单价12.5美元", "12.5万", "电话13800001111", "2000 pcs", "一个月", "两个人",
-     "便宜一点", "3x40HQ", "DN50球阀", "5号楼", "降5%", "客户提了3点要求", "sat down with them"],
+    [
+        "1000件",
+        "40HQ",
+        "$1.2M",
+        "单价12.5美元",
+        "12.5万",
+        "电话13800001111",
+        "2000 pcs",
+        "一个月",
+        "两个人",
+        "便宜一点",
+        "3x40HQ",
+        "DN50球阀",
+        "5号楼",
+        "降5%",
+        "客户提了3点要求",
+        "sat down with them",
+    ],
 )
 def test_no_false_dates(text: str) -> None:
     assert at(text) == []
@@ -108,8 +124,7 @@ def test_past_context_keeps_dates_in_the_past() -> None:
 
 
 def test_several_expressions_in_one_message() -> None:
-    assert at("今天电话沟通了，下周二再电话跟进") == [("今天", "2026-11-23 09:00"),
-                                                   ("下周二", "2026-12-01 09:00")]
+    assert at("今天电话沟通了，下周二再电话跟进") == [("今天", "2026-11-23 09:00"), ("下周二", "2026-12-01 09:00")]
     assert at("visited ACME today, send samples next Friday")[1] == ("next Friday", "2026-12-04 09:00")
 
 

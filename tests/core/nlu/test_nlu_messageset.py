@@ -1,4 +1,5 @@
 """Per-field accuracy of parse_message over the labelled message set; every field must reach 95%."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -27,8 +28,9 @@ def _customer(parsed: Parsed, names: NameIndex) -> str | None:
 
 FIELDS: dict[str, Callable[[dict[str, Any], Parsed, NameIndex], bool]] = {
     "intent": lambda case, p, names: p.intent.value == case["intent"],
-    "customer": lambda case, p, names: _customer(p, names) == (
-        names.name(case["customer"]) if isinstance(case["customer"], int) else case["customer"]),
+    "customer": lambda case, p, names: (
+        _customer(p, names) == (names.name(case["customer"]) if isinstance(case["customer"], int) else case["customer"])
+    ),
     "dates": lambda case, p, names: (p.next_due or p.close_date) == _expected_due(case["due"]),
     "amount": lambda case, p, names: p.amount == (Decimal(case["amount"]) if case["amount"] else None),
     "currency": lambda case, p, names: p.currency == case["currency"],

@@ -42,8 +42,22 @@ def test_amounts(text: str, amount: str, currency: str | None) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["电话13800001111", "12月5日交货", "1000件", "一万件", "3家欧洲客户", "40HQ", "2026-12-01", "DN50",
-     "报价3天内给", "一块去吃饭", "电子元器件", "降了5%", "500 pcs", "PO20261123"],
+    [
+        "电话13800001111",
+        "12月5日交货",
+        "1000件",
+        "一万件",
+        "3家欧洲客户",
+        "40HQ",
+        "2026-12-01",
+        "DN50",
+        "报价3天内给",
+        "一块去吃饭",
+        "电子元器件",
+        "降了5%",
+        "500 pcs",
+        "PO20261123",
+    ],
 )
 def test_no_false_money(text: str) -> None:
     assert extract_money(text) == []

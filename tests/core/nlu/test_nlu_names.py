@@ -79,11 +79,13 @@ def test_lookup_breaks_ties_on_the_full_name(names: NameIndex) -> None:
 def test_find_in(names: NameIndex, text: str, ids: list[int], mention: str) -> None:
     found = names.find_in(text)
     assert sorted(m.customer_id for m in found) == ids
-    assert text.lower()[found[0].start:found[0].end] == mention
+    assert text.lower()[found[0].start : found[0].end] == mention
 
 
-@pytest.mark.parametrize("text", ["张江路的客户", "今天天气不错", "acmeindustries", "logistics went up",
-                                  "mail zw@acme.de", "see www.acme.com"])
+@pytest.mark.parametrize(
+    "text",
+    ["张江路的客户", "今天天气不错", "acmeindustries", "logistics went up", "mail zw@acme.de", "see www.acme.com"],
+)
 def test_find_in_ignores_near_misses(names: NameIndex, text: str) -> None:
     assert names.find_in(text) == []
 
@@ -96,4 +98,4 @@ def test_empty_index() -> None:
 def test_find_in_reports_a_customers_first_mention(names: NameIndex) -> None:
     text = "联系人 艾克美 张伟 邮箱 zw@acme.de, 也叫 ACME"
     (found,) = [m for m in names.find_in(text) if m.customer_id == 1]
-    assert text[found.start:found.end] == "艾克美"
+    assert text[found.start : found.end] == "艾克美"

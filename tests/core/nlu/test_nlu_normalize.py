@@ -24,8 +24,17 @@ def test_normalize(raw: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "canonical"),
-    [("好的!", "确认"), ("OK", "确认"), ("?", "帮助"), ("不用了", "取消"), ("我的待办", "待办"),
-     ("undo", "撤销"), ("日报", "漏斗"), ("今天天气不错", None), ("不错", None)],
+    [
+        ("好的!", "确认"),
+        ("OK", "确认"),
+        ("?", "帮助"),
+        ("不用了", "取消"),
+        ("我的待办", "待办"),
+        ("undo", "撤销"),
+        ("日报", "漏斗"),
+        ("今天天气不错", None),
+        ("不错", None),
+    ],
 )
 def test_whole_command(text: str, canonical: str | None) -> None:
     assert whole_command(normalize(text)) == canonical
