@@ -8,21 +8,23 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cards.model import Button, Card, CardAction
 from bot.pipeline import enqueue
 from bot.replies import CardReply, Reply, TeamPost, TextReply
 from bot.services import Services
 from core.funnel import build_funnel_report, render_bar_chart, render_funnel_text
+from core.money import format_money_short
 from core.roles import Role
 from core.timefmt import format_due
-from storage.models import Counter, Customer, Task, User
+from storage.models import Approval, Counter, Customer, Quote, Task, User
 from storage.repo import funnel, users
 
 log = logging.getLogger(__name__)
@@ -48,10 +50,7 @@ async def remind_due_tasks(services: Services) -> int:
         ).all()
         by_owner: dict[int, list[tuple[Task, str | None]]] = defaultdict(list)
         for task, customer in due:
-            claimed = await session.exec(  # type: ignore[call-overload]
-                update(Task).where(col(Task.id) == task.id, col(Task.reminded_at).is_(None)).values(reminded_at=now)
-            )
-            if claimed.rowcount:
+            if await _claim(session, Task, task.id, "reminded_at", now):
                 by_owner[task.owner_id].append((task, customer))
         for owner_id, items in by_owner.items():
             owner = await session.get(User, owner_id)
@@ -103,10 +102,7 @@ async def escalate_ignored_tasks(services: Services) -> int:
         ).all()
         by_manager: dict[int, list[tuple[Task, User]]] = defaultdict(list)
         for task, owner in rows:
-            claimed = await session.exec(  # type: ignore[call-overload]
-                update(Task).where(col(Task.id) == task.id, col(Task.escalated_at).is_(None)).values(escalated_at=now)
-            )
-            if claimed.rowcount and owner.manager_id is not None:
+            if await _claim(session, Task, task.id, "escalated_at", now) and owner.manager_id is not None:
                 by_manager[owner.manager_id].append((task, owner))
         for manager_id, items in by_manager.items():
             lines = [
@@ -166,3 +162,92 @@ async def send_daily_digests(services: Services) -> int:
             continue  # already sent today, by this or another replica
     services.outbox_ready.set()
     return sent
+
+
+APPROVAL_REMIND_AFTER = timedelta(hours=4)
+APPROVAL_ESCALATE_AFTER = timedelta(hours=24)  # after the reminder
+
+
+async def remind_waiting_approvals(services: Services) -> int:
+    """Approvers whose decision has waited 4 hours get one reminder listing everything waiting for them."""
+    now = services.clock.now()
+    async with services.db.session() as session:
+        rows = (
+            await session.exec(
+                select(Approval, Quote, Customer.name)
+                .join(Quote, col(Quote.id) == Approval.quote_id)
+                .join(Customer, col(Customer.id) == Quote.customer_id)
+                .where(
+                    Approval.decision == "pending",
+                    Quote.status == "pending",
+                    col(Approval.pending_since) <= now - APPROVAL_REMIND_AFTER,
+                    col(Approval.reminded_at).is_(None),
+                )
+                .order_by(col(Approval.approver_id), col(Approval.pending_since))
+                .limit(2000)
+            )
+        ).all()
+        by_approver: dict[int, list[str]] = defaultdict(list)
+        for approval, quote, customer in rows:
+            if await _claim(session, Approval, approval.id, "reminded_at", now):
+                waited = int((now - (approval.pending_since or now)).total_seconds() // 3600)
+                amount = format_money_short(quote.total or 0, quote.currency)
+                by_approver[approval.approver_id].append(
+                    f"• {quote.number} 第{quote.revision}版 {customer} {amount}（已等 {waited} 小时）"
+                )
+        replies: list[Reply] = [
+            TextReply(
+                f"您有 {len(lines)} 个报价等待审批：\n"
+                + "\n".join(lines[:MAX_LISTED])
+                + "\n发“待审批”查看，或直接回复“同意 Q-…”/“驳回 Q-… 原因”。",
+                to_user_id=approver_id,
+            )
+            for approver_id, lines in by_approver.items()
+        ]
+        await enqueue(session, services, replies, inbound=None, inbound_id=None, now=now)
+    services.outbox_ready.set()
+    return len(replies)
+
+
+async def escalate_waiting_approvals(services: Services) -> int:
+    """A day after the reminder, the approver's manager and the requester hear that the quote is stuck."""
+    now = services.clock.now()
+    async with services.db.session() as session:
+        rows = (
+            await session.exec(
+                select(Approval, Quote, User)
+                .join(Quote, col(Quote.id) == Approval.quote_id)
+                .join(User, col(User.id) == Approval.approver_id)
+                .where(
+                    Approval.decision == "pending",
+                    Quote.status == "pending",
+                    col(Approval.reminded_at) <= now - APPROVAL_ESCALATE_AFTER,
+                    col(Approval.escalated_at).is_(None),
+                )
+                .limit(2000)
+            )
+        ).all()
+        notes: dict[int, list[str]] = defaultdict(list)
+        for approval, quote, approver in rows:
+            if await _claim(session, Approval, approval.id, "escalated_at", now):
+                line = (
+                    f"• {quote.number} 第{quote.revision}版在 {approver.name} 处（{approval.step_name}）已等待超过 1 天"
+                )
+                for who in {approver.manager_id, quote.owner_id} - {None, approver.id}:
+                    notes[int(who)].append(line)  # type: ignore[arg-type]
+        replies: list[Reply] = [
+            TextReply("以下报价审批迟迟没有结果，请跟进：\n" + "\n".join(lines[:MAX_LISTED]), to_user_id=user_id)
+            for user_id, lines in notes.items()
+        ]
+        await enqueue(session, services, replies, inbound=None, inbound_id=None, now=now)
+    services.outbox_ready.set()
+    return len(rows)
+
+
+async def _claim(session: AsyncSession, model: type[SQLModel], row_id: int | None, column: str, now: datetime) -> bool:
+    """Stamp `column` if nobody has (another replica running the same sweep): True when this run got the row."""
+    field = getattr(model, column)
+    claimed = await session.exec(  # type: ignore[call-overload]
+        update(model).where(model.id == row_id, col(field).is_(None)).values({column: now})  # type: ignore[attr-defined]
+    )
+    return bool(claimed.rowcount)

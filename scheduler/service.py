@@ -16,6 +16,8 @@ SWEEPS: tuple[tuple[Callable[[Services], Awaitable[int]], int], ...] = (
     (jobs.remind_due_tasks, 60),
     (jobs.escalate_ignored_tasks, 600),
     (jobs.send_daily_digests, 300),
+    (jobs.remind_waiting_approvals, 300),
+    (jobs.escalate_waiting_approvals, 600),
 )
 
 

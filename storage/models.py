@@ -210,6 +210,9 @@ class Approval(SQLModel, table=True):
     comment: str | None = None
     decided_by_id: int | None = Field(default=None, foreign_key="users.id")
     decided_at: datetime | None = _ts()
+    pending_since: datetime | None = _ts()  # when this step became the approver's to decide
+    reminded_at: datetime | None = _ts()
+    escalated_at: datetime | None = _ts()
     created_at: datetime = _created()
 
 

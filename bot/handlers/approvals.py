@@ -510,7 +510,7 @@ async def _tell_requester(
         )
         return [TextReply(f"{head}，还需 {waiting} 同意。", to_user_id=owner)]
     next_no = step_index + 1
-    await approvals.open_step(ctx.session, quote.id or 0, next_no)
+    await approvals.open_step(ctx.session, quote.id or 0, next_no, now=ctx.clock.now())
     rows = await approvals.for_quote(ctx.session, quote.id or 0)
     nxt = [a for a in rows if a.step_no == next_no]
     names = await _names(ctx)

@@ -46,6 +46,7 @@ async def create_route(
             reason=step.reason,
             approver_id=approver,
             decision="pending" if no == 1 else "waiting",
+            pending_since=now if no == 1 else None,
             created_at=now,
         )
         for no, step in enumerate(steps, 1)
@@ -91,13 +92,13 @@ async def close_open(session: AsyncSession, ids: Iterable[int], *, by: int | Non
         )
 
 
-async def open_step(session: AsyncSession, quote_id: int, step_no: int) -> None:
+async def open_step(session: AsyncSession, quote_id: int, step_no: int, *, now: datetime) -> None:
     await session.exec(  # type: ignore[call-overload]
         update(Approval)
         .where(
             col(Approval.quote_id) == quote_id, col(Approval.step_no) == step_no, col(Approval.decision) == "waiting"
         )
-        .values(decision="pending")
+        .values(decision="pending", pending_since=now)
     )
 
 

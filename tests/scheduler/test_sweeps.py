@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from scheduler import jobs
 from storage.models import Task, User
+from tests.bot.test_quotes_support import quote_and_submit
 from tests.fakes.harness import ChatHarness
 
 
@@ -68,3 +69,23 @@ async def test_completing_a_task_stops_its_escalation(bot: ChatHarness) -> None:
     bot.services.clock.advance(hours=25)
     await jobs.escalate_ignored_tasks(bot.services)
     assert not [m for m in await bot.flush("赵敏") if "李娜" in m]
+
+
+async def test_waiting_approvals_are_reminded_then_escalated_once(bot: ChatHarness) -> None:
+    number = await quote_and_submit(bot, "报价 艾克美 DN50球阀 100件 单价50美元 成本 ¥200 FOB上海")
+    await bot.flush("赵敏")
+    assert await jobs.remind_waiting_approvals(bot.services) == 0  # not waited long enough
+    bot.services.clock.advance(hours=5)
+    assert await jobs.remind_waiting_approvals(bot.services) == 1
+    [reminder] = await bot.flush("赵敏")
+    assert number in reminder and "等待审批" in reminder and "已等 5 小时" in reminder
+    assert await jobs.remind_waiting_approvals(bot.services) == 0
+    assert await jobs.escalate_waiting_approvals(bot.services) == 0
+    bot.services.clock.advance(hours=25)
+    assert await jobs.escalate_waiting_approvals(bot.services) == 1
+    assert any(number in m and "赵敏" in m for m in await bot.flush("孙丽"))  # the approver's manager
+    assert any(number in m for m in await bot.flush("李娜"))  # and the requester
+    assert await jobs.escalate_waiting_approvals(bot.services) == 0
+    await bot.say("赵敏", f"同意 {number}")
+    bot.services.clock.advance(hours=30)
+    assert await jobs.remind_waiting_approvals(bot.services) == 0  # decided: nothing left to chase
