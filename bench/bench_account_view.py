@@ -276,7 +276,18 @@ async def index_build_times(services: Services, wecoms: Sequence[str]) -> tuple[
     return reps, sizes, director, len(everyone)
 
 
-async def run(args: argparse.Namespace) -> None:
+@dataclass
+class Bench:
+    """What every scale benchmark needs: the seeded 'now', the app on the bench schema, a raw connection."""
+
+    now: datetime
+    services: Services
+    log: StatementLog
+    harness: ChatHarness
+    raw: asyncpg.Connection
+
+
+async def open_bench(args: argparse.Namespace) -> Bench:
     marker = await load_marker(args.url, args.schema)
     now = marker_now(marker)
     print(f"schema {args.schema}: {marker['sizes']}  (now = {now.isoformat()})")
@@ -285,6 +296,12 @@ async def run(args: argparse.Namespace) -> None:
     log.attach(services.db)
     harness = ChatHarness(services)
     raw = await asyncpg.connect(asyncpg_dsn(args.url), server_settings={"search_path": args.schema})
+    return Bench(now, services, log, harness, raw)
+
+
+async def run(args: argparse.Namespace) -> None:
+    b = await open_bench(args)
+    now, services, log, harness, raw = b.now, b.services, b.log, b.harness, b.raw
     since = now - timedelta(days=365)
     targets = await pick_targets(raw, args.n + args.warmup, args.seed)
     warm, targets = targets[: args.warmup], targets[args.warmup :]

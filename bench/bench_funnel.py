@@ -21,17 +21,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import asyncpg
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from bench_account_view import StatementLog, explain, load_marker, ms, open_services  # noqa: E402
-from seed_scale import DEFAULT_SCHEMA, PG_URL, asyncpg_dsn, marker_now  # noqa: E402
+from bench_account_view import explain, ms, open_bench  # noqa: E402
+from seed_scale import DEFAULT_SCHEMA, PG_URL  # noqa: E402
 
 from core.funnel import build_funnel_report, render_bar_chart, render_funnel_text  # noqa: E402
 from storage.repo import funnel, users  # noqa: E402
-from tests.fakes.harness import ChatHarness  # noqa: E402
 
 
 def line(label: str, values: Sequence[float]) -> str:
@@ -39,14 +36,8 @@ def line(label: str, values: Sequence[float]) -> str:
 
 
 async def run(args: argparse.Namespace) -> None:
-    marker = await load_marker(args.url, args.schema)
-    now = marker_now(marker)
-    print(f"schema {args.schema}: {marker['sizes']}  (now = {now.isoformat()})")
-    services = await open_services(args.url, args.schema, now)
-    log = StatementLog()
-    log.attach(services.db)
-    harness = ChatHarness(services)
-    raw = await asyncpg.connect(asyncpg_dsn(args.url), server_settings={"search_path": args.schema})
+    b = await open_bench(args)
+    now, services, log, harness, raw = b.now, b.services, b.log, b.harness, b.raw
     viewers = [("director", "director (全公司)"), (args.manager, f"manager {args.manager} (one team)")]
     worst = 0.0
     for who, label in viewers:

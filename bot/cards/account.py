@@ -20,7 +20,7 @@ def _short(text: str, n: int = 26) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def account_card(facts: AccountFacts, *, now: datetime, tz: ZoneInfo, base_currency: str) -> Card:
+def account_card(facts: AccountFacts, *, now: datetime, tz: ZoneInfo) -> Card:
     c = facts.customer
     last = facts.recent_follow_ups[0][0].happened_at if facts.recent_follow_ups else None
     chain = analyze_decision_chain(

@@ -22,4 +22,4 @@ async def show_account(ctx: Context, parsed: Parsed) -> list[Reply]:
     facts = await account_facts(ctx.session, found.id or 0, now=ctx.clock.now())
     if facts is None:
         return [TextReply("这个客户已不存在。")]
-    return [CardReply(account_card(facts, now=ctx.clock.now(), tz=ctx.tz, base_currency=ctx.settings.base_currency))]
+    return [CardReply(account_card(facts, now=ctx.clock.now(), tz=ctx.tz))]
