@@ -14,15 +14,18 @@ from bot.understand import understand
 from storage import state
 
 UNKNOWN = "unknown"
+STALE_BUTTON = "这个按钮已失效，请重新发起操作。"
 
 
 async def dispatch(ctx: Context) -> list[Reply]:
     router = ctx.services.router
     action = ctx.inbound.action
+    if ctx.inbound.meta.get("stale_action"):
+        return [TextReply(STALE_BUTTON)]
     if action is not None:
-        handler = router.actions.get(action.kind)
+        handler = router.actions.get(action.prefix)
         if handler is None:
-            return [TextReply("这个按钮已失效，请重新发起操作。")]
+            return [TextReply(STALE_BUTTON)]
         return await handler(ctx, action)
 
     parsed = await understand(ctx, ctx.inbound.text or "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.cards.model import CardAction
+from bot.cards.actions import BadAction, CardAction
 
 
 @dataclass(frozen=True)
@@ -29,13 +29,18 @@ class Inbound:
     def from_row(
         cls, channel: str, sender: str, msg_id: str, conversation: str | None, payload: dict[str, Any]
     ) -> Inbound:
-        action = payload.get("action")
+        key = payload.get("action")
+        meta = payload.get("meta") or {}
+        try:
+            action = CardAction.unpack(key) if key else None
+        except BadAction:  # stored by an older version whose buttons no longer exist
+            action, meta = None, {**meta, "stale_action": key}
         return cls(
             channel=channel,
             sender=sender,
             platform_msg_id=msg_id,
             text=payload.get("text"),
-            action=CardAction.unpack(action) if action else None,
+            action=action,
             conversation=conversation,
-            meta=payload.get("meta") or {},
+            meta=meta,
         )

@@ -12,7 +12,7 @@ import asyncio
 import base64
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -20,9 +20,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import Context
 from bot.dispatcher import dispatch
+from bot.errors import NeedsAnswer, Refusal
 from bot.inbound import Inbound
 from bot.replies import CardReply, CardUpdate, FileReply, Reply, TeamPost, TextReply
 from bot.services import Services
+from storage import audit, state
+from storage.audit import REFUSED
 from storage.models import InboundMessage, OutboxMessage, User
 from storage.repo import inbound as inbound_log
 from storage.repo import users
@@ -137,16 +140,45 @@ class Pipeline:
                 if row is None or row.status != "new":
                     return
                 await self._handle(session, row, now)
-                # Claimed last, so the write lock (all of SQLite's) is held for the commit only, not the handler.
-                claimed = await session.exec(  # type: ignore[call-overload]
-                    update(InboundMessage)
-                    .where(col(InboundMessage.id) == inbound_id, col(InboundMessage.status) == "new")
-                    .values(status="done", processed_at=now)
-                )
-                if claimed.rowcount == 0:
-                    raise _ProcessedElsewhere
+                await _claim(session, inbound_id, now)
         except _ProcessedElsewhere:
             log.info("inbound %s was processed by another worker; this run rolled back", inbound_id)
+        except Refusal as refusal:
+            # Everything the message changed is rolled back; the refusal is answered (and audited) on its own.
+            try:
+                await self._refuse(inbound_id, refusal, now)
+            except _ProcessedElsewhere:
+                log.info("inbound %s was processed by another worker; this run rolled back", inbound_id)
+
+    async def _refuse(self, inbound_id: int, refusal: Refusal, now: datetime) -> None:
+        """The one place a refusal becomes a reply, an audit row (permissions) and an open question (NeedsAnswer)."""
+        async with self.s.db.session() as session:
+            row = await session.get(InboundMessage, inbound_id)
+            if row is None or row.status != "new":
+                return
+            inbound = Inbound.from_row(row.channel, row.sender, row.platform_msg_id, row.conversation, row.payload)
+            user = await users.by_identity(session, inbound.channel, inbound.sender)
+            if user is not None and user.id is not None:
+                if refusal.audited:
+                    await audit.record(
+                        session,
+                        at=now,
+                        actor_id=user.id,
+                        channel=inbound.channel,
+                        action=REFUSED,
+                        entity=refusal.entity or "messages",
+                        entity_id=refusal.entity_id,
+                        after={"reason": refusal.message, "refusal": type(refusal).__name__},
+                        message=inbound.text,
+                        inbound_id=inbound_id,
+                    )
+                if isinstance(refusal, NeedsAnswer):
+                    expires = now + timedelta(minutes=refusal.minutes)
+                    await state.put(session, user.id, refusal.kind, refusal.data, expires)
+            await enqueue(
+                session, self.s, [TextReply(refusal.reply_text())], inbound=inbound, inbound_id=inbound_id, now=now
+            )
+            await _claim(session, inbound_id, now)
 
     async def _handle(self, session: AsyncSession, row: InboundMessage, now: datetime) -> None:
         """Run the message through identity and the router, and queue the replies (in the caller's transaction)."""
@@ -215,6 +247,17 @@ class Pipeline:
             assert inbound_id is not None
             await self.process(inbound_id)
         return len(ids)
+
+
+async def _claim(session: AsyncSession, inbound_id: int, now: datetime) -> None:
+    """Mark the message done. Claimed last, so the write lock (all of SQLite's) is held for the commit only."""
+    claimed = await session.exec(  # type: ignore[call-overload]
+        update(InboundMessage)
+        .where(col(InboundMessage.id) == inbound_id, col(InboundMessage.status) == "new")
+        .values(status="done", processed_at=now)
+    )
+    if claimed.rowcount == 0:
+        raise _ProcessedElsewhere
 
 
 async def enqueue(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.access import can_change, can_see, not_yours
 from bot.context import Context
-from bot.replies import Reply, TextReply
+from bot.errors import NeedsAnswer, NotAllowed, NotFound, UserInputError
 from core.nlu.intents import Parsed
 from core.nlu.names import normalize_name
 from storage.models import Customer, User
@@ -22,32 +22,39 @@ EXAMPLES = {
 }
 
 
-async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Customer | list[Reply]:
-    """The customer the message is about, or the replies that ask the rep to pick, create or stop."""
+async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Customer:
+    """The customer the message is about; raises to ask the rep to pick, to create, or to say it is not theirs."""
     chosen = ctx.extras.get("customer_id") or parsed.customer_id
     if chosen is not None:
         customer = await customers.get(ctx.session, int(chosen))
         if customer is None:
-            return [TextReply("这个客户已不存在。")]
+            raise NotFound("这个客户已不存在。")
         allowed = await (can_change(ctx, customer) if change else can_see(ctx, customer))
-        return customer if allowed else [TextReply(await not_yours(ctx, customer))]
+        if not allowed:
+            raise NotAllowed(await not_yours(ctx, customer), entity="customers", entity_id=customer.id)
+        return customer
 
     if len(parsed.customer_candidates) > 1:
         ids = [m.customer_id for m in parsed.customer_candidates]
         names = await _owners(ctx, ids)
-        await ctx.ask("choose_customer", {"text": ctx.inbound.text, "ids": ids})
         lines = [f"{i}. {name}" for i, name in enumerate(names, 1)]
-        return [TextReply("您说的是哪个客户？回复编号：\n" + "\n".join(lines))]
+        raise NeedsAnswer(
+            "您说的是哪个客户？回复编号：\n" + "\n".join(lines),
+            kind="choose_customer",
+            data={"text": ctx.inbound.text, "ids": ids},
+        )
 
     if not parsed.customer:
-        example = EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"])
-        return [TextReply(f"请告诉我是哪个客户。例如：{example}")]
+        raise UserInputError("请告诉我是哪个客户。", example=EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
 
     elsewhere = await customers.by_normalized(ctx.session, normalize_name(parsed.customer))
     if elsewhere:
-        return [TextReply(await not_yours(ctx, elsewhere[0]))]
-    await ctx.ask("create_customer", {"text": ctx.inbound.text, "name": parsed.customer})
-    return [TextReply(f"没有找到客户“{parsed.customer}”。回复“是”新建这个客户并继续，回复“否”取消。")]
+        raise NotAllowed(await not_yours(ctx, elsewhere[0]), entity="customers", entity_id=elsewhere[0].id)
+    raise NeedsAnswer(
+        f"没有找到客户“{parsed.customer}”。回复“是”新建这个客户并继续，回复“否”取消。",
+        kind="create_customer",
+        data={"text": ctx.inbound.text, "name": parsed.customer},
+    )
 
 
 async def _owners(ctx: Context, ids: list[int]) -> list[str]:

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from bot.cards.actions import CardAction
 from bot.context import Context
 from bot.replies import Reply
 
@@ -51,11 +52,11 @@ class Router:
 
         return register
 
-    def action(self, kind: str) -> Callable[[Handler], Handler]:
-        """A card button whose packed action starts with `kind`; the handler gets the CardAction."""
+    def action(self, action: type[CardAction]) -> Callable[[Handler], Handler]:
+        """A tapped button of this action class; the handler gets the typed, validated instance."""
 
         def register(fn: Handler) -> Handler:
-            _add(self.actions, kind, fn, self.name)
+            _add(self.actions, action.prefix, fn, self.name)
             return fn
 
         return register

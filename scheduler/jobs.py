@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cards.model import Button, Card, CardAction
+from bot.cards.actions import TaskDone, TaskSnooze
+from bot.cards.model import Button, Card
 from bot.pipeline import enqueue
 from bot.replies import CardReply, Reply, TeamPost, TextReply
 from bot.services import Services
@@ -70,8 +71,8 @@ async def remind_due_tasks(services: Services) -> int:
                 title=f"⏰ {len(items)} 条待办到期",
                 data={"lines": lines},
                 buttons=(
-                    Button("完成第1条", CardAction("task_done", (str(first.id),)), "primary"),
-                    Button("第1条推迟到明天", CardAction("task_snooze", (str(first.id),))),
+                    Button("完成第1条", TaskDone(first.id or 0), "primary"),
+                    Button("第1条推迟到明天", TaskSnooze(first.id or 0)),
                 ),
                 card_id=f"rem{first.id}x{int(now.timestamp())}",
             )

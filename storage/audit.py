@@ -10,6 +10,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import AuditLog
 
+REFUSED = "refused"  # a request kabot would not carry out (someone else's data, not their turn): kept, never undone
+
 
 def snapshot(row: SQLModel) -> dict[str, Any]:
     return row.model_dump(mode="json")

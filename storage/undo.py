@@ -33,7 +33,7 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
                 AuditLog.at >= now - UNDO_WINDOW,
                 col(AuditLog.inbound_id).is_not(None),
                 col(AuditLog.entity).in_(list(UNDOABLE)),
-                AuditLog.action != "undo",
+                col(AuditLog.action).in_(("create", "update")),
             )
             .order_by(col(AuditLog.id).desc())
             .limit(1)

@@ -5,27 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-
-@dataclass(frozen=True)
-class CardAction:
-    """What a button does, packed into the button's key: `kind:arg1:arg2`.
-
-    Usage: `CardAction("approve", ("17",)).pack() == "approve:17"`; `CardAction.unpack("approve:17")`.
-    """
-
-    kind: str
-    args: tuple[str, ...] = ()
-
-    def pack(self) -> str:
-        for part in (self.kind, *self.args):
-            if ":" in part:
-                raise ValueError(f"':' is not allowed in a card action part: {part!r}")
-        return ":".join((self.kind, *self.args))
-
-    @classmethod
-    def unpack(cls, key: str) -> CardAction:
-        kind, *args = key.split(":")
-        return cls(kind, tuple(args))
+from bot.cards.actions import CardAction
 
 
 @dataclass(frozen=True)

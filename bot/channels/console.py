@@ -6,7 +6,8 @@ import base64
 from collections.abc import Callable
 from pathlib import Path
 
-from bot.cards.model import Card, CardAction
+from bot.cards.actions import CardAction
+from bot.cards.model import Card
 from bot.cards.render import CardRenderer
 from bot.channels.base import OutboxItem
 

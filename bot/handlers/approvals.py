@@ -21,7 +21,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.cards.model import Button, Card, CardAction
+from bot.cards.actions import AcceptConditions, ApprovalTap, SubmitQuote, Tap
+from bot.cards.model import Button, Card
 from bot.context import Context
 from bot.handlers.quotes import (
     STATUS_LABELS,
@@ -131,12 +132,12 @@ def approval_card(b: QuoteBundle, a: Approval, rows: Sequence[Approval], ctx: Co
         "reasons": a.reason or a.step_name,
         "conditions": [r.comment for r in rows if r.decision == "conditional" and r.comment],
     }
-    key = str(a.id)
+    key = a.id or 0
     buttons = (
-        Button("同意", CardAction("apv", (key, "ok")), "primary"),
-        Button("驳回", CardAction("apv", (key, "no")), "danger"),
-        Button("有条件同意", CardAction("apv", (key, "cond"))),
-        Button("详情", CardAction("apv", (key, "info"))),
+        Button("同意", ApprovalTap(key, Tap.APPROVE), "primary"),
+        Button("驳回", ApprovalTap(key, Tap.REJECT), "danger"),
+        Button("有条件同意", ApprovalTap(key, Tap.CONDITIONAL)),
+        Button("详情", ApprovalTap(key, Tap.DETAILS)),
     )
     return Card(
         template="approval_request",
@@ -186,9 +187,9 @@ async def submit_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     return await submit(ctx, quote)
 
 
-@router.action("qsubmit")
-async def tap_submit(ctx: Context, action: CardAction) -> list[Reply]:
-    quote = await quotes.get(ctx.session, int(action.args[0]))
+@router.action(SubmitQuote)
+async def tap_submit(ctx: Context, action: SubmitQuote) -> list[Reply]:
+    quote = await quotes.get(ctx.session, action.quote_id)
     if quote is None:
         return [TextReply("这个按钮已失效。")]
     return await submit(ctx, quote)
@@ -296,14 +297,16 @@ async def reject_text(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     return await decide(ctx, number=cmd.number, verdict=Verdict.REJECT, reason=cmd.reason, note=cmd.note)
 
 
-@router.action("apv")
-async def tap_approval(ctx: Context, action: CardAction) -> list[Reply]:
-    approval_id, what = int(action.args[0]), action.args[1]
-    if what == "info":
+@router.action(ApprovalTap)
+async def tap_approval(ctx: Context, action: ApprovalTap) -> list[Reply]:
+    approval_id = action.approval_id
+    if action.tap is Tap.DETAILS:
         row = await ctx.session.get(Approval, approval_id)
         quote = await quotes.get(ctx.session, row.quote_id) if row else None
         return await show(ctx, quote.number) if quote else [TextReply("这个按钮已失效。")]
-    verdict = {"ok": Verdict.APPROVE, "no": Verdict.REJECT, "cond": Verdict.CONDITIONAL}[what]
+    verdict = {Tap.APPROVE: Verdict.APPROVE, Tap.REJECT: Verdict.REJECT, Tap.CONDITIONAL: Verdict.CONDITIONAL}[
+        action.tap
+    ]
     return await decide(ctx, approval_id=approval_id, verdict=verdict)
 
 
@@ -496,7 +499,7 @@ async def _tell_requester(
             template="approval_condition",
             title=f"有条件同意 {quote.number}",
             data={**quote_body(b, ctx.tz), "approver": me, "condition": note, "number": quote.number},
-            buttons=(Button("接受条件", CardAction("qaccept", (str(quote.id),)), "primary"),),
+            buttons=(Button("接受条件", AcceptConditions(quote.id or 0), "primary"),),
             card_id=new_card_id(f"qc{quote.id}"),
         )
         return [CardReply(card, to_user_id=owner)]

@@ -9,7 +9,7 @@ from bot.router import Router
 from core.decision_chain import parse_decision_role
 from core.nlu.intents import Parsed
 from storage import audit
-from storage.models import Contact, Customer
+from storage.models import Contact
 
 router = Router("contacts")
 
@@ -23,8 +23,6 @@ async def create_contact(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not parsed.contact_name:
         return [TextReply("请写上联系人姓名。例如：联系人 艾克美 张伟 采购总监 决策者 电话13800001111")]
     found = await customer_for(ctx, parsed, change=True)
-    if not isinstance(found, Customer):
-        return found
     now = ctx.clock.now()
     role = parse_decision_role(parsed.decision_role).value
     contact = Contact(

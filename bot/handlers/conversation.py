@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cards.model import CardAction
+from bot.cards.actions import ConfirmDraft, EditDraft
 from bot.context import Context
 from bot.dispatcher import redispatch
 from bot.replies import Reply, TextReply
@@ -76,16 +76,16 @@ async def confirm_text(ctx: Context, data: dict[str, Any], parsed: Parsed) -> li
     return await redispatch(ctx, data["text"], confirmed=True)
 
 
-@router.action("confirm")
-async def confirm_tap(ctx: Context, _action: CardAction) -> list[Reply]:
+@router.action(ConfirmDraft)
+async def confirm_tap(ctx: Context, _action: ConfirmDraft) -> list[Reply]:
     pending = await state.take(ctx.session, ctx.user_id, ctx.clock.now())
     if pending is None or pending.kind != "confirm":
         return [TextReply("这张卡片已处理过或已过期。")]
     return await redispatch(ctx, pending.data["text"], confirmed=True)
 
 
-@router.action("edit")
-async def edit_tap(ctx: Context, _action: CardAction) -> list[Reply]:
+@router.action(EditDraft)
+async def edit_tap(ctx: Context, _action: EditDraft) -> list[Reply]:
     await state.take(ctx.session, ctx.user_id, ctx.clock.now())
     return [TextReply("好的，请直接发修改后的完整内容，我会重新识别。")]
 

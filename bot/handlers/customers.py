@@ -79,8 +79,6 @@ async def update_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not changes:
         return [TextReply("要改哪一项？例如：客户 艾克美 等级 B（也可改 国家/行业/状态/来源）")]
     found = await customer_for(ctx, parsed, change=True)
-    if not isinstance(found, Customer):
-        return found
     before = audit.snapshot(found)
     lines = [
         f"{FIELD_LABELS[k]} {getattr(found, k) or '空'} → {v}" for k, v in changes.items() if getattr(found, k) != v
@@ -100,8 +98,6 @@ async def add_alias(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not parsed.alias:
         return [TextReply("请写上别名。例如：别名 艾克美 ACME")]
     found = await customer_for(ctx, parsed, change=True)
-    if not isinstance(found, Customer):
-        return found
     if parsed.alias in found.aliases:
         return [TextReply(f"{found.name} 已有别名“{parsed.alias}”。")]
     before = audit.snapshot(found)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from bot.cards.model import Button, Card, CardAction
+from bot.cards.actions import ConfirmDraft, EditDraft
+from bot.cards.model import Button, Card
 from bot.context import Context
 from bot.replies import CardReply, Reply, TextReply
 from bot.resolve import customer_for
@@ -25,8 +26,6 @@ CONFIRM_GUESSES = ("next_due",)
 )
 async def log_follow_up(ctx: Context, parsed: Parsed) -> list[Reply]:
     found = await customer_for(ctx, parsed, change=True)
-    if not isinstance(found, Customer):
-        return found
     if parsed.next_action and parsed.next_due is None:
         return [TextReply(f"下一步“{parsed.next_action}”是哪天？请带上时间再发一次，例如：…，下周二再电话跟进")]
     now = ctx.clock.now()
@@ -79,6 +78,6 @@ async def _draft(ctx: Context, customer: Customer, parsed: Parsed) -> list[Reply
         template="draft",
         title="请确认这条跟进",
         data={"lines": lines},
-        buttons=(Button("确认", CardAction("confirm"), "primary"), Button("修改", CardAction("edit"))),
+        buttons=(Button("确认", ConfirmDraft(), "primary"), Button("修改", EditDraft())),
     )
     return [CardReply(card)]

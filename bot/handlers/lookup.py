@@ -8,7 +8,6 @@ from bot.replies import CardReply, Reply, TextReply
 from bot.resolve import customer_for
 from bot.router import Router
 from core.nlu.intents import Parsed
-from storage.models import Customer
 from storage.repo.account import account_facts
 
 router = Router("lookup")
@@ -17,8 +16,6 @@ router = Router("lookup")
 @router.intent("lookup", help="查客户360°视图", example="查 艾克美")
 async def show_account(ctx: Context, parsed: Parsed) -> list[Reply]:
     found = await customer_for(ctx, parsed, change=False)
-    if not isinstance(found, Customer):
-        return found
     facts = await account_facts(ctx.session, found.id or 0, now=ctx.clock.now())
     if facts is None:
         return [TextReply("这个客户已不存在。")]

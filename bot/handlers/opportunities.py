@@ -32,8 +32,6 @@ async def create_opportunity(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not parsed.opportunity:
         return [TextReply("请写上商机名称。例如：商机 艾克美 DN50球阀年度采购 50万美元 S2 预计12月底签约")]
     found = await customer_for(ctx, parsed, change=True)
-    if not isinstance(found, Customer):
-        return found
     if parsed.amount is not None and parsed.currency is None:
         return [TextReply(f"金额 {parsed.amount} 是什么币种？请写明，例如 50万美元 / 30万欧元 / 人民币80万。")]
     now = ctx.clock.now()
@@ -83,8 +81,6 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
     if target is None:
         return [TextReply("推进到哪个阶段？例如：推进 艾克美 球阀 S3（S1 初步接触 … S5 合同签订）")]
     found = await customer_for(ctx, parsed, change=True)
-    if not isinstance(found, Customer):
-        return found
     opp = await _pick_opportunity(ctx, found, parsed)
     if not isinstance(opp, Opportunity):
         return opp

@@ -23,7 +23,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cards.model import Button, Card, CardAction
+from bot.cards.actions import AcceptConditions, SubmitQuote
+from bot.cards.model import Button, Card
 from bot.context import Context
 from bot.exports.quote_xlsx import QuotationLine, QuotationSheet, write_quote_xlsx
 from bot.replies import CardReply, CardUpdate, FileReply, Reply, TextReply
@@ -214,7 +215,7 @@ def quote_card(b: QuoteBundle, tz: ZoneInfo, *, history: Sequence[str] = ()) -> 
     q = b.quote
     buttons: tuple[Button, ...] = ()
     if q.status == "draft":
-        buttons = (Button("提交审批", CardAction("qsubmit", (str(q.id),)), "primary"),)
+        buttons = (Button("提交审批", SubmitQuote(q.id or 0), "primary"),)
     return Card(
         template="quote_card",
         title=f"报价 {q.number}",
@@ -628,9 +629,9 @@ async def accept_condition(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     return await accept(ctx, found)
 
 
-@router.action("qaccept")
-async def tap_accept(ctx: Context, action: CardAction) -> list[Reply]:
-    quote = await quotes.get(ctx.session, int(action.args[0]))
+@router.action(AcceptConditions)
+async def tap_accept(ctx: Context, action: AcceptConditions) -> list[Reply]:
+    quote = await quotes.get(ctx.session, action.quote_id)
     if quote is None or quote.owner_id != ctx.user_id:
         return _text("这个按钮已失效。")
     return await accept(ctx, quote)

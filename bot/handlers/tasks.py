@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from bot.cards.model import CardAction
+from bot.cards.actions import TaskDone, TaskSnooze
 from bot.context import Context
 from bot.replies import Reply, TextReply
 from bot.router import Router
@@ -79,8 +79,8 @@ async def _reschedule(ctx: Context, task: Task, due: datetime) -> str:
     return f"已改期：{task.subject} —— {format_due(due.astimezone(ctx.tz), now=ctx.now)}。"
 
 
-async def _tapped(ctx: Context, action: CardAction) -> Task | str:
-    task = await ctx.session.get(Task, int(action.args[0])) if action.args and action.args[0].isdigit() else None
+async def _tapped(ctx: Context, task_id: int) -> Task | str:
+    task = await ctx.session.get(Task, task_id)
     if task is None or task.owner_id != ctx.user_id:
         return "这条待办不存在或不是您的。"
     if task.status != "open":
@@ -88,15 +88,15 @@ async def _tapped(ctx: Context, action: CardAction) -> Task | str:
     return task
 
 
-@router.action("task_done")
-async def complete_tapped(ctx: Context, action: CardAction) -> list[Reply]:
-    task = await _tapped(ctx, action)
+@router.action(TaskDone)
+async def complete_tapped(ctx: Context, action: TaskDone) -> list[Reply]:
+    task = await _tapped(ctx, action.task_id)
     return [TextReply(task if isinstance(task, str) else await _complete(ctx, task))]
 
 
-@router.action("task_snooze")
-async def snooze_tapped(ctx: Context, action: CardAction) -> list[Reply]:
-    task = await _tapped(ctx, action)
+@router.action(TaskSnooze)
+async def snooze_tapped(ctx: Context, action: TaskSnooze) -> list[Reply]:
+    task = await _tapped(ctx, action.task_id)
     if isinstance(task, str):
         return [TextReply(task)]
     tomorrow_nine = datetime.combine(ctx.now.date() + timedelta(days=1), time(9), ctx.tz)

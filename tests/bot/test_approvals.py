@@ -192,12 +192,12 @@ async def test_past_validity_needs_a_fresh_rate(bot: ChatHarness, clock: FakeClo
 
 
 async def test_a_tap_on_a_card_with_an_unknown_approval_is_harmless(bot: ChatHarness) -> None:
-    from bot.cards.model import CardAction
+    from bot.cards.actions import ApprovalTap, Tap
 
     out = await bot._send(
         "赵敏",
         Inbound(
-            channel="console", sender="赵敏", platform_msg_id=uuid.uuid4().hex, action=CardAction("apv", ("999", "ok"))
+            channel="console", sender="赵敏", platform_msg_id=uuid.uuid4().hex, action=ApprovalTap(999, Tap.APPROVE)
         ),
     )
     assert "失效" in "\n".join(out)

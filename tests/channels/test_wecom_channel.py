@@ -8,7 +8,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.cards.model import Button, Card, CardAction
+from bot.cards.actions import ApprovalTap, Tap
+from bot.cards.model import Button, Card
 from bot.channels.base import DeliveryError, OutboxItem
 from bot.channels.wecom import MemoryTokenStore, WeComAPI
 from bot.channels.wecom.channel import CARD_URL, WeComChannel
@@ -46,8 +47,8 @@ def item(kind: str, target: str = "lina", n: int = 1, **payload: Any) -> OutboxI
 
 def card(card_id: str | None = "appr-1-zhaomin", buttons: bool = True) -> Card:
     bs = (
-        Button("同意", CardAction("approve", ("1",)), "primary"),
-        Button("驳回", CardAction("reject", ("1",)), "danger"),
+        Button("同意", ApprovalTap(1, Tap.APPROVE), "primary"),
+        Button("驳回", ApprovalTap(1, Tap.REJECT), "danger"),
     )
     return Card("notice", "折扣审批", {"body": "李娜申请 15% 折扣"}, bs if buttons else (), card_id)
 
@@ -64,8 +65,8 @@ def test_cards_without_buttons_are_text_notices_with_buttons_button_interactions
     interactive = channel.render(card())
     assert interactive["card_type"] == "button_interaction" and interactive["task_id"] == "appr-1-zhaomin"
     assert interactive["button_list"] == [
-        {"text": "同意", "style": 1, "key": "approve:1"},
-        {"text": "驳回", "style": 3, "key": "reject:1"},
+        {"text": "同意", "style": 1, "key": "apv:1:ok"},
+        {"text": "驳回", "style": 3, "key": "apv:1:no"},
     ]
     for bad in (None, "has space", "x" * 129):
         with pytest.raises(DeliveryError) as err:

@@ -9,13 +9,15 @@ from __future__ import annotations
 import base64
 import os
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from sqlmodel import select
 
-from bot.cards.model import Button, Card, CardAction
+from bot.cards.actions import CardAction
+from bot.cards.model import Button, Card
 from bot.context import Context
 from bot.handlers import ROUTERS
 from bot.replies import CardReply, CardUpdate, Reply, TextReply
@@ -84,14 +86,20 @@ def rig_notice() -> str:
 # ---- cards -------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Decide(CardAction, prefix="test_decide"):
+    item: int
+    verdict: str
+
+
 def approval_cards() -> Router:
     """Stands in for the approval handlers: a card to both approvers; a tap finalises both cards."""
     r = Router("approval-test")
 
     def card(who: str) -> Card:
         buttons = (
-            Button("同意", CardAction("approve", ("7",)), "primary"),
-            Button("驳回", CardAction("reject", ("7",)), "danger"),
+            Button("同意", Decide(7, "approve"), "primary"),
+            Button("驳回", Decide(7, "reject"), "danger"),
         )
         return Card("notice", "折扣审批 · 艾克美", {"body": "李娜申请 15% 折扣"}, buttons, card_id=f"appr-7-{who}")
 
@@ -106,8 +114,8 @@ def approval_cards() -> Router:
             CardReply(card("sunli"), to_user_id=(await user(ctx, "sunli")).id),
         ]
 
-    @r.action("approve")
-    async def approve(ctx: Context, _action: CardAction) -> list[Reply]:
+    @r.action(Decide)
+    async def approve(ctx: Context, _action: Decide) -> list[Reply]:
         final = f"已同意 · {ctx.user.name} · {ctx.now:%m-%d %H:%M}"
         other = "sunli" if ctx.inbound.meta["task_id"] == "appr-7-zhaomin" else "zhaomin"
         return [
@@ -126,9 +134,9 @@ async def test_tapped_card_is_finalised_for_every_approver(rig: Rig) -> None:
     assert set(cards) == {"zhaomin", "sunli"}
     assert cards["zhaomin"]["card_type"] == "button_interaction"
     assert cards["zhaomin"]["task_id"] == "appr-7-zhaomin"
-    assert [b["key"] for b in cards["zhaomin"]["button_list"]] == ["approve:7", "reject:7"]
+    assert [b["key"] for b in cards["zhaomin"]["button_list"]] == ["test_decide:7:approve", "test_decide:7:reject"]
 
-    tap = rig.fake.callback_click("ZhaoMin", "appr-7-zhaomin", "approve:7")
+    tap = rig.fake.callback_click("ZhaoMin", "appr-7-zhaomin", "test_decide:7:approve")
     assert await rig.post(tap) == (200, b"")
     assert await rig.post(tap) == (200, b"")  # redelivered tap: same user, time, task and key
     await rig.settle()
@@ -138,7 +146,7 @@ async def test_tapped_card_is_finalised_for_every_approver(rig: Rig) -> None:
     assert len(rig.fake.calls_to(UPDATE_CARD)) == 2  # each one-shot code spent once
 
     # A late second tap (sunli's card was already greyed, so WeCom would not send one; a replay then):
-    await rig.post(rig.fake.callback_click("sunli", "appr-7-sunli", "approve:7"))
+    await rig.post(rig.fake.callback_click("sunli", "appr-7-sunli", "test_decide:7:approve"))
     await rig.settle()
     assert len(rig.fake.calls_to(UPDATE_CARD)) == 2
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot.cards.model import CardAction
+from bot.cards.actions import ApprovalTap, Tap
 from bot.inbound import Inbound
 from bot.pipeline import Pipeline
 from storage.models import Approval, AuditLog, InboundMessage, OutboxMessage, Quote, User
@@ -49,9 +49,7 @@ async def test_fifty_simultaneous_approvals_decide_once(
     assert len(approvers) == 5
 
     taps = [
-        (name, CardAction("apv", (str(approval_id), "ok")))
-        for _ in range(10)
-        for approval_id, name in approvers.items()
+        (name, ApprovalTap(approval_id or 0, Tap.APPROVE)) for _ in range(10) for approval_id, name in approvers.items()
     ]
     replicas = [Pipeline(services) for _ in taps]  # no shared in-process lock: only the database decides
     await asyncio.gather(

@@ -16,7 +16,7 @@ from aiohttp import web
 from sqlalchemy import update
 from sqlmodel import col
 
-from bot.cards.model import CardAction
+from bot.cards.actions import BadAction, CardAction
 from bot.channels.wecom.crypto import MAX_BODY_BYTES, CallbackRejected, WeComCrypto
 from bot.channels.wecom.inbound import WeComInbound, parse_event
 from bot.inbound import Inbound
@@ -39,8 +39,13 @@ def to_inbound(event: WeComInbound) -> Inbound | None:
     if event.msg_type == "text":
         return Inbound(text=event.content or "", **common)
     if event.is_card_click and event.event_key:
+        try:
+            action = CardAction.unpack(event.event_key)
+        except BadAction as exc:  # signed, but not a button of ours (or of an older version): refuse quietly
+            log.info("card click with an unknown key ignored: %s", exc)
+            return None
         meta = {"task_id": event.task_id, "response_code": event.response_code, "card_type": event.card_type}
-        return Inbound(action=CardAction.unpack(event.event_key), meta=meta, **common)
+        return Inbound(action=action, meta=meta, **common)
     if event.msg_type in NOT_TEXT:
         return Inbound(meta={"unsupported": event.msg_type}, **common)
     return None
