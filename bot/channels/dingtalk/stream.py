@@ -235,7 +235,8 @@ class StreamClient:
         finally:
             self.connected = False
             watchdog.cancel()
-            if acks:  # let handlers of this connection ack before it goes (they wait at most ack_deadline_s)
+            if acks and (state.ended is _Ended.DISCONNECT or self._stopping):
+                # The socket still works: let its handlers ack first (each waits at most ack_deadline_s).
                 await asyncio.wait(set(acks), timeout=self._ack_deadline + 1)
             await ws.close()
         return (_Ended.STOPPED if self._stopping else state.ended), useful
