@@ -118,6 +118,34 @@ def test_malformed_messages_raise_the_typed_error(fake: FakeDingTalk, change: di
         decode_robot_message(json.dumps(body))
 
 
+WEIRD: list[object] = [None, "", 0, -1, 10**30, 1.5, [], {}, ["x"], {"a": 1}, True, "\x00", "é" * 10_000]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "msgId",
+        "senderStaffId",
+        "conversationType",
+        "conversationId",
+        "text",
+        "msgtype",
+        "sessionWebhook",
+        "sessionWebhookExpiredTime",
+        "createAt",
+        "isInAtList",
+        "errorCode",
+    ],
+)
+def test_odd_field_values_never_raise_anything_but_the_typed_error(fake: FakeDingTalk, name: str) -> None:
+    for value in WEIRD:
+        body = {**fake.robot_message("manager4220", "你好"), name: value}
+        try:
+            decode_robot_message(json.dumps(body))
+        except MalformedMessage:
+            pass
+
+
 def test_a_one_to_one_text_message(fake: FakeDingTalk, clock: FakeClock) -> None:
     body = fake.robot_message("manager4220", "今天拜访了艾克美张总", msg_id="msgABC")
     message = decode_robot_message(body)

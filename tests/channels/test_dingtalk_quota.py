@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import asyncio
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +15,13 @@ from core.clock import FakeClock
 from core.quotas import Priority, QuotaKind, Usage, Verdict, admit, month_of, warn_now
 
 # ---- rules -----------------------------------------------------------------------------------------------
+
+
+def test_the_rules_do_no_io() -> None:
+    tree = ast.parse((Path(__file__).resolve().parents[2] / "core" / "quotas.py").read_text(encoding="utf-8"))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert imported <= {"__future__", "dataclasses", "datetime", "enum", "zoneinfo"}
 
 
 def test_the_month_is_chinas() -> None:
