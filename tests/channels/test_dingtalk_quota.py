@@ -113,3 +113,12 @@ async def test_admission_reads_the_shared_count(services: Services, clock: FakeC
     assert await meter.admit(QuotaKind.WEBHOOK_STREAM, Priority.DIGEST) is Verdict.SKIP
     assert await meter.admit(QuotaKind.WEBHOOK_STREAM, Priority.REPLY) is Verdict.SEND
     assert await meter.admit(QuotaKind.API, Priority.DIGEST) is Verdict.SEND
+
+
+async def test_a_failing_warning_does_not_fail_the_counted_call(services: Services, clock: FakeClock) -> None:
+    async def broken(usage: Usage) -> None:
+        raise RuntimeError("admin unreachable")
+
+    meter = QuotaMeter(services.db, clock, on_warning=broken)
+    usage = await meter.record(QuotaKind.API, 4_000)
+    assert usage is not None and usage.warning

@@ -61,7 +61,7 @@ DEFAULT_TIMEOUT = aiohttp.ClientTimeout(total=10, connect=3)
 BATCH_LIMIT = 20  # userIds per batchSend call
 PAGE_SIZE = 100  # topapi/v2/user/list
 SESSION_EXPIRED = 300001
-TOKEN_CODES = frozenset({"InvalidAuthentication", "invalidAuthentication", "InvalidAccessToken"})
+TOKEN_CODES = frozenset({"InvalidAuthentication"})
 OAPI_TOKEN_ERRCODES = frozenset({40014, 42001})
 # Worth trying later: throttling, busy, and the monthly count (it comes back next month).
 TRANSIENT_CODES: dict[str, float | None] = {

@@ -36,7 +36,6 @@ from typing import Any
 
 SIGN_WINDOW = timedelta(hours=1)
 QUOTA_EXHAUSTED_CODE = "20001"
-UNSUPPORTED_REPLY = "我目前只看得懂文字消息，请用文字再说一遍（例如：今天拜访了艾克美张总，报价下周给）。"
 
 
 class InboundError(Exception):
@@ -64,7 +63,7 @@ class ConversationType(StrEnum):
 
 class MessageKind(StrEnum):
     TEXT = "text"
-    UNSUPPORTED = "unsupported"  # pictures, voice, files, rich text: answer briefly (UNSUPPORTED_REPLY)
+    UNSUPPORTED = "unsupported"  # pictures, voice, files, rich text: to be answered briefly
     QUOTA_EXHAUSTED = "quota_exhausted"  # errorCode 20001: the text was withheld by DingTalk
 
 

@@ -24,7 +24,7 @@ from storage.repo import quota as quota_repo
 
 log = logging.getLogger("kabot.dingtalk.quota")
 
-Warning = Callable[[Usage], Awaitable[object]]
+OnWarning = Callable[[Usage], Awaitable[object]]
 
 
 class QuotaMeter:
@@ -35,7 +35,7 @@ class QuotaMeter:
         *,
         channel: str = "dingtalk",
         limits: Mapping[QuotaKind, int] = STANDARD_LIMITS,
-        on_warning: Warning | None = None,
+        on_warning: OnWarning | None = None,
     ) -> None:
         self.db = db
         self.clock = clock
@@ -53,9 +53,13 @@ class QuotaMeter:
             log.warning("could not count a %s call: %s", kind, type(err).__name__)
             return None
         usage = Usage(kind, after, self.limits.get(kind))
-        if self.on_warning is not None and warn_now(before=after - n, after=after, limit=usage.limit):
+        if warn_now(before=after - n, after=after, limit=usage.limit):
             log.warning("dingtalk quota: %s", usage.describe())
-            await self.on_warning(usage)
+            if self.on_warning is not None:
+                try:
+                    await self.on_warning(usage)
+                except Exception:  # telling the admin must never fail the call being counted
+                    log.exception("dingtalk quota: the 80%% warning could not be passed on")
         return usage
 
     async def usage(self) -> list[Usage]:
