@@ -338,3 +338,17 @@ class WeComCard(SQLModel, table=True):
     final_text: str | None = None
     finalised_at: datetime | None = _ts()
     created_at: datetime = _created()
+
+
+class QuotaUsage(SQLModel, table=True):
+    """Calls a channel made to its platform in one billing month, by quota kind (core.quotas.QuotaKind).
+
+    Counted in the database, not in memory, so every replica adds to the same figure and the 80% warning
+    is decided once (storage/repo/quota.py increments atomically and returns the new count)."""
+
+    __tablename__ = "quota_usage"
+    channel: str = Field(primary_key=True)
+    month: str = Field(primary_key=True)  # YYYY-MM in the platform's billing time zone
+    kind: str = Field(primary_key=True)
+    count: int = 0
+    updated_at: datetime = _created()
