@@ -37,7 +37,7 @@ async def test_fx_set(use_services: Services, capsys: pytest.CaptureFixture[str]
     assert "1 USD = 7.1 CNY" in capsys.readouterr().out
     async with use_services.db.session() as s:
         row = await s.get(FxRate, "USD")
-    assert row is not None and str(row.rate_to_base.normalize()) == "7.1" and row.source == "kabot fx set"
+    assert row is not None and str(row.rate_to_base.normalize()) == "7.1" and row.set_by_id is None
     bad = parse("fx", "set", "USD", "abc")
     assert await bad.run(bad, use_services.settings) == 2
 
