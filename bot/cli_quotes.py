@@ -103,7 +103,13 @@ async def cmd_fx_set(args: argparse.Namespace, settings: Settings) -> int:
     services = await _services(settings)
     try:
         async with services.db.session() as session:
-            scope = Scope.system(session, services.clock, settings, services.policy, message=_argv("fx set", args))
+            scope = Scope.system(
+                session,
+                services.clock,
+                settings,
+                services.policy,
+                message=f"kabot fx set {args.currency} {args.rate}{' --yes' if args.yes else ''}",
+            )
             done = await fx.set_rate(scope, args.currency, rate, confirmed=args.yes)
     except NeedsAnswer as question:
         print(question.message.replace("回复“是”确认设置，回复“否”取消。", "确认无误请加 --yes 再运行一次。"))
@@ -115,10 +121,6 @@ async def cmd_fx_set(args: argparse.Namespace, settings: Settings) -> int:
         await services.db.close()
     print(views.rate_set(done).split("设错了")[0])
     return 0
-
-
-def _argv(command: str, args: argparse.Namespace) -> str:
-    return f"kabot {command} " + " ".join(str(v) for k, v in vars(args).items() if k not in ("run", "command") and v)
 
 
 async def cmd_policy_check(args: argparse.Namespace, settings: Settings) -> int:
@@ -255,7 +257,11 @@ async def cmd_users_offboard(args: argparse.Namespace, settings: Settings) -> in
     try:
         async with services.db.session() as session:
             scope = Scope.system(
-                session, services.clock, settings, services.policy, message=_argv("users offboard", args)
+                session,
+                services.clock,
+                settings,
+                services.policy,
+                message=f"kabot users offboard {args.name} --to {args.to}",
             )
             done = await transfers.offboard(scope, person=args.name, to=args.to)
             summary, *pushes = transfer_views.offboarded(done, scope)

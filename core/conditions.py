@@ -179,7 +179,7 @@ def _apply(c: Clause, t: QuoteTerms) -> tuple[QuoteTerms, ClauseResult]:
         return _at_most(c, t, "lead_time_days", "交期", "天")
     if c.kind is ClauseKind.MAX_VALIDITY:
         return _at_most(c, t, "validity_days", "有效期", "天")
-    return t, ClauseResult(c, Effect.MANUAL, f"请按条件处理：{c.text}")
+    return t, ClauseResult(c, Effect.MANUAL, "kabot 无法自动处理，请您落实")
 
 
 def _price(c: Clause, t: QuoteTerms) -> tuple[QuoteTerms, ClauseResult]:

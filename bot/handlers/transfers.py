@@ -13,7 +13,7 @@ from bot.sales.scope import Scope
 from bot.sales.transfers import Refused, Requested
 from bot.understand import name_index
 from core.nlu.intents import Parsed
-from core.nlu.transfer_commands import EXAMPLE_OFFBOARD, EXAMPLE_REASSIGN, EXAMPLE_REQUEST, TransferCommand
+from core.nlu.transfer_commands import EXAMPLE_REASSIGN, EXAMPLE_REQUEST, TransferCommand
 
 router = Router("transfers")
 

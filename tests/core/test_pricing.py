@@ -18,9 +18,9 @@ from core.pricing import (
     format_rate,
     parse_incoterm,
     price_quote,
+    price_stack,
     rate_change_pct,
     rate_problem,
-    price_stack,
     usd_equivalent,
 )
 

@@ -9,9 +9,6 @@ closed where their approval is no longer open.
 """
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes  # noqa: F401
 from alembic import op
@@ -26,11 +23,11 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Plain ADD COLUMNs (the default fills existing rows): no table rebuild, which SQLite could not do while
+    # other tables' foreign keys point at quotes.
     with op.batch_alter_table('quotes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('vat_rate', sa.Numeric(precision=5, scale=2), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('tax_included', sa.Boolean(), nullable=True))
-    with op.batch_alter_table('quotes', schema=None) as batch_op:
-        batch_op.alter_column('vat_rate', server_default=None)
     op.create_table(
         'quote_cards',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -76,39 +73,16 @@ def upgrade() -> None:
 
 
 def _copy_cards_from_audit() -> None:
-    conn = op.get_bind()
-    sent = conn.execute(
-        sa.text(
-            "SELECT a.entity_id, a.after, a.at, p.quote_id, p.decision, p.decided_at FROM audit_log a "
-            "JOIN approvals p ON p.id = a.entity_id WHERE a.action = 'card_sent' AND a.entity = 'approvals' "
-            "ORDER BY a.id"
-        )
-    ).all()
-    now = datetime.now(UTC)
-    seen: set[str] = set()
-    for approval_id, after, at, quote_id, decision, decided_at in sent:
-        data = json.loads(after) if isinstance(after, str) else after
-        if not data or data.get("card_id") in seen:
-            continue
-        seen.add(data["card_id"])
-        is_open = decision in ("pending", "waiting")
-        conn.execute(
-            sa.text(
-                "INSERT INTO quote_cards (card_id, kind, quote_id, approval_id, to_user_id, sent_at, closed_at) "
-                "VALUES (:card_id, 'approval', :quote_id, :approval_id, :to_user_id, :sent_at, :closed_at)"
-            ).bindparams(
-                sa.bindparam("sent_at", type_=storage.types.UTCDateTime()),
-                sa.bindparam("closed_at", type_=storage.types.UTCDateTime()),
-            ),
-            {
-                "card_id": data["card_id"],
-                "quote_id": quote_id,
-                "approval_id": approval_id,
-                "to_user_id": int(data["to_user_id"]),
-                "sent_at": at,
-                "closed_at": None if is_open else (decided_at or now),
-            },
-        )
+    """In SQL, so timestamps keep their stored form on both databases; JSON is read the dialect's way."""
+    dialect = op.get_bind().dialect.name
+    field = (lambda key: f"a.after->>'{key}'") if dialect == "postgresql" else (lambda key: f"json_extract(a.after, '$.{key}')")
+    op.execute(
+        "INSERT INTO quote_cards (card_id, kind, quote_id, approval_id, to_user_id, sent_at, closed_at) "
+        f"SELECT {field('card_id')}, 'approval', p.quote_id, p.id, CAST({field('to_user_id')} AS INTEGER), a.at, "
+        "CASE WHEN p.decision IN ('pending', 'waiting') THEN NULL ELSE COALESCE(p.decided_at, a.at) END "
+        "FROM audit_log a JOIN approvals p ON p.id = a.entity_id "
+        "WHERE a.action = 'card_sent' AND a.entity = 'approvals' AND a.after IS NOT NULL ORDER BY a.id"
+    )
 
 
 def downgrade() -> None:
