@@ -32,7 +32,8 @@ async def test_upgrade_converts_countries_and_copies_cards(services: Services) -
     async with db.engine.begin() as conn:
         await conn.execute(
             text(
-                f"INSERT INTO users (id, name, role, timezone, active, created_at, updated_at) VALUES (1, '赵敏', 'manager', 'Asia/Shanghai', true, '{now}', '{now}')"
+                "INSERT INTO users (id, name, role, timezone, active, created_at, updated_at) "
+                f"VALUES (1, '赵敏', 'manager', 'Asia/Shanghai', true, '{now}', '{now}')"
             )
         )
         for i, country in enumerate(("德国", "Germany", "DE", "火星", None), 1):
