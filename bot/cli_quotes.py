@@ -115,7 +115,7 @@ async def cmd_fx_set(args: argparse.Namespace, settings: Settings) -> int:
         print(question.message.replace("回复“是”确认设置，回复“否”取消。", "确认无误请加 --yes 再运行一次。"))
         return 2
     except Refusal as refusal:
-        print(refusal.reply_text(), file=sys.stderr)
+        print(refusal.message, file=sys.stderr)  # the chat example would not fit a command line
         return 2
     finally:
         await services.db.close()
@@ -194,7 +194,7 @@ async def _real_examples(settings: Settings, policy: Policy) -> list[list[str]] 
                     what = "一张 5 万美元、毛利 20% 的报价"
                 where = country_name(c.country) or "国家未填"
                 out.append(
-                    [f"【{c.name}（{where}，{c.tier}级）· {what}】", *describe_route(facts, requester, org, policy)]
+                    [f"【{c.name}（{where}，{c.tier}级）· {what}】", *describe_route(facts, requester, org, policy)[1:]]
                 )
             return out or None
     finally:
@@ -268,7 +268,7 @@ async def cmd_users_offboard(args: argparse.Namespace, settings: Settings) -> in
             replies = [*pushes, *card_updates(None, done.finals)]
             await enqueue(session, services, replies, inbound=None, inbound_id=None, now=services.clock.now())
     except Refusal as refusal:
-        print(refusal.reply_text(), file=sys.stderr)
+        print(refusal.message, file=sys.stderr)  # the chat example would not fit a command line
         return 2
     finally:
         await services.db.close()

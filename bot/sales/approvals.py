@@ -159,6 +159,7 @@ class Delegated:
     cards: tuple[tuple[ApproverCard, QuoteBundle], ...] = ()
     finals: tuple[CardFinal, ...] = ()
     by_admin: bool = False
+    replaced: tuple[Delegation, ...] = ()  # the delegation this one replaces
 
 
 @dataclass(frozen=True)
@@ -380,7 +381,8 @@ async def _planned(
             if approver not in ids:
                 ids.append(approver)
         reason = "；".join(step.reasons) + (f"（{'；'.join(notes)}）" if notes else "")
-        out.append(approvals.PlannedStep(step.name, step.mode.value, reason, tuple(ids)))
+        routed = tuple(int(a) for a in step.approvers)
+        out.append(approvals.PlannedStep(step.name, step.mode.value, reason, tuple(ids), routed_to=routed))
     return out
 
 
@@ -395,14 +397,17 @@ def _carry(
             for a in before
             if a.step_name == step.name and a.step_no <= upto and a.decision in ("approved", "conditional")
         ]
-        by = next((a for a in done if a.decided_by_id in step.approver_ids), None)
+        # The one who approved before counts whether they decide this step now or delegated it meanwhile.
+        deciders = {*step.approver_ids, *step.routed_to}
+        by = next((a for a in done if a.decided_by_id in deciders), None)
         complete = by is not None and (
             step.mode == Mode.ANY.value or {a.decided_by_id for a in done} >= set(step.approver_ids)
         )
         if by is not None and complete and by.decided_by_id is not None and by.decided_at is not None:
             said = f"：{by.comment}" if by.comment else ""
             carried = approvals.Carried(by.decided_by_id, f"沿用第{revision}版的同意{said}", by.decided_at)
-            step = approvals.PlannedStep(step.name, step.mode, step.reason, step.approver_ids, carried)
+            approvers = step.approver_ids if by.decided_by_id in step.approver_ids else (by.decided_by_id,)
+            step = approvals.PlannedStep(step.name, step.mode, step.reason, approvers, carried, step.routed_to)
         out.append(step)
     return out
 
@@ -745,6 +750,9 @@ async def delegate(scope: Scope, *, person: str, until: datetime, from_person: s
             entity="delegations",
         )
     now = scope.clock.now()
+    replaced = await approvals.cancel_delegations(scope.session, delegator.id or 0, now)  # one delegation at a time
+    for old in replaced:
+        await scope.record("update", "delegations", old.id, before={"cancelled": False}, after={"cancelled": True})
     row = Delegation(
         from_user_id=delegator.id or 0, to_user_id=target.id or 0, starts_at=now, ends_at=until.astimezone(now.tzinfo)
     )
@@ -753,7 +761,14 @@ async def delegate(scope: Scope, *, person: str, until: datetime, from_person: s
     await scope.record("create", "delegations", row.id, after=snapshot(row))
     handover = await hand_over(scope, delegator, target, reason="委托")
     return Delegated(
-        delegator, target, until, len(handover.cards), tuple(handover.cards), tuple(handover.finals), by_admin
+        delegator,
+        target,
+        until,
+        len(handover.cards),
+        tuple(handover.cards),
+        tuple(handover.finals),
+        by_admin,
+        tuple(replaced),
     )
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlmodel import col, select
 
 from bot.errors import Conflict, NeedsAnswer, NotAllowed, NotFound, UserInputError
-from bot.sales.scope import SYSTEM, Scope
+from bot.sales.scope import Scope
 from core.nlu.quote_commands import EXAMPLE_FX
 from core.pricing import format_rate, rate_change_pct, rate_problem
 from core.roles import Role
@@ -84,7 +84,7 @@ async def set_rate(scope: Scope, currency: str, rate: Decimal, *, confirmed: boo
         scope.session,
         currency=currency,
         rate=rate,
-        source=scope.actor.name if scope.actor else f"{SYSTEM}（kabot fx set）",
+        source=scope.actor.name if scope.actor else "kabot fx set",
         set_by_id=scope.actor.id if scope.actor else None,
         now=scope.clock.now(),
     )

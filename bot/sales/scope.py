@@ -24,7 +24,7 @@ from storage.models import User
 if TYPE_CHECKING:
     from bot.context import Context
 
-SYSTEM = "系统"  # how the system user (the CLI) is named in audit-derived texts
+SYSTEM = "管理员（命令行）"  # how the system user (a CLI command) is named in what people are told
 
 
 def _keep_names(_owner_ids: set[int | None]) -> None:

@@ -404,11 +404,17 @@ def delegated(d: Delegated, scope: Scope) -> list[Reply]:
     ]
     own = scope.actor is not None and d.delegator.id == scope.actor.id
     who = "您" if own else d.delegator.name
+    before = "".join(f"（原来的委托至 {r.ends_at.astimezone(scope.tz):%m-%d} 已由这次代替）" for r in d.replaced)
     replies += [
-        TextReply(f"已委托 {d.delegate.name} 代{who}审批报价，至 {until}{moved}。提前回来可发“取消委托”。"),
+        TextReply(f"已委托 {d.delegate.name} 代{who}审批报价，至 {until}{moved}。{before}提前回来可发“取消委托”。"),
         TextReply(
             f"{d.delegator.name} 委托您代为审批报价，至 {until}。待您审批的会直接发给您。", to_user_id=d.delegate.id
         ),
+    ]
+    replies += [
+        TextReply(f"{d.delegator.name} 对您的审批委托已结束（改为委托 {d.delegate.name}）。", to_user_id=r.to_user_id)
+        for r in d.replaced
+        if r.to_user_id != d.delegate.id
     ]
     if not own:
         replies.append(

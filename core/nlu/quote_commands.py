@@ -143,9 +143,9 @@ _FREIGHT = re.compile(
 )
 _INSURANCE = re.compile(r"(?:保险费率|保险费|保险|insurance)\s?(?:为|:)?\s?(?P<v>\d+(?:\.\d+)?)\s?%", re.I)
 _PAYMENT = re.compile(
-    r"(?:(?:付款方式|付款条件|付款|payment)\s?:?\s?)?(?<![A-Za-z])(?:T/T|L/C|D/P|D/A|O/A)(?![A-Za-z])"
+    r"(?:(?:付款方式|付款条件|付款|payment)\s?:?\s?)?(?P<v>(?<![A-Za-z])(?:T/T|L/C|D/P|D/A|O/A)(?![A-Za-z])"
     r"(?:\s?(?:at sight|即期|见票即付|\d{1,3}\s?%\s?(?:预付|定金|订金|deposit|余款)?|\d{1,3}\s?(?:天|days)|预付|"
-    r"余款[\u4e00-\u9fff]*|见提单[\u4e00-\u9fff]*|发货前[\u4e00-\u9fff]*|against B/L(?: copy)?|balance|[,，+]))*",
+    r"余款[\u4e00-\u9fff]*|见提单[\u4e00-\u9fff]*|发货前[\u4e00-\u9fff]*|against B/L(?: copy)?|balance|[,，+]))*)",
     re.I,
 )
 # A keyed form takes the words that follow, up to the next term: 付款方式 30%预付 70%见提单副本.
@@ -359,7 +359,7 @@ def read_terms(segments: list[str]) -> tuple[QuoteTerms, list[str]]:
         text = _take(text, _INSURANCE, found, "insurance_pct", lambda m: Decimal(m["v"]))
         text = _take(text, _FREIGHT, found, "freight", lambda m: _money_or_number(m["v"]))
         text = _take(text, _TAX, found, "tax_included", lambda m: m["gross"] is not None)
-        text = _take(text, _PAYMENT, found, "payment_terms", lambda m: _FILLER.sub("", m.group()))
+        text = _take(text, _PAYMENT, found, "payment_terms", lambda m: _FILLER.sub("", m["v"]))
         text = _take(text, _PAYMENT_KEYED, found, "payment_terms", lambda m: _FILLER.sub("", m["v"]))
         text = _take(text, _PAYMENT_PERCENT, found, "payment_terms", lambda m: _FILLER.sub("", m.group()))
         text = _take(text, _OPPORTUNITY, found, "opportunity", lambda m: m["v"])

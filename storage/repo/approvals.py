@@ -38,6 +38,7 @@ class PlannedStep:
     reason: str
     approver_ids: tuple[int, ...]
     carried: Carried | None = None
+    routed_to: tuple[int, ...] = ()  # the approvers the policy named, before delegations replaced any
 
 
 async def create_route(

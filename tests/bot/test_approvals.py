@@ -230,3 +230,23 @@ async def test_the_wecom_approval_card_shows_what_decides_it(bot: ChatHarness) -
     assert facts["申请人"] == "李娜" and "7.12" in facts["汇率"]
     assert rendered["main_title"]["desc"] == "第1/3步 直属上级" and "DN50球阀" in rendered["quote_area"]["quote_text"]
     assert [b["text"] for b in rendered["button_list"]] == ["同意", "驳回", "有条件同意", "详情"]
+
+
+async def test_the_wecom_card_stays_valid_json_with_conditions_and_comments(bot: ChatHarness) -> None:
+    """Conditions and earlier approvers' comments reach the next approver's card, inside valid JSON."""
+    number = await quote_and_submit(bot, BIG)
+    await bot.say("赵敏", f'同意 {number} 老客户，"可以"\\n')
+    async with bot.services.db.session() as s:
+        row = (
+            await s.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.target == "孙丽", OutboxMessage.kind == "card")
+                .order_by(col(OutboxMessage.id).desc())
+            )
+        ).first()
+    assert row is not None
+    card = Card.from_json(row.payload["card"])
+    card.data["conditions"] = ['单价不低于82美元，"预付"30%']
+    rendered = json.loads(bot.services.renderer.render_json(card, "wecom", source="kabot", card_url="https://x"))
+    assert rendered["sub_title_text"].startswith('单价不低于82美元，"预付"30%；赵敏：老客户')
+    assert "前序审批附言 赵敏：老客户" in bot.services.renderer.text(card)

@@ -279,3 +279,12 @@ def test_a_past_or_vague_delegation_end_is_refused_with_the_reason(text: str, wh
 def test_an_admin_can_write_someone_elses_delegation() -> None:
     cmd = parse("委托 赵敏 给 王强 至 12-05")
     assert cmd is not None and (cmd.from_person, cmd.person) == ("赵敏", "王强") and cmd.until is not None
+
+
+def test_a_keyed_payment_term_is_stored_without_its_key_and_long_city_names_stay_whole() -> None:
+    cmd = parse("报价 艾克美 DN50球阀 1000件 单价80美元 付款方式 T/T 30%预付 70%见提单副本")
+    assert cmd is not None and cmd.terms.payment_terms == "T/T 30%预付 70%见提单副本"
+    cif = parse("报价 北欧暖通 风机盘管 50台 单价300美元 CIF 斯德哥尔摩 运费 1200美元")
+    assert cif is not None and cif.terms.port == "斯德哥尔摩" and cif.lines[0].product == "风机盘管"
+    short = parse("报价 艾克美 CIF汉堡 DN50球阀 1000件 单价80美元")
+    assert short is not None and short.terms.port == "汉堡"
