@@ -29,6 +29,7 @@ from core.approval_policy import (
 )
 from core.pricing import FxRates
 from core.roles import Role
+from storage.models import Customer
 
 # A small org and a few quotes, for a policy check without a database to take real ones from.
 SAMPLE_ORG = OrgChart.of(
@@ -161,7 +162,7 @@ async def _real_examples(settings: Settings, policy: Policy) -> list[list[str]] 
     from bot.sales.approvals import org_of
     from bot.sales.quotes import load
     from core.countries import country_name
-    from storage.models import Customer, Quote
+    from storage.models import Quote
     from storage.repo import quotes, users
 
     services = await _services(settings)
@@ -201,12 +202,12 @@ async def _real_examples(settings: Settings, policy: Policy) -> list[list[str]] 
         await services.db.close()
 
 
-def _varied(customers: Sequence[object]) -> list[object]:
-    """Up to SAMPLE_CUSTOMERS customers, one per (country, tier) first, so the examples differ."""
-    seen: set[tuple[object, object]] = set()
+def _varied(customers: Sequence[Customer]) -> list[Customer]:
+    """Up to SAMPLE_CUSTOMERS customers, one per (country, tier), so the examples differ."""
+    seen: set[tuple[str | None, str]] = set()
     out = []
     for c in customers:
-        key = (getattr(c, "country", None), getattr(c, "tier", None))
+        key = (c.country, c.tier)
         if key not in seen:
             seen.add(key)
             out.append(c)

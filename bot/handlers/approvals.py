@@ -10,7 +10,7 @@ from bot.errors import UserInputError
 from bot.handlers.quotes import checked, yes_no
 from bot.replies import Reply, TextReply
 from bot.router import Router
-from bot.sales import approvals, quotes, views
+from bot.sales import approvals, delegation, quotes, views
 from bot.sales.approvals import Decided, Expired
 from bot.sales.cards import card_updates
 from bot.sales.scope import Scope
@@ -123,13 +123,13 @@ async def delegate(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     checked(cmd)
     assert cmd.person is not None and cmd.until is not None
     scope = Scope.of(ctx)
-    done = await approvals.delegate(scope, person=cmd.person, until=cmd.until, from_person=cmd.from_person)
+    done = await delegation.delegate(scope, person=cmd.person, until=cmd.until, from_person=cmd.from_person)
     return [*card_updates(ctx, done.finals), *views.delegated(done, scope)]
 
 
 @router.intent("delegate_cancel", help="取消审批委托", example="取消委托")
 async def cancel_delegation(ctx: Context, _cmd: QuoteCommand) -> list[Reply]:
-    rows = await approvals.cancel_delegations(Scope.of(ctx))
+    rows = await delegation.cancel_delegations(Scope.of(ctx))
     if not rows:
         return [TextReply("您目前没有生效的委托。")]
     return [

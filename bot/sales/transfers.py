@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.errors import Conflict, NotAllowed, NotFound, UserInputError
-from bot.sales import approvals as approval_service
+from bot.sales import delegation
 from bot.sales.approvals import ApproverCard
 from bot.sales.cards import CardFinal, new_card_id
 from bot.sales.quotes import QuoteBundle
@@ -188,7 +188,7 @@ async def offboard(scope: Scope, *, person: str, to: str) -> Offboarded:
     cards: list[tuple[ApproverCard, QuoteBundle]] = []
     finals: list[CardFinal] = [f for t in done for f in t.finals]
     if heir is not None:
-        handed = await approval_service.hand_over(scope, leaver, heir, reason="离职交接")
+        handed = await delegation.hand_over(scope, leaver, heir, reason="离职交接")
         cards, finals = handed.cards, [*finals, *handed.finals]
     before = snapshot(leaver)
     leaver.active = False

@@ -16,13 +16,13 @@ from bot.sales.approvals import (
     ApproverCard,
     ConditionsAccepted,
     Decided,
-    Delegated,
     Expired,
     PendingItem,
     Progress,
     Submitted,
     expired_text,
 )
+from bot.sales.delegation import Delegated
 from bot.sales.fx import RateRow, RateSet, RateUndone
 from bot.sales.quotes import STATUS_LABELS, QuoteBundle, QuoteDrafted, QuoteShown, RevisionTrail, expires_at
 from bot.sales.scope import Scope
