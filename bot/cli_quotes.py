@@ -165,6 +165,8 @@ async def _real_examples(settings: Settings, policy: Policy) -> list[list[str]] 
     from storage.models import Quote
     from storage.repo import quotes, users
 
+    if not _database_exists(settings.database_url):
+        return None  # a policy check never creates a database
     services = await _services(settings)
     try:
         async with services.db.session() as session:
@@ -200,6 +202,15 @@ async def _real_examples(settings: Settings, policy: Policy) -> list[list[str]] 
             return out or None
     finally:
         await services.db.close()
+
+
+def _database_exists(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite"):
+        return True
+    return bool(parsed.database) and parsed.database != ":memory:" and Path(parsed.database).exists()
 
 
 def _varied(customers: Sequence[Customer]) -> list[Customer]:
