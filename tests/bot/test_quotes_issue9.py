@@ -250,7 +250,7 @@ async def test_every_refusal_leaves_an_audit_row(bot: ChatHarness) -> None:
     assert {people[a] for a in actors if a} == {"孙丽", "王强", "李娜", "刘洋"}
 
 
-async def test_approvals_are_listed_oldest_first_with_col(bot: ChatHarness) -> None:
+async def test_pending_approvals_are_listed_oldest_first(bot: ChatHarness) -> None:
     """待审批 lists what waits, newest quote numbers after older ones."""
     first = await quote_and_submit(bot, SMALL)
     second = await quote_and_submit(bot, SMALL)
