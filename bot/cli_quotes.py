@@ -210,7 +210,8 @@ def _database_exists(url: str) -> bool:
     parsed = make_url(url)
     if not parsed.drivername.startswith("sqlite"):
         return True
-    return bool(parsed.database) and parsed.database != ":memory:" and Path(parsed.database).exists()
+    path = parsed.database
+    return path is not None and path not in ("", ":memory:") and Path(path).exists()
 
 
 def _varied(customers: Sequence[Customer]) -> list[Customer]:
