@@ -15,6 +15,7 @@ from bot.cards.render import CardRenderer
 from bot.delivery import Deliverer
 from bot.handlers import build_router
 from bot.pipeline import Pipeline
+from bot.sales.policy import company_policy
 from bot.services import Services
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
@@ -35,6 +36,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         clock=clock or SystemClock(),
         router=build_router(),
         renderer=CardRenderer(),
+        policy=company_policy(settings),  # a bad KABOT_POLICY_FILE stops the start, naming file and line
     )
     if settings.stage_rules_file:
         import tomllib

@@ -240,6 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.set_defaults(run=cmd_users_import)
     users.add_parser("list", help="列出组织架构").set_defaults(run=cmd_users_list)
+    cli_quotes.register_users(users)
 
     wecom = sub.add_parser("wecom", help="企业微信").add_subparsers(dest="wecom_command", required=True)
     wecom.add_parser("sync-users", help="从企业微信通讯录同步成员、团队和上级").set_defaults(run=cmd_wecom_sync_users)
@@ -269,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command in ("chat", "demo"):
         logging.getLogger().setLevel(logging.WARNING)  # keep the terminal for the conversation
+    from core.approval_policy import PolicyError
     from storage.db import SchemaBehind
 
     try:
@@ -276,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaBehind as err:
         print(err, file=sys.stderr)
         return 3
+    except PolicyError as err:  # a bad KABOT_POLICY_FILE stops every command at start, naming file and line
+        print(err, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

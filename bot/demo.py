@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.countries import country_code
 from core.nlu.names import normalize_name
 from core.stages import DEFAULT_PROBABILITY, OPEN_STAGES, Stage
 from storage.models import Contact, Customer, FollowUp, FxRate, Opportunity, StageChange, Task, User
@@ -124,7 +125,7 @@ async def seed_demo(session: AsyncSession, now: datetime) -> bool:
             name=name,
             normalized_name=normalize_name(name),
             aliases=aliases,
-            country=country,
+            country=country_code(country) or country,
             industry=industry,
             tier=tier,
             source=rng.choice(("展会", "B2B平台", "官网", "转介绍", "代理商")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from bot.access import can_change, can_see, not_yours
 from bot.context import Context
 from bot.errors import NeedsAnswer, NotAllowed, NotFound, UserInputError
+from core.countries import country_name
 from core.nlu.intents import Parsed
 from core.nlu.names import normalize_name
 from storage.models import Customer, User
@@ -64,5 +65,5 @@ async def _owners(ctx: Context, ids: list[int]) -> list[str]:
         if c is None:
             continue
         owner = await ctx.session.get(User, c.owner_id) if c.owner_id else None
-        out.append(f"{c.name}（{c.country or '国家未填'}，负责人 {owner.name if owner else '无'}）")
+        out.append(f"{c.name}（{country_name(c.country) or '国家未填'}，负责人 {owner.name if owner else '无'}）")
     return out

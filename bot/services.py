@@ -9,7 +9,9 @@ from typing import Any
 from bot.cards.render import CardRenderer
 from bot.channels.base import Channel
 from bot.router import Router
+from bot.sales.policy import default_policy
 from bot.settings import Settings
+from core.approval_policy import Policy
 from core.clock import Clock
 from core.stage_rules import DEFAULT_RULES, StageRules
 from storage.db import Database
@@ -24,6 +26,7 @@ class Services:
     renderer: CardRenderer
     channels: dict[str, Channel] = field(default_factory=dict)
     stage_rules: StageRules = DEFAULT_RULES
+    policy: Policy = field(default_factory=default_policy)  # the quote approval policy (KABOT_POLICY_FILE)
     redis: Any = None  # redis.asyncio.Redis when KABOT_REDIS_URL is set
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
     name_indexes: dict[Any, Any] = field(default_factory=dict)  # a cache of core.nlu NameIndex per audience

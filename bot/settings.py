@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,6 +19,9 @@ class Settings(BaseSettings):
     company_name: str = "kabot 示例贸易有限公司"
     log_level: str = "INFO"
     policy_file: str | None = None
+    vat_rate: Decimal = Decimal(13)  # percent; margins on 含税 prices are computed without it (exports: 0)
+    home_country: str = "CN"  # ISO code: customers elsewhere get export quotes (0% VAT, English sheet)
+    fx_confirm_change_pct: Decimal = Decimal(10)  # a new rate this far from the current one must be confirmed
     stage_rules_file: str | None = None
     # Delivery
     outbox_poll_seconds: float = 1.0

@@ -12,6 +12,7 @@ from bot.context import Context
 from core.nlu.intents import Parsed, parse_message
 from core.nlu.names import NameIndex
 from core.nlu.quote_commands import QuoteCommand, parse_quote_command
+from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command
 from storage.repo import customers, users
 
 
@@ -30,9 +31,13 @@ async def name_index(ctx: Context) -> NameIndex:
     return index
 
 
-async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand:
-    """Quote and approval commands have their own grammar (lines, Q-numbers); everything else is a CRM message."""
+async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | TransferCommand:
+    """Quote, approval and transfer commands have their own grammar; everything else is a CRM message."""
     command = parse_quote_command(text, now=ctx.now, tz=ctx.tz)
     if command is not None:
         return command
+    if might_be_transfer(text):
+        people = {u.name for u in await users.all_users(ctx.session) if u.active}
+        if (transfer := parse_transfer_command(text, people=people)) is not None:
+            return transfer
     return parse_message(text, now=ctx.now, tz=ctx.tz, names=await name_index(ctx))

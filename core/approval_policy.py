@@ -24,6 +24,7 @@ Routing rules (the ones a policy file cannot change):
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,20 +32,59 @@ from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from core.countries import country_code, country_name
 from core.money import format_money
 from core.pricing import FxRates, QuotePricing, usd_equivalent
 from core.roles import Role, parse_role
 
 DEFAULT_POLICY_PACKAGE = "core.policies"
 DEFAULT_POLICY_FILE = "default.toml"
+MAX_NESTING = 8  # any_of / all_of levels: deeper is a mistake, and would only exhaust the stack
 
 
 class PolicyError(ValueError):
-    """The policy file is wrong; the message names the key, in Chinese and English."""
+    """The policy file is wrong; the message names the file, the line and the key, in Chinese and English."""
 
-    def __init__(self, where: str, zh: str, en: str) -> None:
-        self.key = where
-        super().__init__(f"审批策略错误 {where}：{zh} / policy error at {where}: {en}")
+    def __init__(self, where: str, zh: str, en: str, *, line: int | None = None, file: str | None = None) -> None:
+        self.key, self.zh, self.en, self.line, self.file = where, zh, en, line, file
+        at = " ".join(x for x in (file, f"第{line}行" if line else None, where) if x)
+        at_en = ", ".join(x for x in (file, f"line {line}" if line else None, where) if x)
+        super().__init__(f"审批策略错误 {at}：{zh} / policy error at {at_en}: {en}")
+
+    def located(self, text: str, file: str | None) -> PolicyError:
+        """The same error with the file named and the line of its key found in `text`."""
+        return PolicyError(self.key, self.zh, self.en, line=self.line or line_of(text, self.key), file=file)
+
+
+_STEP_HEADER = re.compile(r"^\s*\[\[\s*steps\s*\]\]", re.M)
+_PATH_PART = re.compile(r"([A-Za-z_]+)(?:\[(\d+)\])?")
+
+
+def line_of(text: str, key: str) -> int | None:
+    """The line (1-based) where a key path like `steps[2].when.any_of[0].max_margin_pct` is written.
+
+    tomllib keeps no positions, so this looks for the n-th `[[steps]]` header and then the last named key in
+    that step's lines; good enough to send a person to the right place.
+    """
+    parts = [m[1] for m in _PATH_PART.finditer(key)]
+    if not parts:
+        return None
+    lines = text.splitlines()
+    start, end = 0, len(lines)
+    m = re.match(r"steps\[(\d+)\]", key)
+    if m:
+        headers = [text.count("\n", 0, h.start()) for h in _STEP_HEADER.finditer(text)]
+        index = int(m[1])
+        if index >= len(headers):
+            return None
+        start = headers[index]
+        end = headers[index + 1] if index + 1 < len(headers) else len(lines)
+    for name in reversed(parts[1:] if m else parts):
+        pattern = re.compile(rf"(?:^|[\s{{,.\[])({re.escape(name)})\s*=|^\s*\[[^\]]*\b{re.escape(name)}\b[^\]]*\]")
+        for n in range(start, end):
+            if pattern.search(lines[n]):
+                return n + 1
+    return start + 1 if m else None
 
 
 # ---------------------------------------------------------------- org chart and facts
@@ -201,9 +241,10 @@ class Condition:
                 return None
             parts.append([f"客户等级 {facts.tier.strip().upper()}"])  # type: ignore[union-attr]
         if self.countries is not None:
-            if (facts.country or "").strip().upper() not in self.countries:
+            code = country_code(facts.country)
+            if code is None or code not in self.countries:
                 return None
-            parts.append([f"国家 {facts.country.strip()}"])  # type: ignore[union-attr]
+            parts.append([f"国家 {country_name(code)}"])
         for child in self.all_of:
             got = child.evaluate(facts)
             if got is None:
@@ -228,7 +269,7 @@ class Condition:
         if self.tiers is not None:
             bits.append("客户等级 " + "/".join(sorted(self.tiers)))
         if self.countries is not None:
-            bits.append("国家 " + "/".join(sorted(self.countries)))
+            bits.append("国家 " + "/".join(country_name(c) for c in sorted(self.countries)))
         groups = [(" 且 ", self.all_of), (" 或 ", self.any_of)]
         for joiner, children in groups:
             if children:
@@ -273,12 +314,22 @@ _COND_KEYS = {
 }
 
 
-def load_policy(text: str) -> Policy:
-    """Parse and validate policy TOML; any mistake raises PolicyError naming the key."""
+def load_policy(text: str, *, file: str | None = None) -> Policy:
+    """Parse and validate policy TOML; any mistake raises PolicyError naming the file, line and key."""
+    try:
+        return _load(text)
+    except PolicyError as err:
+        raise err.located(text, file) from None
+
+
+def _load(text: str) -> Policy:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise PolicyError("(TOML)", f"格式错误：{err}", f"invalid TOML: {err}") from None
+        m = re.search(r"line (\d+)", str(err))
+        raise PolicyError("(TOML)", f"格式错误：{err}", f"invalid TOML: {err}", line=int(m[1]) if m else None) from None
+    except RecursionError:
+        raise PolicyError("(TOML)", "嵌套太深", "nested too deeply") from None
     _unknown_keys(data, _TOP_KEYS, "")
     version = data.get("version", 1)
     if version != 1 or isinstance(version, bool):
@@ -357,7 +408,7 @@ def _load_step(raw: Any, where: str) -> PolicyStep:
     reason = raw.get("reason", "")
     if not isinstance(reason, str):
         raise PolicyError(f"{where}.reason", "必须是文字", "must be a string")
-    when = _load_condition(raw["when"], f"{where}.when") if "when" in raw else None
+    when = _load_condition(raw["when"], f"{where}.when", 1) if "when" in raw else None
     return PolicyStep(name.strip(), spec, mode, when, reason.strip())
 
 
@@ -381,7 +432,27 @@ def _codes(value: Any, where: str) -> frozenset[str]:
     return frozenset(v.strip().upper() for v in value)
 
 
-def _load_condition(raw: Any, where: str) -> Condition:
+def _countries(value: Any, where: str) -> frozenset[str]:
+    """ISO codes, whichever way the file names them (DE, 德国, Germany)."""
+    _codes(value, where)  # a non-empty list of strings
+    codes = set()
+    for name in value:
+        code = country_code(name)
+        if code is None:
+            raise PolicyError(
+                where,
+                f"不认识的国家 {name.strip()!r}，请用两位国家代码，如 DE、US",
+                f"unknown country {name.strip()!r}; use ISO codes such as DE, US",
+            )
+        codes.add(code)
+    return frozenset(codes)
+
+
+def _load_condition(raw: Any, where: str, depth: int) -> Condition:
+    if depth > MAX_NESTING:
+        raise PolicyError(
+            where, f"条件嵌套超过 {MAX_NESTING} 层", f"conditions nested deeper than {MAX_NESTING} levels"
+        )
     if not isinstance(raw, dict):
         raise PolicyError(
             where,
@@ -417,7 +488,7 @@ def _load_condition(raw: Any, where: str) -> Condition:
                 "only meaningful next to max_margin_pct",
             )
     tiers = _codes(raw["tiers"], f"{where}.tiers") if "tiers" in raw else None
-    countries = _codes(raw["countries"], f"{where}.countries") if "countries" in raw else None
+    countries = _countries(raw["countries"], f"{where}.countries") if "countries" in raw else None
     groups: dict[str, tuple[Condition, ...]] = {}
     for key in ("any_of", "all_of"):
         if key in raw:
@@ -428,7 +499,7 @@ def _load_condition(raw: Any, where: str) -> Condition:
                     "必须是非空的条件列表，如 [{ min_amount_usd = 100000 }, { max_margin_pct = 15 }]",
                     "must be a non-empty list of condition tables",
                 )
-            groups[key] = tuple(_load_condition(item, f"{where}.{key}[{j}]") for j, item in enumerate(items))
+            groups[key] = tuple(_load_condition(item, f"{where}.{key}[{j}]", depth + 1) for j, item in enumerate(items))
     return Condition(
         min_amount, max_margin, unknown, tiers, countries, groups.get("any_of", ()), groups.get("all_of", ())
     )
@@ -542,7 +613,7 @@ def describe_route(quote: QuoteFacts, requester: OrgPerson, org: OrgChart, polic
     lines = [
         f"审批策略：{policy.name}",
         f"报价：{base}（≈ {format_money(quote.amount_usd, 'USD')}），"
-        f"毛利 {margin}，客户等级 {quote.tier or '未知'}，国家 {quote.country or '未知'}",
+        f"毛利 {margin}，客户等级 {quote.tier or '未知'}，国家 {country_name(quote.country) or '未知'}",
         f"申请人：{requester.name}（{requester.role.label}）",
     ]
     steps = route(quote, requester, org, policy)
@@ -729,3 +800,21 @@ def usd_short(amount: Decimal) -> str:
     if amount >= 1_000 and amount % 100 == 0:
         return f"${_num(amount / 1_000)}k"
     return format_money(amount, "USD")
+
+
+# ---------------------------------------------------------------- delegation
+
+_SALES_RANK = {Role.REP: 0, Role.MANAGER: 1, Role.DIRECTOR: 2, Role.GM: 3, Role.ADMIN: 3}
+
+
+def may_delegate(approver: Role, delegate: Role) -> bool:
+    """Whether an approver may hand their approvals to someone of `delegate`'s role without an admin.
+
+    Never downwards: a manager's approvals do not go to a rep. Finance reviews stay with finance (or go up to
+    the GM or an admin), since a sales person checking a margin is the conflict the finance step exists to avoid.
+    """
+    if approver is Role.FINANCE:
+        return delegate in (Role.FINANCE, Role.GM, Role.ADMIN)
+    if delegate is Role.FINANCE:
+        return False
+    return _SALES_RANK[delegate] >= _SALES_RANK[approver]

@@ -62,6 +62,27 @@ class MissingRateError(PricingError):
         super().__init__(f"汇率未设置：{currency}。请财务或管理员发送“汇率 {currency} {example}”设置")
 
 
+MIN_RATE = Decimal("0.0001")  # below this a rate is a typo, and rounds towards 0 in the database
+MAX_RATE = Decimal(100_000)
+
+
+def rate_problem(currency: str, rate: Decimal, base: str) -> str | None:
+    """Why a rate cannot be set (Chinese), or None when it can."""
+    if currency.upper() == base.upper():
+        return f"{base} 是本位币，汇率恒为 1，不用设置。"
+    if not MIN_RATE <= rate <= MAX_RATE:
+        return (
+            f"汇率 {rate.normalize():f} 不合理：应在 {MIN_RATE:f} 到 {MAX_RATE:,f} 之间"
+            f"（1 {currency} 折合多少 {base}）。"
+        )
+    return None
+
+
+def rate_change_pct(old: Decimal, new: Decimal) -> Decimal:
+    """How far a new rate moves from the current one, in percent of the current one."""
+    return (abs(new - old) / old * HUNDRED).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 def format_rate(currency: str, rate: Decimal, base: str = DEFAULT_BASE_CURRENCY) -> str:
     """`1 USD = 7.12 CNY` — the form finance uses, so cards and commands read the same."""
     return f"1 {currency} = {rate.normalize():f} {base}"
@@ -178,6 +199,8 @@ class QuoteInput:
     insurance_rate_pct: Decimal | None = None  # e.g. Decimal("0.3") for 0.3 %
     origin_charges: Money | None = None  # whole shipment, EXW→FOB
     insurance_markup: Decimal = DEFAULT_INSURANCE_MARKUP
+    vat_rate_pct: Decimal = Decimal(0)  # the VAT in the price: 13 for a domestic sale, 0 for an export
+    prices_include_vat: bool | None = None  # 含税 / 不含税 as the rep wrote it; None: not said (taken as net)
 
 
 @dataclass(frozen=True)
@@ -229,10 +252,11 @@ class PriceStack:
 @dataclass(frozen=True)
 class LinePricing:
     line: QuoteLine
-    amount: Decimal  # quote currency
+    amount: Decimal  # quote currency, as quoted (with VAT when the price includes it)
     amount_base: Decimal
     cost_base: Decimal | None
-    margin_pct: Decimal | None
+    margin_pct: Decimal | None  # on the net (VAT-free) amount
+    net_base: Decimal  # amount_base without VAT
 
 
 @dataclass(frozen=True)
@@ -245,10 +269,13 @@ class QuotePricing:
     lines: tuple[LinePricing, ...]
     total: Decimal
     total_base: Decimal
+    total_net_base: Decimal  # total_base without VAT: what the margin is earned on
     cost_base: Decimal | None
     margin_pct: Decimal | None
     stack: PriceStack
     notes: tuple[str, ...] = ()
+    vat_rate_pct: Decimal = Decimal(0)
+    prices_include_vat: bool | None = None
 
     @property
     def total_money(self) -> Money:
@@ -282,6 +309,8 @@ def _validate(quote: QuoteInput) -> None:
             raise PricingError(f"第 {i} 行（{line.product}）单价不能为负")
         if line.unit_cost is not None and line.unit_cost.amount < 0:
             raise PricingError(f"第 {i} 行（{line.product}）成本不能为负")
+    if not Decimal(0) <= quote.vat_rate_pct < HUNDRED:
+        raise PricingError(f"增值税率不合理：{quote.vat_rate_pct}%")
     if quote.fx_rate is not None and quote.fx_rate <= 0:
         raise PricingError(f"汇率必须大于 0：{quote.currency} {quote.fx_rate}")
     for name, money in (("运费", quote.freight), ("出口端费用", quote.origin_charges)):
@@ -374,20 +403,26 @@ def price_quote(quote: QuoteInput, rates: FxRates) -> QuotePricing:
         fx_rate = quote.fx_rate if quote.fx_rate is not None else rates.rate(currency)
         rates = rates.with_rate(currency, fx_rate)
     notes: list[str] = []
+    # Margin is earned on the price without VAT: 含税 ¥1,200 at 13% is ¥1,061.95 of revenue.
+    gross_factor = 1 + quote.vat_rate_pct / HUNDRED if quote.prices_include_vat else Decimal(1)
+    if quote.vat_rate_pct and quote.prices_include_vat is None:
+        notes.append("未注明含税或不含税，毛利按不含税价计算")
 
     priced: list[LinePricing] = []
     for line in quote.lines:
         qty = _dec(line.quantity, "数量")
         amount = cents(qty * _dec(line.unit_price, "单价"))
         amount_base = cents(amount * fx_rate)
-        cost_base = None
+        net_base = cents(amount_base / gross_factor)
+        line_cost: Decimal | None = None
         if line.unit_cost is not None:
             unit_cost_base = rates.to_base(_dec(line.unit_cost.amount, "成本"), line.unit_cost.currency)
-            cost_base = cents(qty * unit_cost_base)
-        margin = _margin(amount_base, cost_base) if cost_base is not None else None
-        priced.append(LinePricing(line, amount, amount_base, cost_base, margin))
+            line_cost = cents(qty * unit_cost_base)
+        line_margin = _margin(net_base, line_cost) if line_cost is not None else None
+        priced.append(LinePricing(line, amount, amount_base, line_cost, line_margin, net_base))
     total = sum((p.amount for p in priced), Decimal(0))
     total_base = cents(total * fx_rate)
+    total_net_base = cents(total_base / gross_factor)
 
     def in_quote(money: Money | None) -> Decimal | None:
         return None if money is None else cents(rates.convert(money.amount, money.currency, currency))
@@ -407,26 +442,30 @@ def price_quote(quote: QuoteInput, rates: FxRates) -> QuotePricing:
 
     cost_base: Decimal | None = None
     margin: Decimal | None = None
-    if all(p.cost_base is not None for p in priced):
-        goods = sum((p.cost_base for p in priced), Decimal(0))  # type: ignore[misc]
+    costs = [p.cost_base for p in priced if p.cost_base is not None]
+    if len(costs) == len(priced):
+        goods = sum(costs, Decimal(0))
         logistics = _seller_logistics(quote.incoterm, stack, origin, freight, notes)
         cost_base = goods + cents(logistics * fx_rate)
-        margin = _margin(total_base, cost_base)
+        margin = _margin(total_net_base, cost_base)
         if margin is None:
             notes.append("报价金额为 0，无法计算毛利")
     else:
         notes.append("部分产品未填成本，毛利未计算")
     return QuotePricing(
-        currency,
-        rates.base,
-        fx_rate,
-        tuple(priced),
-        total,
-        total_base,
-        cost_base,
-        margin,
-        stack,
-        tuple(notes),
+        currency=currency,
+        base_currency=rates.base,
+        fx_rate=fx_rate,
+        lines=tuple(priced),
+        total=total,
+        total_base=total_base,
+        total_net_base=total_net_base,
+        cost_base=cost_base,
+        margin_pct=margin,
+        stack=stack,
+        notes=tuple(notes),
+        vat_rate_pct=quote.vat_rate_pct,
+        prices_include_vat=quote.prices_include_vat,
     )
 
 

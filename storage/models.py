@@ -171,6 +171,8 @@ class Quote(SQLModel, table=True):
     lead_time_days: int | None = None
     freight: Decimal | None = _money()
     insurance_rate: Decimal | None = Field(default=None, sa_type=Numeric(8, 6))
+    vat_rate: Decimal = Field(default=Decimal(0), sa_type=Numeric(5, 2))  # percent; 0 for an export quote
+    tax_included: bool | None = None  # 含税 / 不含税 as the rep wrote it; None: not said
     total: Decimal | None = _money()
     total_base: Decimal | None = _money()
     margin_pct: Decimal | None = Field(default=None, sa_type=Numeric(8, 4))
@@ -213,6 +215,39 @@ class Approval(SQLModel, table=True):
     pending_since: datetime | None = _ts()  # when this step became the approver's to decide
     reminded_at: datetime | None = _ts()
     escalated_at: datetime | None = _ts()
+    created_at: datetime = _created()
+
+
+class QuoteCard(SQLModel, table=True):
+    """An interactive card kabot sent about a quote (the rep's 提交审批, an approver's decision card, the rep's
+    接受条件), so every one of them can be finalised when its question is settled, and only once."""
+
+    __tablename__ = "quote_cards"
+    __table_args__ = (Index("ix_quote_cards_open", "quote_id", "closed_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    card_id: str = Field(unique=True)  # Card.card_id (WeCom's task_id)
+    kind: str  # submit / approval / condition
+    quote_id: int = Field(foreign_key="quotes.id")
+    approval_id: int | None = Field(default=None, foreign_key="approvals.id", index=True)
+    to_user_id: int = Field(foreign_key="users.id")
+    sent_at: datetime = _created()
+    closed_at: datetime | None = _ts()
+    final_text: str | None = None
+
+
+class TransferRequest(SQLModel, table=True):
+    """申请转移: a rep asks for an account; the owner's manager decides with one tap."""
+
+    __tablename__ = "transfer_requests"
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customers.id", index=True)
+    from_owner_id: int | None = Field(default=None, foreign_key="users.id")
+    to_user_id: int = Field(foreign_key="users.id")  # who asked, and gets the account if approved
+    decider_id: int = Field(foreign_key="users.id")  # the manager the request went to
+    status: str = "pending"  # pending / approved / refused / withdrawn
+    decided_by_id: int | None = Field(default=None, foreign_key="users.id")
+    decided_at: datetime | None = _ts()
+    card_id: str | None = None
     created_at: datetime = _created()
 
 

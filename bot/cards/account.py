@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.cards.model import Card
+from core.countries import country_name
 from core.decision_chain import ChainContact, analyze_decision_chain, parse_decision_role
 from core.money import format_money_short
 from core.rfm import WonDeal, segment_customer
@@ -41,7 +42,7 @@ def account_card(facts: AccountFacts, *, now: datetime, tz: ZoneInfo) -> Card:
             x
             for x in (
                 f"{c.tier}级",
-                c.country,
+                country_name(c.country),
                 c.industry,
                 f"负责人 {facts.owner_name or '无'}",
                 STATUS_LABELS.get(c.status, c.status),

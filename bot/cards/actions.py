@@ -129,3 +129,16 @@ class ApprovalTap(CardAction, prefix="apv"):
 @dataclass(frozen=True)
 class AcceptConditions(CardAction, prefix="qaccept"):
     quote_id: int
+
+
+class Answer(StrEnum):
+    YES = "ok"
+    NO = "no"
+
+
+@dataclass(frozen=True)
+class TransferDecision(CardAction, prefix="xfer"):
+    """同意 / 拒绝 on a manager's card for a rep's 申请转移."""
+
+    request_id: int
+    answer: Answer

@@ -14,6 +14,7 @@ from bot.handlers import (
     opportunities,
     quotes,
     tasks,
+    transfers,
     undo,
 )
 from bot.handlers import help as help_
@@ -29,6 +30,7 @@ ROUTERS = (
     opportunities.router,
     quotes.router,
     approvals.router,
+    transfers.router,
     funnel.router,
     undo.router,
     conversation.router,

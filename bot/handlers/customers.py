@@ -1,4 +1,4 @@
-"""Customers: create (with a duplicate guard that protects other reps' data), update, aliases, transfers."""
+"""Customers: create (with a duplicate guard that protects other reps' data), update, aliases."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from bot.context import Context
 from bot.replies import Reply, TextReply
 from bot.resolve import customer_for
 from bot.router import Router
+from core.countries import country_code, country_name
 from core.nlu.intents import Parsed
 from core.nlu.names import normalize_name
 from storage import audit
@@ -39,7 +40,7 @@ async def create_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
     customer = Customer(
         name=parsed.customer,
         normalized_name=normalized,
-        country=parsed.country,
+        country=country_code(parsed.country) or parsed.country,
         tier=(parsed.tier or "C").upper(),
         industry=parsed.industry,
         source=parsed.source,
@@ -53,7 +54,7 @@ async def create_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
     facts = " · ".join(
         x
         for x in (
-            customer.country,
+            country_name(customer.country),
             f"{customer.tier}级",
             customer.industry,
             f"来源{customer.source}" if customer.source else None,
@@ -69,7 +70,7 @@ async def update_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
         k: v
         for k, v in (
             ("tier", parsed.tier and parsed.tier.upper()),
-            ("country", parsed.country),
+            ("country", country_code(parsed.country) or parsed.country),
             ("industry", parsed.industry),
             ("status", parsed.status),
             ("source", parsed.source),
@@ -81,7 +82,9 @@ async def update_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
     found = await customer_for(ctx, parsed, change=True)
     before = audit.snapshot(found)
     lines = [
-        f"{FIELD_LABELS[k]} {getattr(found, k) or '空'} → {v}" for k, v in changes.items() if getattr(found, k) != v
+        f"{FIELD_LABELS[k]} {_shown(k, getattr(found, k)) or '空'} → {_shown(k, v)}"
+        for k, v in changes.items()
+        if getattr(found, k) != v
     ]
     if not lines:
         return [TextReply(f"{found.name} 的信息本来就是这样，没有改动。")]
@@ -91,6 +94,11 @@ async def update_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
     ctx.session.add(found)
     await ctx.record("update", "customers", found.id, before=before, after=audit.snapshot(found))
     return [TextReply(f"已更新 {found.name}：" + "，".join(lines) + f"。{UNDO_HINT}")]
+
+
+def _shown(field: str, value: str | None) -> str | None:
+    """Countries are stored as ISO codes and shown in Chinese."""
+    return country_name(value) if field == "country" else value
 
 
 @router.intent("add_alias", help="给客户加别名", example="别名 艾克美 ACME")
@@ -106,31 +114,3 @@ async def add_alias(ctx: Context, parsed: Parsed) -> list[Reply]:
     ctx.session.add(found)
     await ctx.record("update", "customers", found.id, before=before, after=audit.snapshot(found))
     return [TextReply(f"已给 {found.name} 加上别名“{parsed.alias}”，以后说“{parsed.alias}”也能找到。{UNDO_HINT}")]
-
-
-@router.intent("transfer_request", help="申请把别人的客户转给自己", example="申请转移 艾克森")
-async def request_transfer(ctx: Context, parsed: Parsed) -> list[Reply]:
-    if not parsed.customer:
-        return [TextReply("请写上客户名称。例如：申请转移 艾克森")]
-    target = None
-    if parsed.customer_id is not None:
-        target = await customers.get(ctx.session, parsed.customer_id)
-    if target is None:
-        found = await customers.by_normalized(ctx.session, normalize_name(parsed.customer))
-        target = found[0] if found else None
-    if target is None:
-        return [TextReply(f"没有找到客户“{parsed.customer}”。")]
-    if target.owner_id == ctx.user_id:
-        return [TextReply(f"{target.name} 已经是您的客户了。")]
-    owner = await ctx.session.get(User, target.owner_id) if target.owner_id else None
-    deciders = [
-        u
-        for u in (owner, await ctx.session.get(User, owner.manager_id) if owner and owner.manager_id else None)
-        if u is not None
-    ]
-    await ctx.record("transfer_request", "customers", target.id, after={"requested_by": ctx.user.name})
-    note = f"{ctx.user.name} 申请把客户“{target.name}”转给自己。请负责人与其经理商量后处理。"
-    return [
-        TextReply(f"已把转移申请发给 {'、'.join(u.name for u in deciders) or '管理员'}，请等待回复。"),
-        *(TextReply(note, to_user_id=u.id) for u in deciders),
-    ]

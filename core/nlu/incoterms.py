@@ -34,10 +34,12 @@ class Incoterm:
 
 
 _CODES = "|".join(re.escape(c) for c in (*INCOTERMS_2020, *_LEGACY))
-# Codes in any case; a Latin place is one lower-case word or up to two capitalised ones (Los Angeles).
+# Codes in any case; a Latin place is one lower-case word or up to two capitalised ones (Los Angeles). A Chinese
+# place has 2-4 characters, or up to 8 when a space ends it (斯德哥尔摩, 布宜诺斯艾利斯).
 _PATTERN = re.compile(
     rf"(?<![A-Za-z])(?P<code>(?i:{_CODES}))(?![A-Za-z])"
-    r"(?:\s?[:@]?\s?(?P<place>[\u4e00-\u9fff]{2,4}|[A-Z][A-Za-z]+(?:\s[A-Z][A-Za-z]+)?|[a-z]{3,}))?"
+    r"(?:\s?[:@]?\s?(?P<place>[\u4e00-\u9fff]{5,8}(?=\s|$)|[\u4e00-\u9fff]{2,4}"
+    r"|[A-Z][A-Za-z]+(?:\s[A-Z][A-Za-z]+)?|[a-z]{3,}))?"
     rf"|(?P<cn>{'|'.join(_CHINESE_TERMS)})"
 )
 # A Chinese place ends before words that continue the sentence: FOB宁波价格 → 宁波.

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ EXAMPLE_REJECT = "驳回 Q-2026-0007 价格低于底线"
 EXAMPLE_FX = "汇率 USD 7.12"
 EXAMPLE_DELEGATE = "委托 孙丽 至 12-05"
 
+MAX_DELEGATION = timedelta(days=180)
 NUMBER = re.compile(r"(?<![A-Za-z0-9])Q-?(\d{4})-(\d{1,6})(?!\d)", re.I)
 
 
@@ -47,6 +48,7 @@ class LineSpec:
     unit_cost: Decimal | None = None
     cost_currency: str | None = None  # None: the line's currency
     line_no: int | None = None  # 第2行 in a revision
+    rename: str | None = None  # 品名 DN25球阀: the line's new product name
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class QuoteTerms:
     insurance_pct: Decimal | None = None  # 0.3 means 0.3 %
     opportunity: str | None = None  # a hint naming the customer's opportunity
     refresh_fx: bool = False  # 更新汇率: lock today's rate
+    tax_included: bool | None = None  # 含税 True, 不含税 False, not said None
 
     @property
     def empty(self) -> bool:
@@ -77,25 +80,27 @@ class QuoteCommand:
     customer: str | None = None
     lines: tuple[LineSpec, ...] = ()
     terms: QuoteTerms = field(default_factory=QuoteTerms)
-    note: str = ""  # the condition of 有条件同意, or the words of a rejection
+    note: str = ""  # the approver's comment on 同意, or the words of a rejection
+    condition: str = ""  # only an explicit one: 有条件同意 …, 同意 … 条件：…
     reason: RejectReason | None = None
     currency: str | None = None  # 汇率 USD 7.12
     rate: Decimal | None = None
     person: str | None = None  # 委托 孙丽
+    from_person: str | None = None  # 委托 赵敏 给 王强: an admin setting up someone else's delegation
     until: datetime | None = None  # end of the delegation, aware
     error: str | None = None
 
     @property
     def conditional(self) -> bool:
-        return self.intent == "approve" and bool(self.note)
+        return self.intent == "approve" and bool(self.condition)
 
 
 # --- command words -----------------------------------------------------------------------------------
 
 _CMD = re.compile(
     r"^(?P<cmd>有条件同意|有条件通过|加一行|添加一行|增加一行|新增一行|加行|取消委托|待审批|我的审批|审批列表|"
-    r"更新汇率|汇率|报价单|报价|修改报价|修改|提交报价|提交|同意|批准|通过|驳回|拒绝|委托|接受条件|接受|查看|查|"
-    r"(?:pending approvals|approve|reject|submit|revise|quote|fx))(?=$|[\s:：,，]|[^A-Za-z])",
+    r"撤销汇率|更新汇率|汇率|报价单|报价|修改报价|修改|提交报价|提交|同意|批准|通过|驳回|拒绝|委托|接受条件|接受|查看|查|"
+    r"(?:pending approvals|approve|reject|submit|revise|quote|fx))(?=$|[\s:：,，]|[^A-Za-z]|Q-?\d)",
     re.I,
 )
 _ALIASES = {
@@ -138,16 +143,49 @@ _FREIGHT = re.compile(
 )
 _INSURANCE = re.compile(r"(?:保险费率|保险费|保险|insurance)\s?(?:为|:)?\s?(?P<v>\d+(?:\.\d+)?)\s?%", re.I)
 _PAYMENT = re.compile(
-    r"(?:(?:付款方式|付款条件|付款|payment)\s?:?\s?)?(?<![A-Za-z])(?:T/T|L/C|D/P|D/A|O/A)(?![A-Za-z])"
+    r"(?:(?:付款方式|付款条件|付款|payment)\s?:?\s?)?(?P<v>(?<![A-Za-z])(?:T/T|L/C|D/P|D/A|O/A)(?![A-Za-z])"
     r"(?:\s?(?:at sight|即期|见票即付|\d{1,3}\s?%\s?(?:预付|定金|订金|deposit|余款)?|\d{1,3}\s?(?:天|days)|预付|"
-    r"余款[\u4e00-\u9fff]*|见提单[\u4e00-\u9fff]*|发货前[\u4e00-\u9fff]*|against B/L(?: copy)?|balance|[,，+]))*",
+    r"余款[\u4e00-\u9fff]*|见提单[\u4e00-\u9fff]*|发货前[\u4e00-\u9fff]*|against B/L(?: copy)?|balance|[,，+]))*)",
+    re.I,
+)
+# A keyed form takes the words that follow, up to the next term: 付款方式 30%预付 70%见提单副本.
+_TERM_WORDS = (
+    r"有效期|validity|交期|交货期|货期|lead time|海运费|运费|freight|保险|insurance|商机|项目|opportunity|"
+    r"含税|不含税|未税|incl\.? VAT|excl\.? VAT|FOB|CIF|CFR|EXW|FCA|CPT|CIP|DAP|DDP"
+)
+_PAYMENT_KEYED = re.compile(
+    rf"(?:付款方式|付款条件|付款条款|支付方式|结算方式|payment terms?|付款|payment)\s?(?:为|是|改为|改成|:)?\s?"
+    rf"(?P<v>.+?)(?=\s(?:{_TERM_WORDS})|$)",
+    re.I,
+)
+_PAYMENT_PERCENT = re.compile(
+    r"(?<![\d.])\d{1,3}\s?%\s?(?:的)?(?:预付款?|定金|订金|首付|deposit|advance)"
+    r"(?:[\s,，+]*\d{1,3}\s?%\s?(?:余款|尾款|见提单[\u4e00-\u9fff]*|发货前[\u4e00-\u9fff]*"
+    r"|against B/L(?: copy)?|balance[\w ]*?)(?=$|\s))?"
+    r"|款到发货|全款预付",
+    re.I,
+)
+_TAX = re.compile(
+    r"(?P<net>不含税|未税|除税|不含增值税|excl(?:uding|\.)?\s?VAT|ex[- ]VAT|net of VAT|plus VAT|\+\s?VAT)"
+    r"|(?P<gross>含税价?|含增值税|含\d{1,2}%(?:增值)?税|税价合计|incl(?:uding|\.)?\s?VAT|VAT incl(?:uded|\.)?)",
     re.I,
 )
 _OPPORTUNITY = re.compile(r"(?:商机|项目|opportunity)\s?(?:为|:)?\s?(?P<v>[^\s,，;；]+)", re.I)
 _COST = re.compile(
-    r"(?:成本价|成本|cost)\s?(?:为|:)?\s?(?P<v>(?:US\$|[$¥€£])?\s?\d[\d,.]*\s?"
-    r"(?:美元|美金|欧元|人民币|元|块|USD|EUR|CNY|RMB)?)",
+    r"(?:成本价|成本|unit cost|cost price|cost)\s?(?:为|是|:|at)?\s?"
+    r"(?P<v>(?:US\$|[$¥€£]|(?:USD|EUR|CNY|RMB|GBP|JPY|HKD)\s?)?\s?\d[\d,.]*\s?"
+    r"(?:美元|美金|欧元|人民币|元|块|USD|EUR|CNY|RMB|GBP)?)",
     re.I,
+)
+# Words around a price that are not part of the product name: 80美元/件, USD 35 each, 单价.
+_PER_UNIT = re.compile(
+    r"\s?(?:/|每)\s?(?:件|个|套|只|台|吨|米|箱|双|pcs|pc|piece|unit|set|kg|ton|mt)(?![A-Za-z])"
+    r"|\s?(?:each|ea\.?|apiece|per (?:pc|piece|unit|set))(?![A-Za-z])",
+    re.I,
+)
+_PRODUCT_NOISE = re.compile(r"(?<![A-Za-z])(?:at|@|unit price|price)(?![A-Za-z])\s?$|^\s?(?:at|@)(?![A-Za-z])", re.I)
+_RENAME = re.compile(
+    r"(?:品名|产品名称|产品名|名称|product name|rename(?: to)?)\s?(?:改为|改成|为|是|:|to)?\s?(?P<v>.+)$", re.I
 )
 _REFRESH_FX = re.compile(r"更新汇率|刷新汇率|用今天的?汇率|refresh fx", re.I)
 _LINE_NO = re.compile(r"第\s?(?P<n>\d{1,2})\s?(?:行|项)|(?<![A-Za-z])(?:line|#)\s?(?P<n2>\d{1,2})(?![\d.])", re.I)
@@ -178,9 +216,14 @@ def parse_quote_command(text: str, *, now: datetime, tz: ZoneInfo) -> QuoteComma
         return None
     cmd = _ALIASES.get(m["cmd"].lower(), m["cmd"])
     rest = _FILLER.sub("", head[m.end() :])
-    number = find_number(rest)
-    body = _FILLER.sub("", NUMBER.sub(" ", rest)) if number else rest
+    number, body = take_number(rest, year=now.astimezone(tz).year)
     flat = normalize(" ".join(raw_lines))
+    if number is None and _BARE_DIGITS.fullmatch(body.partition(" ")[0]) and cmd in _NUMBERED:
+        return QuoteCommand(
+            _NUMBERED[cmd], flat, error=f"请写完整的报价编号，例如：{cmd} Q-{now.year}-0007 或 {cmd} 0007"
+        )
+    if cmd in ("提交", "接受") and _THE_LAST_ONE.fullmatch(body):
+        body = ""  # 提交刚才那个: the newest one
     match cmd:
         case "报价":
             return _create_or_show(flat, number, body, raw_lines)
@@ -200,8 +243,10 @@ def parse_quote_command(text: str, *, now: datetime, tz: ZoneInfo) -> QuoteComma
             return _reject(flat, number, body)
         case "待审批":
             return QuoteCommand("pending_approvals", flat) if not body else None
-        case "汇率" | "更新汇率":
-            return _fx(flat, body) if cmd == "汇率" else None
+        case "汇率":
+            return _fx(flat, body)
+        case "撤销汇率":
+            return _fx_undo(flat, body)
         case "委托":
             return _delegate(flat, body, now=now, tz=tz)
         case "取消委托":
@@ -209,10 +254,47 @@ def parse_quote_command(text: str, *, now: datetime, tz: ZoneInfo) -> QuoteComma
     return None
 
 
+# A number alone after these command words is meant as a quote number: 提交 0003, 同意 2026-7.
+_NUMBERED = {
+    "提交": "quote_submit",
+    "同意": "approve",
+    "有条件同意": "approve",
+    "驳回": "reject",
+    "接受": "quote_accept",
+    "修改": "quote_revise",
+    "加一行": "quote_add_line",
+}
+_SHORT_NUMBER = re.compile(r"(?:(?P<y>20\d{2})-(?P<n>\d{1,6})|(?P<padded>0\d{3,5}))")
+_BARE_DIGITS = re.compile(r"\d{1,3}")
+_THE_LAST_ONE = re.compile(
+    r"刚才那个|刚才那张|刚才的|上一个|上一张|最新的|最新那个|这个|这张|那个|那张"
+    r"|(?:the )?last(?: one)?|(?:the )?latest",
+    re.I,
+)
+
+
 def find_number(text: str) -> str | None:
     """The quote number in `text`, in its canonical form: `q-2026-7` → `Q-2026-0007`."""
     m = NUMBER.search(text)
     return f"Q-{m[1]}-{int(m[2]):04d}" if m else None
+
+
+def take_number(text: str, *, year: int) -> tuple[str | None, str]:
+    """The quote number as people type it, and the rest of the text.
+
+    `Q-2026-3` anywhere; at the start also `2026-0003` or a zero-padded `0003` (this year's). A short bare number
+    (`同意 3`) is not taken: it could mean the third line of a list, and approving the wrong quote costs money.
+    """
+    if (number := find_number(text)) is not None:
+        return number, _FILLER.sub("", NUMBER.sub(" ", text, count=1))
+    first, _, tail = text.partition(" ")
+    m = _SHORT_NUMBER.fullmatch(first)
+    if m is None:
+        return None, text
+    n = int(m["n"] or m["padded"])
+    if n == 0:
+        return None, text
+    return f"Q-{int(m['y'] or year)}-{n:04d}", _FILLER.sub("", tail)
 
 
 def _error(intent: str, text: str, message: str, example: str) -> QuoteCommand:
@@ -276,7 +358,10 @@ def read_terms(segments: list[str]) -> tuple[QuoteTerms, list[str]]:
         text = _take(text, _LEAD, found, "lead_time_days", lambda m: int(m["n"] or m["n2"]))
         text = _take(text, _INSURANCE, found, "insurance_pct", lambda m: Decimal(m["v"]))
         text = _take(text, _FREIGHT, found, "freight", lambda m: _money_or_number(m["v"]))
-        text = _take(text, _PAYMENT, found, "payment_terms", lambda m: _FILLER.sub("", m.group()))
+        text = _take(text, _TAX, found, "tax_included", lambda m: m["gross"] is not None)
+        text = _take(text, _PAYMENT, found, "payment_terms", lambda m: _FILLER.sub("", m["v"]))
+        text = _take(text, _PAYMENT_KEYED, found, "payment_terms", lambda m: _FILLER.sub("", m["v"]))
+        text = _take(text, _PAYMENT_PERCENT, found, "payment_terms", lambda m: _FILLER.sub("", m.group()))
         text = _take(text, _OPPORTUNITY, found, "opportunity", lambda m: m["v"])
         if _REFRESH_FX.search(text):
             found["refresh_fx"] = True
@@ -350,6 +435,10 @@ def _split_line_numbers(segment: str) -> list[str]:
 def _line_change(segment: str) -> LineSpec | None:
     """Whatever of a line this segment gives; None when it gives nothing."""
     text = normalize(segment)
+    rename = None
+    if (m := _RENAME.search(text)) is not None:
+        rename = _FILLER.sub("", m["v"]) or None
+        text = normalize(text[: m.start()])
     cost = None
     if (m := _COST.search(text)) is not None:
         cost = _money_or_number(m["v"])
@@ -362,7 +451,8 @@ def _line_change(segment: str) -> LineSpec | None:
     price = next(iter(extract_money(text)), None)
     if price is not None:
         cue = _PRICE_CUE.search(text, 0, price.start)
-        cut.append((cue.start() if cue else price.start, price.end))
+        per_unit = _PER_UNIT.match(text, price.end)  # 80美元/件, USD 35 each
+        cut.append((cue.start() if cue else price.start, per_unit.end() if per_unit else price.end))
     qty = next(
         (q for q in extract_quantities(text) if price is None or q.end <= price.start or q.start >= price.end), None
     )
@@ -372,8 +462,8 @@ def _line_change(segment: str) -> LineSpec | None:
     product = text
     for start, end in sorted(cut, reverse=True):
         product = product[:start] + " " + product[end:]
-    product = _FILLER.sub("", normalize(product))
-    if price is None and qty is None and cost is None and not line_no:
+    product = _FILLER.sub("", _PRODUCT_NOISE.sub("", normalize(product)))
+    if price is None and qty is None and cost is None and not line_no and rename is None:
         return None
     return LineSpec(
         product=product,
@@ -384,22 +474,35 @@ def _line_change(segment: str) -> LineSpec | None:
         unit_cost=cost[0] if cost else None,
         cost_currency=cost[1] if cost else None,
         line_no=line_no,
+        rename=rename,
     )
 
 
 # --- approvals ----------------------------------------------------------------------------------------
 
 
+_CONDITION = re.compile(r"(?:附加?条件|条件|前提是?|conditions?)\s?(?:是|为|:)\s?(?P<c>.+)$", re.I)
+
+
 def _approve(flat: str, number: str | None, body: str, *, conditional: bool, bare_ok: bool) -> QuoteCommand | None:
+    """Only an explicit condition is one (有条件同意 …, 条件：…); other words after 同意 are the approver's comment."""
     if number is None and not bare_ok:
         return None
     if number is None and body:
         return None  # 同意客户的要求 … is not a decision
-    if conditional and not body:
+    comment, condition = body, ""
+    if conditional:
+        comment, condition = "", body
+    elif (m := _CONDITION.search(body)) is not None:
+        comment, condition = _FILLER.sub("", body[: m.start()]), m["c"].strip()
+    if conditional and not condition:
         return QuoteCommand(
-            "approve", flat, number=number, error="有条件同意需要写明条件。\n例如：同意 Q-2026-0007 单价不低于78美元"
+            "approve",
+            flat,
+            number=number,
+            error="有条件同意需要写明条件。\n例如：有条件同意 Q-2026-0007 单价不低于78美元",
         )
-    return QuoteCommand("approve", flat, number=number, note=body)
+    return QuoteCommand("approve", flat, number=number, note=comment, condition=condition)
 
 
 def _reject(flat: str, number: str | None, body: str) -> QuoteCommand | None:
@@ -409,11 +512,38 @@ def _reject(flat: str, number: str | None, body: str) -> QuoteCommand | None:
     return QuoteCommand("reject", flat, number=number, reason=reason, note=note)
 
 
+# A code only when the words complain about that thing: 毛利太低 is 毛利不足, 没填成本无法核算毛利 is not.
+_LOW = r"(?:太|偏|过|比较|有点|较)?(?:低|薄|少|不够|不足|不达标|达不到|没达到)"
 _REASON_KEYWORDS: tuple[tuple[RejectReason, re.Pattern[str]], ...] = (
-    (RejectReason.LOW_MARGIN, re.compile(r"毛利|利润|margin", re.I)),
-    (RejectReason.PAYMENT_TERMS, re.compile(r"付款|账期|结算|信用证|payment|L/C|T/T", re.I)),
-    (RejectReason.LEAD_TIME, re.compile(r"交期|货期|交货|lead time|delivery", re.I)),
-    (RejectReason.PRICE_TOO_LOW, re.compile(r"价格|价低|单价|底价|底线|太便宜|price", re.I)),
+    (
+        RejectReason.LOW_MARGIN,
+        re.compile(
+            rf"(?:毛利率?|利润率?|margin)\s?{_LOW}|低毛利|亏本|亏钱|不赚钱|margin (?:is )?too (?:low|thin)", re.I
+        ),
+    ),
+    (
+        RejectReason.PAYMENT_TERMS,
+        re.compile(
+            r"(?:付款|账期|结算|信用证|payment|L/C|O/A|D/A)\s?(?:方式|条件|条款|terms?)?\s?"
+            r"(?:太|偏|过)?(?:长|久|不行|不接受|不能接受|风险|有风险|不合理|unacceptable|too long|risky)"
+            r"|账期太长|赊账|没有预付|无预付|预付(?:太|过)?(?:少|低)|no (?:deposit|prepayment)",
+            re.I,
+        ),
+    ),
+    (
+        RejectReason.LEAD_TIME,
+        re.compile(
+            r"(?:交期|货期|交货期?|lead time|delivery)\s?(?:太|偏|过)?(?:长|短|紧|赶不上|来不及|做不到|无法满足|不行|"
+            r"too (?:long|short|tight))|赶不上交期|来不及交货",
+            re.I,
+        ),
+    ),
+    (
+        RejectReason.PRICE_TOO_LOW,
+        re.compile(
+            rf"(?:价格|价钱|单价|报价|售价|price)\s?{_LOW}|价低|低于底价|低于底线|底价|底线|太便宜|price too low", re.I
+        ),
+    ),
 )
 _REASON_BY_NUMBER = dict(enumerate(RejectReason, 1))
 
@@ -438,43 +568,95 @@ def classify_reject_reason(text: str) -> tuple[RejectReason, str]:
 def _fx(flat: str, body: str) -> QuoteCommand:
     if not body:
         return QuoteCommand("fx_show", flat)
+    if (undo := _fx_undo_words(body)) is not None:
+        return _fx_undo(flat, undo)
     m = _RATE.match(body)
     if m is None:
         return _error("fx_set", flat, "汇率的写法是：汇率 币种 1单位外币折合多少本位币。", EXAMPLE_FX)
-    word = m["cur"].lower()
-    currency = CURRENCY_WORDS.get(word, word.upper() if word.isascii() else "")
+    currency = _currency_code(m["cur"])
     rate = Decimal(m["rate"])
     if not currency or rate <= 0:
         return _error("fx_set", flat, "汇率必须是大于 0 的数字，币种用三个字母。", EXAMPLE_FX)
     return QuoteCommand("fx_set", flat, currency=currency, rate=rate)
 
 
+def _currency_code(word: str) -> str:
+    """`usd` → USD, `美元` → USD, `RMB` → CNY (one currency, two names)."""
+    word = word.lower()
+    return CURRENCY_WORDS.get(word, word.upper() if word.isascii() and word.isalpha() else "")
+
+
+def _fx_undo_words(body: str) -> str | None:
+    """`汇率 USD 撤销` / `汇率 撤销 USD` → "USD"; None when the body is not an undo."""
+    words = body.split()
+    if "撤销" not in words and "undo" not in (w.lower() for w in words):
+        return None
+    return " ".join(w for w in words if w not in ("撤销",) and w.lower() != "undo")
+
+
+def _fx_undo(flat: str, body: str) -> QuoteCommand:
+    body = body.strip()
+    if not body:
+        return QuoteCommand("fx_undo", flat)
+    currency = _currency_code(body)
+    if len(currency) != 3:
+        return _error("fx_undo", flat, "请写明要撤销哪个币种的汇率。", "撤销汇率 USD")
+    return QuoteCommand("fx_undo", flat, currency=currency)
+
+
+_DELEGATE_FOR = re.compile(r"^(?P<from>\S+?)\s?(?:给|→|->|to)\s?(?P<to>\S+)\s?(?P<rest>.*)$")
+
+
 def _delegate(flat: str, body: str, *, now: datetime, tz: ZoneInfo) -> QuoteCommand:
+    """`委托 孙丽 至 12-05`; an admin may write `委托 赵敏 给 王强 至 12-05` for someone else."""
+    from_person = None
+    if (m := _DELEGATE_FOR.match(body)) is not None:
+        from_person, body = m["from"], f"{m['to']} {m['rest']}".strip()
     person, _, when = body.partition(" ")
     for word in ("至", "到", "直到", "until"):
         if word in person:  # 委托孙丽至12-05
             person, _, tail = person.partition(word)
             when = f"{tail} {when}".strip()
     when = re.sub(r"^(?:至|到|直到|until)\s?", "", when)
-    until = _end_date(when, now=now, tz=tz) if when else None
-    if not person or until is None:
+    if not person or not when:
         return _error("delegate", flat, "请写明委托给谁、到哪天。", EXAMPLE_DELEGATE)
+    until, problem = _end_date(when, now=now, tz=tz)
+    if until is None:
+        return _error("delegate", flat, problem, EXAMPLE_DELEGATE)
     end = datetime.combine(until, time(23, 59, 59), tzinfo=tz)
-    if end <= now:
-        return _error("delegate", flat, "委托的结束日期已经过去了。", EXAMPLE_DELEGATE)
-    return QuoteCommand("delegate", flat, person=person, until=end)
+    return QuoteCommand("delegate", flat, person=person, from_person=from_person, until=end)
 
 
-def _end_date(text: str, *, now: datetime, tz: ZoneInfo) -> date | None:
-    """`12-05` / `12月5日` / `2027-01-10` / `下周五`; a month-day already past means next year."""
+def _end_date(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[date | None, str]:
+    """(the last day, "") for `12-05` / `12月5日` / `2027-01-10` / `下周五`; (None, why) for a past or vague date.
+
+    A month-day already past this year means next year only when that is within the longest delegation
+    (`至 1-10` in November); `至 11-20` on 11-23 is a slip, and is refused rather than run for a year.
+    """
+    today = now.astimezone(tz).date()
     if (m := _MONTH_DAY.search(text)) is not None:
-        year = int(m["y"]) if m["y"] else now.year
         try:
-            day = date(year, int(m["m"]), int(m["d"]))
+            day = date(int(m["y"]) if m["y"] else today.year, int(m["m"]), int(m["d"]))
         except ValueError:
-            return None
-        if not m["y"] and day < now.astimezone(tz).date():
-            day = day.replace(year=year + 1)
-        return day
-    spans = resolve_dates(text, now, tz)
-    return spans[0].value.date() if spans else None
+            return None, f"没有 {m.group()} 这一天。"
+        if not m["y"] and day < today and _next_year(day) <= today + MAX_DELEGATION:
+            day = _next_year(day)
+    else:
+        spans = resolve_dates(text, now, tz)
+        if not spans:
+            return None, f"看不懂结束日期“{text}”，请写具体日期。"
+        if spans[0].guessed:
+            return None, f"“{text}”不是一个确定的日期，请写具体哪天。"
+        day = spans[0].value.date()
+    if day < today:
+        return None, f"委托的结束日期 {day:%Y-%m-%d} 已经过去了。"
+    if day > today + MAX_DELEGATION:
+        return None, f"委托最长 {MAX_DELEGATION.days} 天，{day:%Y-%m-%d} 太远了。"
+    return day, ""
+
+
+def _next_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 2-29
+        return day.replace(year=day.year + 1, day=28)

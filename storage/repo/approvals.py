@@ -1,12 +1,9 @@
-"""Approval rows, the cards sent for them, and delegations.
+"""Approval rows and delegations.
 
 A quote's whole route is written when it is submitted: the current step's rows are `pending`, later steps'
 rows `waiting` (so 待审批 is one indexed query on approver and decision, and the card can say "step k of n").
 A decision is a conditional UPDATE … WHERE decision = 'pending': of two simultaneous taps only one changes a row.
-
-Which card went to whom for which approval is kept in the audit log (action `card_sent`, entity `approvals`,
-`after = {"card_id", "to_user_id"}`): approvals have no column for it, and a row may get more than one card
-(re-sent after a delegation), each of which must be finalised when the step is decided.
+The cards sent for approvals are kept in storage.repo.quote_cards.
 """
 
 from __future__ import annotations
@@ -19,10 +16,19 @@ from sqlalchemy import update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Approval, AuditLog, Delegation, Quote
+from storage.models import Approval, Delegation, Quote
 
 OPEN = ("pending", "waiting")
-CARD_SENT = "card_sent"
+DECIDED = ("approved", "rejected", "conditional")
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A step already approved on the revision before (its approver asked for exactly this change)."""
+
+    decided_by_id: int
+    comment: str
+    decided_at: datetime
 
 
 @dataclass(frozen=True)
@@ -31,27 +37,39 @@ class PlannedStep:
     mode: str  # any / all
     reason: str
     approver_ids: tuple[int, ...]
+    carried: Carried | None = None
+    routed_to: tuple[int, ...] = ()  # the approvers the policy named, before delegations replaced any
 
 
 async def create_route(
     session: AsyncSession, quote_id: int, steps: Sequence[PlannedStep], *, now: datetime
 ) -> list[Approval]:
-    """One row per approver per step, numbered from 1; the first step is pending, the rest wait."""
-    rows = [
-        Approval(
-            quote_id=quote_id,
-            step_no=no,
-            step_name=step.name,
-            mode=step.mode,
-            reason=step.reason,
-            approver_id=approver,
-            decision="pending" if no == 1 else "waiting",
-            pending_since=now if no == 1 else None,
-            created_at=now,
-        )
-        for no, step in enumerate(steps, 1)
-        for approver in step.approver_ids
-    ]
+    """One row per approver per step, numbered from 1; the first step not carried over is pending, later ones wait.
+
+    A carried step is written as approved by the one who approved it before (the other approvers of a 或签 step
+    as superseded), so the trail shows who decided and when.
+    """
+    rows: list[Approval] = []
+    first_open = next((no for no, step in enumerate(steps, 1) if step.carried is None), None)
+    for no, step in enumerate(steps, 1):
+        for approver in step.approver_ids:
+            row = Approval(
+                quote_id=quote_id,
+                step_no=no,
+                step_name=step.name,
+                mode=step.mode,
+                reason=step.reason,
+                approver_id=approver,
+                decision="pending" if no == first_open else "waiting",
+                pending_since=now if no == first_open else None,
+                created_at=now,
+            )
+            if step.carried is not None:
+                c = step.carried
+                mine = approver == c.decided_by_id or step.mode == "all"
+                row.decision = "approved" if mine else "superseded"
+                row.decided_by_id, row.decided_at, row.comment = c.decided_by_id, c.decided_at, c.comment
+            rows.append(row)
     session.add_all(rows)
     await session.flush()
     return rows
@@ -121,23 +139,6 @@ async def open_for(session: AsyncSession, user_id: int) -> list[Approval]:
         .where(Approval.approver_id == user_id, col(Approval.decision).in_(OPEN), Quote.status == "pending")
     )
     return list((await session.exec(q)).all())
-
-
-async def cards_for(session: AsyncSession, approval_ids: Iterable[int]) -> list[tuple[int, str, int]]:
-    """(approval id, card id, recipient) of every decision card sent for these approvals."""
-    ids = list(approval_ids)
-    if not ids:
-        return []
-    q = (
-        select(AuditLog)
-        .where(AuditLog.entity == "approvals", AuditLog.action == CARD_SENT, col(AuditLog.entity_id).in_(ids))
-        .order_by(col(AuditLog.id))
-    )
-    return [
-        (int(r.entity_id or 0), str(r.after["card_id"]), int(r.after["to_user_id"]))
-        for r in (await session.exec(q)).all()
-        if r.after
-    ]
 
 
 # --- delegation -----------------------------------------------------------------------------------------

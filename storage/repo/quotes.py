@@ -7,6 +7,7 @@ back quote gives its number back.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +19,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.pricing import FxRates
 from storage.models import Counter, FxRate, Quote, QuoteLine
+
+log = logging.getLogger(__name__)
 
 
 async def next_number(session: AsyncSession, year: int) -> str:
@@ -31,7 +34,7 @@ async def next_number(session: AsyncSession, year: int) -> str:
         dialect.insert(Counter).values(name=name, value=0).on_conflict_do_nothing(index_elements=["name"])
     )
     result = await session.exec(  # type: ignore[call-overload]
-        update(Counter).where(col(Counter.name) == name).values(value=Counter.value + 1).returning(Counter.value)
+        update(Counter).where(col(Counter.name) == name).values(value=Counter.value + 1).returning(col(Counter.value))
     )
     return f"Q-{year}-{int(result.scalar_one()):04d}"
 
@@ -80,10 +83,15 @@ async def revisions(session: AsyncSession, number: str) -> Sequence[Quote]:
     return (await session.exec(select(Quote).where(Quote.number == number).order_by(col(Quote.revision)))).all()
 
 
-async def latest_draft(session: AsyncSession, owner_id: int) -> Quote | None:
-    """What a bare `提交` means: the owner's newest draft."""
-    q = select(Quote).where(Quote.owner_id == owner_id, Quote.status == "draft").order_by(col(Quote.id).desc()).limit(1)
+async def latest_with_status(session: AsyncSession, owner_id: int, status: str) -> Quote | None:
+    """What a bare `提交` (a draft) or `接受` (a conditional approval) means: the owner's newest such quote."""
+    q = select(Quote).where(Quote.owner_id == owner_id, Quote.status == status).order_by(col(Quote.id).desc()).limit(1)
     return (await session.exec(q)).first()
+
+
+async def of_customer(session: AsyncSession, customer_id: int) -> list[Quote]:
+    """Every revision of every quote for this customer (an account transfer moves them all)."""
+    return list((await session.exec(select(Quote).where(Quote.customer_id == customer_id))).all())
 
 
 async def lines(session: AsyncSession, quote_id: int) -> list[QuoteLine]:
@@ -91,9 +99,25 @@ async def lines(session: AsyncSession, quote_id: int) -> list[QuoteLine]:
     return list((await session.exec(q)).all())
 
 
+async def fx_rows(session: AsyncSession) -> list[FxRate]:
+    """Every stored rate, usable or not (for the 汇率 list)."""
+    return list((await session.exec(select(FxRate).order_by(col(FxRate.currency)))).all())
+
+
 async def fx_table(session: AsyncSession, base: str) -> tuple[FxRates, dict[str, FxRate]]:
-    """Today's rates as core.pricing wants them, and the rows (source, set time) to lock on a quote."""
-    rows = {r.currency: r for r in (await session.exec(select(FxRate))).all() if r.currency != base}
+    """Today's rates as core.pricing wants them, and the rows (source, set time) to lock on a quote.
+
+    A row that is not a usable rate (0 after rounding, negative) is left out, so it counts as not set for its own
+    currency and never breaks quotes in the others.
+    """
+    rows: dict[str, FxRate] = {}
+    for r in await fx_rows(session):
+        if r.currency == base:
+            continue
+        if r.rate_to_base is None or r.rate_to_base <= 0:
+            log.warning("fx rate %s = %s is not usable; treated as missing", r.currency, r.rate_to_base)
+            continue
+        rows[r.currency] = r
     return FxRates(base, {cur: r.rate_to_base for cur, r in rows.items()}), rows
 
 
@@ -110,3 +134,26 @@ async def set_rate(
     session.add(row)
     await session.flush()
     return row, previous
+
+
+async def restore_rate(
+    session: AsyncSession, *, currency: str, previous: FxRate | None, now: datetime
+) -> FxRate | None:
+    """Put back the row a rate change replaced (`previous`), or remove a rate that was new; returns the row now."""
+    row = await session.get(FxRate, currency)
+    if previous is None:
+        if row is not None:
+            await session.delete(row)
+            await session.flush()
+        return None
+    if row is None:
+        row = FxRate(currency=currency, rate_to_base=previous.rate_to_base, set_at=now)
+    row.rate_to_base, row.source, row.set_by_id, row.set_at = (
+        previous.rate_to_base,
+        previous.source,
+        previous.set_by_id,
+        previous.set_at,
+    )
+    session.add(row)
+    await session.flush()
+    return row

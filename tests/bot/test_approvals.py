@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from bot.cards.model import Card
 from bot.inbound import Inbound
 from core.clock import FakeClock
-from storage.models import Approval, AuditLog, OutboxMessage, Quote
+from storage.models import Approval, AuditLog, OutboxMessage, Quote, QuoteCard
 from tests.bot.test_quotes_support import last_file, quote_and_submit, sheet_values
 from tests.fakes.harness import ChatHarness
 
@@ -82,14 +82,18 @@ async def test_text_decisions_the_console_way(bot: ChatHarness) -> None:
     assert "请写明报价编号" in await bot.said("赵敏", "同意")
 
 
-async def test_the_card_of_every_approver_of_the_step_is_updated(bot: ChatHarness) -> None:
+async def test_the_card_is_finalised_once_in_its_own_table(bot: ChatHarness) -> None:
     number = await quote_and_submit(bot, SMALL)
     card = "\n".join(await bot.flush("赵敏"))
     assert number in card
     await bot.say("赵敏", f"同意 {number}")
     async with bot.services.db.session() as s:
-        sent = (await s.exec(select(AuditLog).where(AuditLog.action == "card_sent"))).all()
-    assert len(sent) == 1 and sent[0].after and sent[0].after["card_id"].startswith("apv")
+        cards = (await s.exec(select(QuoteCard).where(QuoteCard.kind == "approval"))).all()
+        in_audit = (await s.exec(select(AuditLog).where(AuditLog.action == "card_sent"))).all()
+    assert not in_audit  # card bookkeeping is not read back from the audit log any more
+    [row] = cards
+    assert row.card_id.startswith("apv") and row.closed_at is not None and row.final_text
+    assert row.final_text.startswith("已同意 · 赵敏")
 
 
 async def test_a_non_approver_tap_is_refused_and_logged(bot: ChatHarness) -> None:
@@ -100,8 +104,8 @@ async def test_a_non_approver_tap_is_refused_and_logged(bot: ChatHarness) -> Non
     assert "这不是您需要审批的报价" in "\n".join(out)
     assert "这不是您需要审批的报价" in await bot.said("刘洋", f"同意 {number}")
     async with bot.services.db.session() as s:
-        refused = (await s.exec(select(AuditLog).where(AuditLog.action == "refuse"))).all()
-    assert len(refused) == 2
+        refused = (await s.exec(select(AuditLog).where(AuditLog.action == "refused"))).all()
+    assert [(r.entity, r.actor_id is not None) for r in refused] == [("quotes", True)] * 2
     assert [a.decision for a in await approvals_of(bot, number)] == ["pending"]
 
 
@@ -141,18 +145,22 @@ async def test_a_revision_restarts_approval_and_keeps_the_old_one_readable(bot: 
     assert decisions == ["superseded", "approved"]
 
 
-async def test_conditional_approval_is_accepted_into_a_new_revision(bot: ChatHarness) -> None:
+async def test_accepting_a_condition_changes_only_what_violates_it_and_keeps_the_approvals(
+    bot: ChatHarness,
+) -> None:
     number = await quote_and_submit(bot, SMALL)
-    out = await bot.said("赵敏", f"同意 {number} 单价不低于55美元")
+    out = await bot.said("赵敏", f"有条件同意 {number} 单价不低于55美元")
     assert "有条件同意" in out
     card = "\n".join(await bot.flush("李娜"))
-    assert "赵敏 有条件同意：单价不低于55美元" in card
+    assert "赵敏 有条件同意：单价不低于55美元" in card and "[1] 接受条件" in card
     out = "\n".join(await bot.tap("李娜", 1))
-    assert "已生成第2版" in out and "$5,500" in out
-    await bot.tap("李娜", 1)  # 提交审批 on the new card
-    await bot.flush("赵敏")
-    await bot.tap("赵敏", 1)
-    assert "报价已批准" in "\n".join(await bot.flush("李娜"))
+    assert "→ 单价不低于55美元：DN50球阀 单价 $50 → $55" in out and "$5,500" in out
+    assert "1. 直属上级：赵敏 — 直属上级审批（沿用第1版的同意）" in out and "报价已批准" in out
+    told = "\n".join(await bot.flush("赵敏"))
+    assert "李娜 已接受您对 Q-2026-0001 的条件，已改为第2版，已批准" in told
+    shown = await bot.said("李娜", f"报价 {number}")
+    assert "第1版 · 已被新版本取代" in shown and "第2版 · 已批准 · $5,500" in shown
+    assert "赵敏 已同意 11-23 10:00：沿用第1版的同意：单价不低于55美元" in shown
 
 
 async def test_delegation_routes_approvals_to_the_delegate_and_tells_both(bot: ChatHarness) -> None:
@@ -222,3 +230,23 @@ async def test_the_wecom_approval_card_shows_what_decides_it(bot: ChatHarness) -
     assert facts["申请人"] == "李娜" and "7.12" in facts["汇率"]
     assert rendered["main_title"]["desc"] == "第1/3步 直属上级" and "DN50球阀" in rendered["quote_area"]["quote_text"]
     assert [b["text"] for b in rendered["button_list"]] == ["同意", "驳回", "有条件同意", "详情"]
+
+
+async def test_the_wecom_card_stays_valid_json_with_conditions_and_comments(bot: ChatHarness) -> None:
+    """Conditions and earlier approvers' comments reach the next approver's card, inside valid JSON."""
+    number = await quote_and_submit(bot, BIG)
+    await bot.say("赵敏", f'同意 {number} 老客户，"可以"\\n')
+    async with bot.services.db.session() as s:
+        row = (
+            await s.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.target == "孙丽", OutboxMessage.kind == "card")
+                .order_by(col(OutboxMessage.id).desc())
+            )
+        ).first()
+    assert row is not None
+    card = Card.from_json(row.payload["card"])
+    card.data["conditions"] = ['单价不低于82美元，"预付"30%']
+    rendered = json.loads(bot.services.renderer.render_json(card, "wecom", source="kabot", card_url="https://x"))
+    assert rendered["sub_title_text"].startswith('单价不低于82美元，"预付"30%；赵敏：老客户')
+    assert "前序审批附言 赵敏：老客户" in bot.services.renderer.text(card)

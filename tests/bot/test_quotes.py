@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlmodel import select
 
-from storage.models import AuditLog, Quote
+from storage.models import AuditLog, Quote, QuoteCard
 from tests.fakes.harness import ChatHarness
 
 QUOTE = "报价 艾克美 DN50球阀 1000件 单价80美元 成本 ¥500 FOB上海"
@@ -26,8 +26,10 @@ async def test_the_rep_sees_the_priced_quote_before_submitting(bot: ChatHarness)
     async with bot.services.db.session() as s:
         q = (await s.exec(select(Quote))).one()
         actions = [a.action for a in (await s.exec(select(AuditLog))).all()]
+        sent = [(c.kind, c.closed_at is None) for c in (await s.exec(select(QuoteCard))).all()]
     assert (q.status, q.fx_rate, q.fx_source, q.total_base) == ("pending", Decimal("7.12"), "demo", Decimal(569600))
-    assert {"create", "submit", "card_sent"} <= set(actions)
+    assert {"create", "submit"} <= set(actions)
+    assert sent == [("submit", False), ("approval", True)]  # the rep's card finalised, the manager's is live
 
 
 async def test_several_lines_terms_and_the_incoterm_price_stack(bot: ChatHarness) -> None:

@@ -238,7 +238,7 @@ CUSTOM_CASES = [
         "country listed (case-insensitive)",
         usd("1000", tier="A", country="ru"),
         [MGR, ("合规", ("gm",))],
-        ["国家 ru：需合规审批"],
+        ["国家 俄罗斯：需合规审批"],  # compared as ISO codes, shown in Chinese
     ),
     ("country not listed", usd("1000", tier="A", country="DE"), [MGR], []),
     (
@@ -343,7 +343,43 @@ def test_policy_validation_names_the_key(case: str, text: str, key: str) -> None
         load_policy(text)
     assert err.value.key == key
     message = str(err.value)
-    assert message.startswith(f"审批策略错误 {key}：") and f"policy error at {key}:" in message
+    assert message.startswith("审批策略错误 ") and f" {key}：" in message and f" {key}: " in message
+    assert err.value.line is not None or key == "steps"  # and the line it is on
+
+
+def test_policy_errors_name_the_file_and_the_line() -> None:
+    text = DEFAULT_TEXT.replace("max_margin_pct = 15", "max_margin_pct = 150")
+    with pytest.raises(PolicyError) as err:
+        load_policy(text, file="/etc/kabot/policy.toml")
+    line = next(n for n, ln in enumerate(text.splitlines(), 1) if "max_margin_pct = 150," in ln)
+    assert err.value.line == line and err.value.file == "/etc/kabot/policy.toml"
+    assert str(err.value).startswith(f"审批策略错误 /etc/kabot/policy.toml 第{line}行 steps[2].when.any_of[1]")
+    bad_toml = "version = 1\n\n[[steps]\n"
+    with pytest.raises(PolicyError) as err:
+        load_policy(bad_toml, file="p.toml")
+    assert err.value.line == 3 and "p.toml 第3行" in str(err.value)
+
+
+@pytest.mark.parametrize("depth", [9, 50, 3000])
+def test_deep_nesting_is_refused_not_a_crash(depth: int) -> None:
+    when = "{ any_of = [" * depth + "{ min_amount_usd = 1 }" + "] }" * depth
+    with pytest.raises(PolicyError) as err:
+        load_policy(f'[[steps]]\nname = "x"\nrole = "finance"\nwhen = {when}\n')
+    assert "嵌套" in str(err.value)
+
+
+def test_countries_are_iso_codes_whichever_way_the_policy_names_them() -> None:
+    for written in ('["DE"]', '["德国"]', '["germany"]', '["deu"]'):
+        policy = load_policy(
+            f'[[steps]]\nname = "m"\napprover = "manager"\n[[steps]]\nname = "合规"\nrole = "gm"\n'
+            f"[steps.when]\ncountries = {written}\n"
+        )
+        for stored in ("DE", "德国", "Germany"):  # legacy rows hold names; new ones hold codes
+            assert [s.name for s in route(usd("1", country=stored), ORG.people["r1"], ORG, policy)] == ["m", "合规"]
+        assert [s.name for s in route(usd("1", country="AT"), ORG.people["r1"], ORG, policy)] == ["m"]
+    with pytest.raises(PolicyError) as err:
+        load_policy('[[steps]]\nname = "m"\nrole = "gm"\nwhen = { countries = ["Atlantis"] }\n')
+    assert err.value.key == "steps[0].when.countries" and "Atlantis" in str(err.value)
 
 
 def test_default_policy_shape() -> None:

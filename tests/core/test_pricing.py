@@ -19,6 +19,8 @@ from core.pricing import (
     parse_incoterm,
     price_quote,
     price_stack,
+    rate_change_pct,
+    rate_problem,
     usd_equivalent,
 )
 
@@ -248,3 +250,47 @@ def test_validation(quote: QuoteInput, message: str) -> None:
 def test_parse_incoterm() -> None:
     assert parse_incoterm(" fob ") is Incoterm.FOB
     assert parse_incoterm("FOBB") is None
+
+
+# --- VAT and rate checks (issue 9) ----------------------------------------------------------------------
+
+
+def test_margin_on_a_tax_inclusive_price_takes_the_vat_out() -> None:
+    """¥1,200 含税 at 13% is ¥1,061.95 of revenue: against a ¥900 cost that is 15.25%, not 25%."""
+    q = QuoteInput("CNY", (line("100", "1200", "900"),), vat_rate_pct=D(13), prices_include_vat=True)
+    p = price_quote(q, RATES)
+    assert p.total == D(120000) and p.total_net_base == D("106194.69")
+    assert p.margin_pct == D("15.25") and p.lines[0].margin_pct == D("15.25")
+
+
+def test_a_net_price_and_an_export_quote_keep_their_margin() -> None:
+    net = price_quote(
+        QuoteInput("CNY", (line("100", "1200", "900"),), vat_rate_pct=D(13), prices_include_vat=False), RATES
+    )
+    assert net.margin_pct == D(25)
+    export = price_quote(
+        QuoteInput("USD", (line("100", "200", "900"),), vat_rate_pct=D(0), prices_include_vat=True), RATES
+    )
+    assert export.total_net_base == export.total_base  # 0% VAT: 含税 changes nothing
+    unsaid = price_quote(QuoteInput("CNY", (line("100", "1200", "900"),), vat_rate_pct=D(13)), RATES)
+    assert unsaid.margin_pct == D(25) and "未注明含税或不含税，毛利按不含税价计算" in unsaid.notes
+
+
+@pytest.mark.parametrize(
+    ("currency", "rate", "problem"),
+    [
+        ("USD", D("7.12"), None),
+        ("JPY", D("0.048"), None),
+        ("CNY", D(1), "本位币"),
+        ("USD", D("0.00001"), "不合理"),
+        ("USD", D(200000), "不合理"),
+    ],
+)
+def test_rate_problems(currency: str, rate: D, problem: str | None) -> None:
+    found = rate_problem(currency, rate, "CNY")
+    assert (found is None) if problem is None else (found is not None and problem in found)
+
+
+def test_rate_change_share() -> None:
+    assert rate_change_pct(D("7.12"), D("71.8")) == D("908.4")
+    assert rate_change_pct(D("7.12"), D("7.30")) == D("2.5")

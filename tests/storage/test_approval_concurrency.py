@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from bot.cards.actions import ApprovalTap, Tap
 from bot.inbound import Inbound
 from bot.pipeline import Pipeline
+from bot.sales.policy import read_policy
 from storage.models import Approval, AuditLog, InboundMessage, OutboxMessage, Quote, User
 from tests.bot.test_quotes_support import quote_and_submit
 from tests.fakes.harness import ChatHarness
@@ -37,7 +38,7 @@ async def test_fifty_simultaneous_approvals_decide_once(
     services = bot.services
     policy = tmp_path / "policy.toml"
     policy.write_text(POLICY, encoding="utf-8")
-    services.settings = services.settings.model_copy(update={"policy_file": str(policy)})
+    services.policy = read_policy(str(policy))
     async with services.db.session() as s:
         for i in range(4):
             s.add(User(name=f"财务{i}", role="finance"))

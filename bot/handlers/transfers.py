@@ -1,0 +1,74 @@
+"""把X转给Y / X离职，客户转给Y / 申请转移 X / 同意转移 X: parse, call bot.sales.transfers, reply."""
+
+from __future__ import annotations
+
+from bot.cards.actions import Answer, TransferDecision
+from bot.context import Context
+from bot.errors import UserInputError
+from bot.replies import Reply
+from bot.router import Router
+from bot.sales import transfer_views, transfers
+from bot.sales.cards import card_updates
+from bot.sales.scope import Scope
+from bot.sales.transfers import Refused, Requested
+from bot.understand import name_index
+from core.nlu.intents import Parsed
+from core.nlu.transfer_commands import EXAMPLE_REASSIGN, EXAMPLE_REQUEST, TransferCommand
+
+router = Router("transfers")
+
+
+def _checked(cmd: TransferCommand) -> TransferCommand:
+    if cmd.error:
+        raise UserInputError(cmd.error)
+    return cmd
+
+
+@router.intent("transfer_account", help="经理转客户", example=EXAMPLE_REASSIGN)
+async def reassign(ctx: Context, cmd: TransferCommand) -> list[Reply]:
+    _checked(cmd)
+    assert cmd.customer is not None and cmd.to is not None
+    scope = Scope.of(ctx)
+    done = await transfers.reassign(scope, customer=cmd.customer, to=cmd.to, names=await name_index(ctx))
+    return [*card_updates(ctx, done.finals), *transfer_views.transferred(done, scope)]
+
+
+@router.intent("offboard")  # in the README: managers and admins use it rarely
+async def offboard(ctx: Context, cmd: TransferCommand) -> list[Reply]:
+    _checked(cmd)
+    assert cmd.person is not None and cmd.to is not None
+    scope = Scope.of(ctx)
+    done = await transfers.offboard(scope, person=cmd.person, to=cmd.to)
+    return [*card_updates(ctx, done.finals), *transfer_views.offboarded(done, scope)]
+
+
+@router.intent("transfer_request", help="申请把别人的客户转给自己", example=EXAMPLE_REQUEST)
+async def request_transfer(ctx: Context, cmd: TransferCommand | Parsed) -> list[Reply]:
+    if isinstance(cmd, TransferCommand):
+        _checked(cmd)
+    if not cmd.customer:
+        raise UserInputError("请写上客户名称。", example=EXAMPLE_REQUEST)
+    scope = Scope.of(ctx)
+    done = await transfers.request(scope, customer=cmd.customer)
+    if isinstance(done, Requested):
+        return transfer_views.requested(done)
+    return [*card_updates(ctx, done.finals), *transfer_views.transferred(done, scope)]
+
+
+@router.intent("transfer_decide")  # the manager gets a card with the buttons
+async def decide_text(ctx: Context, cmd: TransferCommand) -> list[Reply]:
+    _checked(cmd)
+    return await _decide(ctx, approve=bool(cmd.approve), customer=cmd.customer, note=cmd.note)
+
+
+@router.action(TransferDecision)
+async def tap_decide(ctx: Context, action: TransferDecision) -> list[Reply]:
+    return await _decide(ctx, approve=action.answer is Answer.YES, request_id=action.request_id)
+
+
+async def _decide(ctx: Context, **how: object) -> list[Reply]:
+    scope = Scope.of(ctx)
+    done = await transfers.decide(scope, **how)  # type: ignore[arg-type]
+    if isinstance(done, Refused):
+        return [*card_updates(ctx, done.finals), *transfer_views.refused(done)]
+    return [*card_updates(ctx, done.finals), *transfer_views.transferred(done, scope)]
