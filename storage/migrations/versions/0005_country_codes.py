@@ -1,7 +1,7 @@
 """customers' countries as ISO codes
 
 Revision ID: 0004_i9a
-Revises: 0003_i9a
+Revises: 0004
 Create Date: 2026-11-24 09:05:00
 
 `德国`, `Germany`, `germany` all become `DE`, so approval policies (`countries = ["DE"]`) match them. A value
@@ -15,8 +15,8 @@ from alembic import op
 from core.countries import BY_CODE, country_code
 
 
-revision = '0004_i9a'
-down_revision = '0003_i9a'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 

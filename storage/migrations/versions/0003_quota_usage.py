@@ -13,7 +13,7 @@ from alembic import op
 import storage.types  # noqa: F401
 
 
-revision = '0003_i11a'
+revision = '0003'
 down_revision = '0002'
 branch_labels = None
 depends_on = None

@@ -1,7 +1,7 @@
 """quote cards, transfer requests, VAT on quotes
 
 Revision ID: 0003_i9a
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-24 09:00:00
 
 Cards sent to approvers were remembered in the audit log (action `card_sent`); they move to `quote_cards`,
@@ -16,8 +16,8 @@ from alembic import op
 import storage.types  # noqa: F401
 
 
-revision = '0003_i9a'
-down_revision = '0002'
+revision = '0004'
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 
