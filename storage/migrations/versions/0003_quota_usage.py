@@ -1,6 +1,6 @@
 """quota usage per channel and month
 
-Revision ID: 0003_i11a
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-23 15:00:00.000000
 """

@@ -1,6 +1,6 @@
 """quote cards, transfer requests, VAT on quotes
 
-Revision ID: 0003_i9a
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-24 09:00:00
 

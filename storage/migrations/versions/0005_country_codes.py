@@ -1,6 +1,6 @@
 """customers' countries as ISO codes
 
-Revision ID: 0004_i9a
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-24 09:05:00
 
