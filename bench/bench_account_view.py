@@ -220,7 +220,8 @@ class Target:
 async def pick_targets(conn: asyncpg.Connection, n: int, seed: int) -> list[Target]:
     await conn.execute("SELECT setseed($1)", (seed % 1000) / 1000)
     rows = await conn.fetch(
-        "SELECT c.id, c.name, u.wecom_userid FROM customers c JOIN users u ON u.id = c.owner_id "
+        "SELECT c.id, c.name, i.external_id FROM customers c "
+        "JOIN user_identities i ON i.user_id = c.owner_id AND i.channel = 'wecom' "
         "ORDER BY random() LIMIT $1",
         n,
     )

@@ -174,13 +174,17 @@ def _person(rng: random.Random, used: set[str]) -> str:
             return name
 
 
-def users_rows(sizes: Sizes, now: datetime, rng: random.Random) -> tuple[list[tuple[Any, ...]], Org]:
+def users_rows(
+    sizes: Sizes, now: datetime, rng: random.Random
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], Org]:
     rows: list[tuple[Any, ...]] = []
+    identities: list[tuple[Any, ...]] = []  # (user_id, channel, external_id) for user_identities
     used: set[str] = set()
 
     def add(role: str, manager: int | None, team: str | None, wecom: str) -> int:
         uid = len(rows) + 1
-        rows.append((uid, _person(rng, used), role, manager, team, "Asia/Shanghai", wecom, None, True, now, now))
+        rows.append((uid, _person(rng, used), role, manager, team, "Asia/Shanghai", True, now, now))
+        identities.append((uid, "wecom", wecom))
         return uid
 
     gm = add("gm", None, None, "gm")
@@ -195,7 +199,7 @@ def users_rows(sizes: Sizes, now: datetime, rng: random.Random) -> tuple[list[tu
         rid = add("rep", managers[team], f"销售{team + 1:02d}组", f"rep{r + 1:03d}")
         reps.append(rid)
         rep_team[rid] = team
-    return rows, Org(gm, director, finance, admin, managers, reps, rep_team)
+    return rows, identities, Org(gm, director, finance, admin, managers, reps, rep_team)
 
 
 def customer_names(count: int, rng: random.Random) -> list[str]:
@@ -496,8 +500,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "manager_id",
         "team",
         "timezone",
-        "wecom_userid",
-        "dingtalk_userid",
         "active",
         "created_at",
         "updated_at",
@@ -670,8 +672,9 @@ async def seed(url: str, schema: str, sizes: Sizes, *, force: bool, seed_value: 
         await conn.execute("SET synchronous_commit = off")
         book = Book(owner=[], contacts=[], opp_customer=[], opp_owner=[])
 
-        users, org = users_rows(sizes, now, rng)
+        users, identities, org = users_rows(sizes, now, rng)
         await copy(conn, "users", COLUMNS["users"], users)
+        await copy(conn, "user_identities", ("user_id", "channel", "external_id"), identities)
         await copy(conn, "fx_rates", COLUMNS["fx_rates"], [(c, r, "bench", org.finance, now) for c, r in FX.items()])
         timer.step("users + fx_rates", len(users))
 

@@ -7,11 +7,12 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 
-import aiohttp
 from aiohttp import web
 
 from bot import __version__
 from bot.cards.render import CardRenderer
+from bot.channels import registry
+from bot.channels.receive import Receiver
 from bot.delivery import Deliverer
 from bot.handlers import build_router
 from bot.pipeline import Pipeline
@@ -47,6 +48,7 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
         import redis.asyncio as redis
 
         services.redis = redis.from_url(settings.redis_url)
+    registry.configure(services)
     return services
 
 
@@ -59,27 +61,12 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 @asynccontextmanager
-async def channels_open(services: Services) -> AsyncIterator[None]:
-    """The outbound chat channels, with the HTTP session their API clients share."""
-    settings = services.settings
-    if not settings.wecom_enabled:
+async def delivering(services: Services) -> AsyncIterator[None]:
+    """What every channel needs open to deliver (its API sessions), for as long as the outbox runs."""
+    async with AsyncExitStack() as stack:
+        for channel in list(services.channels.values()):
+            await stack.enter_async_context(channel.delivering())
         yield
-        return
-    from bot.channels.wecom.channel import WeComChannel, build_api
-
-    async with aiohttp.ClientSession() as http:
-        services.channels["wecom"] = WeComChannel(
-            build_api(settings, http, services.clock, services.redis),
-            services.renderer,
-            services.db,
-            services.clock,
-            source=settings.company_name,
-            team_webhooks={team: key.get_secret_value() for team, key in settings.wecom_team_webhooks.items()},
-        )
-        try:
-            yield
-        finally:
-            services.channels.pop("wecom", None)
 
 
 @asynccontextmanager
@@ -102,23 +89,28 @@ async def background_work(services: Services, pipeline: Pipeline, *, inbound: bo
 
 
 def create_app(services: Services, *, background: bool = True, inline: bool = True) -> web.Application:
-    """The HTTP app. `inline=False` only acknowledges (workers from `kabot work` process and deliver);
-    `background=False` leaves delivery to the caller (tests drive `Deliverer.run_once`)."""
+    """The HTTP app: every channel's callback routes, acknowledged once stored.
+
+    `inline=False` only acknowledges (a worker, `kabot work`, processes and delivers: what `kabot serve` runs by
+    default); `background=False` leaves delivery to the caller (tests drive `Deliverer.run_once`).
+    """
     app = web.Application(client_max_size=64 * 1024)
     app[SERVICES] = services
     pipeline = Pipeline(services, inline=inline)
     app[PIPELINE] = pipeline
+    receiver = Receiver(pipeline, services.redis)
     app.router.add_get("/healthz", healthz)
-    if services.settings.wecom_enabled:
-        from bot.channels.wecom.routes import add_callback_routes
-
-        add_callback_routes(app, services, pipeline)
+    for channel in services.channels.values():
+        app.router.add_routes(channel.routes(receiver))
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await services.db.ensure_schema()
+        registry.log_report(services.settings)
         async with AsyncExitStack() as stack:
+            for channel in list(services.channels.values()):
+                await stack.enter_async_context(channel.listening(receiver))
             if inline:
-                await stack.enter_async_context(channels_open(services))
+                await stack.enter_async_context(delivering(services))
                 recovered = await pipeline.recover()
                 if recovered:
                     log.info("recovered %s unprocessed inbound messages", recovered)
@@ -133,9 +125,9 @@ def create_app(services: Services, *, background: bool = True, inline: bool = Tr
 
 
 async def run_worker(services: Services, stop: asyncio.Event) -> None:
-    """`kabot work`: process what `serve --workers` acknowledged, deliver the outbox, run the sweeps."""
+    """`kabot work`: process what `kabot serve` acknowledged, deliver the outbox, run the sweeps."""
     await services.db.ensure_schema()
     pipeline = Pipeline(services, inline=False)
-    async with channels_open(services), background_work(services, pipeline, inbound=True):
+    async with delivering(services), background_work(services, pipeline, inbound=True):
         await stop.wait()
     await services.db.close()

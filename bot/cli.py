@@ -60,21 +60,23 @@ async def cmd_users_import(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
     from core.roles import Role
-    from storage.repo.users import all_users
+    from storage.repo.users import all_users, identities
 
     services = await _services(settings)
     async with services.db.session() as session:
         people = list(await all_users(session))
+        ids = await identities(session, [u.id for u in people if u.id is not None])
     await services.db.close()
     names = {u.id: u.name for u in people}
-    rows = [("姓名", "角色", "上级", "团队", "企业微信ID", "钉钉ID", "时区")] + [
+    rows: list[tuple[str, ...]] = [("姓名", "角色", "上级", "团队", "企业微信ID", "钉钉ID", "时区")]
+    rows += [
         (
             u.name,
             Role(u.role).label,
             names.get(u.manager_id, "") if u.manager_id else "",
             u.team or "",
-            u.wecom_userid or "",
-            u.dingtalk_userid or "",
+            ids.get(u.id or 0, {}).get("wecom", ""),
+            ids.get(u.id or 0, {}).get("dingtalk", ""),
             u.timezone,
         )
         for u in people
@@ -91,7 +93,7 @@ async def cmd_wecom_sync_users(args: argparse.Namespace, settings: Settings) -> 
     from bot.channels.wecom.sync import apply_members, fetch_members
 
     if not settings.wecom_enabled:
-        print("企业微信未配置：请设置 KABOT_WECOM_CORP_ID/AGENT_ID/SECRET/TOKEN/AES_KEY", file=sys.stderr)
+        print(f"企业微信未配置：请设置 {'、'.join(settings.wecom_missing())}", file=sys.stderr)
         return 2
     services = await _services(settings)
     try:
@@ -154,7 +156,8 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 
     services = build_services(settings)
     await services.db.ensure_schema()  # refuse a stale PostgreSQL before binding the port
-    runner = web.AppRunner(create_app(services, inline=args.workers == 0))
+    # No access log: every callback is the same POST, and a line per request costs the acknowledging loop time.
+    runner = web.AppRunner(create_app(services, inline=args.workers == 0), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, args.host, args.port).start()
     print(
@@ -256,7 +259,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="运行 HTTP 服务（企业微信/钉钉回调）")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8080)
-    serve.add_argument("--workers", type=int, default=0, help="处理消息的工作进程数；0 表示在本进程内处理（默认）")
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="处理消息的工作进程数（默认 1）：本进程只负责确认收到，回复不会拖慢确认；0 表示在本进程内处理",
+    )
     serve.set_defaults(run=cmd_serve)
     work = sub.add_parser("work", help="工作进程：处理已收到的消息、投递回复、定时提醒（serve --workers 会自动启动）")
     work.add_argument("--parent", type=int, help=argparse.SUPPRESS)

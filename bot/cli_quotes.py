@@ -261,7 +261,7 @@ async def cmd_quote_export(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_users_offboard(args: argparse.Namespace, settings: Settings) -> int:
     """The leaver's accounts, tasks, opportunities and quotes to a colleague; those concerned are told."""
-    from bot.pipeline import enqueue
+    from bot.outbox import enqueue
     from bot.sales import transfer_views, transfers
     from bot.sales.cards import card_updates
     from bot.sales.scope import Scope
@@ -278,7 +278,7 @@ async def cmd_users_offboard(args: argparse.Namespace, settings: Settings) -> in
             )
             done = await transfers.offboard(scope, person=args.name, to=args.to)
             summary, *pushes = transfer_views.offboarded(done, scope)
-            replies = [*pushes, *card_updates(None, done.finals)]
+            replies = [*pushes, *card_updates(done.finals)]
             await enqueue(session, services, replies, inbound=None, inbound_id=None, now=services.clock.now())
     except Refusal as refusal:
         print(refusal.message, file=sys.stderr)  # the chat example would not fit a command line

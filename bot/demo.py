@@ -14,6 +14,7 @@ from core.countries import country_code
 from core.nlu.names import normalize_name
 from core.stages import DEFAULT_PROBABILITY, OPEN_STAGES, Stage
 from storage.models import Contact, Customer, FollowUp, FxRate, Opportunity, StageChange, Task, User
+from storage.repo import users
 
 DEMO_USER = "李娜"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -107,13 +108,14 @@ async def seed_demo(session: AsyncSession, now: datetime) -> bool:
             name=name,
             role=role,
             team=team,
-            wecom_userid=wecom,
             created_at=now,
             updated_at=now,
             manager_id=people[manager].id if manager else None,
         )
         session.add(u)
         await session.flush()
+        assert u.id is not None
+        await users.set_identities(session, u.id, {"wecom": wecom})
         people[name] = u
     for cur, rate in FX.items():
         session.add(FxRate(currency=cur, rate_to_base=rate, source="demo", set_by_id=people["吴芳"].id, set_at=now))

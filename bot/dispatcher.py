@@ -20,7 +20,7 @@ STALE_BUTTON = "这个按钮已失效，请重新发起操作。"
 async def dispatch(ctx: Context) -> list[Reply]:
     router = ctx.services.router
     action = ctx.inbound.action
-    if ctx.inbound.meta.get("stale_action"):
+    if ctx.inbound.stale_action:
         return [TextReply(STALE_BUTTON)]
     if action is not None:
         handler = router.actions.get(action.prefix)

@@ -10,37 +10,53 @@ from bot.cards.actions import BadAction, CardAction
 
 @dataclass(frozen=True)
 class Inbound:
+    """One message, in the same shape from every chat app.
+
+    `platform_msg_id` is the dedup key: a redelivery of the same message carries the same one (unique per channel).
+    `card_ref` is the `Card.ref` of the card whose button was tapped, as the handler chose it. `reply_context` is
+    the channel's own (e.g. WeCom's one-shot code for updating the tapped card, DingTalk's session webhook): it is
+    copied onto the replies so the channel can answer in place, and handlers never read it.
+    """
+
     channel: str
     sender: str  # the platform's user id
-    platform_msg_id: str  # unique per channel; a redelivery carries the same one
+    platform_msg_id: str
     text: str | None = None
     action: CardAction | None = None  # a tapped card button
+    card_ref: str | None = None
+    unsupported: str | None = None  # a kind of message kabot cannot read (image, voice, …): answered with a notice
+    stale_action: str | None = None  # a stored button key that no longer unpacks (buttons of an older version)
     conversation: str | None = None
-    meta: dict[str, Any] = field(default_factory=dict)  # e.g. WeCom's response_code and task_id
+    reply_context: dict[str, str] = field(default_factory=dict)
 
     def to_payload(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "action": self.action.pack() if self.action else None,
-            "meta": self.meta,
-        }
+        payload: dict[str, Any] = {"text": self.text, "action": self.action.pack() if self.action else None}
+        for key in ("card_ref", "unsupported"):
+            if value := getattr(self, key):
+                payload[key] = value
+        if self.reply_context:
+            payload["reply_context"] = self.reply_context
+        return payload
 
     @classmethod
     def from_row(
         cls, channel: str, sender: str, msg_id: str, conversation: str | None, payload: dict[str, Any]
     ) -> Inbound:
         key = payload.get("action")
-        meta = payload.get("meta") or {}
+        older = payload.get("meta") or {}  # rows stored before these fields had names of their own
         try:
-            action = CardAction.unpack(key) if key else None
+            action, stale = (CardAction.unpack(key) if key else None), None
         except BadAction:  # stored by an older version whose buttons no longer exist
-            action, meta = None, {**meta, "stale_action": key}
+            action, stale = None, key
         return cls(
             channel=channel,
             sender=sender,
             platform_msg_id=msg_id,
             text=payload.get("text"),
             action=action,
+            card_ref=payload.get("card_ref") or older.get("task_id"),
+            unsupported=payload.get("unsupported") or older.get("unsupported"),
+            stale_action=stale,
             conversation=conversation,
-            meta=meta,
+            reply_context=dict(payload.get("reply_context") or {}),
         )

@@ -9,7 +9,6 @@ row taken (after waiting on its lock on PostgreSQL) and rolls its whole run back
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -22,11 +21,12 @@ from bot.context import Context
 from bot.dispatcher import dispatch
 from bot.errors import NeedsAnswer, Refusal
 from bot.inbound import Inbound
-from bot.replies import CardReply, CardUpdate, FileReply, Reply, TeamPost, TextReply
+from bot.outbox import enqueue
+from bot.replies import Reply, TextReply
 from bot.services import Services
 from storage import audit, state
 from storage.audit import REFUSED
-from storage.models import InboundMessage, OutboxMessage, User
+from storage.models import InboundMessage
 from storage.repo import inbound as inbound_log
 from storage.repo import users
 
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 
 STORE_BATCH = 500
 SORRY = "抱歉，处理这条消息时出错了，已记录。请稍后再试，或发“帮助”查看用法。"
+UNSUPPORTED = "暂时只能处理文字消息，请用文字描述您要做的事，例如“跟进 艾克美 今天电话沟通了报价”。发“帮助”查看用法。"
 
 
 class _ProcessedElsewhere(Exception):
@@ -194,6 +195,8 @@ class Pipeline:
                     "把您加入名单（kabot users import）。"
                 )
             ]
+        elif inbound.unsupported:
+            replies = [TextReply(UNSUPPORTED)]
         else:
             ctx = Context(
                 user=user,
@@ -258,62 +261,3 @@ async def _claim(session: AsyncSession, inbound_id: int, now: datetime) -> None:
     )
     if claimed.rowcount == 0:
         raise _ProcessedElsewhere
-
-
-async def enqueue(
-    session: AsyncSession,
-    services: Services,
-    replies: Sequence[Reply],
-    *,
-    inbound: Inbound | None,
-    inbound_id: int | None,
-    now: datetime,
-) -> None:
-    """Turn replies into outbox rows: to the sender on their channel, or pushed to another user."""
-    for reply in replies:
-        if isinstance(reply, TeamPost):
-            if reply.team in services.settings.wecom_team_webhooks and "wecom" in services.channels:
-                session.add(
-                    OutboxMessage(
-                        channel="wecom",
-                        target=reply.team,
-                        kind="team_post",
-                        payload={"markdown": reply.markdown},
-                        created_at=now,
-                        next_attempt_at=now,
-                    )
-                )
-            continue
-        if reply.to_user_id is None:
-            assert inbound is not None, "a push needs to_user_id"
-            channel, target = inbound.channel, inbound.sender
-        else:
-            user = await session.get(User, reply.to_user_id)
-            if user is None:
-                continue
-            channel, target = services.push_channel(user.wecom_userid, user.dingtalk_userid, user.name)
-        kind, payload = _payload(reply)
-        session.add(
-            OutboxMessage(
-                channel=channel,
-                target=target,
-                kind=kind,
-                payload=payload,
-                inbound_id=inbound_id,
-                created_at=now,
-                next_attempt_at=now,
-            )
-        )
-
-
-def _payload(reply: Reply) -> tuple[str, dict[str, object]]:
-    match reply:
-        case TextReply(text=text):
-            return "text", {"text": text}
-        case CardReply(card=card):
-            return "card", {"card": card.to_json()}
-        case CardUpdate(card_id=card_id, final_text=final_text, response_code=code):
-            return "card_update", {"card_id": card_id, "final_text": final_text, "response_code": code}
-        case FileReply(filename=filename, content=content, caption=caption):
-            return "file", {"filename": filename, "caption": caption, "content_b64": base64.b64encode(content).decode()}
-    raise TypeError(f"not a reply: {reply!r}")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Sequence
 
-from bot.channels.console import ConsoleChannel
+from bot.channels.base import RawInbound
+from bot.channels.console import USER_HEADER, ConsoleChannel
 from bot.delivery import Deliverer
-from bot.inbound import Inbound
 from bot.pipeline import Pipeline
 from bot.services import Services
 from storage.repo import users
@@ -41,16 +40,7 @@ async def chat(services: Services, who: str, *, examples: Sequence[str] = ()) ->
             return 0
         if not line:
             continue
-        action = console.tap(line)
-        await pipeline.handle(
-            Inbound(
-                channel="console",
-                sender=user.name,
-                platform_msg_id=uuid.uuid4().hex,
-                text=None if action else line,
-                action=action,
-            )
-        )
+        await pipeline.handle(console.decode(RawInbound(line.encode(), headers={USER_HEADER: user.name})))
         await deliverer.run_once(channel="console", target=user.name)
 
 

@@ -21,12 +21,15 @@ class CardReply:
 
 @dataclass(frozen=True)
 class CardUpdate:
-    """Turn an interactive card already sent into its final state (buttons gone)."""
+    """Turn the cards sent under `ref` (Card.ref) to this person into their final state (buttons gone).
 
-    card_id: str
+    The channel finds its own cards for the ref; for the card the person just tapped it uses what the tap
+    brought with it (WeCom's fresh one-shot code), so handlers never see a platform id.
+    """
+
+    ref: str
     final_text: str
     to_user_id: int | None = None
-    response_code: str | None = None  # WeCom's one-shot code from the click, when the clicker's card is meant
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class FileReply:
 
 @dataclass(frozen=True)
 class TeamPost:
-    """A post to a team's group chat (a WeCom group robot), where the team has one configured."""
+    """A post to a team's group chat, on every channel that has one for the team (e.g. a WeCom group robot)."""
 
     team: str
     markdown: str

@@ -24,7 +24,7 @@ class Services:
     clock: Clock
     router: Router
     renderer: CardRenderer
-    channels: dict[str, Channel] = field(default_factory=dict)
+    channels: dict[str, Channel] = field(default_factory=dict)  # in order of preference for pushes
     stage_rules: StageRules = DEFAULT_RULES
     policy: Policy = field(default_factory=default_policy)  # the quote approval policy (KABOT_POLICY_FILE)
     redis: Any = None  # redis.asyncio.Redis when KABOT_REDIS_URL is set
@@ -36,11 +36,3 @@ class Services:
         for audience in list(self.name_indexes):
             if audience is None or None in owner_ids or any(o in audience for o in owner_ids):
                 del self.name_indexes[audience]
-
-    def push_channel(self, wecom_userid: str | None, dingtalk_userid: str | None, name: str) -> tuple[str, str]:
-        """Where a message to a user goes when they did not just write to us."""
-        if wecom_userid and "wecom" in self.channels:
-            return "wecom", wecom_userid
-        if dingtalk_userid and "dingtalk" in self.channels:
-            return "dingtalk", dingtalk_userid
-        return "console", name

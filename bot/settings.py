@@ -42,9 +42,17 @@ class Settings(BaseSettings):
             raise ValueError("KABOT_WECOM_AES_KEY must be the 43-character EncodingAESKey")
         return v
 
+    def wecom_missing(self) -> list[str]:
+        """The WeCom settings not set yet (the channel is on when none are missing)."""
+        needed = {
+            "KABOT_WECOM_CORP_ID": self.wecom_corp_id,
+            "KABOT_WECOM_AGENT_ID": self.wecom_agent_id,
+            "KABOT_WECOM_SECRET": self.wecom_secret,
+            "KABOT_WECOM_TOKEN": self.wecom_token,
+            "KABOT_WECOM_AES_KEY": self.wecom_aes_key,
+        }
+        return [name for name, value in needed.items() if value is None]
+
     @property
     def wecom_enabled(self) -> bool:
-        return all(
-            v is not None
-            for v in (self.wecom_corp_id, self.wecom_agent_id, self.wecom_secret, self.wecom_token, self.wecom_aes_key)
-        )
+        return not self.wecom_missing()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
@@ -18,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cards.actions import TaskDone, TaskSnooze
 from bot.cards.model import Button, Card
-from bot.pipeline import enqueue
+from bot.outbox import enqueue
 from bot.replies import CardReply, Reply, TeamPost, TextReply
 from bot.services import Services
 from core.funnel import build_funnel_report, render_bar_chart, render_funnel_text
@@ -74,7 +75,7 @@ async def remind_due_tasks(services: Services) -> int:
                     Button("完成第1条", TaskDone(first.id or 0), "primary"),
                     Button("第1条推迟到明天", TaskSnooze(first.id or 0)),
                 ),
-                card_id=f"rem{first.id}x{int(now.timestamp())}",
+                ref=f"rem{first.id}",
             )
             await enqueue(
                 session, services, [CardReply(card, to_user_id=owner_id)], inbound=None, inbound_id=None, now=now
@@ -132,7 +133,7 @@ async def send_daily_digests(services: Services) -> int:
                 )
             )
         ).all()
-        names = {u.id: u.name for u in await users.all_users(session)}
+        names: dict[int | str, str] = {u.id: u.name for u in await users.all_users(session) if u.id is not None}
     for person in people:
         local = now.astimezone(ZoneInfo(person.timezone))
         if local.hour < DIGEST_HOUR:
@@ -192,7 +193,7 @@ async def remind_waiting_approvals(services: Services) -> int:
         for approval, quote, customer in rows:
             if await _claim(session, Approval, approval.id, "reminded_at", now):
                 waited = int((now - (approval.pending_since or now)).total_seconds() // 3600)
-                amount = format_money_short(quote.total or 0, quote.currency)
+                amount = format_money_short(quote.total or Decimal(0), quote.currency)
                 by_approver[approval.approver_id].append(
                     f"• {quote.number} 第{quote.revision}版 {customer} {amount}（已等 {waited} 小时）"
                 )

@@ -76,8 +76,21 @@ class Database:
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
 
-        async with self.engine.begin() as conn:
-            await conn.run_sync(run)
+        async with self.engine.connect() as conn:
+            if self.is_sqlite:
+                # A batch migration rebuilds a table others point at (drop, then rename the copy); SQLite would
+                # refuse the drop, and its foreign-key switch only works outside a transaction.
+                await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                await conn.commit()
+            try:
+                async with conn.begin():
+                    await conn.run_sync(run)
+                    if self.is_sqlite and (await conn.exec_driver_sql("PRAGMA foreign_key_check")).first():
+                        raise RuntimeError("a migration left rows pointing at rows that do not exist")
+            finally:
+                if self.is_sqlite:
+                    await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                    await conn.commit()
 
     async def revisions(self) -> tuple[str | None, str | None]:
         """(current, head) revision ids."""

@@ -38,12 +38,24 @@ class User(SQLModel, table=True):
     manager_id: int | None = Field(default=None, foreign_key="users.id")
     team: str | None = None
     timezone: str = "Asia/Shanghai"
-    # Chat identities; WeCom user ids are case-insensitive and stored lower-cased.
-    wecom_userid: str | None = Field(default=None, unique=True)
-    dingtalk_userid: str | None = Field(default=None, unique=True)
     active: bool = True
     created_at: datetime = _created()
     updated_at: datetime = _created()
+
+
+class UserIdentity(SQLModel, table=True):
+    """How one person is known to one chat app (at most one id per app; an id belongs to one person).
+
+    Why a table and not a column per app: a new channel needs no migration, and the pipeline, the outbox and
+    `kabot chat --as` look people up the same way for every app. Each channel stores ids the way it receives them
+    (WeCom lower-cases its case-insensitive UserIDs).
+    """
+
+    __tablename__ = "user_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_identity_channel_external"),)
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    channel: str = Field(primary_key=True)
+    external_id: str
 
 
 class Customer(SQLModel, table=True):
@@ -307,6 +319,9 @@ class OutboxMessage(SQLModel, table=True):
     target: str  # the platform's user id (or a webhook / conversation id)
     kind: str  # text / card / card_update / file
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # What the channel needs to answer the message this replies to in place (a tapped card's one-shot code,
+    # a DingTalk session webhook): the channel's own, copied from the inbound message, never read by handlers.
+    reply_context: dict[str, str] | None = Field(default=None, sa_type=JSON)
     inbound_id: int | None = Field(default=None, foreign_key="inbound_messages.id")
     status: str = "pending"  # pending / sending / sent / failed
     attempts: int = 0
@@ -358,15 +373,21 @@ class ShownList(SQLModel, table=True):
 
 
 class WeComCard(SQLModel, table=True):
-    """An interactive WeCom card sent to one member: remembers the one-shot response_code the send returned,
-    so a later CardUpdate can finalise every approver's card (not only the clicker's), and when it was finalised,
-    so a redelivered update never spends a second code. A row is written before the send, which lets a retried
-    send that answers 42014 (task_id exists) count as already sent."""
+    """An interactive WeCom card sent to one member: how kabot's card reference maps to WeCom's task_id, the
+    one-shot response_code the send returned (so a later update can finalise every approver's card, not only the
+    clicker's), and when it was finalised (so a redelivered update never spends a second code). A row is written
+    before the send, which lets a retried send that answers 42014 (task_id exists) count as already sent."""
 
     __tablename__ = "wecom_cards"
-    __table_args__ = (UniqueConstraint("task_id", "userid", name="uq_wecom_cards_task_user"),)
+    __table_args__ = (
+        UniqueConstraint("task_id", "userid", name="uq_wecom_cards_task_user"),
+        UniqueConstraint("outbox_id", name="uq_wecom_cards_outbox"),
+        Index("ix_wecom_cards_ref_user", "card_ref", "userid"),
+    )
     id: int | None = Field(default=None, primary_key=True)
-    task_id: str
+    card_ref: str  # the reference the handler gave the card (bot.cards.model.Card.ref)
+    task_id: str  # WeCom's id for this one send: unique per app, forever
+    outbox_id: int | None = None  # the send (outbox row): a retry of it reuses the task_id
     userid: str  # lower-cased WeCom UserID
     response_code: str | None = None  # from message/send; None until a send answered
     sent_at: datetime | None = _ts()
@@ -387,3 +408,13 @@ class QuotaUsage(SQLModel, table=True):
     kind: str = Field(primary_key=True)
     count: int = 0
     updated_at: datetime = _created()
+
+
+class WeComUpload(SQLModel, table=True):
+    """The media_id a file message was uploaded as, by outbox row: a send retried after a crash reuses it, so
+    WeCom's duplicate check recognises the message instead of showing the file twice."""
+
+    __tablename__ = "wecom_uploads"
+    outbox_id: int = Field(primary_key=True)  # no foreign key: like wecom_cards, the channel's own bookkeeping
+    media_id: str
+    uploaded_at: datetime = _created()

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.roles import parse_role
 from storage.models import User
+from storage.repo import users
 
 HEADERS: dict[str, str] = {
     "name": "name",
@@ -124,13 +125,18 @@ def validate(raw: list[dict[str, str]], default_tz: str, known_ids: set[str]) ->
 async def import_roster(session: AsyncSession, path: Path, *, default_tz: str, now: datetime) -> ImportResult:
     """Create or update people in place (matched by WeCom id, then DingTalk id, then name); all or nothing."""
     existing = list((await session.exec(select(User))).all())
-    known = {i.lower() for u in existing for i in (u.wecom_userid, u.dingtalk_userid) if i}
+    idents = await users.identities(session, [u.id for u in existing if u.id is not None])
+
+    def ids_of(u: User) -> dict[str, str]:
+        return idents.get(u.id or 0, {})
+
+    known = {i.lower() for u in existing for i in ids_of(u).values()}
     rows = validate(read_rows(path), default_tz, known)
 
     def find(row: RosterRow) -> User | None:
         for u in existing:
-            if (row.wecom_userid and u.wecom_userid == row.wecom_userid) or (
-                row.dingtalk_userid and u.dingtalk_userid == row.dingtalk_userid
+            if (row.wecom_userid and ids_of(u).get("wecom") == row.wecom_userid) or (
+                row.dingtalk_userid and ids_of(u).get("dingtalk") == row.dingtalk_userid
             ):
                 return u
         return next((u for u in existing if u.name == row.name), None)
@@ -146,7 +152,7 @@ async def import_roster(session: AsyncSession, path: Path, *, default_tz: str, n
         pairs.append((row, user, is_new))
     await session.flush()  # ids for new people, so managers can point at them
 
-    by_ident = {i.lower(): u for u in existing for i in (u.wecom_userid, u.dingtalk_userid) if i}
+    by_ident = {i.lower(): u for u in existing for i in ids_of(u).values()}
     by_ident.update({i: u for row, u, _ in pairs for i in (row.wecom_userid, row.dingtalk_userid) if i})
     created = updated = unchanged = 0
     for row, user, is_new in pairs:
@@ -155,13 +161,14 @@ async def import_roster(session: AsyncSession, path: Path, *, default_tz: str, n
             "role": row.role,
             "team": row.team,
             "timezone": row.timezone,
-            "wecom_userid": row.wecom_userid,
-            "dingtalk_userid": row.dingtalk_userid,
             "manager_id": by_ident[row.manager.lower()].id if row.manager else None,
         }
         changed = any(getattr(user, k) != v for k, v in fields.items())
         for k, v in fields.items():
             setattr(user, k, v)
+        assert user.id is not None
+        identities = {"wecom": row.wecom_userid, "dingtalk": row.dingtalk_userid}
+        changed = await users.set_identities(session, user.id, identities) or changed
         if is_new:
             created += 1
         elif changed:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.cards.actions import CardAction
+
+REF = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -17,13 +20,24 @@ class Button:
 
 @dataclass(frozen=True)
 class Card:
-    """`template` names bot/cards/templates/<channel>/<template>.*.j2; `data` is plain JSON-able data."""
+    """`template` names bot/cards/templates/<channel>/<template>.*.j2; `data` is plain JSON-able data.
+
+    `ref` is how the handler refers to this card later (to finalise it with a CardUpdate, or to learn which card a
+    tap came from): chosen by the handler, e.g. `f"apv{approval.id}-{approver_id}"`, and opaque to everyone else.
+    Each channel maps it to its own ids (WeCom: a task_id per send). Letters, digits, `_` and `-` only, at most 64,
+    so that every chat app can carry it inside ids of its own. Several cards may share a ref (the same quote shown
+    twice): an update then finalises all of them.
+    """
 
     template: str
     title: str
     data: dict[str, Any] = field(default_factory=dict)
     buttons: tuple[Button, ...] = ()
-    card_id: str | None = None  # unique per interactive card (WeCom's task_id)
+    ref: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.ref is not None and not REF.match(self.ref):
+            raise ValueError(f"a card ref is 1-64 of [0-9A-Za-z_-]: {self.ref!r}")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -31,7 +45,7 @@ class Card:
             "title": self.title,
             "data": self.data,
             "buttons": [{"text": b.text, "key": b.action.pack(), "style": b.style} for b in self.buttons],
-            "card_id": self.card_id,
+            "ref": self.ref,
         }
 
     @classmethod
@@ -43,5 +57,5 @@ class Card:
             buttons=tuple(
                 Button(b["text"], CardAction.unpack(b["key"]), b.get("style", "default")) for b in d["buttons"]
             ),
-            card_id=d.get("card_id"),
+            ref=d.get("ref", d.get("card_id")),  # rows queued before refs were named so
         )

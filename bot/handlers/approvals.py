@@ -26,14 +26,14 @@ TAP_VERDICT = {Tap.APPROVE: Verdict.APPROVE, Tap.REJECT: Verdict.REJECT, Tap.CON
 async def submit_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     scope = Scope.of(ctx)
     done = await approvals.submit(scope, number=checked(cmd).number)
-    return [*card_updates(ctx, done.finals), *views.submitted(done, scope)]
+    return [*card_updates(done.finals), *views.submitted(done, scope)]
 
 
 @router.action(SubmitQuote)
 async def tap_submit(ctx: Context, action: SubmitQuote) -> list[Reply]:
     scope = Scope.of(ctx)
     done = await approvals.submit(scope, quote_id=action.quote_id)
-    return [*card_updates(ctx, done.finals), *views.submitted(done, scope)]
+    return [*card_updates(done.finals), *views.submitted(done, scope)]
 
 
 async def _decide(ctx: Context, **how: Any) -> list[Reply]:
@@ -45,7 +45,7 @@ async def _decide(ctx: Context, **how: Any) -> list[Reply]:
 
 
 def _replies(ctx: Context, scope: Scope, done: Decided) -> list[Reply]:
-    return [*card_updates(ctx, done.finals), *views.decided(done, scope)]
+    return [*card_updates(done.finals), *views.decided(done, scope)]
 
 
 @router.intent("approve", help="同意报价（可附言；附条件用“有条件同意”）", example="同意 Q-2026-0007")
@@ -124,7 +124,7 @@ async def delegate(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     assert cmd.person is not None and cmd.until is not None
     scope = Scope.of(ctx)
     done = await delegation.delegate(scope, person=cmd.person, until=cmd.until, from_person=cmd.from_person)
-    return [*card_updates(ctx, done.finals), *views.delegated(done, scope)]
+    return [*card_updates(done.finals), *views.delegated(done, scope)]
 
 
 @router.intent("delegate_cancel", help="取消审批委托", example="取消委托")

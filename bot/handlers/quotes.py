@@ -43,27 +43,27 @@ async def create_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
 @router.intent("quote_add_line", help="给报价加一行", example=EXAMPLE_ADD)
 async def add_line(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     drafted = await quotes.add_lines(Scope.of(ctx), checked(cmd))
-    return [*card_updates(ctx, drafted.finals), *views.drafted(drafted, ctx.tz)]
+    return [*card_updates(drafted.finals), *views.drafted(drafted, ctx.tz)]
 
 
 @router.intent("quote_revise", help="修改报价（生成新版本，重新审批）", example=EXAMPLE_REVISE)
 async def revise_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     drafted = await quotes.revise(Scope.of(ctx), checked(cmd))
-    return [*card_updates(ctx, drafted.finals), *views.drafted(drafted, ctx.tz)]
+    return [*card_updates(drafted.finals), *views.drafted(drafted, ctx.tz)]
 
 
 @router.intent("quote_accept", help="接受审批人的条件", example="接受 Q-2026-0007")
 async def accept_condition(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     scope = Scope.of(ctx)
     done = await approvals.accept_conditions(scope, number=checked(cmd).number)
-    return [*card_updates(ctx, done.finals), *views.accepted(done, scope)]
+    return [*card_updates(done.finals), *views.accepted(done, scope)]
 
 
 @router.action(AcceptConditions)
 async def tap_accept(ctx: Context, action: AcceptConditions) -> list[Reply]:
     scope = Scope.of(ctx)
     done = await approvals.accept_conditions(scope, quote_id=action.quote_id)
-    return [*card_updates(ctx, done.finals), *views.accepted(done, scope)]
+    return [*card_updates(done.finals), *views.accepted(done, scope)]
 
 
 @router.intent("quote_show", help="查看报价和审批记录", example="报价 Q-2026-0007")

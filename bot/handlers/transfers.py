@@ -30,7 +30,7 @@ async def reassign(ctx: Context, cmd: TransferCommand) -> list[Reply]:
     assert cmd.customer is not None and cmd.to is not None
     scope = Scope.of(ctx)
     done = await transfers.reassign(scope, customer=cmd.customer, to=cmd.to, names=await name_index(ctx))
-    return [*card_updates(ctx, done.finals), *transfer_views.transferred(done, scope)]
+    return [*card_updates(done.finals), *transfer_views.transferred(done, scope)]
 
 
 @router.intent("offboard")  # in the README: managers and admins use it rarely
@@ -39,7 +39,7 @@ async def offboard(ctx: Context, cmd: TransferCommand) -> list[Reply]:
     assert cmd.person is not None and cmd.to is not None
     scope = Scope.of(ctx)
     done = await transfers.offboard(scope, person=cmd.person, to=cmd.to)
-    return [*card_updates(ctx, done.finals), *transfer_views.offboarded(done, scope)]
+    return [*card_updates(done.finals), *transfer_views.offboarded(done, scope)]
 
 
 @router.intent("transfer_request", help="申请把别人的客户转给自己", example=EXAMPLE_REQUEST)
@@ -52,7 +52,7 @@ async def request_transfer(ctx: Context, cmd: TransferCommand | Parsed) -> list[
     done = await transfers.request(scope, customer=cmd.customer)
     if isinstance(done, Requested):
         return transfer_views.requested(done)
-    return [*card_updates(ctx, done.finals), *transfer_views.transferred(done, scope)]
+    return [*card_updates(done.finals), *transfer_views.transferred(done, scope)]
 
 
 @router.intent("transfer_decide")  # the manager gets a card with the buttons
@@ -70,5 +70,5 @@ async def _decide(ctx: Context, **how: object) -> list[Reply]:
     scope = Scope.of(ctx)
     done = await transfers.decide(scope, **how)  # type: ignore[arg-type]
     if isinstance(done, Refused):
-        return [*card_updates(ctx, done.finals), *transfer_views.refused(done)]
-    return [*card_updates(ctx, done.finals), *transfer_views.transferred(done, scope)]
+        return [*card_updates(done.finals), *transfer_views.refused(done)]
+    return [*card_updates(done.finals), *transfer_views.transferred(done, scope)]

@@ -2,7 +2,7 @@
 
 Services call `close(...)` when a question a card asked is settled (a step decided, a revision made, a quote
 submitted); it marks the cards in storage and returns `CardFinal`s. Handlers turn those into replies with
-`card_updates(ctx, finals)`, the one function that knows how a channel identifies the card just tapped.
+`card_updates(finals)`; each channel resolves a card reference to its own card.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.context import Context
 from bot.replies import CardUpdate, Reply
 from bot.sales.scope import Scope
 from storage.repo import quote_cards
@@ -67,14 +66,6 @@ async def close(
     return out
 
 
-def card_updates(ctx: Context | None, finals: Sequence[CardFinal]) -> list[Reply]:
-    """The card the user just tapped is answered on their own channel with the click's response_code;
-    every other card is pushed to its recipient (all of them when there is no chat message: `ctx` None)."""
-    tapped = ctx.inbound.meta.get("task_id") if ctx is not None else None
-    out: list[Reply] = []
-    for f in finals:
-        if ctx is not None and f.card_id == tapped and f.to_user_id == ctx.user_id:
-            out.append(CardUpdate(f.card_id, f.text, response_code=ctx.inbound.meta.get("response_code")))
-        else:
-            out.append(CardUpdate(f.card_id, f.text, to_user_id=f.to_user_id))
-    return out
+def card_updates(finals: Sequence[CardFinal]) -> list[Reply]:
+    """Each settled card is updated for its recipient; the channel resolves the reference to its own card."""
+    return [CardUpdate(f.card_id, f.text, to_user_id=f.to_user_id) for f in finals]

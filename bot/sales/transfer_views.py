@@ -51,7 +51,7 @@ def requested(r: Requested) -> list[Reply]:
             Button("同意", TransferDecision(r.request.id or 0, Answer.YES), "primary"),
             Button("拒绝", TransferDecision(r.request.id or 0, Answer.NO), "danger"),
         ),
-        card_id=r.request.card_id,
+        ref=r.request.card_id,
     )
     out: list[Reply] = [
         TextReply(f"已把转移申请发给 {r.decider.name}，有结果我会告诉您。"),

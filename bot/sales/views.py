@@ -130,7 +130,7 @@ def quote_card(b: QuoteBundle, tz: ZoneInfo, card_id: str | None, *, history: Se
         title=f"报价 {q.number}",
         data={**quote_body(b, tz), "history": list(history)},
         buttons=buttons,
-        card_id=card_id if buttons else None,
+        ref=card_id if buttons else None,
     )
 
 
@@ -157,7 +157,7 @@ def approval_card(b: QuoteBundle, c: ApproverCard, tz: ZoneInfo) -> Card:
             Button("有条件同意", ApprovalTap(key, Tap.CONDITIONAL)),
             Button("详情", ApprovalTap(key, Tap.DETAILS)),
         ),
-        card_id=c.card_id,
+        ref=c.card_id,
     )
 
 
@@ -330,7 +330,7 @@ def condition_card(d: Decided, tz: ZoneInfo) -> Card:
             "number": q.number,
         },
         buttons=(Button("接受条件", AcceptConditions(q.id or 0), "primary"),),
-        card_id=d.condition_card_id,
+        ref=d.condition_card_id,
     )
 
 

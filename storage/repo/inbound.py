@@ -17,12 +17,14 @@ TABLE = InboundMessage.__table__  # type: ignore[attr-defined]
 async def store_new(db: Database, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str], int]:
     """Insert the rows not stored before, in one transaction; ids of those inserted, by (channel, message id)."""
     insert = sqlite_insert if db.is_sqlite else pg_insert
+    # One statement compiled once and cached, the rows sent as parameters (SQLAlchemy batches them into
+    # multi-row INSERTs): a VALUES list built per batch is compiled anew every time, which cost the
+    # acknowledging process about half a millisecond per message.
     stmt = (
         insert(TABLE)
-        .values(list(rows))
         .on_conflict_do_nothing(index_elements=["channel", "platform_msg_id"])
         .returning(TABLE.c.id, TABLE.c.channel, TABLE.c.platform_msg_id)
     )
     async with db.engine.begin() as conn:
-        result = await conn.execute(stmt)
+        result = await conn.execute(stmt, list(rows))
         return {(channel, msg_id): int(row_id) for row_id, channel, msg_id in result.all()}

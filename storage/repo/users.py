@@ -1,32 +1,90 @@
-"""Users and their chat identities."""
+"""Users and their chat identities (one per chat app, in `user_identities`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import func, or_
-from sqlmodel import select
+from sqlalchemy import delete, func
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.roles import Role
-from storage.models import User
+from storage.models import User, UserIdentity
+
+CONSOLE = "console"
 
 
 async def by_identity(session: AsyncSession, channel: str, sender: str) -> User | None:
-    """The active user behind a platform id. The console accepts a name or either platform id."""
+    """The active user behind a chat app's id. The console (`kabot chat --as`) also accepts a name or any app's
+    id, case-insensitively, since a person at a terminal types whatever they know.
+
+    >>> await by_identity(session, "wecom", "lina")
+    """
     sender = sender.strip()
-    if channel == "wecom":
-        cond = func.lower(User.wecom_userid) == sender.lower()
-    elif channel == "dingtalk":
-        cond = User.dingtalk_userid == sender
-    else:
-        cond = or_(User.name == sender, func.lower(User.wecom_userid) == sender.lower(), User.dingtalk_userid == sender)
-    row = (await session.exec(select(User).where(cond, User.active == True).limit(1))).first()  # noqa: E712
-    return row
+    active = col(User.active) == True  # noqa: E712
+    if channel != CONSOLE:
+        q = (
+            select(User)
+            .join(UserIdentity, col(UserIdentity.user_id) == User.id)
+            .where(UserIdentity.channel == channel, UserIdentity.external_id == sender, active)
+        )
+        return (await session.exec(q.limit(1))).first()
+    by_name = (await session.exec(select(User).where(User.name == sender, active).limit(1))).first()
+    if by_name is not None:
+        return by_name
+    q = (
+        select(User)
+        .join(UserIdentity, col(UserIdentity.user_id) == User.id)
+        .where(func.lower(UserIdentity.external_id) == sender.lower(), active)
+        .order_by(col(UserIdentity.channel))
+    )
+    return (await session.exec(q.limit(1))).first()
+
+
+async def identities(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, dict[str, str]]:
+    """Every chat-app id of these people: {user_id: {channel: external_id}}."""
+    ids = list(set(user_ids))
+    out: dict[int, dict[str, str]] = {i: {} for i in ids}
+    if ids:
+        rows = (await session.exec(select(UserIdentity).where(col(UserIdentity.user_id).in_(ids)))).all()
+        for row in rows:
+            out[row.user_id][row.channel] = row.external_id
+    return out
+
+
+async def users_on(session: AsyncSession, channel: str) -> dict[str, User]:
+    """Everyone with an id on `channel`, by that id (directory sync and roster import match people this way)."""
+    q = (
+        select(UserIdentity, User)
+        .join(User, col(User.id) == UserIdentity.user_id)
+        .where(UserIdentity.channel == channel)
+    )
+    return {ident.external_id: user for ident, user in (await session.exec(q)).all()}
+
+
+async def set_identities(session: AsyncSession, user_id: int, ids: Mapping[str, str | None]) -> bool:
+    """Give `user_id` these ids ({channel: id}; None removes that channel's). True when anything changed.
+
+    An id another person holds on the same channel is refused by the unique key: callers check first.
+    """
+    current = (await identities(session, [user_id]))[user_id]
+    changed = False
+    for channel, external_id in ids.items():
+        if current.get(channel) == external_id:
+            continue
+        changed = True
+        await session.exec(  # type: ignore[call-overload]
+            delete(UserIdentity).where(col(UserIdentity.user_id) == user_id, col(UserIdentity.channel) == channel)
+        )
+        if external_id is not None:
+            session.add(UserIdentity(user_id=user_id, channel=channel, external_id=external_id))
+    if changed:
+        await session.flush()
+    return changed
 
 
 async def all_users(session: AsyncSession) -> Sequence[User]:
-    return (await session.exec(select(User).order_by(User.team, User.id))).all()
+    return (await session.exec(select(User).order_by(col(User.team), col(User.id)))).all()
 
 
 async def team_member_ids(session: AsyncSession, manager: User) -> list[int]:

@@ -32,7 +32,7 @@ class Recorder:
     async def deliver(self, item: OutboxItem) -> None:
         if self.fail:
             raise self.fail.pop(0)
-        self.sent.append((item.target, item.payload.get("text", "")))
+        self.sent.append((item.target, getattr(item.payload, "text", "")))
 
 
 def hello(text: str = "帮助") -> Inbound:

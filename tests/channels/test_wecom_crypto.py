@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import struct
 from datetime import UTC, datetime
 
@@ -46,6 +47,12 @@ B_ENCRYPT = (
     "AUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4zG4LUMnvw2r+KqCKIw+3IQH03v+BCA9"
     "nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/u"
     "h9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAVe0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q=="
+)
+# The JSON callback format (workweixin/weworkapi_golang json_callback/sample.go, same token/key/receiveid as Set B).
+B_JSON_ENCRYPT = (
+    "CZWs4CWRpI4VolQlvn4dlEC1alN2MUEY2VklGehgBVLBrlVF7SyT+SV+Toj43l4ayJ9UMGKphktKKmP7B2j/P1ey67XB8PBgS7Wr5/8+w/yWriZv"
+    "3Vmoo/MH3/1HsIWZrPQ3N2mJrelStIfI2Y8kLKXA7EhfZgZX4o+ffdkZDM76SEl79Ib9mw7TGjZ9Aw/x/A2VjNbV1E8BtEbRxYYcQippYNw7hr8sF"
+    "fa3nW1xLdxokt8QkRX83vK3DFP2F6TQFPL2Tu98UwhcUpPvdJBuu1/yiOQIScppV3eOuLWEsko="
 )
 
 
@@ -106,6 +113,21 @@ def test_set_b_verify_and_decrypt() -> None:
     assert c.encrypt_b64(b"1616140317555161061", random_prefix=b"c41b64491c2468d0") == B_ECHO
 
 
+def test_set_b_json_callback_format() -> None:
+    """WeCom's JSON format: lower-case envelope keys, a JSON plaintext with the XML's names and numbers as
+    numbers; both formats come out as the same dict of strings."""
+    c = WeComCrypto(B_TOKEN, B_KEY, B_CORP, clock_at(1409659813))
+    body = json.dumps({"tousername": B_CORP, "encrypt": B_JSON_ENCRYPT, "agentid": 218}).encode()
+    inner = c.decrypt(body, "0623cbc5a8cbee5bcc137c70de99575366fc2af3", "1409659813", "1372623149")
+    assert (inner["FromUserName"], inner["Content"], inner["MsgType"]) == ("mycreate", "hello", "text")
+    assert (inner["MsgId"], inner["AgentID"], inner["CreateTime"]) == ("4561255354251345929", "218", "1409659813")
+    event = parse_event(inner)
+    assert (event.from_user, event.content, event.dedup_key) == ("mycreate", "hello", "msgid:4561255354251345929")
+    forged = reject(c.decrypt, body, "0" * 40, "1409659813", "1372623149")
+    assert forged.status == 403
+    assert reject(c.decrypt, b'{"encrypt": ', "x", "1409659813", "1").status == 400
+
+
 def test_round_trip_and_wechatpy_interop() -> None:
     """Our envelopes decrypt with wechatpy, and wechatpy's with ours: an independent implementation."""
     ts = 1476422779
@@ -142,6 +164,8 @@ def test_stale_or_future_timestamp_is_403() -> None:
     assert reject(crypto_a(1476422779 + 301).decrypt, A_BODY, sig, ts, nonce).reason == "stale_timestamp"
     assert reject(crypto_a(1476422779 - 301).decrypt, A_BODY, sig, ts, nonce).status == 403
     assert reject(crypto_a().decrypt, A_BODY, sig, "not-a-number", nonce).status == 403
+    assert reject(crypto_a().decrypt, A_BODY, sig, "9" * 400, nonce).reason == "bad_timestamp"  # no OverflowError
+    assert reject(crypto_a().verify_url, sig, "1" * 400, nonce, A_ECHO).status == 403
     # within the window still works
     assert crypto_a(1476422779 + 299).decrypt(A_BODY, sig, ts, nonce)["MsgType"] == "text"
 

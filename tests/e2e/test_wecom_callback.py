@@ -7,6 +7,7 @@ nothing here waits on the wall clock.
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import uuid
 from dataclasses import dataclass
@@ -14,17 +15,20 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from sqlmodel import select
 
+from bot.app import create_app
 from bot.cards.actions import CardAction
 from bot.cards.model import Button, Card
+from bot.channels import registry
 from bot.context import Context
 from bot.handlers import ROUTERS
 from bot.replies import CardReply, CardUpdate, Reply, TextReply
 from bot.router import Router, merge
 from bot.services import Services
+from bot.settings import Settings
 from core.clock import FakeClock
 from storage.models import InboundMessage, OutboxMessage, User
+from storage.repo import users
 from tests.fakes.wecom_rig import Rig, make_rig
 from tests.fakes.wecom_server import GETTOKEN, SEND, UPDATE_CARD, FakeWeCom
 
@@ -44,6 +48,17 @@ async def test_rep_message_is_acked_empty_then_answered_by_message_send(rig: Rig
     status, _ = await rig.post(rig.fake.callback_text("lina", "今天天气不错", 1002))
     assert status == 200 and await rig.settle() == 1
     assert "没太明白" in rig.texts("lina")[1]
+
+
+async def test_the_json_callback_format_is_answered_like_xml(rig: Rig) -> None:
+    callback = rig.fake.callback_text_json("LiNa", "帮助", 1101)
+    assert await rig.post(callback) == (200, b"")
+    assert await rig.post(callback) == (200, b"")  # redelivered: the same dedup key as in XML
+    await rig.settle()
+    [reply] = rig.texts("lina")
+    assert "李娜您好" in reply
+    params, body = callback
+    assert (await rig.post(({**params, "msg_signature": "0" * 40}, body)))[0] == 403
 
 
 async def test_redelivered_message_is_processed_once(rig: Rig) -> None:
@@ -78,7 +93,7 @@ async def test_media_gets_a_text_only_notice_and_enter_agent_is_ignored(rig: Rig
 
 
 def rig_notice() -> str:
-    from bot.channels.wecom.routes import UNSUPPORTED
+    from bot.pipeline import UNSUPPORTED
 
     return UNSUPPORTED
 
@@ -101,10 +116,12 @@ def approval_cards() -> Router:
             Button("同意", Decide(7, "approve"), "primary"),
             Button("驳回", Decide(7, "reject"), "danger"),
         )
-        return Card("notice", "折扣审批 · 艾克美", {"body": "李娜申请 15% 折扣"}, buttons, card_id=f"appr-7-{who}")
+        return Card("notice", "折扣审批 · 艾克美", {"body": "李娜申请 15% 折扣"}, buttons, ref=f"appr-7-{who}")
 
     async def user(ctx: Context, wecom_userid: str) -> User:
-        return (await ctx.session.exec(select(User).where(User.wecom_userid == wecom_userid))).one()
+        found = await users.by_identity(ctx.session, "wecom", wecom_userid)
+        assert found is not None
+        return found
 
     @r.intent("help")
     async def submit(ctx: Context, _parsed: Any) -> list[Reply]:
@@ -117,9 +134,10 @@ def approval_cards() -> Router:
     @r.action(Decide)
     async def approve(ctx: Context, _action: Decide) -> list[Reply]:
         final = f"已同意 · {ctx.user.name} · {ctx.now:%m-%d %H:%M}"
-        other = "sunli" if ctx.inbound.meta["task_id"] == "appr-7-zhaomin" else "zhaomin"
+        assert ctx.inbound.card_ref is not None  # the tapped card, by the ref this handler gave it
+        other = "sunli" if ctx.inbound.card_ref == "appr-7-zhaomin" else "zhaomin"
         return [
-            CardUpdate(ctx.inbound.meta["task_id"], final, response_code=ctx.inbound.meta["response_code"]),
+            CardUpdate(ctx.inbound.card_ref, final),
             CardUpdate(f"appr-7-{other}", final, to_user_id=(await user(ctx, other)).id),
         ]
 
@@ -133,10 +151,10 @@ async def test_tapped_card_is_finalised_for_every_approver(rig: Rig) -> None:
     cards = {m["touser"]: m["template_card"] for m in rig.fake.sent if m["msgtype"] == "template_card"}
     assert set(cards) == {"zhaomin", "sunli"}
     assert cards["zhaomin"]["card_type"] == "button_interaction"
-    assert cards["zhaomin"]["task_id"] == "appr-7-zhaomin"
+    assert cards["zhaomin"]["task_id"].startswith("appr-7-zhaomin@")
     assert [b["key"] for b in cards["zhaomin"]["button_list"]] == ["test_decide:7:approve", "test_decide:7:reject"]
 
-    tap = rig.fake.callback_click("ZhaoMin", "appr-7-zhaomin", "test_decide:7:approve")
+    tap = rig.fake.callback_click("ZhaoMin", cards["zhaomin"]["task_id"], "test_decide:7:approve")
     assert await rig.post(tap) == (200, b"")
     assert await rig.post(tap) == (200, b"")  # redelivered tap: same user, time, task and key
     await rig.settle()
@@ -146,7 +164,7 @@ async def test_tapped_card_is_finalised_for_every_approver(rig: Rig) -> None:
     assert len(rig.fake.calls_to(UPDATE_CARD)) == 2  # each one-shot code spent once
 
     # A late second tap (sunli's card was already greyed, so WeCom would not send one; a replay then):
-    await rig.post(rig.fake.callback_click("sunli", "appr-7-sunli", "test_decide:7:approve"))
+    await rig.post(rig.fake.callback_click("sunli", cards["sunli"]["task_id"], "test_decide:7:approve"))
     await rig.settle()
     assert len(rig.fake.calls_to(UPDATE_CARD)) == 2
 
@@ -162,6 +180,8 @@ async def test_forged_or_stale_callbacks_get_403_and_nothing_is_sent(rig: Rig, c
     stale = rig.fake.callback_text("lina", "帮助", 5003)
     clock.advance(minutes=6)
     assert (await rig.post(stale))[0] == 403
+    huge = rig.fake.callback_text("lina", "帮助", 5005)
+    assert (await rig.post(({**huge[0], "timestamp": "9" * 400}, huge[1])))[0] == 403  # not a 500 (OverflowError)
     another_app = (
         rig.fake._inner("lina", "text", None) + "<Content>帮助</Content><MsgId>5004</MsgId><AgentID>42</AgentID></xml>"
     )
@@ -277,3 +297,24 @@ async def test_redis_fast_path_drops_redeliveries_before_the_database(
     assert await services.redis.get(key) == b"stored"
     await services.redis.delete(key)
     await services.redis.aclose()
+
+
+# ---- channels on and off -----------------------------------------------------------------------------
+
+
+async def test_start_says_which_channels_are_on_and_why_not(
+    services: Services, aiohttp_client: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without WeCom settings /wecom/callback is a 404: the start-up log says so and names what is missing."""
+    caplog.set_level(logging.INFO, logger="kabot.channels")
+    services.settings = Settings(database_url=services.settings.database_url, wecom_corp_id="ww1", _env_file=None)  # type: ignore[call-arg]
+    registry.configure(services)
+    client = await aiohttp_client(create_app(services, background=False))
+    assert (await client.post("/wecom/callback", data=b"<xml/>")).status == 404
+    [line] = [r.getMessage() for r in caplog.records if r.name == "kabot.channels"]
+    assert line.startswith("channel wecom: off") and "KABOT_WECOM_SECRET" in line and "CORP_ID" not in line
+
+
+async def test_start_logs_an_enabled_channel(rig: Rig) -> None:
+    assert "wecom" in rig.services.channels
+    assert registry.report(rig.services.settings) == ["channel wecom: on (callbacks at /wecom/callback)"]

@@ -21,8 +21,9 @@ async def test_digest_goes_to_the_manager_and_the_team_robot(
     clock.set(datetime(2026, 11, 24, 0, 30, tzinfo=UTC))  # 08:30 in Shanghai
     assert await jobs.send_daily_digests(services) == 4
     await rig.deliverer.run_once()
-    cards = [m for m in rig.fake.sent if m["touser"] == "zhaomin" and m["msgtype"] == "template_card"]
-    assert len(cards) == 1 and "每日销售日报" in cards[0]["template_card"]["main_title"]["title"]
+    [digest] = [m for m in rig.fake.sent if m["touser"] == "zhaomin"]  # the whole report, as markdown
+    assert digest["msgtype"] == "markdown" and "每日销售日报" in digest["markdown"]["content"]
+    assert "本季预测" in digest["markdown"]["content"] and "█" in digest["markdown"]["content"]
     [post] = rig.fake.webhook_messages  # 亚非组 has no robot: nothing is posted for it
     assert post["msgtype"] == "markdown" and "欧美组 每日销售日报" in post["markdown"]["content"]
     assert await jobs.send_daily_digests(services) == 0

@@ -24,16 +24,19 @@ async def test_quote_card_tap_to_manager_tap_card_updated_next_step(rig: Rig) ->
     assert draft["card_type"] == "button_interaction"
     await rig.post(rig.fake.callback_click("lina", draft["task_id"], button(draft, "提交审批")))
     await rig.settle()
+    [submitted] = [u for u in rig.fake.card_updates if u["userids"] == ["lina"]]
+    assert submitted["button"]["replace_name"].startswith("已提交")  # the draft's button, found by its ref
 
     [ask] = cards_to(rig, "zhaomin")
     assert ask["card_type"] == "button_interaction" and "报价审批" in ask["main_title"]["title"]
-    click = rig.fake.callback_click("zhaomin", ask["task_id"], button(ask, "同意"))
+    click = rig.fake.callback_click("zhaomin", ask["task_id"], button(ask, "同意"), response_code="RC-TAP")
     await rig.post(click)
     await rig.post(click)  # WeCom retries the same callback: decided once
     await rig.settle()
 
     [update] = [u for u in rig.fake.card_updates if "zhaomin" in u.get("userids", [])]
     assert "已同意 · 赵敏" in str(update)
+    assert update["response_code"] == "RC-TAP"  # the tapped card is greyed with the tap's fresh code
     assert any("赵敏 已同意" in t for t in rig.texts("lina"))
     [next_step] = cards_to(rig, "sunli")  # the director decides step 2
     assert "第2/3步" in str(next_step)

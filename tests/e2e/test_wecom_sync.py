@@ -16,6 +16,7 @@ from bot.demo import seed_demo
 from bot.services import Services
 from core.clock import FakeClock
 from storage.models import User
+from storage.repo import users
 from tests.conftest import PG_URL
 from tests.fakes.wecom_rig import wecom_settings
 from tests.fakes.wecom_server import FakeWeCom
@@ -49,7 +50,9 @@ async def org(services: Services, clock: FakeClock, aiohttp_server: Any) -> Fake
 
 async def people(services: Services) -> dict[str, User]:
     async with services.db.session() as s:
-        return {u.wecom_userid or u.name: u for u in (await s.exec(select(User))).all()}
+        everyone = (await s.exec(select(User))).all()
+        ids = await users.identities(s, [u.id for u in everyone if u.id is not None])
+    return {ids[u.id or 0].get("wecom") or u.name: u for u in everyone}
 
 
 async def sync(services: Services) -> Any:

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import uuid
 
-from bot.cards.model import CardAction
+from bot.cards.actions import CardAction
 from bot.channels.base import OutboxItem
 from bot.channels.console import ConsoleChannel
 from bot.delivery import Deliverer
 from bot.inbound import Inbound
+from bot.outbox import SendCard
 from bot.pipeline import Pipeline
 from bot.services import Services
 
 
 class RecordingConsole(ConsoleChannel):
-    """The real console rendering, kept per person instead of printed."""
+    """The real console rendering, kept per person instead of printed; `buttons[who]` are the buttons of the
+    last card with buttons `who` received (a test may replace them to tap an older card's)."""
 
     name = "console"
 
@@ -22,10 +24,14 @@ class RecordingConsole(ConsoleChannel):
         super().__init__(services.renderer, write=lambda _text: None)
         self.inbox: dict[str, list[str]] = {}
         self.buttons: dict[str, list[CardAction]] = {}
+        self.refs: dict[tuple[str, str], str | None] = {}  # (who, packed action) -> the card's ref
 
     async def deliver(self, item: OutboxItem) -> None:
         text = self.format(item)
-        self.buttons[item.target] = list(self._buttons)
+        if isinstance(item.payload, SendCard) and item.payload.card.buttons:
+            card = item.payload.card
+            self.buttons[item.target] = [b.action for b in card.buttons]
+            self.refs.update({(item.target, b.action.pack()): card.ref for b in card.buttons})
         self.inbox.setdefault(item.target, []).append(text)
 
 
@@ -45,8 +51,9 @@ class ChatHarness:
     async def tap(self, who: str, number: int) -> list[str]:
         """Tap button `number` (1-based) of the last card `who` received."""
         action = self.console.buttons[who][number - 1]
+        ref = self.console.refs.get((who, action.pack()))
         return await self._send(
-            who, Inbound(channel="console", sender=who, platform_msg_id=uuid.uuid4().hex, action=action)
+            who, Inbound(channel="console", sender=who, platform_msg_id=uuid.uuid4().hex, action=action, card_ref=ref)
         )
 
     async def _send(self, who: str, inbound: Inbound) -> list[str]:

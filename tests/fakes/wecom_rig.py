@@ -6,15 +6,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from pydantic import SecretStr
 from sqlmodel import select
 
 from bot.app import PIPELINE, create_app
+from bot.channels import registry
 from bot.delivery import Deliverer
 from bot.demo import seed_demo
 from bot.pipeline import Pipeline
 from bot.services import Services
 from bot.settings import Settings
 from core.clock import FakeClock
+from tests.fakes.wecom_screen import shown
 from tests.fakes.wecom_server import FakeWeCom
 
 
@@ -37,7 +40,12 @@ class Rig:
         return await self.deliverer.run_once()
 
     def texts(self, to: str) -> list[str]:
-        return [m["text"]["content"] for m in self.fake.sent if m["touser"] == to and m["msgtype"] == "text"]
+        """Every text and markdown message `to` received, as read on the phone."""
+        return [shown(m) for m in self.fake.sent if m["touser"] == to and m["msgtype"] in ("text", "markdown")]
+
+    def screen(self, to: str) -> list[str]:
+        """Everything `to` received, in order, as read on the phone (cards and files included)."""
+        return [shown(m, self.fake.uploads) for m in self.fake.sent if m["touser"] == to]
 
     async def rows(self, model: Any) -> list[Any]:
         async with self.services.db.session() as s:
@@ -49,9 +57,9 @@ def wecom_settings(services: Services, fake: FakeWeCom, api_base: str, **extra: 
         database_url=services.settings.database_url,
         wecom_corp_id=fake.corp_id,
         wecom_agent_id=fake.agent_id,
-        wecom_secret=fake.secret,
-        wecom_token=fake.callback_token,
-        wecom_aes_key=fake.encoding_aes_key,
+        wecom_secret=SecretStr(fake.secret),
+        wecom_token=SecretStr(fake.callback_token),
+        wecom_aes_key=SecretStr(fake.encoding_aes_key),
         wecom_api_base=api_base,
         _env_file=None,
         **extra,
@@ -68,6 +76,7 @@ async def make_rig(
         import redis.asyncio as redis
 
         services.redis = redis.from_url(settings["redis_url"])
+    registry.configure(services)
     async with services.db.session() as s:
         await seed_demo(s, clock.now())
     app = create_app(services, background=False)

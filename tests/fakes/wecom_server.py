@@ -201,6 +201,23 @@ class FakeWeCom:
         )
         return self.encrypt_callback(inner)
 
+    def callback_text_json(self, from_user: str, content: str, msg_id: int) -> tuple[dict[str, str], bytes]:
+        """The same text message in WeCom's JSON callback format (numbers as JSON numbers)."""
+        inner = {
+            "ToUserName": self.corp_id,
+            "FromUserName": from_user,
+            "CreateTime": int(self.clock.now().timestamp()),
+            "MsgType": "text",
+            "Content": content,
+            "MsgId": msg_id,
+            "AgentID": self.agent_id,
+        }
+        ts, nonce = self._ts_nonce()
+        encrypt = self.crypto.encrypt_b64(json.dumps(inner, ensure_ascii=False).encode())
+        body = json.dumps({"tousername": self.corp_id, "encrypt": encrypt, "agentid": self.agent_id})
+        params = {"msg_signature": self.crypto.sign(ts, nonce, encrypt), "timestamp": ts, "nonce": nonce}
+        return params, body.encode()
+
     def encrypt_callback(self, inner_xml: str) -> tuple[dict[str, str], bytes]:
         """Encrypt and sign any inner XML into (query params, POST body)."""
         ts, nonce = self._ts_nonce()

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 
 from bot.services import Services
-from storage.repo.users import all_users
+from storage.repo.users import all_users, identities
 from storage.roster import RosterError, import_roster
 
 GOOD = """name,wecom_userid,dingtalk_userid,role,manager,team,timezone
@@ -26,8 +26,12 @@ async def _import(services: Services, path: Path):  # type: ignore[no-untyped-de
 async def _people(services: Services) -> dict[str, tuple[str, int | None, str, str | None]]:
     async with services.db.session() as s:
         rows = await all_users(s)
+        ids = await identities(s, [u.id for u in rows if u.id is not None])
     by_id = {u.id: u.name for u in rows}
-    return {u.name: (u.role, by_id.get(u.manager_id), u.timezone, u.wecom_userid) for u in rows}  # type: ignore[misc]
+    return {
+        u.name: (u.role, by_id.get(u.manager_id), u.timezone, ids[u.id or 0].get("wecom"))  # type: ignore[misc]
+        for u in rows
+    }
 
 
 async def test_good_roster_imports_and_reimport_changes_nothing(services: Services, tmp_path: Path) -> None:

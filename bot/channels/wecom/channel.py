@@ -1,55 +1,58 @@
-"""The WeCom channel: delivers outbox items through message/send and update_template_card.
+"""The WeCom channel: callbacks in (`/wecom/callback`), message/send and update_template_card out.
 
 Why the outbox drives every retry: the API client is built with a single attempt per call (`build_api`), so
 a WeCom outage never stalls a delivery loop in backoff sleeps and every retry is durable and follows the
 injected clock; a transient WeCom failure becomes `DeliveryError(permanent=False)` and the outbox tries again.
 
-Interactive cards are remembered in `wecom_cards` (storage.models.WeComCard): the row is written before the
-send, so a retried send answered with 42014 (task_id exists) counts as already sent, and the response_code the
-send returns lets a CardUpdate finalise every approver's card, not only the clicker's.
+Cards: a handler names a card with an opaque `Card.ref`; each send of it gets a task_id of its own (`<ref>@<random>`:
+WeCom refuses a task_id it has ever seen, 42014), remembered in `wecom_cards` before the send, so a retried send
+reuses it and a 42014 then means "already sent". A tap carries the task_id back, and the ref is read from it. An
+update finds every card sent under the ref to that member and greys it with the tap's fresh one-shot code (for
+the card tapped) or the code its send returned (for everyone else's).
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
-import re
+import secrets
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, nullcontext
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, assert_never
 
 import aiohttp
+from aiohttp import web
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
+from bot.cards.actions import BadAction, CardAction
 from bot.cards.model import Card
 from bot.cards.render import CardRenderer
-from bot.channels.base import DeliveryError, OutboxItem
-from bot.channels.wecom.api import (
-    ERR_TASK_ID_EXISTS,
-    SendResult,
-    WeComAPI,
-    WeComPermanentError,
-    WeComTransientError,
-)
-from bot.channels.wecom.inbound import normalise_userid
+from bot.channels.base import DeliveryError, OutboxItem, RawInbound
+from bot.channels.wecom.api import ERR_TASK_ID_EXISTS, SendResult, WeComAPI, WeComPermanentError, WeComTransientError
+from bot.channels.wecom.crypto import MAX_BODY_BYTES, CallbackRejected, WeComCrypto
+from bot.channels.wecom.inbound import WeComInbound, normalise_userid, parse_event
+from bot.channels.wecom.render import Message, card_messages, text_messages
 from bot.channels.wecom.text import split_text
 from bot.channels.wecom.tokens import MemoryTokenStore, RedisTokenStore, TokenStore
+from bot.inbound import Inbound
+from bot.outbox import PostToTeam, SendCard, SendFile, SendText, UpdateCard
 from bot.settings import Settings
 from core.clock import Clock
 from storage.db import Database
-from storage.models import WeComCard
+from storage.models import WeComCard, WeComUpload
+
+if TYPE_CHECKING:
+    from bot.channels.receive import Receiver
 
 log = logging.getLogger("kabot.wecom.channel")
 
-TASK_ID = re.compile(r"^[0-9A-Za-z_\-@]{1,128}$")
-# text_notice cards must carry a card_action; kabot has no web page, so tapping the card opens WeCom's home.
-CARD_URL = "https://work.weixin.qq.com/"
+CALLBACK_PATH = "/wecom/callback"
+NOT_TEXT = frozenset({"image", "voice", "video", "file", "location", "link"})
 ROBOT_LIMIT = 20  # messages per minute per group robot (wecom.md §6)
 ROBOT_WINDOW = timedelta(minutes=1)
+MEDIA_VALID = timedelta(days=3) - timedelta(hours=1)  # media/upload ids last 3 days
 
 
 def build_api(settings: Settings, session: aiohttp.ClientSession, clock: Clock, redis: Any = None) -> WeComAPI:
@@ -67,26 +70,127 @@ def build_api(settings: Settings, session: aiohttp.ClientSession, clock: Clock, 
     )
 
 
+def card_ref_of(task_id: str | None) -> str | None:
+    """The handler's ref inside one of our task_ids (cards sent before refs had their own ids used the ref)."""
+    if not task_id:
+        return None
+    return task_id.partition("@")[0] or None
+
+
+def to_inbound(event: WeComInbound) -> Inbound | None:
+    """A text message or a card tap becomes an Inbound; media gets one marked `unsupported`; other events
+    (enter_agent, subscribe, menu events ...) are None: acknowledged and ignored."""
+    common: dict[str, Any] = {
+        "channel": WeComChannel.name,
+        "sender": event.from_user,
+        "platform_msg_id": event.dedup_key,
+    }
+    if event.msg_type == "text":
+        return Inbound(text=event.content or "", **common)
+    if event.is_card_click and event.event_key:
+        try:
+            action = CardAction.unpack(event.event_key)
+        except BadAction as exc:  # signed, but not a button of ours (or of an older version): refuse quietly
+            log.info("card click with an unknown key ignored: %s", exc)
+            return None
+        context = {"task_id": event.task_id or "", "response_code": event.response_code or ""}
+        return Inbound(action=action, card_ref=card_ref_of(event.task_id), reply_context=context, **common)
+    if event.msg_type in NOT_TEXT:
+        return Inbound(unsupported=event.msg_type, **common)
+    return None
+
+
 class WeComChannel:
     name = "wecom"
 
     def __init__(
-        self,
-        api: WeComAPI,
-        renderer: CardRenderer,
-        db: Database,
-        clock: Clock,
-        *,
-        source: str,
-        team_webhooks: dict[str, str] | None = None,
+        self, settings: Settings, renderer: CardRenderer, db: Database, clock: Clock, redis: Any = None
     ) -> None:
-        self.api = api
+        assert settings.wecom_corp_id and settings.wecom_token and settings.wecom_aes_key
+        self.settings = settings
         self.renderer = renderer
         self.db = db
         self.clock = clock
-        self.source = source  # shown at the top of every card (the company name)
-        self.team_webhooks = team_webhooks or {}
+        self.redis = redis
+        self.agent_id = settings.wecom_agent_id
+        self.source = settings.company_name  # shown at the top of every card
+        self.team_webhooks = {team: key.get_secret_value() for team, key in settings.wecom_team_webhooks.items()}
+        self.crypto = WeComCrypto(
+            settings.wecom_token.get_secret_value(),
+            settings.wecom_aes_key.get_secret_value(),
+            settings.wecom_corp_id,
+            clock,
+        )
+        self._api: WeComAPI | None = None
         self._robot_sends: dict[str, deque[datetime]] = {}
+
+    # ---- inbound -------------------------------------------------------------------------------
+
+    def routes(self, receiver: Receiver) -> Sequence[web.RouteDef]:
+        async def verify_url(request: web.Request) -> web.Response:
+            """GET URL verification: the decrypted echostr as the bare body (no quotes, BOM or newline)."""
+            q = request.query
+            try:
+                echo = self.crypto.verify_url(
+                    q.get("msg_signature", ""), q.get("timestamp", ""), q.get("nonce", ""), q.get("echostr", "")
+                )
+            except CallbackRejected as err:
+                log.warning("wecom URL verification refused from %s: %s %s", request.remote, err.status, err.reason)
+                return web.Response(status=err.status)
+            return web.Response(body=echo.encode(), content_type="text/plain")
+
+        async def callback(request: web.Request) -> web.Response:
+            """Acknowledged with an empty 200 (never "success") once stored; WeCom redelivers anything else."""
+            try:
+                if (request.content_length or 0) > MAX_BODY_BYTES:
+                    raise CallbackRejected("body_too_large", 413)
+                body = await request.read()
+            except CallbackRejected as err:
+                status = err.status
+            except web.HTTPRequestEntityTooLarge:  # a chunked body over the app's client_max_size
+                status = 413
+            else:
+                raw = RawInbound(body, request.query, request.headers)
+                return web.Response(status=await receiver.accept(self, raw, remote=request.remote))
+            log.warning("wecom callback refused from %s: %s body_too_large", request.remote, status)
+            return web.Response(status=status)
+
+        return [web.get(CALLBACK_PATH, verify_url), web.post(CALLBACK_PATH, callback)]
+
+    def listening(self, receiver: Receiver) -> AbstractAsyncContextManager[None]:
+        return nullcontext()  # WeCom calls us over HTTP
+
+    def decode(self, raw: RawInbound) -> Inbound | None:
+        q = raw.query
+        event = parse_event(
+            self.crypto.decrypt(raw.body, q.get("msg_signature", ""), q.get("timestamp", ""), q.get("nonce", ""))
+        )
+        if event.agent_id is not None and event.agent_id != self.agent_id:
+            raise CallbackRejected("wrong_agent", 403)  # signed by us, but meant for another app
+        inbound = to_inbound(event)
+        if inbound is None:
+            log.debug("wecom %s/%s from %s ignored", event.msg_type, event.event, event.from_user)
+        return inbound
+
+    # ---- outbound ------------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def delivering(self) -> AsyncIterator[None]:
+        async with aiohttp.ClientSession() as http:
+            self._api = build_api(self.settings, http, self.clock, self.redis)
+            try:
+                yield
+            finally:
+                self._api = None
+
+    @property
+    def api(self) -> WeComAPI:
+        if self._api is None:
+            raise DeliveryError("the WeCom channel is not open for delivering")
+        return self._api
+
+    def has_team_chat(self, team: str) -> bool:
+        return team in self.team_webhooks
 
     async def deliver(self, item: OutboxItem) -> None:
         with _as_delivery_error():
@@ -95,28 +199,27 @@ class WeComChannel:
     async def _deliver(self, item: OutboxItem) -> None:
         to = normalise_userid(item.target)
         retry = item.attempt > 1
-        p = item.payload
-        if item.kind in ("text", "markdown"):
-            await self._send_text(to, str(p["text"]), item.kind, retry=retry)
-        elif item.kind == "card":
-            await self._send_card(to, Card.from_json(p["card"]), retry=retry)
-        elif item.kind == "card_update":
-            await self._update_card(to, str(p["card_id"]), str(p["final_text"]), p.get("response_code"))
-        elif item.kind == "team_post":
-            await self.post_to_team(item.target, str(p["markdown"]))
-        elif item.kind == "file":
-            await self._send_file(
-                to, str(p["filename"]), base64.b64decode(p["content_b64"]), p.get("caption"), retry=retry
-            )
-        else:
-            raise DeliveryError(f"unknown outbox kind {item.kind}", permanent=True)
+        match item.payload:
+            case SendText(text=text):
+                await self._send_all(to, text_messages(text), retry=retry)
+            case SendCard(card=card):
+                await self._send_card(item.id, to, card, retry=retry)
+            case UpdateCard(ref=ref, final_text=final_text):
+                await self._update_cards(to, ref, final_text, item.reply_context)
+            case SendFile(filename=filename, content=content, caption=caption):
+                await self._send_file(item.id, to, filename, content, caption, retry=retry)
+            case PostToTeam(markdown=markdown):
+                await self.post_to_team(item.target, markdown)
+            case _:
+                assert_never(item.payload)
 
-    async def _send_text(self, to: str, text: str, msgtype: str = "text", *, retry: bool) -> None:
-        """Long text goes out in pieces at WeCom's byte limit (a retry after a partial send repeats them)."""
-        for chunk in split_text(text):
-            await self._send(to, {"msgtype": msgtype, msgtype: {"content": chunk}}, retry=retry)
+    async def _send_all(self, to: str, messages: list[Message], *, retry: bool) -> None:
+        """Pieces of one answer in order (a retry after a partial send repeats them; the duplicate check drops
+        the ones WeCom already has)."""
+        for message in messages:
+            await self._send(to, message, retry=retry)
 
-    async def _send(self, to: str, message: dict[str, Any], *, retry: bool) -> SendResult:
+    async def _send(self, to: str, message: Message, *, retry: bool) -> SendResult:
         """message/send to one member; WeCom answers 0 even when it drops an unknown member, so check.
 
         WeCom's duplicate check is on for retries only: a retry after an ambiguous failure (WeCom took the
@@ -130,78 +233,97 @@ class WeComChannel:
 
     # ---- cards ---------------------------------------------------------------------------------
 
-    def render(self, card: Card) -> dict[str, Any]:
-        """The template_card body: button_interaction when the card has buttons, else text_notice."""
-        if card.buttons and not (card.card_id and TASK_ID.match(card.card_id)):
-            raise DeliveryError(
-                f"a card with buttons needs a card_id of [0-9A-Za-z_-@]{{1,128}}: {card.card_id!r}", permanent=True
-            )
-        rendered: dict[str, Any] = json.loads(
-            self.renderer.render_json(card, "wecom", source=self.source, card_url=CARD_URL)
-        )
-        return rendered
+    def render(self, card: Card, task_id: str | None = None) -> list[Message]:
+        """The messages a card becomes: markdown without buttons; a button card (after the markdown, when the card
+        cannot hold every fact) with them."""
+        return card_messages(card, self.renderer, source=self.source, task_id=task_id)
 
-    async def _send_card(self, to: str, card: Card, *, retry: bool) -> None:
-        body = self.render(card)
-        message = {"msgtype": "template_card", "template_card": body}
+    async def _send_card(self, outbox_id: int, to: str, card: Card, *, retry: bool) -> None:
         if not card.buttons:
-            await self._send(to, message, retry=retry)
+            await self._send_all(to, self.render(card), retry=retry)
             return
-        task_id = str(card.card_id)
-        retried = not await self._remember_card(task_id, to)
+        row, retried = await self._card_row(outbox_id, card.ref or "card", to)
+        *reading, interactive = self.render(card, row.task_id)
+        await self._send_all(to, reading, retry=retry)
         try:
-            result = await self._send(to, message, retry=retry)
+            result = await self._send(to, interactive, retry=retry)
         except WeComPermanentError as err:
             if err.errcode == ERR_TASK_ID_EXISTS and retried:
-                log.warning("card %s to %s: 42014 on a retry, an earlier attempt went through", task_id, to)
+                log.warning("card %s to %s: 42014 on a retry, an earlier attempt went through", row.task_id, to)
                 return
             raise
         async with self.db.session() as s:
-            row = await self._card(s, task_id, to)
-            if row is not None:
-                row.response_code, row.sent_at = result.response_code, self.clock.now()
-                s.add(row)
-
-    async def _remember_card(self, task_id: str, to: str) -> bool:
-        """Record the card before sending; False when a row already existed (this send is a retry)."""
-        try:
-            async with self.db.session() as s:
-                s.add(WeComCard(task_id=task_id, userid=to, created_at=self.clock.now()))
-            return True
-        except IntegrityError:
-            return False
-
-    async def _update_card(self, to: str, task_id: str, final_text: str, click_code: str | None) -> None:
-        """Grey the card's buttons into `final_text`. The click's own code is preferred (it is fresh); without
-        one, the code the send returned. A card is finalised once, so a redelivery spends no second code."""
-        async with self.db.session() as s:
-            row = await self._card(s, task_id, to)
-        if row is not None and row.finalised_at is not None:
-            log.info("card %s for %s already finalised", task_id, to)
-            return
-        code = click_code or (row.response_code if row else None)
-        if not code:
-            raise DeliveryError(f"no response_code to update card {task_id} for {to}", permanent=True)
-        await self.api.update_template_card(
-            {"userids": [to], "response_code": code, "button": {"replace_name": final_text}}
-        )
-        async with self.db.session() as s:
-            row = await self._card(s, task_id, to) or WeComCard(task_id=task_id, userid=to, created_at=self.clock.now())
-            row.final_text, row.finalised_at = final_text, self.clock.now()
+            row.response_code, row.sent_at = result.response_code, self.clock.now()
             s.add(row)
 
-    @staticmethod
-    async def _card(session: Any, task_id: str, to: str) -> WeComCard | None:
-        q = select(WeComCard).where(WeComCard.task_id == task_id, WeComCard.userid == to)
-        return (await session.exec(q)).first()  # type: ignore[no-any-return]
+    async def _card_row(self, outbox_id: int, ref: str, to: str) -> tuple[WeComCard, bool]:
+        """The card's row, written before the send; True when it existed already (this send is a retry)."""
+        async with self.db.session() as s:
+            row = (await s.exec(select(WeComCard).where(WeComCard.outbox_id == outbox_id))).first()
+        if row is not None:
+            return row, True
+        row = WeComCard(
+            card_ref=ref,
+            task_id=f"{ref}@{secrets.token_hex(6)}",
+            outbox_id=outbox_id,
+            userid=to,
+            created_at=self.clock.now(),
+        )
+        try:
+            async with self.db.session() as s:
+                s.add(row)
+        except IntegrityError:  # another deliverer wrote it a moment ago
+            return await self._card_row(outbox_id, ref, to)
+        return row, False
+
+    async def _update_cards(self, to: str, ref: str, final_text: str, context: Mapping[str, str]) -> None:
+        """Grey the buttons of every card sent under `ref` to `to` into `final_text`, each once: the tap's own code
+        for the card tapped (it is fresh), the send's for the others. Nothing sent here under the ref: nothing to do."""
+        async with self.db.session() as s:
+            q = select(WeComCard).where(
+                WeComCard.card_ref == ref, WeComCard.userid == to, col(WeComCard.finalised_at).is_(None)
+            )
+            rows = list((await s.exec(q.order_by(col(WeComCard.id)))).all())
+        unanswered: list[str] = []
+        for row in rows:
+            tapped = context.get("task_id") == row.task_id and context.get("response_code")
+            code = tapped or row.response_code
+            if not code:
+                unanswered.append(row.task_id)
+                continue
+            await self.api.update_template_card(
+                {"userids": [to], "response_code": code, "button": {"replace_name": final_text}}
+            )
+            async with self.db.session() as s:
+                row.final_text, row.finalised_at = final_text, self.clock.now()
+                s.add(row)
+        if unanswered:
+            raise DeliveryError(f"no response_code to update card {', '.join(unanswered)} for {to}", permanent=True)
 
     # ---- files and team posts ------------------------------------------------------------------
 
-    async def _send_file(self, to: str, filename: str, content: bytes, caption: str | None, *, retry: bool) -> None:
+    async def _send_file(
+        self, outbox_id: int, to: str, filename: str, content: bytes, caption: str, *, retry: bool
+    ) -> None:
         if caption:
-            await self._send_text(to, caption, retry=retry)
-        media_id = await self.api.upload_media(filename, content)
+            await self._send_all(to, text_messages(caption), retry=retry)
+        media_id = await self._media_id(outbox_id, filename, content)
         await self._send(to, {"msgtype": "file", "file": {"media_id": media_id}}, retry=retry)
+
+    async def _media_id(self, outbox_id: int, filename: str, content: bytes) -> str:
+        """The media_id of this send's file: uploaded once and kept, so a retry after a crash sends the same
+        message and WeCom's duplicate check drops it if the first one arrived (a new upload would show twice)."""
+        now = self.clock.now()
+        async with self.db.session() as s:
+            kept = await s.get(WeComUpload, outbox_id)
+        if kept is not None and now - kept.uploaded_at < MEDIA_VALID:
+            return kept.media_id
+        media_id = await self.api.upload_media(filename, content)
+        async with self.db.session() as s:
+            row = await s.get(WeComUpload, outbox_id) or WeComUpload(outbox_id=outbox_id, media_id=media_id)
+            row.media_id, row.uploaded_at = media_id, now
+            s.add(row)
+        return media_id
 
     async def post_to_team(self, team: str, markdown: str) -> None:
         """Post markdown to the team's group robot (KABOT_WECOM_TEAM_WEBHOOKS).

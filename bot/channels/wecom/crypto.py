@@ -7,6 +7,10 @@ against the official vectors and against wechatpy as an independent oracle.
 
 Every failure raises `CallbackRejected(reason, status)` so the HTTP route has exactly one thing to catch:
 403 for "not from WeCom" (signature, timestamp, receiveid), 400 for malformed input, 413 for oversize.
+
+Both callback formats WeCom offers are read (the app's console chooses one, 96466 "设置接收消息的格式"): XML
+(`<xml><Encrypt>…`) and JSON (`{"tousername", "encrypt", "agentid"}`, Tencent's WXBizJsonMsgCrypt), whose
+plaintext is a JSON object with the XML's element names; both come out as the same dict of strings.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 import os
 import struct
 from typing import Any
@@ -22,28 +27,48 @@ from typing import Any
 import xmltodict
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from bot.channels.base import Rejected
 from core.clock import Clock
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_CLOCK_SKEW_S = 300
+MAX_TIMESTAMP_DIGITS = 12  # seconds since 1970 have 10 digits until the year 2286; more is forged
 _BLOCK = 32  # WeCom pads to 32-byte blocks, not AES's 16.
 _FORBIDDEN = (b"<!doctype", b"<!entity")
 # xmltodict turns a single child into a dict/str; these must always be lists (wecom.md §3).
 _FORCE_LIST = ("SelectedItem", "OptionId")
 
 
-class CallbackRejected(Exception):
-    """A callback we refuse; `status` is the HTTP status the route should answer with."""
-
-    def __init__(self, reason: str, status: int) -> None:
-        super().__init__(f"{status} {reason}")
-        self.reason = reason
-        self.status = status
+class CallbackRejected(Rejected):
+    """A WeCom callback we refuse; `status` is the HTTP status the route should answer with."""
 
 
 def signature(token: str, timestamp: str, nonce: str, encrypt: str) -> str:
     """sha1 over the lexicographically sorted four strings, no separator (wecom.md §1)."""
     return hashlib.sha1("".join(sorted([token, timestamp, nonce, encrypt])).encode()).hexdigest()
+
+
+def parse_json(raw: bytes) -> dict[str, Any]:
+    """Parse an untrusted JSON object; scalars become strings, as xmltodict gives them for the XML format."""
+    try:
+        parsed = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise CallbackRejected("malformed_json", 400) from None
+    if not isinstance(parsed, dict):
+        raise CallbackRejected("malformed_json", 400)
+    return {str(k): _as_text(v) for k, v in parsed.items()}
+
+
+def _as_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_text(v) for v in value]
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return str(int(value))
+    return str(value)  # ints (CreateTime, MsgId, AgentID) as the XML format would carry them
 
 
 def parse_xml(raw: bytes | str, *, root: str = "xml") -> dict[str, Any]:
@@ -102,21 +127,23 @@ class WeComCrypto:
             raise CallbackRejected("bad_echostr", 400) from None
 
     def decrypt(self, body: bytes, msg_signature: str, timestamp: str, nonce: str) -> dict[str, Any]:
-        """POST callback: return the decrypted inner XML as a dict (children of <xml>).
+        """POST callback, XML or JSON: return the decrypted message as a dict (the children of <xml>, or the JSON
+        object's members, with the same names and string values).
 
         Order matters: cheap refusals (size, DTD, freshness, signature) happen before any AES work,
         so unauthenticated input never reaches the decryptor.
         """
         if len(body) > MAX_BODY_BYTES:
             raise CallbackRejected("body_too_large", 413)
-        envelope = parse_xml(body)
-        encrypt = envelope.get("Encrypt")
+        is_json = body.lstrip()[:1] == b"{"
+        envelope = parse_json(body) if is_json else parse_xml(body)
+        encrypt = envelope.get("encrypt" if "encrypt" in envelope else "Encrypt")
         if not isinstance(encrypt, str) or not encrypt:
             raise CallbackRejected("missing_encrypt", 400)
         self._check_fresh(timestamp)
         self._check_signature(msg_signature, timestamp, nonce, encrypt)
         plain = self._decrypt_b64(encrypt)
-        return parse_xml(plain)
+        return parse_json(plain) if is_json else parse_xml(plain)
 
     # ---- outbound (fakes, tests, passive replies) ------------------------------------------------
 
@@ -150,9 +177,12 @@ class WeComCrypto:
     # ---- internals ------------------------------------------------------------------------------
 
     def _check_fresh(self, timestamp: str) -> None:
+        # Bounded first: int() of a 400-digit string works, and comparing it with a float then overflows.
+        if not (isinstance(timestamp, str) and 0 < len(timestamp.strip()) <= MAX_TIMESTAMP_DIGITS):
+            raise CallbackRejected("bad_timestamp", 403)
         try:
             ts = int(timestamp)
-        except (TypeError, ValueError):
+        except ValueError:
             raise CallbackRejected("bad_timestamp", 403) from None
         if abs(self._clock.now().timestamp() - ts) > MAX_CLOCK_SKEW_S:
             raise CallbackRejected("stale_timestamp", 403)

@@ -75,16 +75,20 @@ class WeComInbound:
         return self.msg_type == "event" and self.event == "template_card_event"
 
 
+def _listed(container: Any, key: str) -> list[Any]:
+    """`{key: [..]}` or `{key: {..}}` (XML, and JSON written like it) or a bare list (JSON): always a list."""
+    inner = container.get(key) if isinstance(container, dict) else container
+    if isinstance(inner, list):
+        return inner
+    return [] if inner is None else [inner]
+
+
 def _selected_items(d: dict[str, Any]) -> tuple[SelectedItem, ...]:
-    container = d.get("SelectedItems")
-    if not isinstance(container, dict):
-        return ()
     items = []
-    for item in container.get("SelectedItem") or []:
+    for item in _listed(d.get("SelectedItems"), "SelectedItem"):
         if not isinstance(item, dict):
             continue
-        options = item.get("OptionIds")
-        ids = options.get("OptionId") or [] if isinstance(options, dict) else []
+        ids = _listed(item.get("OptionIds"), "OptionId")
         items.append(
             SelectedItem(
                 question_key=str(item.get("QuestionKey") or ""),

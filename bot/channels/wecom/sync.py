@@ -11,13 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.channels.wecom.api import WeComAPI
 from bot.channels.wecom.inbound import normalise_userid
 from core.roles import Role
 from storage.models import User
+from storage.repo import users
+
+CHANNEL = "wecom"
 
 
 @dataclass(frozen=True)
@@ -58,21 +60,14 @@ async def fetch_members(api: WeComAPI) -> list[Member]:
 
 async def apply_members(session: AsyncSession, members: list[Member], *, now: datetime, default_tz: str) -> SyncResult:
     """Create or update one user per member, then link managers (a leader may be created in the same run)."""
-    rows = (await session.exec(select(User).where(col(User.wecom_userid).is_not(None)))).all()
-    by_userid = {normalise_userid(u.wecom_userid or ""): u for u in rows}
+    by_userid = {normalise_userid(userid): u for userid, u in (await users.users_on(session, CHANNEL)).items()}
     created: set[str] = set()
     changed: set[str] = set()
     for m in members:
         user = by_userid.get(m.userid)
         if user is None:
             user = User(
-                name=m.name,
-                role=Role.REP.value,
-                team=m.team,
-                wecom_userid=m.userid,
-                timezone=default_tz,
-                created_at=now,
-                updated_at=now,
+                name=m.name, role=Role.REP.value, team=m.team, timezone=default_tz, created_at=now, updated_at=now
             )
             by_userid[m.userid] = user
             created.add(m.userid)
@@ -80,7 +75,11 @@ async def apply_members(session: AsyncSession, members: list[Member], *, now: da
             user.name, user.team = m.name, m.team
             changed.add(m.userid)
         session.add(user)
-    await session.flush()  # ids for the new people, so they can be managers
+    await session.flush()  # ids for the new people, so they can be managers and have identities
+    for userid in created:
+        user_id = by_userid[userid].id
+        assert user_id is not None
+        await users.set_identities(session, user_id, {CHANNEL: userid})
     for m in members:
         leader = by_userid.get(m.leader) if m.leader else None
         user = by_userid[m.userid]
