@@ -319,4 +319,3 @@ class DingTalkChannel:
     async def quota_usage(self) -> list[Usage]:
         """This month's use of DingTalk's quotas (for `kabot doctor` and /healthz)."""
         return await self.meter.usage()
-
