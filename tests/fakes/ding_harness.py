@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from pydantic import SecretStr
 from sqlmodel import select
 
 from bot.app import PIPELINE, create_app
@@ -35,7 +36,7 @@ TEMPLATE = "kabot-approval-fake.schema"
 def ding_settings(fake: FakeDingTalk, base: str, **extra: Any) -> DingTalkSettings:
     return DingTalkSettings(  # type: ignore[call-arg]
         client_id=fake.client_id,
-        client_secret=fake.client_secret,
+        client_secret=SecretStr(fake.client_secret),
         api_base=base,
         oapi_base=base,
         _env_file=None,
