@@ -61,11 +61,17 @@ class DingHarness:
 
     @classmethod
     async def start(
-        cls, services: Services, aiohttp_server: Any, aiohttp_client: Any, *, template: str | None = TEMPLATE
+        cls,
+        services: Services,
+        aiohttp_server: Any,
+        aiohttp_client: Any,
+        *,
+        template: str | None = TEMPLATE,
+        **settings: Any,
     ) -> DingHarness:
         fake = FakeDingTalk(clock=services.clock)
         server = await aiohttp_server(fake.make_app())
-        ding = ding_settings(fake, fake.base_url(server), card_template_id=template)
+        ding = ding_settings(fake, fake.base_url(server), card_template_id=template, **settings)
         services.settings = services.settings.model_copy(update={"dingtalk": ding})
         registry.configure(services)
         channel = services.channels["dingtalk"]
@@ -78,7 +84,8 @@ class DingHarness:
                 people[user.name] = user.name  # the suites read the outbox by name (tests/bot/test_quotes_support)
                 await users.set_identities(s, user.id, {"dingtalk": people[user.name]})
         client = await aiohttp_client(create_app(services, background=False))
-        await fake.until(lambda: fake.open_connections == 1)
+        if ding.mode == "stream":
+            await fake.until(lambda: fake.open_connections == 1)
         return cls(services, fake, client, people)
 
     # ---- what the suites call ----------------------------------------------------------------------
