@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -58,7 +59,11 @@ async def healthz(request: web.Request) -> web.Response:
     body: dict[str, object] = {"version": __version__, "database": "ok" if ok else "unreachable"}
     if ok and (quotas := await quota_lines(services)):
         body["quotas"] = quotas
-    return web.json_response(body, status=200 if ok else 503)
+    return web.json_response(body, status=200 if ok else 503, dumps=_readable)
+
+
+def _readable(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)  # the quota lines are Chinese; keep them readable with curl
 
 
 async def quota_lines(services: Services) -> dict[str, list[str]]:
