@@ -216,7 +216,9 @@ class DingTalkChannel:
         return to_inbound(message)
 
     def listening(self, receiver: Receiver) -> AbstractAsyncContextManager[None]:
-        if self.ding.mode != "stream":
+        """Stream mode; in HTTP mode too when cards have buttons: cards are created with callbackType STREAM (the
+        console's message mode does not apply to cards), so their taps always come over a Stream connection."""
+        if self.ding.mode != "stream" and not self.ding.card_template_id:
             return nullcontext()
         return self._streaming(receiver)
 

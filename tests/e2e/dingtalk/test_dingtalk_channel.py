@@ -262,3 +262,27 @@ async def test_sync_users_reads_managers_from_department_heads_and_keeps_roles(
     assert len([u for u in names.values() if u == "李娜"]) == 1  # known from WeCom: the same person now on both
     assert await cmd_dingtalk_sync_users(argparse.Namespace(), settings) == 0
     assert "新增 0 人，更新 0 人，未变 5 人" in capsys.readouterr().out
+
+
+async def test_in_http_mode_card_taps_still_come_over_stream_and_team_posts_reach_the_group(
+    seeded: Services, aiohttp_server: Any, aiohttp_client: Any
+) -> None:
+    bot = await start(seeded, aiohttp_server, aiohttp_client, mode="http", team_groups={"欧美组": "cidTeamEU"})
+    await bot.fake.until(lambda: bot.fake.open_connections == 1)
+
+    async def say(who: str, text: str) -> list[str]:
+        headers, raw = bot.fake.http_callback(bot.fake.robot_message(who, text))
+        assert (await bot.client.post("/dingtalk/callback", data=raw, headers=headers)).status == 200
+        return await bot.flush(who)
+
+    bot.say = say  # type: ignore[method-assign]
+    number = await quote_and_submit(bot, SMALL)  # type: ignore[arg-type]
+    await bot.flush("赵敏")
+    await bot.tap("赵敏", 1)  # a card callback over the Stream connection
+    assert [a.decision for a in await approvals_of(bot, number)] == ["approved"]  # type: ignore[arg-type]
+
+    async with seeded.db.session() as s:
+        await enqueue(s, seeded, [TeamPost("欧美组", "今日漏斗")], inbound=None, inbound_id=None, now=seeded.clock.now())
+    await bot.deliverer.run_once()
+    [post] = [m for m in bot.fake.sent if m["to"] == "cidTeamEU"]
+    assert post["via"] == "group" and "今日漏斗" in post["params"]["text"]
