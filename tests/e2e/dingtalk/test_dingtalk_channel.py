@@ -282,7 +282,8 @@ async def test_in_http_mode_card_taps_still_come_over_stream_and_team_posts_reac
     assert [a.decision for a in await approvals_of(bot, number)] == ["approved"]  # type: ignore[arg-type]
 
     async with seeded.db.session() as s:
-        await enqueue(s, seeded, [TeamPost("欧美组", "今日漏斗")], inbound=None, inbound_id=None, now=seeded.clock.now())
+        post = [TeamPost("欧美组", "今日漏斗")]
+        await enqueue(s, seeded, post, inbound=None, inbound_id=None, now=seeded.clock.now())
     await bot.deliverer.run_once()
-    [post] = [m for m in bot.fake.sent if m["to"] == "cidTeamEU"]
-    assert post["via"] == "group" and "今日漏斗" in post["params"]["text"]
+    [posted] = [m for m in bot.fake.sent if m["to"] == "cidTeamEU"]
+    assert posted["via"] == "group" and "今日漏斗" in posted["params"]["text"]
