@@ -55,7 +55,7 @@ from bot.channels.wecom.tokens import MemoryTokenStore, RedisTokenStore, TokenSt
 from bot.inbound import Inbound
 from bot.outbox import PostToTeam, SendCard, SendFile, SendText, UpdateCard
 from core.clock import Clock
-from core.quotas import Priority, Usage
+from core.quotas import Priority, QuotaKind, Usage
 from storage.db import Database
 
 if TYPE_CHECKING:
@@ -203,7 +203,10 @@ class DingTalkChannel:
             except web.HTTPRequestEntityTooLarge:
                 return web.Response(status=413)
             raw = RawInbound(body, request.query, request.headers)
-            return web.Response(status=await receiver.accept(self, raw, remote=request.remote))
+            status = await receiver.accept(self, raw, remote=request.remote)
+            if status == 200:  # a genuine push spends the Webhook&Stream quota (Stream pushes count in the client)
+                await self.meter.record(QuotaKind.WEBHOOK_STREAM)
+            return web.Response(status=status)
 
         return [web.post(CALLBACK_PATH, callback)]
 

@@ -70,6 +70,8 @@ async def test_http_mode_answers_signed_callbacks_once_and_refuses_the_rest(
     assert not_json.status == 400
     async with seeded.db.session() as s:
         assert len((await s.exec(select(InboundMessage))).all()) == 1
+    counts = await quota_repo.counts(seeded.db, channel="dingtalk", month=month_of(seeded.clock.now()))
+    assert counts[QuotaKind.WEBHOOK_STREAM] == 3  # every push accepted, the retry included, and one answer
 
 
 async def test_stream_mode_has_no_http_callback(seeded: Services, aiohttp_server: Any, aiohttp_client: Any) -> None:
