@@ -82,7 +82,7 @@ async def main(messages: int, burst: int) -> None:
                 frame = await fake.push(BOT_TOPIC, body)
                 pushed[frame] = pushed_at
                 frames.append(frame)
-            await fake.until(lambda: all(f in acks.at for f in frames), timeout=60)
+            await fake.until(lambda batch=frames: all(f in acks.at for f in batch), timeout=60)  # type: ignore[misc]
         await fake.until(lambda: len(fake.sent) >= messages, timeout=300)
         answered = time.perf_counter() - start
         await asyncio.sleep(1)  # anything answered twice would show up now
