@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, assert_never
 
@@ -98,7 +98,8 @@ def route_context(message: RobotMessage) -> dict[str, str]:
     return {k: str(v) for k, v in route.items() if v is not None}
 
 
-def route_of(context: dict[str, str] | Any) -> ReplyRoute | None:
+def route_of(context: Mapping[str, str]) -> ReplyRoute | None:
+    """The route a text answer carried; None for pushes and for answers to taps (the robot API then)."""
     if not context or "conversation_id" not in context:
         return None
     return ReplyRoute.from_dict(dict(context))
