@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -55,9 +56,24 @@ def build_services(settings: Settings, *, clock: Clock | None = None) -> Service
 async def healthz(request: web.Request) -> web.Response:
     services = request.app[SERVICES]
     ok = await services.db.ping()
-    return web.json_response(
-        {"version": __version__, "database": "ok" if ok else "unreachable"}, status=200 if ok else 503
-    )
+    body: dict[str, object] = {"version": __version__, "database": "ok" if ok else "unreachable"}
+    if ok and (quotas := await quota_lines(services)):
+        body["quotas"] = quotas
+    return web.json_response(body, status=200 if ok else 503, dumps=_readable)
+
+
+def _readable(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)  # the quota lines are Chinese; keep them readable with curl
+
+
+async def quota_lines(services: Services) -> dict[str, list[str]]:
+    """This month's use of each chat app's monthly quotas (DingTalk's), one line per kind."""
+    lines: dict[str, list[str]] = {}
+    for name, channel in services.channels.items():
+        usage = getattr(channel, "quota_usage", None)
+        if usage is not None:
+            lines[name] = [u.describe() for u in await usage()]
+    return lines
 
 
 @asynccontextmanager
@@ -128,6 +144,11 @@ async def run_worker(services: Services, stop: asyncio.Event) -> None:
     """`kabot work`: process what `kabot serve` acknowledged, deliver the outbox, run the sweeps."""
     await services.db.ensure_schema()
     pipeline = Pipeline(services, inline=False)
-    async with delivering(services), background_work(services, pipeline, inbound=True):
+    receiver = Receiver(pipeline, services.redis)
+    async with AsyncExitStack() as stack:
+        for channel in list(services.channels.values()):  # a Stream connection needs no `kabot serve`
+            await stack.enter_async_context(channel.listening(receiver))
+        await stack.enter_async_context(delivering(services))
+        await stack.enter_async_context(background_work(services, pipeline, inbound=True))
         await stop.wait()
     await services.db.close()

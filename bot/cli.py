@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import cli_quotes
+from bot import cli_dingtalk, cli_quotes
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -247,6 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     wecom = sub.add_parser("wecom", help="企业微信").add_subparsers(dest="wecom_command", required=True)
     wecom.add_parser("sync-users", help="从企业微信通讯录同步成员、团队和上级").set_defaults(run=cmd_wecom_sync_users)
+    cli_dingtalk.register(sub)
 
     chat = sub.add_parser("chat", help="在终端里与 kabot 对话")
     chat.add_argument("--as", dest="as_user", required=True, help="姓名、企业微信ID或钉钉ID")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.channels.dingtalk.settings import DingTalkSettings
 
 
 class Settings(BaseSettings):
@@ -34,6 +36,8 @@ class Settings(BaseSettings):
     wecom_aes_key: SecretStr | None = None
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
     wecom_team_webhooks: dict[str, SecretStr] = {}
+    # DingTalk: its own KABOT_DINGTALK_* variables (bot/channels/dingtalk/settings.py)
+    dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
 
     @field_validator("wecom_aes_key")
     @classmethod
@@ -56,3 +60,11 @@ class Settings(BaseSettings):
     @property
     def wecom_enabled(self) -> bool:
         return not self.wecom_missing()
+
+    def dingtalk_missing(self) -> list[str]:
+        """The DingTalk settings not set yet (the channel is on when the client id and secret are set)."""
+        needed = {
+            "KABOT_DINGTALK_CLIENT_ID": self.dingtalk.client_id,
+            "KABOT_DINGTALK_CLIENT_SECRET": self.dingtalk.client_secret,
+        }
+        return [name for name, value in needed.items() if value is None]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.roles import parse_role
+from core.roles import Role, parse_role
 from storage.models import User
 from storage.repo import users
 
@@ -178,3 +180,79 @@ async def import_roster(session: AsyncSession, path: Path, *, default_tz: str, n
             unchanged += 1
         session.add(user)
     return ImportResult(created, updated, unchanged)
+
+
+class DirectoryEntry(Protocol):
+    """One person as a chat app's directory shows them (WeCom and DingTalk sync give these)."""
+
+    @property
+    def userid(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def team(self) -> str | None: ...
+    @property
+    def leader(self) -> str | None: ...  # the userid of their manager, when the directory knows it
+
+
+async def sync_directory(
+    session: AsyncSession,
+    channel: str,
+    members: Sequence[DirectoryEntry],
+    *,
+    now: datetime,
+    default_tz: str,
+    normalise: Callable[[str], str] = str,
+) -> ImportResult:
+    """A chat app's directory into the roster: `kabot wecom sync-users` and `kabot dingtalk sync-users`.
+
+    Why roles are left alone: a directory knows who reports to whom, not who may approve a discount; roles are set
+    by hand (`kabot users import`), so a sync never changes an existing person's role and newcomers start as reps.
+    A member is matched by their id on `channel`, else by name when exactly one person of that name has no id there
+    yet (someone already known from the other chat app, so a person reachable on both stays one person). A member
+    whose manager the directory does not show keeps the manager kabot has. `normalise` is the app's rule for ids
+    (WeCom's are case-insensitive and lower-cased; DingTalk's are case-sensitive and kept as they are).
+    """
+    by_userid = {normalise(userid): u for userid, u in (await users.users_on(session, channel)).items()}
+    linked = {u.id for u in by_userid.values()}
+    unlinked: dict[str, list[User]] = {}
+    for u in (await session.exec(select(User))).all():
+        if u.id not in linked:
+            unlinked.setdefault(u.name, []).append(u)
+    created: set[str] = set()
+    changed: set[str] = set()
+    new_ids: set[str] = set()
+    for m in members:
+        userid = normalise(m.userid)
+        user = by_userid.get(userid)
+        if user is None and len(same := unlinked.get(m.name, [])) == 1:
+            user = same.pop()
+            new_ids.add(userid)
+            changed.add(userid)
+        if user is None:
+            user = User(
+                name=m.name, role=Role.REP.value, team=m.team, timezone=default_tz, created_at=now, updated_at=now
+            )
+            created.add(userid)
+            new_ids.add(userid)
+        elif (user.name, user.team) != (m.name, m.team):
+            user.name, user.team = m.name, m.team
+            changed.add(userid)
+        by_userid[userid] = user
+        session.add(user)
+    await session.flush()  # ids for the new people, so they can be managers and have identities
+    for userid in new_ids:
+        user_id = by_userid[userid].id
+        assert user_id is not None
+        await users.set_identities(session, user_id, {channel: userid})
+    for m in members:
+        leader = by_userid.get(normalise(m.leader)) if m.leader else None
+        user = by_userid[normalise(m.userid)]
+        if leader is not None and leader is not user and user.manager_id != leader.id:
+            user.manager_id = leader.id
+            changed.add(normalise(m.userid))
+            session.add(user)
+    for userid in changed - created:
+        by_userid[userid].updated_at = now
+    updated = len(changed - created)
+    return ImportResult(created=len(created), updated=updated, unchanged=len(members) - len(created) - updated)

@@ -65,6 +65,11 @@ class Receiver:
         except Rejected as err:
             log.warning("%s callback refused from %s: %s %s", channel.name, remote or "?", err.status, err.reason)
             return err.status
+        return await self.take(inbound)
+
+    async def take(self, inbound: Inbound | None) -> int:
+        """Store a message a channel decoded itself (a push over a connection it holds open, as DingTalk's Stream
+        frames); the same answer as `accept`."""
         if inbound is None:
             return 200
         try:

@@ -17,6 +17,7 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from core.quotas import Usage
 
 log = logging.getLogger("kabot.channels")
 
@@ -26,7 +27,7 @@ class ChannelSpec:
     name: str
     missing: Callable[[Settings], list[str]]  # the settings still needed; none: the channel is on
     build: Callable[[Services], Channel]
-    inbound: str  # how messages reach kabot, for the start-up line
+    inbound: Callable[[Settings], str]  # how messages reach kabot, for the start-up line
 
 
 def _wecom(services: Services) -> Channel:
@@ -35,8 +36,28 @@ def _wecom(services: Services) -> Channel:
     return WeComChannel(services.settings, services.renderer, services.db, services.clock, services.redis)
 
 
+def _dingtalk(services: Services) -> Channel:
+    from bot.channels.dingtalk.channel import DingTalkChannel
+    from bot.channels.dingtalk.warnings import warn_admins
+
+    async def on_warning(usage: Usage) -> None:
+        await warn_admins(services, usage)
+
+    ding = services.settings.dingtalk
+    return DingTalkChannel(
+        ding, services.renderer, services.db, services.clock, services.redis, on_quota_warning=on_warning
+    )
+
+
+def _dingtalk_inbound(settings: Settings) -> str:
+    if settings.dingtalk.mode == "http":
+        return "signed callbacks at /dingtalk/callback"
+    return "Stream connection to DingTalk, no public URL needed"
+
+
 CHANNELS: tuple[ChannelSpec, ...] = (
-    ChannelSpec("wecom", Settings.wecom_missing, _wecom, "callbacks at /wecom/callback"),
+    ChannelSpec("wecom", Settings.wecom_missing, _wecom, lambda _s: "callbacks at /wecom/callback"),
+    ChannelSpec("dingtalk", Settings.dingtalk_missing, _dingtalk, _dingtalk_inbound),
 )
 
 
@@ -57,7 +78,7 @@ def report(settings: Settings) -> list[str]:
         if missing:
             lines.append(f"channel {spec.name}: off (not set: {', '.join(missing)})")
         else:
-            lines.append(f"channel {spec.name}: on ({spec.inbound})")
+            lines.append(f"channel {spec.name}: on ({spec.inbound(settings)})")
     return lines
 
 

@@ -27,6 +27,7 @@ from bot.channels.dingtalk import (
     out_track_id,
     text_messages,
 )
+from bot.channels.dingtalk.outbound import MAX_BUTTONS
 from bot.channels.wecom.tokens import MemoryTokenStore, RedisTokenStore, TokenStore
 from bot.services import Services
 from core.clock import FakeClock
@@ -402,7 +403,7 @@ async def test_without_a_template_the_card_is_markdown_with_text_commands(
 
 
 async def test_a_card_with_too_many_buttons_is_refused(outbound: DingTalkOutbound) -> None:
-    card = CardContent("t", "m", buttons=tuple((f"b{i}", f"k:{i}") for i in range(4)))
+    card = CardContent("t", "m", buttons=tuple((f"b{i}", f"k:{i}") for i in range(MAX_BUTTONS + 1)))
     with pytest.raises(DeliveryError) as err:
         await outbound.send_card("c", "manager4220", card)
     assert err.value.permanent

@@ -311,10 +311,12 @@ async def test_start_says_which_channels_are_on_and_why_not(
     registry.configure(services)
     client = await aiohttp_client(create_app(services, background=False))
     assert (await client.post("/wecom/callback", data=b"<xml/>")).status == 404
-    [line] = [r.getMessage() for r in caplog.records if r.name == "kabot.channels"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "kabot.channels"]
+    [line] = [x for x in lines if x.startswith("channel wecom")]
+    assert "channel dingtalk: off (not set: KABOT_DINGTALK_CLIENT_ID, KABOT_DINGTALK_CLIENT_SECRET)" in lines
     assert line.startswith("channel wecom: off") and "KABOT_WECOM_SECRET" in line and "CORP_ID" not in line
 
 
 async def test_start_logs_an_enabled_channel(rig: Rig) -> None:
     assert "wecom" in rig.services.channels
-    assert registry.report(rig.services.settings) == ["channel wecom: on (callbacks at /wecom/callback)"]
+    assert registry.report(rig.services.settings)[0] == "channel wecom: on (callbacks at /wecom/callback)"

@@ -48,6 +48,7 @@ DEPT_LISTSUB = "/topapi/v2/department/listsub"
 DEPT_GET = "/topapi/v2/department/get"
 USER_LIST = "/topapi/v2/user/list"
 USER_GET = "/topapi/v2/user/get"
+MEDIA_UPLOAD = "/media/upload"
 BOT_TOPIC = "/v1.0/im/bot/messages/get"
 CARD_TOPIC = "/v1.0/card/instances/callback"
 _SECRETS = {"appSecret", "clientSecret"}
@@ -90,6 +91,8 @@ class FakeDingTalk:
     sent: list[dict[str, Any]] = field(default_factory=list)  # {"via", "to", "msgKey", "params"}
     cards: dict[str, dict[str, Any]] = field(default_factory=dict)  # outTrackId -> {template, params, users}
     card_updates: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # what reached chats, in order (see `_show`)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # media_id -> (filename, content)
     acks: list[dict[str, Any]] = field(default_factory=list)
     frames_sent: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: list[list[dict[str, str]]] = field(default_factory=list)
@@ -122,6 +125,7 @@ class FakeDingTalk:
         app.router.add_post(WEBHOOK, self._webhook)
         app.router.add_post(CARD_CREATE, self._card_create)
         app.router.add_put(CARD_UPDATE, self._card_update)
+        app.router.add_post(MEDIA_UPLOAD, self._media_upload)
         for path, work in (
             (DEPT_LISTSUB, self._dept_listsub),
             (DEPT_GET, self._dept_get),
@@ -427,7 +431,9 @@ class FakeDingTalk:
         return call, None
 
     def _message(self, via: str, to: str, body: dict[str, Any]) -> None:
-        self.sent.append({"via": via, "to": to, "msgKey": body["msgKey"], "params": json.loads(body["msgParam"])})
+        sent = {"via": via, "to": to, "msgKey": body["msgKey"], "params": json.loads(body["msgParam"])}
+        self.sent.append(sent)
+        self.timeline.append({"kind": "message", **sent})
         self._touch()
 
     async def _batch_send(self, request: web.Request) -> web.StreamResponse:
@@ -476,7 +482,9 @@ class FakeDingTalk:
         key = {"text": "sampleText", "markdown": "sampleMarkdown"}.get(str(msgtype))
         if key is None or not isinstance(params, dict):
             return web.json_response({"errcode": 400105, "errmsg": "不支持的消息类型"})
-        self.sent.append({"via": "webhook", "to": session[0], "msgKey": key, "params": params, "at": payload.get("at")})
+        sent = {"via": "webhook", "to": session[0], "msgKey": key, "params": params, "at": payload.get("at")}
+        self.sent.append(sent)
+        self.timeline.append({"kind": "message", **sent})
         self._touch()
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
@@ -507,6 +515,8 @@ class FakeDingTalk:
             for u in users
         ]
         self.cards[track] = {"template": body["cardTemplateId"], "params": dict(params), "users": users, "body": body}
+        for user in users:
+            self.timeline.append({"kind": "card", "to": user, "track": track, "params": dict(params)})
         self._touch()
         return web.json_response({"success": True, "result": {"outTrackId": track, "deliverResults": results}})
 
@@ -522,8 +532,28 @@ class FakeDingTalk:
         by_key = (body.get("cardUpdateOptions") or {}).get("updateCardDataByKey")
         card["params"] = {**card["params"], **params} if by_key else dict(params)
         self.card_updates.append(body)
+        for user in card["users"]:
+            self.timeline.append({"kind": "update", "to": user, "track": body["outTrackId"], "params": card["params"]})
         self._touch()
         return web.json_response({"success": True, "result": True})
+
+    async def _media_upload(self, request: web.Request) -> web.StreamResponse:
+        """oapi media/upload?type=file: multipart `media` -> media_id."""
+        token = request.query.get("access_token")
+        self.calls.append(Call(request.method, request.path, None, token))
+        if failed := await self._fault(request):
+            return failed
+        expires = self._tokens.get(token or "")
+        if expires is None or self.clock.now() >= expires:
+            return web.json_response({"errcode": 40014, "errmsg": "不合法的access_token"})
+        form = await request.post()
+        media = form.get("media")
+        if not isinstance(media, web.FileField):
+            return web.json_response({"errcode": 40004, "errmsg": "不合法的媒体文件类型"})
+        media_id = f"@lAfake{next(self._seq):06d}"
+        self.files[media_id] = (media.filename, media.file.read())
+        self._touch()
+        return web.json_response({"errcode": 0, "errmsg": "ok", "media_id": media_id, "type": "file"})
 
     # ---- handlers: directory (oapi) --------------------------------------------------------------
 

@@ -276,6 +276,35 @@ class DingTalkAPI:
             },
         )
 
+    async def upload_file(self, filename: str, content: bytes) -> str:
+        """POST oapi media/upload?type=file (multipart `media`) -> the media_id a `sampleFile` message sends
+        (KB:upload-media-files; the v1.0 token works there, as the stream SDK uses it)."""
+        path = "/media/upload"
+        for refreshed in (False, True):
+            token = await self._token()
+            form = aiohttp.FormData()  # consumed by sending: a fresh one per attempt
+            form.add_field("media", content, filename=filename, content_type="application/octet-stream")
+            answer = await self._exchange(
+                "POST",
+                self.oapi_base + path,
+                path,
+                json=None,
+                params={"access_token": token, "type": "file"},
+                form=form,
+                kind=QuotaKind.API,
+            )
+            data = _object(answer, path)
+            errcode = _int(data.get("errcode"))
+            if answer.status == 200 and errcode == 0 and data.get("media_id"):
+                return str(data["media_id"])
+            if errcode in OAPI_TOKEN_ERRCODES and not refreshed:
+                await self._store.delete(self.client_id, only_if=token)
+                continue
+            if answer.status >= 500 or errcode in OAPI_TRANSIENT:
+                raise DingTalkTransientError(path, "oapi", code=errcode, maybe_sent=answer.status >= 500)
+            raise DingTalkPermanentError(path, errcode, str(data.get("errmsg", "")), http_status=answer.status)
+        raise AssertionError("unreachable")
+
     # ---- directory (old `oapi` endpoints, exempt from the monthly quota) ---------------------------
 
     async def list_sub_departments(self, dept_id: int) -> list[dict[str, Any]]:
@@ -403,15 +432,16 @@ class DingTalkAPI:
         url: str,
         path: str,
         *,
-        json: dict[str, Any],
+        json: dict[str, Any] | None,
         kind: QuotaKind,
         headers: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
+        form: aiohttp.FormData | None = None,
     ) -> _Answer:
         """One HTTP exchange, counted once DingTalk may have seen it. The URL (token, session) never escapes."""
         try:
             async with self._session.request(
-                method, url, json=json, headers=headers, params=params, timeout=self._timeout
+                method, url, json=json, data=form, headers=headers, params=params, timeout=self._timeout
             ) as resp:
                 text = await resp.text()
         except aiohttp.ClientConnectorError:

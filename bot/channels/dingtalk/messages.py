@@ -23,7 +23,7 @@ from bot.channels.wecom.text import split_text
 TEXT_LIMIT_BYTES = 6_000
 MSG_PARAM_LIMIT_BYTES = 15_000
 TITLE_CHARS = 20
-TEXT, MARKDOWN = "sampleText", "sampleMarkdown"
+TEXT, MARKDOWN, FILE = "sampleText", "sampleMarkdown", "sampleFile"
 
 
 @dataclass(frozen=True)

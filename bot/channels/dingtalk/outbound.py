@@ -37,21 +37,21 @@ from bot.channels.dingtalk.api import (
     SessionExpired,
 )
 from bot.channels.dingtalk.inbound import ConversationType, ReplyRoute
-from bot.channels.dingtalk.messages import MessageBody, markdown_messages, text_messages
+from bot.channels.dingtalk.messages import FILE, MessageBody, markdown_messages, text_messages
 from bot.channels.dingtalk.quota import QuotaMeter
 from core.clock import Clock
 from core.quotas import Priority, QuotaKind, Verdict
 
 log = logging.getLogger("kabot.dingtalk.outbound")
 
-MAX_BUTTONS = 3
+MAX_BUTTONS = 4
 WEBHOOK_PATH = "/robot/sendBySession"
 
 
 @dataclass(frozen=True)
 class CardContent:
     """An approval card as the template shows it. Template variables (all strings, see the README):
-    `title`, `content` (markdown), `status` (pending / done), `result`, and per button N = 1..3
+    `title`, `content` (markdown), `status` (pending / done), `result`, and per button N = 1..4
     `btnN_text` and `btnN_action`, the latter bound to the 回传请求 button's `action` parameter."""
 
     title: str
@@ -191,7 +191,24 @@ class DingTalkOutbound:
         with as_delivery_error():
             await self._admit(QuotaKind.API, Priority.CARD)
             for user in users:
-                await self.api.update_card(out_track_id(card_ref, user), {"status": "done", "result": result})
+                try:
+                    await self.api.update_card(out_track_id(card_ref, user), {"status": "done", "result": result})
+                except DingTalkPermanentError as err:
+                    if "cardNotExist" not in str(err.code):
+                        raise
+                    log.info("card %s was never sent to %s: nothing to finalise", card_ref, user)
+
+    # ---- files --------------------------------------------------------------------------------
+
+    async def send_file(self, to: str, filename: str, content: bytes, *, priority: Priority = Priority.REPLY) -> None:
+        """Upload the file and send it 1:1 (`sampleFile`; a sessionWebhook cannot carry files). A retry uploads
+        again: DingTalk has no duplicate check, so a retry after a lost answer may show the file twice."""
+        with as_delivery_error():
+            await self._admit(QuotaKind.API, priority)
+            media_id = await self.api.upload_file(filename, content)
+            kind = filename.rsplit(".", 1)[-1].lower() if "." in filename else "file"
+            body = MessageBody(FILE, {"mediaId": media_id, "fileName": filename, "fileType": kind})
+            await self._batch_send_one(to, body)
 
     # ---- quota --------------------------------------------------------------------------------
 

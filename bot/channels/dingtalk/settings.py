@@ -26,6 +26,7 @@ class DingTalkSettings(BaseSettings):
     robot_code: str | None = None  # an internal app's robot code is its AppKey, hence the default
     mode: Literal["stream", "http"] = "stream"
     card_template_id: str | None = None  # the approval card template published in the card platform
+    team_groups: dict[str, str] = {}  # team name -> openConversationId of its group (the robot must be in it)
     api_base: str = DEFAULT_API_BASE
     oapi_base: str = DEFAULT_OAPI_BASE
 
