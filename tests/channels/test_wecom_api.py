@@ -232,9 +232,10 @@ async def test_reset_after_delivery_does_not_duplicate_text(make_api: MakeApi, f
 
 async def test_timeout_after_delivery_does_not_duplicate(make_api: MakeApi, fake: FakeWeCom) -> None:
     api = make_api(timeout=aiohttp.ClientTimeout(total=0.1))
-    fake.fail_next(SEND, delay=0.3)  # processed, but only after the client gave up
+    release, processed = fake.hold_next(SEND)  # the server answers the first send only after the client gave up
     await api.send_message(text("zhangsan", "slow"))
-    await asyncio.sleep(0.35)  # let the slow first request finish on the server
+    release.set()
+    await processed.wait()  # the first request is now processed on the server, after the retry
     assert len(fake.calls_to(SEND)) == 2
     assert len(fake.sent) == 1
 

@@ -21,13 +21,13 @@ async def test_due_tasks_are_reminded_once_in_one_message(bot: ChatHarness) -> N
     await bot.say("李娜", "跟进 艾克美 今天电话沟通了样品，明天上午10点再确认")
     await bot.flush("李娜")
     first = await jobs.remind_due_tasks(bot.services)  # the demo's overdue tasks
-    assert first >= 1
+    assert first == 3  # one message each to the three people with overdue tasks
     reminders = await bot.flush("李娜")
     assert len(reminders) == 1 and "条待办到期" in reminders[0] and "[1] 完成第1条" in reminders[0]
     assert await jobs.remind_due_tasks(bot.services) == 0  # already claimed
 
     bot.services.clock.set(datetime(2026, 11, 24, 2, 1, tzinfo=UTC))  # 10:01 the next day in Shanghai
-    assert await jobs.remind_due_tasks(bot.services) >= 1
+    assert await jobs.remind_due_tasks(bot.services) == 2  # 李娜 and one colleague whose task fell due
     [msg] = await bot.flush("李娜")
     assert "再确认" in msg and "11月24日" in msg
     done = await bot.tap("李娜", 1)
@@ -39,7 +39,7 @@ async def test_ignored_reminders_escalate_to_the_manager_once(bot: ChatHarness) 
     await bot.flush("李娜")
     assert await jobs.escalate_ignored_tasks(bot.services) == 0  # not yet a day
     bot.services.clock.advance(hours=25)
-    assert await jobs.escalate_ignored_tasks(bot.services) > 0
+    assert await jobs.escalate_ignored_tasks(bot.services) == 19  # every reminded task, once
     [note] = await bot.flush("赵敏")
     assert "李娜" in note and "仍未处理" in note
     assert await jobs.escalate_ignored_tasks(bot.services) == 0
