@@ -108,7 +108,7 @@ async def test_undo_reverts_the_last_message_within_ten_minutes(bot: ChatHarness
     assert await _one(bot, Task, Task.subject.contains("下周二再电话跟进")) == []  # type: ignore[attr-defined]
     assert "没有可以撤销" in await bot.said("李娜", "撤销")  # the one change is already undone
     await bot.say("李娜", "客户 艾克美 等级 B")
-    bot.services.clock.advance(minutes=11)
+    bot.clock.advance(minutes=11)
     assert "没有可以撤销" in await bot.said("李娜", "撤销")
     [c] = await _one(bot, Customer, Customer.name == "艾克美工业有限公司")
     assert c.tier == "B"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -36,8 +37,8 @@ NOW = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
 FX = {"USD": D("7.1"), "EUR": D("7.7")}
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def ev(opp, frm, to, at, **kw) -> StageEvent:
@@ -45,7 +46,7 @@ def ev(opp, frm, to, at, **kw) -> StageEvent:
 
 
 def report(**kw) -> FunnelReport:
-    base = dict(now=NOW, tz=SH, base_currency="CNY", fx=FX)
+    base: dict[str, Any] = dict(now=NOW, tz=SH, base_currency="CNY", fx=FX)
     base.update(kw)
     return build_funnel_report(FunnelInput(**base))
 
