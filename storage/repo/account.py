@@ -81,7 +81,7 @@ async def account_facts(session: AsyncSession, customer_id: int, *, now: datetim
         await session.exec(
             select(
                 func.coalesce(Opportunity.closed_at, Opportunity.stage_entered_at),
-                Opportunity.amount,
+                col(Opportunity.amount),
                 Opportunity.currency,
             ).where(Opportunity.customer_id == customer_id, Opportunity.stage == "won")
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, func, text
@@ -49,7 +50,7 @@ async def funnel_input(
     ).all()
     open_buckets = (
         await session.exec(
-            select(
+            select(  # type: ignore[call-overload]  # sqlmodel types at most four columns
                 Opportunity.stage,
                 Opportunity.currency,
                 Opportunity.probability,
@@ -80,7 +81,7 @@ async def funnel_input(
     # Only yesterday's moves are listed, so only they are fetched row by row; conversion is counted in SQL.
     event_rows = (
         await session.exec(
-            select(
+            select(  # type: ignore[call-overload]  # sqlmodel types at most four columns
                 StageChange.opportunity_id,
                 StageChange.from_stage,
                 StageChange.to_stage,
@@ -112,7 +113,7 @@ async def funnel_input(
                 col(Task.due_at) < now,
                 True if owner_ids is None else col(Task.owner_id).in_(owner_ids),
             )
-            .group_by(Task.owner_id)
+            .group_by(col(Task.owner_id))
         )
     ).all()
     pending_q = select(func.count(func.distinct(Approval.quote_id))).where(Approval.decision == "pending")
@@ -126,9 +127,9 @@ async def funnel_input(
         tz=tz,
         base_currency=base_currency,
         fx=fx,
-        stage_totals=[StageTotal(Stage(s), c, n, a) for s, c, n, a in totals],
+        stage_totals=[StageTotal(Stage(s), c, n, a if a is not None else Decimal(0)) for s, c, n, a in totals],
         forecast_buckets=[ForecastBucket(Stage(s), c, n, a, p) for s, c, p, n, a in open_buckets]
-        + [ForecastBucket(Stage.WON, c, n, a) for c, n, a in won_buckets],
+        + [ForecastBucket(Stage.WON, c, n, a if a is not None else Decimal(0)) for c, n, a in won_buckets],
         events=[
             StageEvent(oid, Stage(f) if f else None, Stage(t), at, title, owner, amount, cur)
             for oid, f, t, at, title, owner, amount, cur in event_rows

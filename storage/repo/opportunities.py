@@ -33,7 +33,9 @@ async def evidence(session: AsyncSession, opp: Opportunity, *, lost_reason: str 
     kinds: set[EvidenceKind] = set()
     statuses = (
         await session.exec(
-            select(Quote.status).where(or_(Quote.opportunity_id == opp.id, Quote.customer_id == opp.customer_id))
+            select(Quote.status).where(
+                or_(col(Quote.opportunity_id) == opp.id, col(Quote.customer_id) == opp.customer_id)
+            )
         )
     ).all()
     if statuses:

@@ -17,6 +17,7 @@ from bot.pipeline import Pipeline
 from bot.replies import Reply, TextReply
 from bot.router import Router, merge
 from bot.services import Services
+from core.clock import FakeClock
 from storage.db import Database
 from storage.models import InboundMessage, OutboxMessage
 from tests.fakes.harness import ChatHarness
@@ -114,37 +115,37 @@ async def test_unknown_sender_gets_a_polite_refusal(bot: ChatHarness) -> None:
     assert "不在 kabot 的用户名单" in replies[0] and bot.services.settings.admin_contact in replies[0]
 
 
-async def test_outage_delays_but_never_drops_or_duplicates(services: Services) -> None:
+async def test_outage_delays_but_never_drops_or_duplicates(services: Services, clock: FakeClock) -> None:
     from bot.demo import seed_demo
 
     async with services.db.session() as s:
         await seed_demo(s, services.clock.now())
     down = Recorder(fail=[DeliveryError("502"), DeliveryError("reset")])
-    services.channels["console"] = down
+    services.channels["console"] = down  # type: ignore[assignment]  # records, does not render
     pipeline, deliverer = Pipeline(services), Deliverer(services)
     await pipeline.handle(hello())
     await pipeline.handle(Inbound(channel="console", sender="李娜", platform_msg_id="m-2", text="help"))
     assert await deliverer.run_once() == 0  # first failure blocks the later message to the same person
-    services.clock.advance(seconds=5)
+    clock.advance(seconds=5)
     assert await deliverer.run_once() == 0
     assert down.sent == []
-    services.clock.advance(minutes=1)
+    clock.advance(minutes=1)
     assert await deliverer.run_once() == 2
-    services.clock.advance(hours=1)
+    clock.advance(hours=1)
     assert await deliverer.run_once() == 0
     assert [t for t, _ in down.sent] == ["李娜", "李娜"]
 
 
-async def test_permanent_failure_is_recorded_not_retried(services: Services) -> None:
+async def test_permanent_failure_is_recorded_not_retried(services: Services, clock: FakeClock) -> None:
     from bot.demo import seed_demo
 
     async with services.db.session() as s:
         await seed_demo(s, services.clock.now())
-    services.channels["console"] = Recorder(fail=[DeliveryError("60011 not in visible range", permanent=True)])
+    services.channels["console"] = Recorder(fail=[DeliveryError("60011 not in visible range", permanent=True)])  # type: ignore[assignment]
     await Pipeline(services).handle(hello())
     deliverer = Deliverer(services)
     await deliverer.run_once()
-    services.clock.advance(hours=1)
+    clock.advance(hours=1)
     assert await deliverer.run_once() == 0
     async with services.db.session() as s:
         row = (await s.exec(select(OutboxMessage))).one()

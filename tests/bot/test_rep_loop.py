@@ -106,9 +106,9 @@ async def test_undo_reverts_the_last_message_within_ten_minutes(bot: ChatHarness
     undone = await bot.said("李娜", "撤销")
     assert "已撤销" in undone and "跟进记录" in undone and "待办" in undone
     assert await _one(bot, Task, Task.subject.contains("下周二再电话跟进")) == []  # type: ignore[attr-defined]
-    assert "没有可以撤销" in await bot.said("李娜", "撤销") or "已撤销" in undone
+    assert "没有可以撤销" in await bot.said("李娜", "撤销")  # the one change is already undone
     await bot.say("李娜", "客户 艾克美 等级 B")
-    bot.services.clock.advance(minutes=11)
+    bot.clock.advance(minutes=11)
     assert "没有可以撤销" in await bot.said("李娜", "撤销")
     [c] = await _one(bot, Customer, Customer.name == "艾克美工业有限公司")
     assert c.tier == "B"
@@ -148,7 +148,7 @@ async def test_funnel_scope_follows_the_org(bot: ChatHarness) -> None:
 
 async def test_nonsense_gets_a_chinese_answer_with_examples(bot: ChatHarness) -> None:
     reply = await bot.said("李娜", "asdf qwer")
-    assert "没太明白" in reply and "例如" not in reply or "可以这样说" in reply
+    assert "没太明白" in reply and "可以这样说" in reply, reply
     assert "帮助" in reply
 
 

@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
 from sqlmodel import col, select
 
 from bot.cards.actions import (
@@ -220,9 +221,9 @@ def wecom(services: Services) -> WeComChannel:
         database_url=services.settings.database_url,
         wecom_corp_id="wwtest",
         wecom_agent_id=1000002,
-        wecom_secret="s",
-        wecom_token="t",
-        wecom_aes_key="a" * 43,
+        wecom_secret=SecretStr("s"),
+        wecom_token=SecretStr("t"),
+        wecom_aes_key=SecretStr("a" * 43),
         company_name="阿尔卑斯精密流体控制（上海）进出口贸易有限公司",  # longer than a card's source line
         _env_file=None,
     )

@@ -136,7 +136,7 @@ async def test_invalid_token_refreshes_once_and_retries(
     result = await api.send_message(text("zhangsan", "second"))
     assert result.msgid
     assert len(fake.calls_to(GETTOKEN)) == 2
-    assert [c.json["text"]["content"] for c in fake.calls_to(SEND)] == ["first", "second", "second"]
+    assert [(c.json or {})["text"]["content"] for c in fake.calls_to(SEND)] == ["first", "second", "second"]
     assert sleeps.delays == []  # a token refresh is not a backoff
 
 
@@ -224,7 +224,7 @@ async def test_reset_after_delivery_does_not_duplicate_text(make_api: MakeApi, f
     api = make_api()
     fake.fail_next(SEND, reset=True, after_processing=True)  # delivered, then the connection drops
     await api.send_message(text("zhangsan", "您的提醒：明天拜访 ACME"))
-    bodies = [c.json for c in fake.calls_to(SEND)]
+    bodies = [c.json or {} for c in fake.calls_to(SEND)]
     assert len(bodies) == 2 and bodies[0] == bodies[1]
     assert bodies[0]["enable_duplicate_check"] == 1 and bodies[0]["duplicate_check_interval"] == 300
     assert len(fake.sent) == 1
@@ -232,9 +232,10 @@ async def test_reset_after_delivery_does_not_duplicate_text(make_api: MakeApi, f
 
 async def test_timeout_after_delivery_does_not_duplicate(make_api: MakeApi, fake: FakeWeCom) -> None:
     api = make_api(timeout=aiohttp.ClientTimeout(total=0.1))
-    fake.fail_next(SEND, delay=0.3)  # processed, but only after the client gave up
+    release, processed = fake.hold_next(SEND)  # the server answers the first send only after the client gave up
     await api.send_message(text("zhangsan", "slow"))
-    await asyncio.sleep(0.35)  # let the slow first request finish on the server
+    release.set()
+    await processed.wait()  # the first request is now processed on the server, after the retry
     assert len(fake.calls_to(SEND)) == 2
     assert len(fake.sent) == 1
 
@@ -245,7 +246,7 @@ async def test_card_retry_hitting_42014_is_reported_as_sent(make_api: MakeApi, f
     result = await api.send_message(button_card("zhangsan", "appr-0001"))
     assert result.maybe_duplicate_suppressed
     assert len(fake.sent) == 1
-    assert "enable_duplicate_check" not in fake.calls_to(SEND)[0].json  # task_id protects cards
+    assert "enable_duplicate_check" not in (fake.calls_to(SEND)[0].json or {})  # task_id protects cards
 
 
 async def test_reused_task_id_without_ambiguity_raises(make_api: MakeApi, fake: FakeWeCom) -> None:

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import time
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -37,8 +37,8 @@ NOW = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
 FX = {"USD": D("7.1"), "EUR": D("7.7")}
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def ev(opp, frm, to, at, **kw) -> StageEvent:
@@ -46,7 +46,7 @@ def ev(opp, frm, to, at, **kw) -> StageEvent:
 
 
 def report(**kw) -> FunnelReport:
-    base = dict(now=NOW, tz=SH, base_currency="CNY", fx=FX)
+    base: dict[str, Any] = dict(now=NOW, tz=SH, base_currency="CNY", fx=FX)
     base.update(kw)
     return build_funnel_report(FunnelInput(**base))
 
@@ -545,15 +545,15 @@ def test_naive_now_rejected():
 # ----------------------------------------------------------------------------- scale
 
 
-def test_scale_200_reps_200k_opportunities():
-    """Row-level reference path for 200k opportunities, 100k history events, 200 reps."""
+def _scale_facts(n: int, reps: int) -> tuple[list[OpportunityFact], list[StageEvent]]:
+    """Every stage, three currencies, half without a probability: the shapes the funnel sees at scale."""
     stages = list(OPEN_STAGES) + [Stage.WON, Stage.LOST]
     currencies = ["CNY", "USD", "EUR"]
     base_t = utc(2026, 6, 1)
     facts = [
         OpportunityFact(
             id=i,
-            owner_id=i % 200,
+            owner_id=i % reps,
             stage=stages[i % 7],
             amount=D(1000 + i),
             currency=currencies[i % 3],
@@ -562,18 +562,21 @@ def test_scale_200_reps_200k_opportunities():
             stage_entered_at=base_t + timedelta(minutes=i),
             closed_at=base_t + timedelta(days=150, minutes=i % 1000),
         )
-        for i in range(200_000)
+        for i in range(n)
     ]
     window_start = NOW - timedelta(days=90)
     events = [
         StageEvent(i, OPEN_STAGES[i % 4], OPEN_STAGES[i % 4 + 1], window_start + timedelta(seconds=i * 70))
-        for i in range(100_000)
+        for i in range(n // 2)
     ]
-    overdue = {r: r % 7 for r in range(200)}
+    return facts, events
 
-    t0 = time.perf_counter()
+
+def test_row_level_path_totals_every_open_opportunity():
+    """The row-level reference path over many reps (its speed at 200k rows: bench/bench_funnel_core.py)."""
+    facts, events = _scale_facts(7_000, reps=200)
+    window_start = NOW - timedelta(days=90)
     agg = aggregate_facts(facts, quarter=Quarter(2026, 4), tz=SH, window_start=window_start)
-    t1 = time.perf_counter()
     r = build_funnel_report(
         FunnelInput(
             now=NOW,
@@ -584,22 +587,17 @@ def test_scale_200_reps_200k_opportunities():
             forecast_buckets=agg.forecast_buckets,
             events=events,
             open_before_window=agg.open_before_window,
-            overdue_tasks=overdue,
+            overdue_tasks={r: r % 7 for r in range(200)},
             pending_approvals=5,
         )
     )
+    assert r.open_count == sum(1 for f in facts if f.stage.is_open) == 5_000
     text = render_funnel_text(r, {i: f"销售{i}" for i in range(200)})
-    render_bar_chart(r)
-    t2 = time.perf_counter()
-
-    assert r.open_count == sum(1 for f in facts if f.stage.is_open)
-    assert text
-    # Generous bounds so a slow CI box does not flake; typical numbers are far lower (see report).
-    assert t1 - t0 < 1.5, f"aggregate_facts took {t1 - t0:.3f}s"
-    assert t2 - t1 < 1.0, f"build+render took {t2 - t1:.3f}s"
+    assert "在手 5000 单" in text and "【逾期任务】594 项 · 171 人" in text and "…另165人" in text
+    assert render_bar_chart(r)
 
 
-def test_scale_from_sql_aggregates_is_instant():
+def test_report_from_sql_aggregates_counts_every_group():
     """The production path: a few hundred GROUP BY rows plus yesterday's events."""
     totals = [StageTotal(s, c, 40_000, D("123456789.12")) for s in OPEN_STAGES for c in ("CNY", "USD", "EUR")]
     buckets = [
@@ -608,10 +606,8 @@ def test_scale_from_sql_aggregates_is_instant():
         for c in ("CNY", "USD", "EUR")
         for p in (None, *range(0, 101, 5))
     ]
-    t0 = time.perf_counter()
     r = report(stage_totals=totals, forecast_buckets=buckets, overdue_tasks={i: 3 for i in range(200)})
     render_funnel_text(r, {})
-    assert time.perf_counter() - t0 < 0.1
     assert r.open_count == 600_000
     assert ZoneInfo(r.tz).key == SH
 

@@ -252,7 +252,7 @@ async def test_expired_token_is_renewed(rig: Rig) -> None:
 
 @pytest.mark.parametrize("fault", [{"http_status": 502}, {"errcode": -1}])
 async def test_wecom_outage_delays_but_every_message_arrives_once(
-    rig: Rig, clock: FakeClock, fault: dict[str, int]
+    rig: Rig, clock: FakeClock, fault: dict[str, Any]
 ) -> None:
     rig.fake.fail_next(SEND, times=6, **fault)
     who = ["lina", "wangqiang", "chenjing", "lina"]

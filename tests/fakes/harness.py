@@ -12,6 +12,7 @@ from bot.inbound import Inbound
 from bot.outbox import SendCard
 from bot.pipeline import Pipeline
 from bot.services import Services
+from core.clock import FakeClock
 
 
 class RecordingConsole(ConsoleChannel):
@@ -42,6 +43,12 @@ class ChatHarness:
         services.channels["console"] = self.console
         self.pipeline = Pipeline(services)
         self.deliverer = Deliverer(services)
+
+    @property
+    def clock(self) -> FakeClock:
+        """The scenario's clock, to move time on."""
+        assert isinstance(self.services.clock, FakeClock)
+        return self.services.clock
 
     async def say(self, who: str, text: str) -> list[str]:
         return await self._send(

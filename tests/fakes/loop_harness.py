@@ -16,6 +16,7 @@ from bot.cards.actions import CardAction
 from bot.delivery import Deliverer
 from bot.inbound import Inbound
 from bot.services import Services
+from core.clock import FakeClock
 from storage.models import User
 from storage.repo import users
 from tests.fakes.harness import RecordingConsole
@@ -41,6 +42,12 @@ class LoopHarness:
         self.deliverer = Deliverer(services)
         self.console = Phone()
         self._seen: dict[str, int] = {}
+
+    @property
+    def clock(self) -> FakeClock:
+        """The scenario's clock, to move time on (as ChatHarness.clock)."""
+        assert isinstance(self.services.clock, FakeClock)
+        return self.services.clock
 
     @classmethod
     async def start(cls, services: Services, aiohttp_server: Any, aiohttp_client: Any) -> LoopHarness:

@@ -29,6 +29,11 @@ class Rig:
     deliverer: Deliverer
     services: Services
 
+    @property
+    def clock(self) -> FakeClock:
+        assert isinstance(self.services.clock, FakeClock)
+        return self.services.clock
+
     async def post(self, callback: tuple[dict[str, str], bytes]) -> tuple[int, bytes]:
         params, body = callback
         resp = await self.client.post("/wecom/callback", params=params, data=body)

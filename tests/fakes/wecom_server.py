@@ -68,8 +68,9 @@ class Fault:
     errcode: int | None = None
     http_status: int | None = None
     reset: bool = False
-    delay: float = 0.0
     after_processing: bool = False  # do the real work first, then fail: an "ambiguous" failure
+    hold: asyncio.Event | None = None  # answer only once the test sets it (a client timeout without a race)
+    processed: asyncio.Event | None = None  # set once the held call has done its work
 
 
 @dataclass
@@ -97,6 +98,7 @@ class FakeWeCom:
     _recent: dict[tuple[str, str], datetime] = field(default_factory=dict)  # dedupe window
     _faults: dict[str, deque[Fault]] = field(default_factory=dict)
     _seq: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _held_calls: set[asyncio.Future[dict[str, Any]]] = field(default_factory=set)
 
     # ---- wiring ---------------------------------------------------------------------------------
 
@@ -129,13 +131,18 @@ class FakeWeCom:
         errcode: int | None = None,
         http_status: int | None = None,
         reset: bool = False,
-        delay: float = 0.0,
         after_processing: bool = False,
         times: int = 1,
     ) -> None:
         """Queue a fault for the next `times` calls to `path` (consumed in order)."""
         for _ in range(times):
-            self._faults.setdefault(path, deque()).append(Fault(errcode, http_status, reset, delay, after_processing))
+            self._faults.setdefault(path, deque()).append(Fault(errcode, http_status, reset, after_processing))
+
+    def hold_next(self, path: str) -> tuple[asyncio.Event, asyncio.Event]:
+        """The next call to `path` waits until the first event is set, then does its work and sets the second."""
+        release, processed = asyncio.Event(), asyncio.Event()
+        self._faults.setdefault(path, deque()).append(Fault(hold=release, processed=processed))
+        return release, processed
 
     def expire_tokens(self) -> None:
         """Every issued token is now past its expiry: calls answer 42001."""
@@ -255,8 +262,12 @@ class FakeWeCom:
         call = await self._record(request)
         queue = self._faults.get(request.path)
         fault = queue.popleft() if queue else None
-        if fault and fault.delay:
-            await asyncio.sleep(fault.delay)
+        if fault and fault.hold:
+            # The client's disconnect cancels this handler: the held work runs on regardless, as a slow server's would.
+            held = asyncio.ensure_future(self._held(fault, call, work))
+            self._held_calls.add(held)
+            held.add_done_callback(self._held_calls.discard)
+            return web.json_response(await asyncio.shield(held))
         fails = fault is not None and (fault.reset or fault.http_status or fault.errcode is not None)
         result = work(call) if not fails or (fault and fault.after_processing) else {}
         if fault is not None:
@@ -269,6 +280,14 @@ class FakeWeCom:
             if fault.errcode is not None:
                 return web.json_response({"errcode": fault.errcode, "errmsg": "injected"})
         return web.json_response(result)
+
+    @staticmethod
+    async def _held(fault: Fault, call: Call, work: Any) -> dict[str, Any]:
+        assert fault.hold is not None and fault.processed is not None
+        await fault.hold.wait()
+        result: dict[str, Any] = work(call)
+        fault.processed.set()
+        return result
 
     def _check_token(self, call: Call) -> dict[str, Any] | None:
         token = call.query.get("access_token")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from alembic import command
 from sqlalchemy import text
@@ -15,13 +16,13 @@ from storage.db import alembic_config
 async def test_upgrade_converts_countries_and_copies_cards(services: Services) -> None:
     db = services.db
 
-    def down_to(revision: str) -> None:
+    def down_to(revision: str) -> Callable[[Connection], None]:
         def run(conn: Connection) -> None:
             cfg = alembic_config(db.url)
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, revision)
 
-        return run  # type: ignore[return-value]
+        return run
 
     async with db.engine.connect() as conn:
         if db.is_sqlite:  # SQLite rebuilds `users` on the way down: as in Database.upgrade, keys are checked after

@@ -1,4 +1,5 @@
-"""Per-field accuracy of parse_message over the labelled message set; every field must reach 95%."""
+"""Every field of every labelled message is read right, except the misses pinned below (strict xfails: a fix
+shows up as XPASS and fails until the pin is removed, a new miss fails at once)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from conftest import NOW, TZ
 from messageset import MESSAGES
 
 from core.nlu import NameIndex, Parsed, parse_message
 
-THRESHOLD = 0.95
+# text -> fields the parser is known to get wrong, and why.
+KNOWN_MISSES: dict[str, dict[str, str]] = {
+    "滨海国贸 客户问12.5能不能到港": {"dates": "“12.5” reads as a number, not as 12月5日"},
+}
 
 
 def _expected_due(label: str | None) -> datetime | None:
@@ -35,6 +40,7 @@ FIELDS: dict[str, Callable[[dict[str, Any], Parsed, NameIndex], bool]] = {
     "amount": lambda case, p, names: p.amount == (Decimal(case["amount"]) if case["amount"] else None),
     "currency": lambda case, p, names: p.currency == case["currency"],
 }
+BY_TEXT = {case["text"]: case for case in MESSAGES}
 
 
 def test_message_set_is_large_and_varied() -> None:
@@ -43,17 +49,27 @@ def test_message_set_is_large_and_varied() -> None:
     assert sum(1 for case in MESSAGES if case["text"].isascii()) >= 20
 
 
-def test_per_field_accuracy(names: NameIndex) -> None:
-    failures: dict[str, list[str]] = {field: [] for field in FIELDS}
-    for case in MESSAGES:
-        parsed = parse_message(case["text"], now=NOW, tz=TZ, names=names)
-        for field, check in FIELDS.items():
-            if not check(case, parsed, names):
-                failures[field].append(f"{case['text']!r}: {parsed}")
-    accuracy = {field: 1 - len(failed) / len(MESSAGES) for field, failed in failures.items()}
-    print("\nper-field accuracy over", len(MESSAGES), "messages:")
-    for field, value in accuracy.items():
-        print(f"  {field:9} {value:6.1%}  ({len(failures[field])} wrong)")
-        for failure in failures[field]:
-            print("     ", failure[:300])
-    assert all(value >= THRESHOLD for value in accuracy.values()), accuracy
+def test_pinned_misses_are_in_the_set() -> None:
+    assert set(KNOWN_MISSES) <= set(BY_TEXT)
+    assert all(set(fields) <= set(FIELDS) for fields in KNOWN_MISSES.values())
+
+
+@pytest.mark.parametrize("case", MESSAGES, ids=[str(i) for i in range(len(MESSAGES))])
+def test_message_is_read_right(case: dict[str, Any], names: NameIndex) -> None:
+    parsed = parse_message(case["text"], now=NOW, tz=TZ, names=names)
+    pinned = KNOWN_MISSES.get(case["text"], {})
+    wrong = [field for field, check in FIELDS.items() if field not in pinned and not check(case, parsed, names)]
+    assert not wrong, f"{case['text']!r}: {wrong} wrong in {parsed}"
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        pytest.param(text, field, marks=pytest.mark.xfail(strict=True, reason=why), id=f"{field}:{text}")
+        for text, fields in KNOWN_MISSES.items()
+        for field, why in fields.items()
+    ],
+)
+def test_known_miss(text: str, field: str, names: NameIndex) -> None:
+    parsed = parse_message(text, now=NOW, tz=TZ, names=names)
+    assert FIELDS[field](BY_TEXT[text], parsed, names)

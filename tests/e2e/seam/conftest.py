@@ -6,13 +6,11 @@ from typing import Any
 
 import pytest
 
-from bot.demo import seed_demo
 from bot.services import Services
 from tests.fakes.loop_harness import LoopHarness
 
 
 @pytest.fixture
 async def bot(services: Services, aiohttp_server: Any, aiohttp_client: Any) -> LoopHarness:
-    async with services.db.session() as session:
-        await seed_demo(session, services.clock.now())
+    """The demo company (from the seeded template, see tests/conftest.py) on Loopchat."""
     return await LoopHarness.start(services, aiohttp_server, aiohttp_client)
