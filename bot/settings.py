@@ -3,11 +3,61 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bot.channels.dingtalk.settings import DingTalkSettings
+DEFAULT_API_BASE = "https://api.dingtalk.com"
+DEFAULT_OAPI_BASE = "https://oapi.dingtalk.com"
+
+
+class DingTalkSettings(BaseSettings):
+    """DingTalk's own KABOT_DINGTALK_* variables, one nested value for the channel. It is on when the client id and
+    secret are set; values are stripped (a stray space in a pasted AppKey is the usual cause of `authFailed` on the
+    Stream gateway, dingtalk.md pitfall 13)."""
+
+    model_config = SettingsConfigDict(env_prefix="KABOT_DINGTALK_", env_file=".env", extra="ignore")
+
+    client_id: str | None = None  # the app's AppKey / ClientID (ding…)
+    client_secret: SecretStr | None = None  # AppSecret / ClientSecret; also the key of the HTTP-mode `sign`
+    robot_code: str | None = None  # an internal app's robot code is its AppKey, hence the default
+    mode: Literal["stream", "http"] = "stream"
+    card_template_id: str | None = None  # the approval card template published in the card platform
+    team_groups: dict[str, str] = {}  # team name -> openConversationId of its group (the robot must be in it)
+    api_base: str = DEFAULT_API_BASE
+    oapi_base: str = DEFAULT_OAPI_BASE
+
+    @field_validator("client_id", "robot_code", "card_template_id", mode="before")
+    @classmethod
+    def _strip(cls, v: object) -> object:
+        return (v.strip() or None) if isinstance(v, str) else v
+
+    @field_validator("client_secret", mode="before")
+    @classmethod
+    def _strip_secret(cls, v: object) -> object:
+        return (v.strip() or None) if isinstance(v, str) else v
+
+    @field_validator("api_base", "oapi_base")
+    @classmethod
+    def _no_trailing_slash(cls, v: str) -> str:
+        return v.strip().rstrip("/")
+
+    @model_validator(mode="after")
+    def _robot_code_defaults_to_client_id(self) -> DingTalkSettings:
+        if self.robot_code is None:
+            self.robot_code = self.client_id
+        return self
+
+    @property
+    def enabled(self) -> bool:
+        return self.client_id is not None and self.client_secret is not None
+
+    @property
+    def secret(self) -> str:
+        """The client secret; only call when `enabled`."""
+        assert self.client_secret is not None, "DingTalk is not configured"
+        return self.client_secret.get_secret_value()
 
 
 class Settings(BaseSettings):
@@ -36,7 +86,7 @@ class Settings(BaseSettings):
     wecom_aes_key: SecretStr | None = None
     wecom_api_base: str = "https://qyapi.weixin.qq.com"
     wecom_team_webhooks: dict[str, SecretStr] = {}
-    # DingTalk: its own KABOT_DINGTALK_* variables (bot/channels/dingtalk/settings.py)
+    # DingTalk: its own KABOT_DINGTALK_* variables (DingTalkSettings above)
     dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
 
     @field_validator("wecom_aes_key")

@@ -14,20 +14,11 @@ import aiohttp
 import pytest
 
 from bot.channels.base import DeliveryError
-from bot.channels.dingtalk import (
-    CardContent,
-    DingTalkAPI,
-    DingTalkOutbound,
-    DingTalkPermanentError,
-    DingTalkTransientError,
-    QuotaMeter,
-    ReplyRoute,
-    decode_robot_message,
-    markdown_messages,
-    out_track_id,
-    text_messages,
-)
-from bot.channels.dingtalk.outbound import MAX_BUTTONS
+from bot.channels.dingtalk.api import DingTalkAPI, DingTalkPermanentError, DingTalkTransientError
+from bot.channels.dingtalk.inbound import ReplyRoute, decode_robot_message
+from bot.channels.dingtalk.messages import markdown_messages, text_messages
+from bot.channels.dingtalk.outbound import MAX_BUTTONS, CardContent, DingTalkOutbound, out_track_id
+from bot.channels.dingtalk.quota import QuotaMeter
 from bot.channels.wecom.tokens import MemoryTokenStore, RedisTokenStore, TokenStore
 from bot.services import Services
 from core.clock import FakeClock

@@ -8,8 +8,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.channels.dingtalk import DingTalkAPI, DingTalkTransientError, fetch_members, resolve_manager
-from bot.channels.dingtalk.directory import Department
+from bot.channels.dingtalk.api import DingTalkAPI, DingTalkTransientError
+from bot.channels.dingtalk.directory import Department, fetch_members, resolve_manager
 from bot.channels.wecom.tokens import MemoryTokenStore
 from core.clock import FakeClock
 from tests.fakes.dingtalk_rig import Sleeps

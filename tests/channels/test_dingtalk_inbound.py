@@ -7,19 +7,19 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.channels.dingtalk import (
+from bot.channels.dingtalk.inbound import (
     BadSignature,
     ConversationType,
-    DingTalkSettings,
     MalformedMessage,
     MessageKind,
     ReplyRoute,
     decode_card_callback,
     decode_robot_message,
     read_http_callback,
+    sign,
     verify_signature,
 )
-from bot.channels.dingtalk.inbound import sign
+from bot.settings import DingTalkSettings
 from core.clock import FakeClock
 from tests.fakes.dingtalk_server import FakeDingTalk
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.dingtalk import QuotaMeter
+from bot.channels.dingtalk.quota import QuotaMeter
 from bot.services import Services
 from core.clock import FakeClock
 from core.quotas import Priority, QuotaKind, Usage, Verdict, admit, month_of, warn_now

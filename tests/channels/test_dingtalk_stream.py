@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 from sqlmodel import func, select
 
-from bot.channels.dingtalk import CardCallback, RobotMessage, StreamClient, StreamDelivery
-from bot.channels.dingtalk.stream import BOT_TOPIC, CARD_TOPIC
+from bot.channels.dingtalk.inbound import CardCallback, RobotMessage
+from bot.channels.dingtalk.stream import BOT_TOPIC, CARD_TOPIC, StreamClient, StreamDelivery
 from bot.services import Services
 from core.clock import FakeClock
 from storage.models import InboundMessage

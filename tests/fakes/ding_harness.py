@@ -19,10 +19,11 @@ from sqlmodel import select
 from bot.app import PIPELINE, create_app
 from bot.cards.actions import CardAction
 from bot.channels import registry
-from bot.channels.dingtalk.settings import DingTalkSettings
 from bot.delivery import Deliverer
 from bot.inbound import Inbound
 from bot.services import Services
+from bot.settings import DingTalkSettings
+from core.clock import FakeClock
 from storage.models import User
 from storage.repo import users
 from tests.fakes.dingtalk_rig import Sleeps
@@ -58,6 +59,12 @@ class DingHarness:
         self._seen = 0
         self._tracks: dict[tuple[str, str], str] = {}  # (who, packed action) -> outTrackId of its card
         self._unread: dict[str, list[str]] = {}
+
+    @property
+    def clock(self) -> FakeClock:
+        """The scenario's clock, to move time on (as ChatHarness.clock)."""
+        assert isinstance(self.services.clock, FakeClock)
+        return self.services.clock
 
     @classmethod
     async def start(

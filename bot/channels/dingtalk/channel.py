@@ -49,11 +49,11 @@ from bot.channels.dingtalk.inbound import (
 )
 from bot.channels.dingtalk.outbound import CardContent, DingTalkOutbound
 from bot.channels.dingtalk.quota import OnWarning, QuotaMeter
-from bot.channels.dingtalk.settings import DingTalkSettings
 from bot.channels.dingtalk.stream import Sleep, StreamClient, StreamDelivery
 from bot.channels.wecom.tokens import MemoryTokenStore, RedisTokenStore, TokenStore
 from bot.inbound import Inbound
 from bot.outbox import PostToTeam, SendCard, SendFile, SendText, UpdateCard
+from bot.settings import DingTalkSettings
 from core.clock import Clock
 from core.quotas import Priority, QuotaKind, Usage
 from storage.db import Database
