@@ -28,6 +28,11 @@ from core.stages import OPEN_STAGES, STAGE_LABELS, Stage
 
 
 class Intent(StrEnum):
+    """Everything a message can ask for: the CRM parser's, the quote grammar's and the transfer grammar's.
+
+    One vocabulary, so the router, the scorer and the tests name an intent the same way everywhere.
+    """
+
     NEW_CUSTOMER = "new_customer"
     UPDATE_CUSTOMER = "update_customer"
     ADD_ALIAS = "add_alias"
@@ -47,8 +52,36 @@ class Intent(StrEnum):
     CONFIRM = "confirm"
     CANCEL = "cancel"
     CHOICE = "choice"
+    NOTE = "note"  # a customer mentioned with a demand or a fact, no interaction reported
+    PLAN = "plan"  # only a step still to do (周五和X开视频会): tasks on the customer, nothing happened yet
+    QUOTE_CREATE = "quote_create"
+    QUOTE_SHOW = "quote_show"
+    QUOTE_ADD_LINE = "quote_add_line"
+    QUOTE_REVISE = "quote_revise"
+    QUOTE_SUBMIT = "quote_submit"
+    QUOTE_ACCEPT = "quote_accept"
+    APPROVE = "approve"
+    REJECT = "reject"
+    PENDING_APPROVALS = "pending_approvals"
+    FX_SET = "fx_set"
+    FX_SHOW = "fx_show"
+    FX_UNDO = "fx_undo"
+    DELEGATE = "delegate"
+    DELEGATE_CANCEL = "delegate_cancel"
     TRANSFER_REQUEST = "transfer_request"
+    TRANSFER_ACCOUNT = "transfer_account"
+    TRANSFER_DECIDE = "transfer_decide"
+    OFFBOARD = "offboard"
     UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """One thing the rep plans to do, with its day when the message gives one (a task each)."""
+
+    action: str
+    due: datetime | None = None
+    guessed: bool = False  # a period (下周, 月底前) pinned to a day: confirm it
 
 
 @dataclass(frozen=True)
@@ -72,6 +105,7 @@ class Parsed:
     wechat: str | None = None
     opportunity: str | None = None  # title of a new opportunity, or the hint naming an existing one
     amount: Decimal | None = None
+    amount_high: Decimal | None = None  # the top of a range (5万到8万); amount is its bottom
     currency: str | None = None
     stage: Stage | None = None
     close_date: datetime | None = None
@@ -81,12 +115,14 @@ class Parsed:
     summary: str | None = None
     next_action: str | None = None
     next_due: datetime | None = None  # follow-up's next step, or a postponed task's new due time
+    next_steps: tuple[NextStep, ...] = ()  # every planned step; the first is next_action / next_due
     number: int | None = None  # task number or menu choice
     quantity: QuantitySpan | None = None
     incoterm: Incoterm | None = None
     missing: tuple[str, ...] = ()  # required fields the message did not give
     guesses: tuple[str, ...] = ()  # fields filled by a guess (a period pinned to a day, a default kind)
     confidence: float = 0.0  # 0..1, a rough ranking signal, not a calibrated probability
+    also: tuple[Parsed, ...] = ()  # further records in the same message (上午去了A，下午去了B): one each
 
     @property
     def money(self) -> Money | None:
