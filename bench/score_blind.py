@@ -290,8 +290,10 @@ def main() -> None:
     for key in ("kind", "customer", "dates", "money", "stage"):
         print(f"  {key:9} {summary[key]:6.1%}")
     o = summary["customer_outcomes"]
-    print(f"  customer outcomes: correct {o['correct']}, asked {o['asked']}, "
-          f"wrong-silent {o['wrong_silent']}, missed {o['missed']}")
+    print(
+        f"  customer outcomes: correct {o['correct']}, asked {o['asked']}, "
+        f"wrong-silent {o['wrong_silent']}, missed {o['missed']}"
+    )
     print(f"  data loss {summary['data_loss']} messages")
     for key, (share, count) in summary["labelled"].items():
         print(f"  {key} where the label has one: {share:6.1%} of {count}")
