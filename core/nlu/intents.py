@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -82,6 +82,7 @@ class NextStep:
     action: str
     due: datetime | None = None
     guessed: bool = False  # a period (下周, 月底前) pinned to a day: confirm it
+    by_customer: bool = False  # the customer's promise (对方说月底前付): a day to check on, not the rep's to-do
 
 
 @dataclass(frozen=True)
@@ -422,6 +423,7 @@ class _Context:
         self.text, self.now, self.tz, self.names = text, now, tz, names
         self.fields: dict[str, Any] = {}
         self.guesses: list[str] = []
+        self.plan_only = False  # a free-text follow-up that only plans (set by _follow_up)
         self._dates: list[DateSpan] | None = None
         self._mentions: list[NameMatch] | None = None
 
@@ -512,19 +514,29 @@ def _stage(text: str, pattern: re.Pattern[str]) -> tuple[Stage, tuple[int, int]]
 # --- intent handlers: return False to fall through to free-text classification -------------------------
 
 
+_LONE_TIER = re.compile(r"(?<=\s)(?P<v>[ABC])(?=\s*$|\s*[,;、])")  # `… Germany B`: a lone capital at the end
+
+
 def _new_customer(ctx: _Context) -> bool:
-    rest = _blank(ctx.text, _customer_fields(ctx, bare=True))
+    spans = _customer_fields(ctx, bare=True)
+    if "tier" not in ctx.fields and (m := _LONE_TIER.search(_blank(ctx.text, spans))):
+        ctx.fields["tier"] = m["v"]
+        spans.append(m.span())
+    rest = _blank(ctx.text, spans)
     chunk = next((c for c in re.split(r"[,;、]", rest) if c.strip()), "")
     tokens = chunk.split()
     if tokens:  # Latin names keep their words (Nordwind Pumps AS); Chinese names end at a space
-        ctx.fields["customer"] = _clean(" ".join(_ascii_run(tokens)) if tokens[0].isascii() else tokens[0])
+        ctx.fields["customer"] = _clean(" ".join(_latin_run(tokens)) if _LATIN.match(tokens[0]) else tokens[0])
     return True
 
 
-def _ascii_run(tokens: list[str]) -> list[str]:
+_LATIN = re.compile(r"^[A-Za-z0-9\u00c0-\u024f.&'+/-]+$")  # Müller, São, Ødegaard are Latin words too
+
+
+def _latin_run(tokens: list[str]) -> list[str]:
     run = []
     for token in tokens:
-        if not token.isascii():
+        if not _LATIN.match(token):
             break
         run.append(token)
     return run
@@ -592,7 +604,7 @@ def _new_contact(ctx: _Context) -> bool:
             spans.append(m.span())
     rest = _CONTACT_KEYS.sub(" ", _blank(text, spans)).split()
     if rest:
-        ctx.fields["contact_name"] = " ".join(_ascii_run(rest)) if rest[0].isascii() else rest[0]
+        ctx.fields["contact_name"] = " ".join(_latin_run(rest)) if _LATIN.match(rest[0]) else rest[0]
     return True
 
 
@@ -662,25 +674,32 @@ def _stage_change(ctx: _Context, intent: Intent) -> bool:
 
 
 def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
+    """Summary, kind, when it happened, and every planned step (a task each); the customer's promises stay
+    in the summary (对方说月底前付 is theirs to do, not the rep's)."""
     text = ctx.text
     span = ctx.customer(explicit=explicit)
     # An explicit leading customer token is not part of the summary; a mention inside the sentence is.
     body_start = span[1] if explicit and span and not text[: span[0]].strip() else 0
-    clauses = [m for m in CLAUSE.finditer(text, body_start) if m.group().strip()]
     dates = [d for d in ctx.dates if d.start >= body_start]
-    next_clause, due = _next_step(clauses, dates, ctx.now)
-    if next_clause is not None:
-        ctx.fields["next_action"] = _clean(next_clause.group())
-        if due is not None:
-            ctx.fields["next_due"] = due.value
-            if due.guessed:
+    pieces = _pieces(text, body_start, dates)
+    steps = _steps(text, pieces, dates, ctx.now)
+    if steps:
+        ctx.fields["next_steps"] = tuple(step for step, _ in steps)
+    if first := next((step for step, _ in steps if not step.by_customer), None):
+        ctx.fields["next_action"] = first.action
+        if first.due is not None:
+            ctx.fields["next_due"] = first.due
+            if first.guessed:
                 ctx.guesses.append("next_due")
-    summary_text = text[body_start:]
-    if next_clause is not None:
-        summary_text = text[body_start : next_clause.start()] + text[next_clause.end() :]
-    summary = _clean(_REPEATED_SEP.sub(r"\1", summary_text)) or ctx.fields.get("next_action")
+    used = [span for step, span in steps if not step.by_customer]
+    summary_text = _blank(text, used)[body_start:]
+    summary = _clean(_REPEATED_SEP.sub(r"\1", re.sub(r"\s*([,，。;；])\s*", r"\1", summary_text)))
+    summary = _clean(_REPEATED_SEP.sub(r"\1", summary))
     if summary:
         ctx.fields["summary"] = summary
+    elif first:
+        ctx.fields["summary"] = first.action
+        ctx.plan_only = not explicit and not any(d.past for d in dates) and not any(s.by_customer for s, _ in steps)
     kind = next((k for k, p in _KINDS if p.search(summary or "")), None) or next(
         (k for k, p in _KINDS if p.search(text)), None
     )
@@ -688,12 +707,12 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
         kind = "其他"
         ctx.guesses.append("kind")
     ctx.fields["kind"] = kind
+    in_step = [(a, b) for a, b in used]
     happened = next(
         (
             d
             for d in dates
-            if d.past
-            or (d.value <= ctx.now and (next_clause is None or not next_clause.start() <= d.start < next_clause.end()))
+            if d.past or (d.value <= ctx.now and not any(a <= d.start < b for a, b in in_step))
         ),
         None,
     )
@@ -706,28 +725,119 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     return True
 
 
-def _next_step(
-    clauses: list[re.Match[str]], dates: list[DateSpan], now: datetime
-) -> tuple[re.Match[str] | None, DateSpan | None]:
-    """The clause that plans the next step, with its date (which must be still ahead: 今天 is 09:00).
+# Where a run-on message (voice input, no punctuation) starts a new thought: before a date word that follows
+# a verb phrase. Not after words that bind the date to what precedes it (从 / 到 / 在 / 于 / 截止 / 预计).
+_BINDS_DATE = re.compile(
+    r"(?:从|到|在|于|截止|截至|预计|大概|约|是|和|或|及|的|了|过|说|表示|答应|承诺|讲|称|问|"
+    r"and|or|on|by|before|until|said|says)\s?$",
+    re.I,
+)
+# The customer speaking or acting (客户说…, 对方月底前付, they will review): theirs to do, not the rep's.
+_THEIRS = r"(?:对方|客户|他们|他|她|老板|买家|the customer|customer|client|they|he|she|buyer)"
+_SPEAKER = re.compile(
+    rf"{_THEIRS}\s?(?:问|will|would|asked)|(?<![我们])(?:说|表示|答应|承诺|讲|称)"
+    r"|(?<![A-Za-z])(?<!I )(?<!we )(?:said|says|promised)(?![A-Za-z])"
+    rf"|^\s?(?:[^\s,]{{0,8}}\s)?{_THEIRS}(?![A-Za-z])",
+    re.I,
+)
+_ASKS_US = re.compile(r"要求|让我|让我们|需要我|需要我们|希望我|要我|请我|叫我|asked us|asked me|wants us|need us", re.I)
+_STEP_LEAD = re.compile(r"^(?:我们|我方|我|先|然后|再说|之后|and then|then|and|I'll|I will|we'll|we will|will)\s?", re.I)
+_STEP_TRAIL = re.compile(r"\s?(?:(?<![A-Za-z])(?:by|before|on|until|till|at)|之前|以前|前|左右|的时候|时)$", re.I)
 
-    Preferred: the soonest-dated clause with a plan word (再 / 给答复 / send); then the soonest-dated one
-    that does not report a fact (定了明年Q1的订单); then the last plan without a date.
+
+def _pieces(text: str, start: int, dates: list[DateSpan]) -> list[tuple[int, int, bool]]:
+    """Clauses from `start`, with run-on ones cut before each date that starts a new step.
+
+    Each piece is (start, end, promised): promised when a clause's speaker is the customer (客户说…), which
+    carries over to the rest of that clause.
     """
-    dated: list[tuple[re.Match[str], DateSpan]] = []
-    for clause in clauses:
-        inside = [d for d in dates if clause.start() <= d.start < clause.end() and d.value > now]
-        if inside:
-            dated.append((clause, inside[0]))
-    planned = [(c, d) for c, d in dated if _FUTURE_CUE.search(c.group())]
-    unreported = [(c, d) for c, d in dated if not _PAST_CUE.search(c.group())]
-    for candidates in (planned, unreported):
-        if candidates:  # the soonest is the next step
-            return min(candidates, key=lambda cd: cd[1].value)
-    for clause in reversed(clauses):
-        if _FUTURE_CUE.search(clause.group()) and not _PAST_CUE.search(clause.group()):
-            return clause, None
-    return None, None
+    out: list[tuple[int, int, bool]] = []
+    for clause in CLAUSE.finditer(text, start):
+        if not clause.group().strip():
+            continue
+        a, b = clause.span()
+        cuts = [
+            d.start
+            for d in dates
+            if a + 2 <= d.start < b and not _BINDS_DATE.search(text, a, d.start) and text[d.start - 1] != " "
+        ]
+        promised = False
+        for lo, hi in zip([a, *cuts], [*cuts, b]):
+            piece = text[lo:hi]
+            if _SPEAKER.search(piece) and not _ASKS_US.search(piece):
+                promised = True
+            elif re.match(r"^\s?(?:我|我们|we|I)(?![A-Za-z])", piece):
+                promised = False
+            out.append((lo, hi, promised))
+    return _join_bare_dates(text, out, dates)
+
+
+def _join_bare_dates(
+    text: str, pieces: list[tuple[int, int, bool]], dates: list[DateSpan]
+) -> list[tuple[int, int, bool]]:
+    """`三天后 回访`, `技术交流 周三下午`: a piece that is only a date belongs to its neighbour."""
+    out: list[tuple[int, int, bool]] = []
+    carry: tuple[int, int, bool] | None = None
+    for lo, hi, promised in pieces:
+        if carry is not None:
+            lo, promised = carry[0], carry[2] or promised
+            carry = None
+        bare = not _clean(_blank(text, [(d.start, d.end) for d in dates])[lo:hi])
+        if bare:
+            carry = (lo, hi, promised)
+            continue
+        out.append((lo, hi, promised))
+    if carry is not None:
+        if out:
+            lo, _, promised = out.pop()
+            out.append((lo, carry[1], promised or carry[2]))
+        else:
+            out.append(carry)
+    return out
+
+
+def _steps(
+    text: str, pieces: list[tuple[int, int, bool]], dates: list[DateSpan], now: datetime
+) -> list[tuple[NextStep, tuple[int, int]]]:
+    """The rep's planned steps, soonest first, each with the span it came from.
+
+    A step is a piece with a date still ahead that plans (再 / 给答复 / send) or at least reports no fact
+    (定了明年Q1的订单 is a fact); without any dated step, the last undated plan (回头再约) is one.
+    """
+    steps: list[tuple[NextStep, tuple[int, int]]] = []
+    for lo, hi, promised in pieces:
+        piece = text[lo:hi]
+        inside = [d for d in dates if lo <= d.start < hi and d.value > now and not d.past]
+        if not inside:
+            continue
+        if promised:  # kept whole and marked: 对方说月底前付 reads as theirs
+            due = inside[0]
+            steps.append((NextStep(_clean(piece), due.value, due.guessed, by_customer=True), (lo, hi)))
+            continue
+        if not (_FUTURE_CUE.search(piece) or not _PAST_CUE.search(piece)):
+            continue
+        action = _action(text, lo, hi, inside)
+        if action:
+            due = inside[0]
+            steps.append((NextStep(action, due.value, due.guessed), (lo, hi)))
+    if not any(not step.by_customer for step, _ in steps):
+        for lo, hi, promised in reversed(pieces):
+            piece = text[lo:hi]
+            if not promised and _FUTURE_CUE.search(piece) and not _PAST_CUE.search(piece):
+                if action := _action(text, lo, hi, []):
+                    steps.append((NextStep(action), (lo, hi)))
+                break
+    steps.sort(key=lambda s: s[0].due or now)
+    return steps
+
+
+def _action(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str:
+    """A task's title: the piece without its date (明天 / 过两天 / 下周三之前 are in the due date)."""
+    piece = _blank(text, [(max(lo, d.start), min(hi, d.end)) for d in dates])[lo:hi]
+    piece = re.sub(r"\s+", " ", piece).strip()
+    for _ in range(2):
+        piece = _STEP_LEAD.sub("", _clean(_STEP_TRAIL.sub("", piece)))
+    return _clean(piece)
 
 
 def _lookup(ctx: _Context) -> bool:
@@ -798,9 +908,45 @@ def _classify_free(ctx: _Context) -> Intent:
         _lookup(ctx)
         return Intent.LOOKUP
     if _KIND_ANY.search(text) or _ACTIVITY.search(text) or (ctx.mentions and ctx.dates):
-        _follow_up(ctx, explicit=False)
-        return Intent.FOLLOW_UP
+        return _free_follow_up(ctx)
     return Intent.UNKNOWN
+
+
+def _free_follow_up(ctx: _Context) -> Intent:
+    """A report, or only a plan (周五下午3点和北欧暖通开视频会: nothing happened yet, a task on the customer)."""
+    _follow_up(ctx, explicit=False)
+    if ctx.plan_only:
+        ctx.fields["occurred_at"] = None
+        return Intent.PLAN
+    return Intent.FOLLOW_UP
+
+
+def _by_customer(text: str, names: NameIndex | None) -> list[tuple[int, int]]:
+    """Spans of a free-text message that each speak of another customer (上午去了A，下午去了B).
+
+    A new part starts at the clause where a customer not mentioned before first appears; one part, or
+    several customers in one clause (A和B都要报价), is no split.
+    """
+    if names is None:
+        return []
+    mentions = names.find_in(text)
+    firsts: dict[int, int] = {}
+    for m in sorted(mentions, key=lambda m: m.start):
+        spans = {(o.start, o.end) for o in mentions}
+        if sum(1 for o in mentions if (o.start, o.end) == (m.start, m.end)) > 1 or len(spans) < 2:
+            return []  # an ambiguous mention is asked about first
+        firsts.setdefault(m.customer_id, m.start)
+    if len(firsts) < 2:
+        return []
+    clauses = [c.span() for c in re.finditer(r"[^,，。;；!！?？\n]+", text)]
+    starts = []
+    for at in sorted(firsts.values()):
+        clause = next((c for c in clauses if c[0] <= at < c[1]), None)
+        if clause is None or clause[0] in starts:
+            return []
+        starts.append(clause[0])
+    starts[0] = 0
+    return [(a, b) for a, b in zip(starts, [*starts[1:], len(text)])]
 
 
 def _is_lookup(ctx: _Context) -> bool:
@@ -829,10 +975,21 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
         if handler is None or handler(ctx):
             return _finish(intent, normalized, ctx.fields, ctx.guesses, 0.95)
         ctx = _Context(normalized, now, tz, names)
+    parts = _by_customer(normalized, names) if canon is None else []
+    if len(parts) > 1:
+        first, *rest = (_free_part(normalized[a:b], now, tz, names) for a, b in parts)
+        if all(p.intent in (Intent.FOLLOW_UP, Intent.PLAN) for p in (first, *rest)):
+            return replace(first, text=normalized, also=tuple(rest))
     intent = _classify_free(ctx)
     if intent is Intent.UNKNOWN:
         return _finish(intent, normalized, {}, [], 0.0)
     return _finish(intent, normalized, ctx.fields, ctx.guesses, 0.8 if "customer_id" in ctx.fields else 0.6)
+
+
+def _free_part(text: str, now: datetime, tz: ZoneInfo, names: NameIndex | None) -> Parsed:
+    ctx = _Context(_clean(text), now, tz, names)
+    intent = _classify_free(ctx)
+    return _finish(intent, ctx.text, ctx.fields, ctx.guesses, 0.8 if "customer_id" in ctx.fields else 0.6)
 
 
 def _finish(intent: Intent, text: str, fields: dict[str, Any], guesses: list[str], confidence: float) -> Parsed:
