@@ -709,11 +709,7 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     ctx.fields["kind"] = kind
     in_step = [(a, b) for a, b in used]
     happened = next(
-        (
-            d
-            for d in dates
-            if d.past or (d.value <= ctx.now and not any(a <= d.start < b for a, b in in_step))
-        ),
+        (d for d in dates if d.past or (d.value <= ctx.now and not any(a <= d.start < b for a, b in in_step))),
         None,
     )
     occurred = ctx.now
@@ -740,8 +736,10 @@ _SPEAKER = re.compile(
     rf"|^\s?(?:[^\s,]{{0,8}}\s)?{_THEIRS}(?![A-Za-z])",
     re.I,
 )
-_ASKS_US = re.compile(r"要求|让我|让我们|需要我|需要我们|希望我|要我|请我|叫我|asked us|asked me|wants us|need us", re.I)
-_STEP_LEAD = re.compile(r"^(?:我们|我方|我|先|然后|再说|之后|and then|then|and|I'll|I will|we'll|we will|will)\s?", re.I)
+_ASKS_US = re.compile(r"要求|让我|需要我|希望我|要我|请我|叫我|asked us|asked me|wants us|need us", re.I)
+_STEP_LEAD = re.compile(
+    r"^(?:我们|我方|我|先|然后|再说|之后|and then|then|and|I'll|I will|we'll|we will|will)\s?", re.I
+)
 _STEP_TRAIL = re.compile(r"\s?(?:(?<![A-Za-z])(?:by|before|on|until|till|at)|之前|以前|前|左右|的时候|时)$", re.I)
 
 
@@ -762,7 +760,7 @@ def _pieces(text: str, start: int, dates: list[DateSpan]) -> list[tuple[int, int
             if a + 2 <= d.start < b and not _BINDS_DATE.search(text, a, d.start) and text[d.start - 1] != " "
         ]
         promised = False
-        for lo, hi in zip([a, *cuts], [*cuts, b]):
+        for lo, hi in zip([a, *cuts], [*cuts, b], strict=True):
             piece = text[lo:hi]
             if _SPEAKER.search(piece) and not _ASKS_US.search(piece):
                 promised = True
@@ -946,7 +944,7 @@ def _by_customer(text: str, names: NameIndex | None) -> list[tuple[int, int]]:
             return []
         starts.append(clause[0])
     starts[0] = 0
-    return [(a, b) for a, b in zip(starts, [*starts[1:], len(text)])]
+    return [(a, b) for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
 
 
 def _is_lookup(ctx: _Context) -> bool:
@@ -975,11 +973,10 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
         if handler is None or handler(ctx):
             return _finish(intent, normalized, ctx.fields, ctx.guesses, 0.95)
         ctx = _Context(normalized, now, tz, names)
-    parts = _by_customer(normalized, names) if canon is None else []
-    if len(parts) > 1:
-        first, *rest = (_free_part(normalized[a:b], now, tz, names) for a, b in parts)
-        if all(p.intent in (Intent.FOLLOW_UP, Intent.PLAN) for p in (first, *rest)):
-            return replace(first, text=normalized, also=tuple(rest))
+    spans = _by_customer(normalized, names) if canon is None else []
+    parts = [_free_part(normalized[a:b], now, tz, names) for a, b in spans]
+    if len(parts) > 1 and all(p.intent in (Intent.FOLLOW_UP, Intent.PLAN) for p in parts):
+        return replace(parts[0], text=normalized, also=tuple(parts[1:]))
     intent = _classify_free(ctx)
     if intent is Intent.UNKNOWN:
         return _finish(intent, normalized, {}, [], 0.0)

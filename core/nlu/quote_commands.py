@@ -508,7 +508,8 @@ def _approve(flat: str, number: str | None, body: str, *, conditional: bool, bar
 
 def _reject(flat: str, number: str | None, body: str) -> QuoteCommand | None:
     if number is None:
-        return None if body else QuoteCommand(Intent.REJECT, flat, error=f"请写明报价编号和原因。\n例如：{EXAMPLE_REJECT}")
+        error = f"请写明报价编号和原因。\n例如：{EXAMPLE_REJECT}"
+        return None if body else QuoteCommand(Intent.REJECT, flat, error=error)
     reason, note = classify_reject_reason(body) if body else (None, "")
     return QuoteCommand(Intent.REJECT, flat, number=number, reason=reason, note=note)
 

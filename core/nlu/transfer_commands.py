@@ -74,9 +74,10 @@ def parse_transfer_command(text: str, *, people: Collection[str]) -> TransferCom
         return TransferCommand(Intent.TRANSFER_REQUEST, flat, error=f"请写上客户名称。\n例如：{EXAMPLE_REQUEST}")
     if m := _DECIDE.match(flat):
         if not m["customer"]:
-            return TransferCommand(Intent.TRANSFER_DECIDE, flat, error="请写明是哪个客户的转移申请。\n例如：同意转移 艾克森")
+            error = "请写明是哪个客户的转移申请。\n例如：同意转移 艾克森"
+            return TransferCommand(Intent.TRANSFER_DECIDE, flat, error=error)
         return TransferCommand(
-            "transfer_decide", flat, customer=m["customer"], approve=m["verb"] in ("同意", "批准"), note=m["note"]
+            Intent.TRANSFER_DECIDE, flat, customer=m["customer"], approve=m["verb"] in ("同意", "批准"), note=m["note"]
         )
     for pattern in _OFFBOARD:
         if (m := pattern.match(flat)) and m["person"] in people and _name(m["to"]) in people:
@@ -88,7 +89,8 @@ def parse_transfer_command(text: str, *, people: Collection[str]) -> TransferCom
         if to in people:
             return TransferCommand(Intent.TRANSFER_ACCOUNT, flat, customer=customer, to=to)
         if n in _EXPLICIT:  # 转移 X 给 Y is a command whoever Y is: say that Y is unknown
-            return TransferCommand(Intent.TRANSFER_ACCOUNT, flat, error=f"没有找到同事“{to}”。\n例如：{EXAMPLE_REASSIGN}")
+            error = f"没有找到同事“{to}”。\n例如：{EXAMPLE_REASSIGN}"
+            return TransferCommand(Intent.TRANSFER_ACCOUNT, flat, error=error)
     return None
 
 
