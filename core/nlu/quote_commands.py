@@ -212,6 +212,9 @@ def parse_quote_command(text: str, *, now: datetime, tz: ZoneInfo) -> QuoteComma
     if not raw_lines:
         return None
     head = raw_lines[0]
+    if (found := _quote_for(head)) is not None:
+        customer, rest = found
+        return _create(normalize(" ".join(raw_lines)), customer, [rest, *raw_lines[1:]])
     m = _CMD.match(head)
     if m is None:
         return None
@@ -308,12 +311,57 @@ def _error(intent: Intent, text: str, message: str, example: str) -> QuoteComman
 def _create_or_show(flat: str, number: str | None, body: str, raw_lines: list[str]) -> QuoteCommand | None:
     if number:
         return QuoteCommand(Intent.QUOTE_SHOW, flat, number=number)
-    if not body:
-        return None
+    if not body or _REPORTED.search(flat):
+        return None  # 报价 12.5万 给罗西了，他们嫌贵: a report of a quote sent, a follow-up
     if not (extract_money(flat) or extract_quantities(flat)):
         return None  # 报价已发给客户 … is a follow-up, not a command
-    customer, _, first = body.partition(" ")
-    terms, segments = read_terms([first, *raw_lines[1:]])
+    customer, *first = re.split(r"\s?:\s?|\s", _FILLER.sub("", body), maxsplit=1)
+    return _create(flat, customer, [first[0] if first else "", *raw_lines[1:]])
+
+
+# A quote already sent, told as news: 报价…给X了 / 已发 / 发过去了 / 他们嫌贵.
+_REPORTED = re.compile(
+    r"了(?:$|[\s,，。;；!！])|已经|已发|已报|发过去|嫌贵|嫌价格|(?<![A-Za-z])(?:sent|quoted)(?![A-Za-z])", re.I
+)
+_QUOTE_WORD = r"(?:报个价|报一下价?|报价单|报价|出个报价|出报价|做个报价|要个报价|出个价)"
+# The customer named around the quote word (the general form `报价 <客户> …` is _CMD's):
+_QUOTE_FOR = (
+    re.compile(rf"^给\s?(?P<c>[^\s:,]+?)\s?{_QUOTE_WORD}\s?:?\s?(?P<rest>.*)$"),  # 给北风报个价：…
+    re.compile(rf"^{_QUOTE_WORD}\s?给\s?(?P<c>[^:,]+?)\s?[:,]\s?(?P<rest>.*)$"),  # 报价给布莱特星：…
+    re.compile(rf"^{_QUOTE_WORD}\s?给\s?(?P<c>\S+)\s(?P<rest>.*)$"),
+    re.compile(r"^(?:quote|quotation|offer) for\s(?P<c>[^:,]+?)\s?[:,]\s?(?P<rest>.*)$", re.I),  # Quote for X: …
+    # 报价：… 给里斯本船舶 / 帮忙出个报价 … 客户是自由港物流: the customer at the end
+    re.compile(
+        rf"^(?:帮忙|帮我|请)?{_QUOTE_WORD}\s?:?\s?(?P<rest>.*?)[,\s]\s?(?:给|客户是|客户:|for)\s?(?P<c>[^\s,:]+)$",
+        re.I,
+    ),
+    re.compile(  # 大阪机械 报价 …, Osaka Kikai quote: …, 罗西管业 报一下 …
+        rf"^(?P<c>[^\s:,]+(?:\s[A-Za-z][\w.&-]*){{0,3}}?)\s?(?:{_QUOTE_WORD}|(?<![A-Za-z])(?:quote|quotation)"
+        rf"(?:\s(?:pls|please|plz))?(?![A-Za-z]))\s?:?\s?(?P<rest>.*)$",
+        re.I,
+    ),
+    re.compile(r"^报\s?(?P<c>[^\s价:,一]\S+)\s(?P<rest>.*)$"),  # 报枫叶管道 止回阀 …
+    re.compile(rf"^(?:帮忙|帮我|请)?{_QUOTE_WORD}\s(?P<c>[^\s:,]+)\s?:?\s(?P<rest>.*)$"),  # 做个报价 胡志明机电 …
+)
+
+
+_NOT_A_NAME = re.compile(r"^(?:帮忙|帮我|请|做个|出个|给|报价|quote)", re.I)
+
+
+def _quote_for(head: str) -> tuple[str, str] | None:
+    """(customer, the rest) when `head` asks for a new quote naming the customer around the quote word."""
+    if _REPORTED.search(head) or not (extract_money(head) and extract_quantities(head)):
+        return None
+    for pattern in _QUOTE_FOR:
+        if (m := pattern.match(head)) and (customer := _FILLER.sub("", m["c"])):
+            if _NOT_A_NAME.match(customer) or extract_money(customer) or extract_quantities(customer):
+                continue
+            return customer, m["rest"]
+    return None
+
+
+def _create(flat: str, customer: str, segments: list[str]) -> QuoteCommand:
+    terms, segments = read_terms(segments)
     lines, error = _lines(segments)
     if error:
         return _error(Intent.QUOTE_CREATE, flat, error, EXAMPLE_CREATE)
