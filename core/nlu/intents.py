@@ -190,6 +190,18 @@ _STAGE_WORDS.update(
         "签合同": Stage.S5,
         "签约": Stage.S5,
         "合同": Stage.S5,
+        "initial contact": Stage.S1,
+        "prospecting": Stage.S1,
+        "qualification": Stage.S2,
+        "needs analysis": Stage.S2,
+        "requirements": Stage.S2,
+        "proposal": Stage.S3,
+        "quotation": Stage.S3,
+        "quoting": Stage.S3,
+        "negotiation": Stage.S4,
+        "negotiating": Stage.S4,
+        "contract": Stage.S5,
+        "contracting": Stage.S5,
     }
 )
 _STAGE_CODE = r"(?<![A-Za-z])[Ss]\s?([1-5])(?!\d)"
@@ -197,15 +209,38 @@ _STAGE_LABEL = "|".join(STAGE_LABELS[s] for s in OPEN_STAGES)
 # After a command (商机 / 推进) only S-codes and official labels count: 谈了报价 in a title is no stage.
 _STAGE_ANY = re.compile(rf"(?:阶段|stage)?\s?(?:{_STAGE_CODE}|(?P<label>{_STAGE_LABEL}))", re.I)
 # Free text only moves a stage with a verb in front: 进入商务谈判, 推进到S3, 到了报价阶段.
-_STAGE_VERB = _alt(
-    "进入|推进到|推进至|推到|推进|进到|到了|到|转到|转入|升到|升级到|改到|改为|改成|"
-    "阶段到|阶段为|阶段:|阶段|moved? to|advanced? to|stage"
+# A bare 到 is no verb (寄到报价单上的地址); an arrow from another stage is (S2→S3, S1到S2).
+_STAGE_VERB = (
+    _alt(
+        "进入|推进到|推进至|推到|推进|进到|到了|转到|转入|升到|升级到|改到|改为|改成|"
+        "阶段到|阶段为|阶段:|阶段|moved? to|advanced? to|moving to|move to|stage|to"
+    )
+    + r"|(?<![A-Za-z])[Ss]\s?[1-5]\s?(?:→|->|=>|>|到|至|~|-)"
 )
 _STAGE_MOVE = re.compile(
-    rf"(?:{_STAGE_VERB})\s?(?:{_STAGE_CODE}|(?P<label>{_alt('|'.join(_STAGE_WORDS))}))(?:阶段)?", re.I
+    rf"(?:{_STAGE_VERB})\s?(?:the\s)?(?:{_STAGE_CODE}|(?P<label>{_alt('|'.join(_STAGE_WORDS))}))(?:阶段|\sstage)?"
+    rf"|(?:改|进|到|推)\s?{_STAGE_CODE}",  # 改S2, 进S5: a short verb right before a code
+    re.I,
 )
-_WIN_WORDS = re.compile(_alt("赢单|成单|签单了|签约了|成交了|中标了?|拿下了|won|closed won"), re.I)
-_LOSE_WORDS = re.compile(_alt("输单|丢单|失单|没拿下|黄了|lost|closed lost"), re.I)
+# `move Southern Cross to negotiation`: the customer between the verb and the stage
+_STAGE_MOVE_EN = re.compile(
+    rf"^(?:move|moved|advance|advanced|push|pushed)\s(?P<who>.+?)\sto\s(?:the\s)?"
+    rf"(?:{_STAGE_CODE}|(?P<label>{_alt('|'.join(w for w in _STAGE_WORDS if w.isascii()))}))(?:\sstage)?$",
+    re.I,
+)
+_WIN_WORDS = re.compile(
+    _alt(
+        "赢单|成单|签单了|签约了|成交了|成交|中标了?|拿下了|拿下|签了|签下了?|签合同了|合同签了|搞定了|"
+        "won|closed won|deal won|signed the (?:po|contract|order)|signed"
+    )
+    + r"(?!.{0,6}(?:吗|没有|\?))",
+    re.I,
+)
+_LOSE_WORDS = re.compile(
+    _alt("输单|丢单|失单|没拿下|黄了|丢了|没戏了?|输给了?|项目取消|项目砍掉|单子取消|lost|closed lost|deal lost")
+    + r"(?!.{0,6}(?:吗|没有|\?))",
+    re.I,
+)
 _REASON = re.compile(r"(?:原因|理由|因为|由于|reason|because)\s?(?:是|为|:)?\s?(?P<reason>.+)$", re.I)
 
 _SET = r"\s?(?:是|为|:|改为|改成|调为|调到|调整为|到)?\s?"  # 等级改为A, 国家: 德国
@@ -507,7 +542,8 @@ def _stage(text: str, pattern: re.Pattern[str]) -> tuple[Stage, tuple[int, int]]
     m = pattern.search(text)
     if m is None:
         return None
-    stage = Stage(f"S{m[1]}") if m[1] else _STAGE_WORDS[m["label"]]
+    code = next((g for g in m.groups()[: pattern.groups] if g and g.isdigit()), None)
+    stage = Stage(f"S{code}") if code else _STAGE_WORDS[m["label"].lower()]
     return stage, m.span()
 
 
@@ -894,8 +930,11 @@ def _classify_free(ctx: _Context) -> Intent:
     if _LOSE_WORDS.search(text):
         _stage_change(ctx, Intent.LOSE)
         return Intent.LOSE
-    if _STAGE_MOVE.search(text):
+    if m := _STAGE_MOVE_EN.match(text):
         _stage_change(ctx, Intent.ADVANCE_STAGE)
+        return Intent.ADVANCE_STAGE
+    if _STAGE_MOVE.search(text) or (ctx.mentions and re.search(rf"(?:^|\s){_STAGE_CODE}(?:\s|$)", text)):
+        _stage_change(ctx, Intent.ADVANCE_STAGE)  # 艾克美 走合同流程了 S5: a customer and a bare code
         return Intent.ADVANCE_STAGE
     if m := _ALIAS_FREE.match(text):
         ctx.retarget(m["who"])
