@@ -118,6 +118,7 @@ class Parsed:
     next_due: datetime | None = None  # follow-up's next step, or a postponed task's new due time
     next_steps: tuple[NextStep, ...] = ()  # every planned step; the first is next_action / next_due
     number: int | None = None  # task number or menu choice
+    task_hint: str | None = None  # a task named by its words instead of its number (完成 寄样品)
     quantity: QuantitySpan | None = None
     incoterm: Incoterm | None = None
     missing: tuple[str, ...] = ()  # required fields the message did not give
@@ -459,6 +460,7 @@ class _Context:
         self.fields: dict[str, Any] = {}
         self.guesses: list[str] = []
         self.plan_only = False  # a free-text follow-up that only plans (set by _follow_up)
+        self.sentence = False  # the command word was followed by 了 (完成了报价): a sentence, not a command
         self._dates: list[DateSpan] | None = None
         self._mentions: list[NameMatch] | None = None
 
@@ -490,6 +492,10 @@ class _Context:
             self._set_customer(self.text[first.start : first.end], same, resolved=len(same) == 1)
             return first.start, first.end
         if not explicit:
+            if m := _LEADING_NAME.match(self.text):  # a company not found in the text: asked, never guessed
+                found = list(self.names.decide(m["name"]).matches) if self.names else []
+                self._set_customer(m["name"], found, resolved=False)
+                return m.span("name")
             return None
         span = (0, len(self.text)) if whole else _leading_token(self.text, self)
         if span is None:
@@ -760,7 +766,7 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
 # Where a run-on message (voice input, no punctuation) starts a new thought: before a date word that follows
 # a verb phrase. Not after words that bind the date to what precedes it (从 / 到 / 在 / 于 / 截止 / 预计).
 _BINDS_DATE = re.compile(
-    r"(?:从|到|在|于|截止|截至|预计|大概|约|是|和|或|及|的|了|过|说|表示|答应|承诺|讲|称|问|"
+    r"(?:从|到|在|于|截止|截至|预计|大概|约|是|和|或|及|的|了|过|说|表示|答应|承诺|讲|称|问|提醒我|记得|remind me|"
     r"and|or|on|by|before|until|said|says)\s?$",
     re.I,
 )
@@ -774,7 +780,9 @@ _SPEAKER = re.compile(
 )
 _ASKS_US = re.compile(r"要求|让我|需要我|希望我|要我|请我|叫我|asked us|asked me|wants us|need us", re.I)
 _STEP_LEAD = re.compile(
-    r"^(?:我们|我方|我|先|然后|再说|之后|and then|then|and|I'll|I will|we'll|we will|will)\s?", re.I
+    r"^(?:提醒我|记得|我们|我方|我|先|然后|再说|之后|remind me to|remind me|and then|then|and|I'll|I will|we'll|"
+    r"we will|will)\s?",
+    re.I,
 )
 _STEP_TRAIL = re.compile(r"\s?(?:(?<![A-Za-z])(?:by|before|on|until|till|at)|之前|以前|前|左右|的时候|时)$", re.I)
 
@@ -881,14 +889,22 @@ def _lookup(ctx: _Context) -> bool:
 
 
 def _task_number(ctx: _Context, *, with_due: bool) -> bool:
+    """`完成 3`, `推迟 8 3天`; or the task named by its words (`完成 寄样品`, `推迟 给泰晤士寄目录 到下周五`)."""
     m = _NUMBER_HEAD.match(ctx.text)
-    if m is None:
-        return False  # 完成了报价: a sentence, not a task command
-    ctx.fields["number"] = int(m["n"])
-    if with_due:
-        due = next((d for d in ctx.dates if d.start >= m.end() and not d.past), None)
-        if due is not None:
-            ctx.fields["next_due"] = due.value
+    due = next((d for d in ctx.dates if d.start >= (m.end() if m else 0) and not d.past), None)
+    if with_due and due is not None:
+        ctx.fields["next_due"] = due.value
+    if m is not None:
+        ctx.fields["number"] = int(m["n"])
+        return True
+    if ctx.sentence or _PAST_CUE.search(ctx.text):
+        return False  # 完成了报价, 已完成发货了: a sentence, not a task command
+    hint = _clean(re.sub(r"^[✅✔️☑:\s]+|[✅✔️☑]+", " ", _blank(ctx.text, [(due.start, due.end)] if due else [])))
+    hint = _clean(re.sub(r"(?:^|\s)(?:到|至|推迟到|延到|改到|to)$", "", hint))
+    if not hint:
+        return False
+    ctx.fields["task_hint"] = hint
+    ctx.customer(explicit=False)
     return True
 
 
@@ -944,9 +960,28 @@ def _classify_free(ctx: _Context) -> Intent:
     if _is_lookup(ctx):
         _lookup(ctx)
         return Intent.LOOKUP
+    if _is_question(ctx):
+        if ctx.mentions:
+            ctx.customer(explicit=False)
+        return Intent.LOOKUP
     if _KIND_ANY.search(text) or _ACTIVITY.search(text) or (ctx.mentions and ctx.dates):
         return _free_follow_up(ctx)
+    if ctx.mentions or _LEADING_NAME.match(text):
+        return _note(ctx)
     return Intent.UNKNOWN
+
+
+# `Texas Flow Controls: …`, `Kiwi Water 要样品`: a Latin name (two words or more) opening the message.
+_LEADING_NAME = re.compile(r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*)+)\s?(?::|\s(?=[\u4e00-\u9fff]))")
+
+
+def _note(ctx: _Context) -> Intent:
+    """A customer named with a demand, a price or a fact, and no interaction reported: kept as a note."""
+    _follow_up(ctx, explicit=False)
+    ctx.fields.pop("kind", None)
+    if "kind" in ctx.guesses:
+        ctx.guesses.remove("kind")
+    return Intent.NOTE
 
 
 def _free_follow_up(ctx: _Context) -> Intent:
@@ -986,6 +1021,22 @@ def _by_customer(text: str, names: NameIndex | None) -> list[tuple[int, int]]:
     return [(a, b) for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
 
 
+# A question about a customer (艾克美的预付款到账了没, Gulf Star 的联系人邮箱是多少, 孟买工程那单现在什么阶段):
+# answered, never logged. Reported speech (客户问能不能…, 他说…吗) is a follow-up.
+_QUESTION = re.compile(
+    r"(?:吗|么|没|没有|呢|多少|什么|啥|哪些|哪个|哪家|几个|几台|谁|是否|有没有|如何|怎样|什么时候|什么阶段|进展)\s?[?]*$"
+    r"|\?$|^(?:谁|哪些|哪个|有没有|是不是|what|who|which|when|how|is|are|did|does|do)(?![A-Za-z])"
+    r"|的?(?:跟进记录|联系人|报价历史|报价记录|商机|跟进情况|订单情况)\s?[?]*$",
+    re.I,
+)
+_REPORTED_SPEECH = re.compile(r"问|说|问了|asked|said|wants to know", re.I)
+
+
+def _is_question(ctx: _Context) -> bool:
+    text = ctx.text
+    return bool(_QUESTION.search(text)) and not _REPORTED_SPEECH.search(text) and len(text) <= 40
+
+
 def _is_lookup(ctx: _Context) -> bool:
     text = ctx.text
     if _LOOKUP_TAIL.search(text) and len(text) <= 30:
@@ -1006,6 +1057,7 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
         return _finish(Intent.CHOICE, normalized, {"number": int(m["n"])}, [], 1.0)
     canon, rest = split_command(normalized)
     ctx = _Context(rest, now, tz, names)
+    ctx.sentence = bool(re.match(r"^\S{1,3}了", normalized)) and canon in ("完成", "推迟")
     if canon is not None:
         intent = _COMMAND_INTENT[canon]
         handler = _HANDLERS.get(intent)
@@ -1014,12 +1066,32 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
         ctx = _Context(normalized, now, tz, names)
     spans = _by_customer(normalized, names) if canon is None else []
     parts = [_free_part(normalized[a:b], now, tz, names) for a, b in spans]
-    if len(parts) > 1 and all(p.intent in (Intent.FOLLOW_UP, Intent.PLAN) for p in parts):
+    if len(parts) > 1 and all(p.intent in _RECORDS for p in parts):
         return replace(parts[0], text=normalized, also=tuple(parts[1:]))
     intent = _classify_free(ctx)
     if intent is Intent.UNKNOWN:
         return _finish(intent, normalized, {}, [], 0.0)
-    return _finish(intent, normalized, ctx.fields, ctx.guesses, 0.8 if "customer_id" in ctx.fields else 0.6)
+    parsed = _finish(intent, normalized, ctx.fields, ctx.guesses, 0.8 if "customer_id" in ctx.fields else 0.6)
+    if canon is None and intent in _RECORDS and parsed.customer_id is not None:
+        return replace(parsed, also=_same_for_others(parsed, ctx.mentions))
+    return parsed
+
+
+_RECORDS = (Intent.FOLLOW_UP, Intent.PLAN, Intent.NOTE)
+
+
+def _same_for_others(parsed: Parsed, mentions: list[NameMatch]) -> tuple[Parsed, ...]:
+    """泰晤士和南十字 都要了样本: one sentence about several customers is filed under each of them."""
+    by_span: dict[tuple[int, int], list[NameMatch]] = {}
+    for m in mentions:
+        by_span.setdefault((m.start, m.end), []).append(m)
+    others = {
+        ms[0].customer_id: ms[0] for ms in by_span.values() if len(ms) == 1 and ms[0].customer_id != parsed.customer_id
+    }
+    return tuple(
+        replace(parsed, customer=parsed.text[m.start : m.end], customer_id=cid, customer_candidates=())
+        for cid, m in others.items()
+    )
 
 
 def _free_part(text: str, now: datetime, tz: ZoneInfo, names: NameIndex | None) -> Parsed:
