@@ -9,7 +9,9 @@ demo company's customers (bot/demo.py CUSTOMERS; every rep sees all of them here
 
 Customer outcomes: correct (exactly the labelled customers resolved), asked (the bot would ask: a list to pick
 from, or "create this new customer?"), wrong-silent (a customer that was not meant is filed without asking,
-the worst case), missed (a labelled customer that nothing keeps). Data loss: a message the bot would drop
+the worst case), missed (a labelled customer that nothing keeps). Dates are the days to act on (next steps,
+the customer's promises, close dates, new due dates): the labels list no past day (昨天, 上周 are when something
+happened, kept as the follow-up's time), so the scorer compares only those. Data loss: a message the bot would drop
 (not understood while the label says it carries content) or one whose labelled customer is not kept.
 """
 
@@ -127,8 +129,6 @@ def _parsed_reading(parsed: Parsed, names: NameIndex) -> Reading:
         for value in (part.next_due, part.close_date, *(s.due for s in part.next_steps)):
             if value is not None:
                 reading.dates.add(value.astimezone(TZ).date().isoformat())
-        if part.occurred_at is not None and part.occurred_at.astimezone(TZ).date() != NOW.date():
-            reading.dates.add(part.occurred_at.astimezone(TZ).date().isoformat())
         if part.amount is not None:
             reading.money.add((part.amount, part.currency or "?"))
             if part.amount_high is not None:
