@@ -8,7 +8,7 @@ transfer grammars first, then parse_message) at now = 2026-12-02 10:00 Asia/Shan
 demo company's customers (bot/demo.py CUSTOMERS; every rep sees all of them here, so ownership is not scored).
 
 Customer outcomes: correct (exactly the labelled customers resolved), asked (the bot would ask: a list to pick
-from, or "create this new customer?"), wrong-silent (a customer that was not meant is filed without asking,
+from, or "create this new customer?"; a 新客户 command creating the labelled name is correct), wrong-silent (a customer that was not meant is filed without asking,
 the worst case), missed (a labelled customer that nothing keeps). Dates are the days to act on (next steps,
 the customer's promises, close dates, new due dates): the labels list no past day (昨天, 上周 are when something
 happened, kept as the follow-up's time), so the scorer compares only those. Data loss: a message the bot would drop
@@ -97,6 +97,7 @@ class Reading:
 
     intent: Intent
     resolved: list[str] = field(default_factory=list)  # customer full names filed without asking
+    created: list[str] = field(default_factory=list)  # new customers created as written (新客户 …)
     asked: bool = False  # a customer question would be put to the rep
     dates: set[str] = field(default_factory=set)  # ISO dates (YYYY-MM-DD)
     money: set[tuple[Decimal, str]] = field(default_factory=set)
@@ -122,7 +123,9 @@ def _customer_by_text(written: str | None, names: NameIndex, reading: Reading) -
 def _parsed_reading(parsed: Parsed, names: NameIndex) -> Reading:
     reading = Reading(parsed.intent)
     for part in (parsed, *parsed.also):
-        if part.customer_id is not None:
+        if part.intent is Intent.NEW_CUSTOMER and part.customer:
+            reading.created.append(part.customer)
+        elif part.customer_id is not None:
             reading.resolved.append(names.name(part.customer_id))
         elif part.customer_candidates or part.customer:
             reading.asked = True
@@ -210,7 +213,9 @@ def score(case: dict[str, Any], names: NameIndex) -> Score:
     got_kind = KIND_OF.get(Intent(r.intent), "unknown")
     kind_ok = got_kind == want_kind
     want_customers = set(expect.get("customers") or [])
-    resolved = set(r.resolved)
+    resolved = set(r.resolved) | {name for name in r.created if name in want_customers}
+    if any(name not in want_customers for name in r.created):
+        r.asked = True  # a new customer under another name: the rep sees the name in the reply
     if resolved - want_customers:
         customer = "wrong_silent"
     elif resolved == want_customers:

@@ -412,6 +412,7 @@ _KIND_ANY = re.compile("|".join(p.pattern for _, p in _KINDS), re.I)
 _ACTIVITY = re.compile(
     _alt(
         "沟通|聊|谈|联系|回复|答复|报价|报了|发了|寄|送样|样品|下单|订单|询价|询盘|开会|会议|反馈|确认了|说|问|约了|"
+        "付款|付了|到账|发货|出货|投诉|paid|shipped|confirmed|complained|"
         "visited|called|met|sent|discussed|quoted|emailed|spoke|talked|replied|asked|meeting|"
         "follow(?:ed)? up"
     ),
@@ -493,9 +494,10 @@ class _Context:
             return first.start, first.end
         if not explicit:
             if m := _LEADING_NAME.match(self.text):  # a company not found in the text: asked, never guessed
-                found = list(self.names.decide(m["name"]).matches) if self.names else []
-                self._set_customer(m["name"], found, resolved=False)
-                return m.span("name")
+                group = "name" if m["name"] else "one"
+                found = list(self.names.decide(m[group]).matches) if self.names else []
+                self._set_customer(m[group], found, resolved=False)
+                return m.span(group)
             return None
         span = (0, len(self.text)) if whole else _leading_token(self.text, self)
         if span is None:
@@ -674,15 +676,21 @@ def _new_opportunity(ctx: _Context) -> bool:
     return True
 
 
+_RANGE_JOIN = re.compile(r"\s?(?:到|至|-|~)\s?")
+
+
 def _extras(ctx: _Context) -> tuple[int, int] | None:
     """Amount (a total before a unit price), quantity and incoterm; returns the amount's span with its cue."""
     text, span = ctx.text, None
     money = extract_money(text)
     if money:
-        best = next((m for m in money if not m.per_unit), money[0])
-        ctx.fields["amount"], ctx.fields["currency"] = best.amount, best.currency
+        i, best = next(((i, m) for i, m in enumerate(money) if not m.per_unit), (0, money[0]))
+        ctx.fields["amount"], ctx.fields["currency"] = best.amount, best.currency  # none given: asked
+        end = best.end
+        if i + 1 < len(money) and _RANGE_JOIN.fullmatch(text, best.end, money[i + 1].start):
+            ctx.fields["amount_high"], end = money[i + 1].amount, money[i + 1].end  # 5万到8万美金
         cue = _MONEY_CUE.search(text, 0, best.start)
-        span = (cue.start() if cue else best.start, best.end)
+        span = (cue.start() if cue else best.start, end)
     quantities = extract_quantities(text)
     if quantities:
         ctx.fields["quantity"] = quantities[0]
@@ -964,7 +972,7 @@ def _classify_free(ctx: _Context) -> Intent:
         if ctx.mentions:
             ctx.customer(explicit=False)
         return Intent.LOOKUP
-    if _KIND_ANY.search(text) or _ACTIVITY.search(text) or (ctx.mentions and ctx.dates):
+    if _KIND_ANY.search(text) or _ACTIVITY.search(text) or (ctx.mentions and ctx.dates) or _REMIND.match(text):
         return _free_follow_up(ctx)
     if ctx.mentions or _LEADING_NAME.match(text):
         return _note(ctx)
@@ -972,7 +980,9 @@ def _classify_free(ctx: _Context) -> Intent:
 
 
 # `Texas Flow Controls: …`, `Kiwi Water 要样品`: a Latin name (two words or more) opening the message.
-_LEADING_NAME = re.compile(r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*)+)\s?(?::|\s(?=[\u4e00-\u9fff]))")
+_LEADING_NAME = re.compile(
+    r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*)+)\s?(?::|\s(?=[\u4e00-\u9fff]))|^(?P<one>[A-Z][\w&.'-]+)\s?:"
+)
 
 
 def _note(ctx: _Context) -> Intent:
@@ -982,6 +992,9 @@ def _note(ctx: _Context) -> Intent:
     if "kind" in ctx.guesses:
         ctx.guesses.remove("kind")
     return Intent.NOTE
+
+
+_REMIND = re.compile(r"^(?:提醒我|提醒一下|记得|remind me)", re.I)
 
 
 def _free_follow_up(ctx: _Context) -> Intent:

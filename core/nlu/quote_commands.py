@@ -174,7 +174,7 @@ _TAX = re.compile(
 _OPPORTUNITY = re.compile(r"(?:商机|项目|opportunity)\s?(?:为|:)?\s?(?P<v>[^\s,，;；]+)", re.I)
 _COST = re.compile(
     r"(?:成本价|成本|unit cost|cost price|cost)\s?(?:为|是|:|at)?\s?"
-    r"(?P<v>(?:US\$|[$¥€£]|(?:USD|EUR|CNY|RMB|GBP|JPY|HKD)\s?)?\s?\d[\d,.]*\s?"
+    r"(?P<v>(?:US\$|[$¥€£]|(?:USD|EUR|CNY|RMB|GBP|JPY|HKD)\s?)?\s?\d[\d,.]*\s?(?:万|千|[kK](?![A-Za-z]))?\s?"
     r"(?:美元|美金|欧元|人民币|元|块|USD|EUR|CNY|RMB|GBP)?)",
     re.I,
 )

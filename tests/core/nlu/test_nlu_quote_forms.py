@@ -52,3 +52,9 @@ def test_a_report_of_a_past_quote_is_a_follow_up(text: str) -> None:
     parsed = parse_message(text, now=NOW, tz=TZ)
     assert parsed.intent is Intent.FOLLOW_UP
     assert parsed.amount is not None
+
+
+def test_a_cost_in_wan() -> None:
+    cmd = parse_quote_command("报价给 Baltic Energy：控制阀 15台 €2,100/台 DAP Gdansk 成本 1.1万元", now=NOW, tz=TZ)
+    assert cmd is not None and cmd.customer == "Baltic Energy"
+    assert (cmd.lines[0].unit_cost, cmd.lines[0].cost_currency) == (Decimal(11000), "CNY")

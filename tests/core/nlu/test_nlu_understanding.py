@@ -95,3 +95,19 @@ def test_remind_me_is_a_plan(names: NameIndex) -> None:
     p = parse_message("提醒我周五给北欧暖通发方案", now=NOW, tz=TZ, names=names)
     assert p.intent is Intent.PLAN and p.customer_id == 4
     assert (p.next_action, p.next_due) == ("给北欧暖通发方案", local(11, 27))
+
+
+def test_a_money_range_keeps_both_ends(names: NameIndex) -> None:
+    p = parse_message("北欧暖通预算5万到8万美金，两三天内给他们出个方案", now=NOW, tz=TZ, names=names)
+    assert (p.amount, p.amount_high, p.currency) == (50000, 80000, "USD")
+    assert p.next_due == local(11, 25)
+
+
+def test_a_reminder_without_a_customer_is_a_plan(names: NameIndex) -> None:
+    p = parse_message("提醒我下周一交周报", now=NOW, tz=TZ, names=names)
+    assert p.intent is Intent.PLAN and (p.next_action, p.next_due) == ("交周报", local(11, 30))
+
+
+def test_a_one_word_name_before_a_colon_is_asked_not_dropped(names: NameIndex) -> None:
+    p = parse_message("Kiwi: 2 x 20' containers of flanges confirmed, LC to follow", now=NOW, tz=TZ, names=names)
+    assert p.intent is not Intent.UNKNOWN and p.customer == "Kiwi" and p.customer_id is None
