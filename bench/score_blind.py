@@ -104,9 +104,9 @@ class Reading:
     stage: str | None = None
 
 
-def _names() -> tuple[NameIndex, dict[int, str]]:
-    rows = [(i, name, list(aliases)) for i, (name, aliases, *_rest) in enumerate(CUSTOMERS, 1)]
-    return NameIndex(rows), {i: name for i, name, _ in rows}
+def demo_names() -> NameIndex:
+    """The demo company's customers (bot/demo.py), numbered in order."""
+    return NameIndex([(i, name, list(aliases)) for i, (name, aliases, *_rest) in enumerate(CUSTOMERS, 1)])
 
 
 def _customer_by_text(written: str | None, names: NameIndex, reading: Reading) -> None:
@@ -288,7 +288,7 @@ def main() -> None:
     ap.add_argument("--misses", action="store_true", help="list every message with a wrong field")
     args = ap.parse_args()
     cases = [json.loads(line) for line in args.path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    names, _ = _names()
+    names = demo_names()
     scores = [score(case, names) for case in cases]
     summary = summarize(scores)
     print(f"blind set {args.path} — {summary['messages']} messages, now {NOW.isoformat()}")
