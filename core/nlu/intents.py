@@ -217,6 +217,7 @@ _STAGE_VERB = (
         "阶段到|阶段为|阶段:|阶段|moved? to|advanced? to|moving to|move to|stage|to"
     )
     + r"|(?<![A-Za-z])[Ss]\s?[1-5]\s?(?:→|->|=>|>|到|至|~|-)"
+    + rf"|到(?=\s?(?:{_STAGE_LABEL})阶段)"  # 到方案报价阶段: 到 before a stage's full name and 阶段
 )
 _STAGE_MOVE = re.compile(
     rf"(?:{_STAGE_VERB})\s?(?:the\s)?(?:{_STAGE_CODE}|(?P<label>{_alt('|'.join(_STAGE_WORDS))}))(?:阶段|\sstage)?"
@@ -809,8 +810,8 @@ def _pieces(text: str, start: int, dates: list[DateSpan]) -> list[tuple[int, int
         cuts = [
             d.start
             for d in dates
-            if a + 2 <= d.start < b and not _BINDS_DATE.search(text, a, d.start) and text[d.start - 1] != " "
-        ]
+            if a + 2 <= d.start < b and not _BINDS_DATE.search(text, a, d.start) and _clean(text[d.end : b])
+        ]  # `visited ACME today`: a date ending its clause stays with it
         promised = False
         for lo, hi in zip([a, *cuts], [*cuts, b], strict=True):
             piece = text[lo:hi]

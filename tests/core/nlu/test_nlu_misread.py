@@ -113,3 +113,8 @@ def test_english_new_customer_with_country_and_tier(demo: NameIndex) -> None:
     assert p.customer == "Hamburg Valve GmbH"
     assert country_code(p.country) == "DE"
     assert p.tier == "B"
+
+
+def test_two_dated_steps_after_a_latin_word_are_two(demo: NameIndex) -> None:
+    p = parse("跟进 艾克美 周五前确认PI 下周五之前付定金", demo)
+    assert [s.due for s in p.next_steps] == [local(11, 27), local(12, 4)]

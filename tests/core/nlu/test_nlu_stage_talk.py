@@ -43,6 +43,7 @@ def names() -> NameIndex:
         ("穆勒机械 走合同流程了 S5", Intent.ADVANCE_STAGE, Stage.S5, 1),
         ("move Southern Cross Mining to negotiation", Intent.ADVANCE_STAGE, Stage.S4, 2),
         ("Axon Fluid to quotation stage", Intent.ADVANCE_STAGE, Stage.S3, 4),
+        ("枫叶管道 报价发了 到方案报价阶段", Intent.ADVANCE_STAGE, Stage.S3, 5),
     ],
 )
 def test_stage_talk(names: NameIndex, text: str, intent: Intent, stage: Stage, customer_id: int) -> None:
