@@ -10,9 +10,13 @@ Conventions (documented because several are choices, not facts):
   its time is still ahead (so `周一` said on a Monday at 10:00 is next Monday). In a clause about the past
   (`…了`, `已…`) they mean the latest occurrence instead: `周五拜访了` said on Monday is last Friday.
 - `下周二` / `next Tuesday` is Tuesday of next week; `下周` / `next week` its Monday (guessed).
-- Periods resolve to one day and are marked `guessed`: 月初 1st, 上旬 5th, 中旬 15th, 下旬 25th, 月底 last
-  day, Q1 / 一季度 last day of the quarter, 年底 Dec 31, 年前 Chinese New Year's Eve, 这周 Friday,
-  周末 Saturday. `3点` with no 上午/下午 is read as 15:00 (guessed).
+- Periods resolve to one day (the default reminder day) and are marked `guessed`: 月初 1st, 上旬 5th, 中旬
+  15th, 下旬 25th, 月底 last day, Q1 / 一季度 last day of the quarter (but Q1启动 / Q1开始 its first working
+  day), 年底 Dec 31, 年前 Chinese New Year's Eve, 这周 Friday, 周末 Saturday; 明年再说 / 上半年 / 下半年
+  the first working day of the period. Around holidays: 元旦前 / 国庆前 the day before, 元旦后 / 国庆后 /
+  春节后 / 节后 / 年后 the first working day after the days off. A period starting on the 1st moves to the
+  first working day (下个月初 said in December is 4 January 2027). `两三天内` takes the near end (2 days).
+  `3点` with no 上午/下午 is read as 15:00 (guessed).
 - `…前` / `…内` / `by …` / `before …` set `is_deadline`.
 """
 
@@ -220,10 +224,15 @@ def _month_part(m: re.Match[str], c: _Ctx) -> _Hit | None:
     offset = _MONTH_OFFSET[(m[3] or "").rstrip("个") or None]
     if part == "" and offset > 0:
         day = 1  # 下个月 → its first day
+
+    def at(k: int) -> date:
+        found = _month_day(c.today, offset + k, day)
+        return _working_day(_first_working(found)) if day == 1 else found  # 下个月初 in January: the 4th
+
     return _Hit(
         m.start(),
         m.end(),
-        lambda k: _month_day(c.today, offset + k, day),
+        at,
         rolls=m[3] is None,
         guessed=True,
         past=offset < 0,
@@ -345,12 +354,18 @@ def _relative(amount: float, unit: str, sign: int, c: _Ctx, now: datetime) -> tu
     return c.today + sign * relativedelta(**{kind: int(amount)}), None
 
 
+_FEW = {"一两": "一", "两三": "两", "三四": "三", "三五": "三", "四五": "四", "五六": "五", "七八": "七", "十几": "十"}
+
+
 def _make_relative(now: datetime) -> _Handler:
     def handler(m: re.Match[str], c: _Ctx) -> _Hit | None:
         groups = m.groupdict()
         if groups["unit"] == "月" and "个" not in m[0] and groups["n"] != "半":
             return None  # 12月前 is "before December", not "12 months ago"
-        amount = 0.5 if groups["n"] == "半" else float(_num(groups["n"], default=3))
+        n = groups["n"]
+        if n in _FEW:  # 两三天内: the near end of the range is the day to act
+            n = _FEW[n]
+        amount = 0.5 if n == "半" else float(_num(n, default=3))
         if amount > 100:
             return None  # 2026年前
         if groups.get("half"):
@@ -364,7 +379,7 @@ def _make_relative(now: datetime) -> _Handler:
             lambda k: day,
             past=past,
             clock=clock,
-            guessed=groups["n"] in ("几", "few", "couple of"),
+            guessed=groups["n"] in ("几", "few", "couple of", *_FEW),
             deadline=suffix in ("内", "之内", "以内", "within"),
         )
 
@@ -424,13 +439,49 @@ _HOLIDAYS = {
 
 
 def _holiday(m: re.Match[str], c: _Ctx) -> _Hit | None:
-    word = m[0].lower()
-    if word == "春节":  # the first day of the lunar year, the next one
+    word, side = m["h"].lower(), m["side"]
+    if word in ("春节", "节", "年"):  # the first day of the lunar year, the next one
+        if word != "春节" and side != "后":
+            return None  # 节前 / 年前 are _year_part's; a bare 节 or 年 is no date
         day = min((d for d in _CNY_EVE.values() if d >= c.today), default=date(c.today.year + 1, 1, 31))
         day += timedelta(days=1)
+        if side == "后":  # 春节后 / 节后 / 年后: the first working day after the week off
+            return _Hit(m.start(), m.end(), lambda k: _working_day(day + timedelta(days=7)), guessed=True)
         return _Hit(m.start(), m.end(), lambda k: day)
     month, day_of_month = _HOLIDAYS[word]
+    year = c.today.year + (1 if (month, day_of_month) < (c.today.month, c.today.day) else 0)
+    holiday = date(year, month, day_of_month)
+    if side == "前":  # 元旦前 / 国庆前: the last day before it
+        return _Hit(m.start(), m.end(), lambda k: holiday - timedelta(days=1), guessed=True, deadline=True)
+    if side == "后":  # 元旦后 / 国庆后: the first working day after the holiday
+        off = _HOLIDAY_DAYS_OFF.get(word, 1)
+        return _Hit(m.start(), m.end(), lambda k: _working_day(holiday + timedelta(days=off)), guessed=True)
     return _Hit(m.start(), m.end(), lambda k: date(c.today.year + k, month, day_of_month), rolls=True)
+
+
+# Days off from the holiday's first day (国庆 is a week); 元旦, 五一 and 圣诞 are counted as one day.
+_HOLIDAY_DAYS_OFF = {"国庆": 7, "国庆节": 7, "五一": 5, "劳动节": 5}
+
+
+def _working_day(day: date) -> date:
+    """`day`, or the Monday after it when it falls on a weekend (元旦后 in 2027 is Monday 4 January)."""
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def _year_start(m: re.Match[str], c: _Ctx) -> _Hit | None:
+    word = m[1] or ("明年" if m[0].startswith("明年") else None)
+    year, rolls = _year_of(word, c.today)
+    month = 7 if m[2] == "下半年" else 1
+    if word is None and date(year, month, 1) < c.today:  # said in November, 下半年 is next year's
+        year += 1
+    return _Hit(m.start(), m.end(), lambda k: _working_day(_first_working(date(year, month, 1))), guessed=True)
+
+
+def _first_working(day: date) -> date:
+    """1 January is a holiday: the year starts on the 2nd at the earliest."""
+    return day + timedelta(days=1) if (day.month, day.day) == (1, 1) else day
 
 
 def _quarter(m: re.Match[str], c: _Ctx) -> _Hit | None:
@@ -438,7 +489,18 @@ def _quarter(m: re.Match[str], c: _Ctx) -> _Hit | None:
     q = _num(m[2] or m[3])
     if not 1 <= q <= 4:
         return None
+    if _QUARTER_START.match(c.text, m.end()):  # Q1启动, Q1开始: the quarter's first working day
+        return _Hit(
+            m.start(),
+            m.end(),
+            lambda k: _working_day(_first_working(date(year + k, 3 * q - 2, 1))),
+            rolls=rolls,
+            guessed=True,
+        )
     return _Hit(m.start(), m.end(), lambda k: _month_last(year + k, 3 * q), rolls=rolls, guessed=True)
+
+
+_QUARTER_START = re.compile(r"\s?(?:初|启动|开始|开工|才能定|再说|再谈)")
 
 
 def _en_weekday(m: re.Match[str], c: _Ctx) -> _Hit | None:
@@ -468,6 +530,8 @@ def _en_period(m: re.Match[str], c: _Ctx) -> _Hit | None:
         return _Hit(m.start(), m.end(), lambda k: _month_day(c.today, 1, 1), guessed=True)
     if word in ("this week", "eow", "end of week", "end of the week", "end of this week"):
         return _Hit(m.start(), m.end(), lambda k: monday + timedelta(days=4), guessed=True, deadline=True)
+    if word == "end of next week":
+        return _Hit(m.start(), m.end(), lambda k: monday + timedelta(days=11), guessed=True, deadline=True)
     if word in ("end of year", "end of the year", "eoy", "year end"):
         return _Hit(m.start(), m.end(), lambda k: date(c.today.year + k, 12, 31), rolls=True, guessed=True)
     # end of (the) month / eom / month end / end of next month
@@ -576,7 +640,18 @@ _DATE_RULES: _Rules = [
     (re.compile(r"过(?P<n>\d+|[一二两三四五六七八九十]+|几)个?(?P<unit>天|周|月)"), None),
     (re.compile(r"(?<![\d.$¥€£/\-])(\d{1,2})([./])(\d{1,2})(?![\d.%/])"), _md_numeric),
     (re.compile(r"(今年|明年|去年)?(?<![几多\d一二两三四五六七八九十])(?:年|春节)(底|末|终|初|前)"), _year_part),
-    (re.compile("|".join(sorted(_HOLIDAYS, key=len, reverse=True)) + "|春节", re.I), _holiday),
+    (
+        re.compile(
+            "(?P<h>"
+            + "|".join(sorted(_HOLIDAYS, key=len, reverse=True))
+            + r"|春节|(?<![\u4e00-\u9fff])节|(?<!明|今|去|半|\d)年)"
+            r"(?P<side>后|之后|以后|前|之前|以前)?",
+            re.I,
+        ),
+        _holiday,
+    ),
+    # 明年再说, 明年上半年, 下半年: the first working day of the period (a day to pick it up again)
+    (re.compile(r"(今年|明年)?(上半年|下半年)|明年(?=\s?(?:再|才|重启|启动|开始|初))"), _year_start),
     (re.compile(r"(今年|明年)?(?:(?<![A-Za-z])[Qq]([1-4])(?!\d)|第?([一二三四1-4])季度)"), _quarter),
     # English
     (

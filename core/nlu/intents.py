@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -28,6 +28,11 @@ from core.stages import OPEN_STAGES, STAGE_LABELS, Stage
 
 
 class Intent(StrEnum):
+    """Everything a message can ask for: the CRM parser's, the quote grammar's and the transfer grammar's.
+
+    One vocabulary, so the router, the scorer and the tests name an intent the same way everywhere.
+    """
+
     NEW_CUSTOMER = "new_customer"
     UPDATE_CUSTOMER = "update_customer"
     ADD_ALIAS = "add_alias"
@@ -47,8 +52,37 @@ class Intent(StrEnum):
     CONFIRM = "confirm"
     CANCEL = "cancel"
     CHOICE = "choice"
+    NOTE = "note"  # a customer mentioned with a demand or a fact, no interaction reported
+    PLAN = "plan"  # only a step still to do (周五和X开视频会): tasks on the customer, nothing happened yet
+    QUOTE_CREATE = "quote_create"
+    QUOTE_SHOW = "quote_show"
+    QUOTE_ADD_LINE = "quote_add_line"
+    QUOTE_REVISE = "quote_revise"
+    QUOTE_SUBMIT = "quote_submit"
+    QUOTE_ACCEPT = "quote_accept"
+    APPROVE = "approve"
+    REJECT = "reject"
+    PENDING_APPROVALS = "pending_approvals"
+    FX_SET = "fx_set"
+    FX_SHOW = "fx_show"
+    FX_UNDO = "fx_undo"
+    DELEGATE = "delegate"
+    DELEGATE_CANCEL = "delegate_cancel"
     TRANSFER_REQUEST = "transfer_request"
+    TRANSFER_ACCOUNT = "transfer_account"
+    TRANSFER_DECIDE = "transfer_decide"
+    OFFBOARD = "offboard"
     UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """One thing the rep plans to do, with its day when the message gives one (a task each)."""
+
+    action: str
+    due: datetime | None = None
+    guessed: bool = False  # a period (下周, 月底前) pinned to a day: confirm it
+    by_customer: bool = False  # the customer's promise (对方说月底前付): a day to check on, not the rep's to-do
 
 
 @dataclass(frozen=True)
@@ -72,6 +106,7 @@ class Parsed:
     wechat: str | None = None
     opportunity: str | None = None  # title of a new opportunity, or the hint naming an existing one
     amount: Decimal | None = None
+    amount_high: Decimal | None = None  # the top of a range (5万到8万); amount is its bottom
     currency: str | None = None
     stage: Stage | None = None
     close_date: datetime | None = None
@@ -81,12 +116,15 @@ class Parsed:
     summary: str | None = None
     next_action: str | None = None
     next_due: datetime | None = None  # follow-up's next step, or a postponed task's new due time
+    next_steps: tuple[NextStep, ...] = ()  # every planned step; the first is next_action / next_due
     number: int | None = None  # task number or menu choice
+    task_hint: str | None = None  # a task named by its words instead of its number (完成 寄样品)
     quantity: QuantitySpan | None = None
     incoterm: Incoterm | None = None
     missing: tuple[str, ...] = ()  # required fields the message did not give
     guesses: tuple[str, ...] = ()  # fields filled by a guess (a period pinned to a day, a default kind)
     confidence: float = 0.0  # 0..1, a rough ranking signal, not a calibrated probability
+    also: tuple[Parsed, ...] = ()  # further records in the same message (上午去了A，下午去了B): one each
 
     @property
     def money(self) -> Money | None:
@@ -153,6 +191,18 @@ _STAGE_WORDS.update(
         "签合同": Stage.S5,
         "签约": Stage.S5,
         "合同": Stage.S5,
+        "initial contact": Stage.S1,
+        "prospecting": Stage.S1,
+        "qualification": Stage.S2,
+        "needs analysis": Stage.S2,
+        "requirements": Stage.S2,
+        "proposal": Stage.S3,
+        "quotation": Stage.S3,
+        "quoting": Stage.S3,
+        "negotiation": Stage.S4,
+        "negotiating": Stage.S4,
+        "contract": Stage.S5,
+        "contracting": Stage.S5,
     }
 )
 _STAGE_CODE = r"(?<![A-Za-z])[Ss]\s?([1-5])(?!\d)"
@@ -160,15 +210,39 @@ _STAGE_LABEL = "|".join(STAGE_LABELS[s] for s in OPEN_STAGES)
 # After a command (商机 / 推进) only S-codes and official labels count: 谈了报价 in a title is no stage.
 _STAGE_ANY = re.compile(rf"(?:阶段|stage)?\s?(?:{_STAGE_CODE}|(?P<label>{_STAGE_LABEL}))", re.I)
 # Free text only moves a stage with a verb in front: 进入商务谈判, 推进到S3, 到了报价阶段.
-_STAGE_VERB = _alt(
-    "进入|推进到|推进至|推到|推进|进到|到了|到|转到|转入|升到|升级到|改到|改为|改成|"
-    "阶段到|阶段为|阶段:|阶段|moved? to|advanced? to|stage"
+# A bare 到 is no verb (寄到报价单上的地址); an arrow from another stage is (S2→S3, S1到S2).
+_STAGE_VERB = (
+    _alt(
+        "进入|推进到|推进至|推到|推进|进到|到了|转到|转入|升到|升级到|改到|改为|改成|"
+        "阶段到|阶段为|阶段:|阶段|moved? to|advanced? to|moving to|move to|stage|to"
+    )
+    + r"|(?<![A-Za-z])[Ss]\s?[1-5]\s?(?:→|->|=>|>|到|至|~|-)"
+    + rf"|到(?=\s?(?:{_STAGE_LABEL})阶段)"  # 到方案报价阶段: 到 before a stage's full name and 阶段
 )
 _STAGE_MOVE = re.compile(
-    rf"(?:{_STAGE_VERB})\s?(?:{_STAGE_CODE}|(?P<label>{_alt('|'.join(_STAGE_WORDS))}))(?:阶段)?", re.I
+    rf"(?:{_STAGE_VERB})\s?(?:the\s)?(?:{_STAGE_CODE}|(?P<label>{_alt('|'.join(_STAGE_WORDS))}))(?:阶段|\sstage)?"
+    rf"|(?:改|进|到|推)\s?{_STAGE_CODE}",  # 改S2, 进S5: a short verb right before a code
+    re.I,
 )
-_WIN_WORDS = re.compile(_alt("赢单|成单|签单了|签约了|成交了|中标了?|拿下了|won|closed won"), re.I)
-_LOSE_WORDS = re.compile(_alt("输单|丢单|失单|没拿下|黄了|lost|closed lost"), re.I)
+# `move Southern Cross to negotiation`: the customer between the verb and the stage
+_STAGE_MOVE_EN = re.compile(
+    rf"^(?:move|moved|advance|advanced|push|pushed)\s(?P<who>.+?)\sto\s(?:the\s)?"
+    rf"(?:{_STAGE_CODE}|(?P<label>{_alt('|'.join(w for w in _STAGE_WORDS if w.isascii()))}))(?:\sstage)?$",
+    re.I,
+)
+_WIN_WORDS = re.compile(
+    _alt(
+        "赢单|成单|签单了|签约了|成交了|成交|中标了?|拿下了|拿下|签了|签下了?|签合同了|合同签了|搞定了|"
+        "won|closed won|deal won|signed the (?:po|contract|order)|signed"
+    )
+    + r"(?!.{0,6}(?:吗|没有|\?))",
+    re.I,
+)
+_LOSE_WORDS = re.compile(
+    _alt("输单|丢单|失单|没拿下|黄了|丢了|没戏了?|输给了?|项目取消|项目砍掉|单子取消|lost|closed lost|deal lost")
+    + r"(?!.{0,6}(?:吗|没有|\?))",
+    re.I,
+)
 _REASON = re.compile(r"(?:原因|理由|因为|由于|reason|because)\s?(?:是|为|:)?\s?(?P<reason>.+)$", re.I)
 
 _SET = r"\s?(?:是|为|:|改为|改成|调为|调到|调整为|到)?\s?"  # 等级改为A, 国家: 德国
@@ -339,6 +413,7 @@ _KIND_ANY = re.compile("|".join(p.pattern for _, p in _KINDS), re.I)
 _ACTIVITY = re.compile(
     _alt(
         "沟通|聊|谈|联系|回复|答复|报价|报了|发了|寄|送样|样品|下单|订单|询价|询盘|开会|会议|反馈|确认了|说|问|约了|"
+        "付款|付了|到账|发货|出货|投诉|paid|shipped|confirmed|complained|"
         "visited|called|met|sent|discussed|quoted|emailed|spoke|talked|replied|asked|meeting|"
         "follow(?:ed)? up"
     ),
@@ -386,6 +461,8 @@ class _Context:
         self.text, self.now, self.tz, self.names = text, now, tz, names
         self.fields: dict[str, Any] = {}
         self.guesses: list[str] = []
+        self.plan_only = False  # a free-text follow-up that only plans (set by _follow_up)
+        self.sentence = False  # the command word was followed by 了 (完成了报价): a sentence, not a command
         self._dates: list[DateSpan] | None = None
         self._mentions: list[NameMatch] | None = None
 
@@ -417,6 +494,11 @@ class _Context:
             self._set_customer(self.text[first.start : first.end], same, resolved=len(same) == 1)
             return first.start, first.end
         if not explicit:
+            if m := _LEADING_NAME.match(self.text):  # a company not found in the text: asked, never guessed
+                group = "name" if m["name"] else "one"
+                found = list(self.names.decide(m[group]).matches) if self.names else []
+                self._set_customer(m[group], found, resolved=False)
+                return m.span(group)
             return None
         span = (0, len(self.text)) if whole else _leading_token(self.text, self)
         if span is None:
@@ -469,26 +551,37 @@ def _stage(text: str, pattern: re.Pattern[str]) -> tuple[Stage, tuple[int, int]]
     m = pattern.search(text)
     if m is None:
         return None
-    stage = Stage(f"S{m[1]}") if m[1] else _STAGE_WORDS[m["label"]]
+    code = next((g for g in m.groups()[: pattern.groups] if g and g.isdigit()), None)
+    stage = Stage(f"S{code}") if code else _STAGE_WORDS[m["label"].lower()]
     return stage, m.span()
 
 
 # --- intent handlers: return False to fall through to free-text classification -------------------------
 
 
+_LONE_TIER = re.compile(r"(?<=\s)(?P<v>[ABC])(?=\s*$|\s*[,;、])")  # `… Germany B`: a lone capital at the end
+
+
 def _new_customer(ctx: _Context) -> bool:
-    rest = _blank(ctx.text, _customer_fields(ctx, bare=True))
+    spans = _customer_fields(ctx, bare=True)
+    if "tier" not in ctx.fields and (m := _LONE_TIER.search(_blank(ctx.text, spans))):
+        ctx.fields["tier"] = m["v"]
+        spans.append(m.span())
+    rest = _blank(ctx.text, spans)
     chunk = next((c for c in re.split(r"[,;、]", rest) if c.strip()), "")
     tokens = chunk.split()
     if tokens:  # Latin names keep their words (Nordwind Pumps AS); Chinese names end at a space
-        ctx.fields["customer"] = _clean(" ".join(_ascii_run(tokens)) if tokens[0].isascii() else tokens[0])
+        ctx.fields["customer"] = _clean(" ".join(_latin_run(tokens)) if _LATIN.match(tokens[0]) else tokens[0])
     return True
 
 
-def _ascii_run(tokens: list[str]) -> list[str]:
+_LATIN = re.compile(r"^[A-Za-z0-9\u00c0-\u024f.&'+/-]+$")  # Müller, São, Ødegaard are Latin words too
+
+
+def _latin_run(tokens: list[str]) -> list[str]:
     run = []
     for token in tokens:
-        if not token.isascii():
+        if not _LATIN.match(token):
             break
         run.append(token)
     return run
@@ -556,7 +649,7 @@ def _new_contact(ctx: _Context) -> bool:
             spans.append(m.span())
     rest = _CONTACT_KEYS.sub(" ", _blank(text, spans)).split()
     if rest:
-        ctx.fields["contact_name"] = " ".join(_ascii_run(rest)) if rest[0].isascii() else rest[0]
+        ctx.fields["contact_name"] = " ".join(_latin_run(rest)) if _LATIN.match(rest[0]) else rest[0]
     return True
 
 
@@ -584,15 +677,21 @@ def _new_opportunity(ctx: _Context) -> bool:
     return True
 
 
+_RANGE_JOIN = re.compile(r"\s?(?:到|至|-|~)\s?")
+
+
 def _extras(ctx: _Context) -> tuple[int, int] | None:
     """Amount (a total before a unit price), quantity and incoterm; returns the amount's span with its cue."""
     text, span = ctx.text, None
     money = extract_money(text)
     if money:
-        best = next((m for m in money if not m.per_unit), money[0])
-        ctx.fields["amount"], ctx.fields["currency"] = best.amount, best.currency
+        i, best = next(((i, m) for i, m in enumerate(money) if not m.per_unit), (0, money[0]))
+        ctx.fields["amount"], ctx.fields["currency"] = best.amount, best.currency  # none given: asked
+        end = best.end
+        if i + 1 < len(money) and _RANGE_JOIN.fullmatch(text, best.end, money[i + 1].start):
+            ctx.fields["amount_high"], end = money[i + 1].amount, money[i + 1].end  # 5万到8万美金
         cue = _MONEY_CUE.search(text, 0, best.start)
-        span = (cue.start() if cue else best.start, best.end)
+        span = (cue.start() if cue else best.start, end)
     quantities = extract_quantities(text)
     if quantities:
         ctx.fields["quantity"] = quantities[0]
@@ -626,25 +725,32 @@ def _stage_change(ctx: _Context, intent: Intent) -> bool:
 
 
 def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
+    """Summary, kind, when it happened, and every planned step (a task each); the customer's promises stay
+    in the summary (对方说月底前付 is theirs to do, not the rep's)."""
     text = ctx.text
     span = ctx.customer(explicit=explicit)
     # An explicit leading customer token is not part of the summary; a mention inside the sentence is.
     body_start = span[1] if explicit and span and not text[: span[0]].strip() else 0
-    clauses = [m for m in CLAUSE.finditer(text, body_start) if m.group().strip()]
     dates = [d for d in ctx.dates if d.start >= body_start]
-    next_clause, due = _next_step(clauses, dates, ctx.now)
-    if next_clause is not None:
-        ctx.fields["next_action"] = _clean(next_clause.group())
-        if due is not None:
-            ctx.fields["next_due"] = due.value
-            if due.guessed:
+    pieces = _pieces(text, body_start, dates)
+    steps = _steps(text, pieces, dates, ctx.now)
+    if steps:
+        ctx.fields["next_steps"] = tuple(step for step, _ in steps)
+    if first := next((step for step, _ in steps if not step.by_customer), None):
+        ctx.fields["next_action"] = first.action
+        if first.due is not None:
+            ctx.fields["next_due"] = first.due
+            if first.guessed:
                 ctx.guesses.append("next_due")
-    summary_text = text[body_start:]
-    if next_clause is not None:
-        summary_text = text[body_start : next_clause.start()] + text[next_clause.end() :]
-    summary = _clean(_REPEATED_SEP.sub(r"\1", summary_text)) or ctx.fields.get("next_action")
+    used = [span for step, span in steps if not step.by_customer]
+    summary_text = _blank(text, used)[body_start:]
+    summary = _clean(_REPEATED_SEP.sub(r"\1", re.sub(r"\s*([,，。;；])\s*", r"\1", summary_text)))
+    summary = _clean(_REPEATED_SEP.sub(r"\1", summary))
     if summary:
         ctx.fields["summary"] = summary
+    elif first:
+        ctx.fields["summary"] = first.action
+        ctx.plan_only = not explicit and not any(d.past for d in dates) and not any(s.by_customer for s, _ in steps)
     kind = next((k for k, p in _KINDS if p.search(summary or "")), None) or next(
         (k for k, p in _KINDS if p.search(text)), None
     )
@@ -652,13 +758,9 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
         kind = "其他"
         ctx.guesses.append("kind")
     ctx.fields["kind"] = kind
+    in_step = [(a, b) for a, b in used]
     happened = next(
-        (
-            d
-            for d in dates
-            if d.past
-            or (d.value <= ctx.now and (next_clause is None or not next_clause.start() <= d.start < next_clause.end()))
-        ),
+        (d for d in dates if d.past or (d.value <= ctx.now and not any(a <= d.start < b for a, b in in_step))),
         None,
     )
     occurred = ctx.now
@@ -670,28 +772,123 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     return True
 
 
-def _next_step(
-    clauses: list[re.Match[str]], dates: list[DateSpan], now: datetime
-) -> tuple[re.Match[str] | None, DateSpan | None]:
-    """The clause that plans the next step, with its date (which must be still ahead: 今天 is 09:00).
+# Where a run-on message (voice input, no punctuation) starts a new thought: before a date word that follows
+# a verb phrase. Not after words that bind the date to what precedes it (从 / 到 / 在 / 于 / 截止 / 预计).
+_BINDS_DATE = re.compile(
+    r"(?:从|到|在|于|截止|截至|预计|大概|约|是|和|或|及|的|了|过|说|表示|答应|承诺|讲|称|问|提醒我|记得|remind me|"
+    r"and|or|on|by|before|until|said|says)\s?$",
+    re.I,
+)
+# The customer speaking or acting (客户说…, 对方月底前付, they will review): theirs to do, not the rep's.
+_THEIRS = r"(?:对方|客户|他们|他|她|老板|买家|the customer|customer|client|they|he|she|buyer)"
+_SPEAKER = re.compile(
+    rf"{_THEIRS}\s?(?:问|will|would|asked)|(?<![我们])(?:说|表示|答应|承诺|讲|称)"
+    r"|(?<![A-Za-z])(?<!I )(?<!we )(?:said|says|promised)(?![A-Za-z])"
+    rf"|^\s?(?:[^\s,]{{0,8}}\s)?{_THEIRS}(?![A-Za-z])",
+    re.I,
+)
+_ASKS_US = re.compile(r"要求|让我|需要我|希望我|要我|请我|叫我|asked us|asked me|wants us|need us", re.I)
+_STEP_LEAD = re.compile(
+    r"^(?:提醒我|记得|我们|我方|我|先|然后|再说|之后|remind me to|remind me|and then|then|and|I'll|I will|we'll|"
+    r"we will|will)\s?",
+    re.I,
+)
+_STEP_TRAIL = re.compile(r"\s?(?:(?<![A-Za-z])(?:by|before|on|until|till|at)|之前|以前|前|左右|的时候|时)$", re.I)
 
-    Preferred: the soonest-dated clause with a plan word (再 / 给答复 / send); then the soonest-dated one
-    that does not report a fact (定了明年Q1的订单); then the last plan without a date.
+
+def _pieces(text: str, start: int, dates: list[DateSpan]) -> list[tuple[int, int, bool]]:
+    """Clauses from `start`, with run-on ones cut before each date that starts a new step.
+
+    Each piece is (start, end, promised): promised when a clause's speaker is the customer (客户说…), which
+    carries over to the rest of that clause.
     """
-    dated: list[tuple[re.Match[str], DateSpan]] = []
-    for clause in clauses:
-        inside = [d for d in dates if clause.start() <= d.start < clause.end() and d.value > now]
-        if inside:
-            dated.append((clause, inside[0]))
-    planned = [(c, d) for c, d in dated if _FUTURE_CUE.search(c.group())]
-    unreported = [(c, d) for c, d in dated if not _PAST_CUE.search(c.group())]
-    for candidates in (planned, unreported):
-        if candidates:  # the soonest is the next step
-            return min(candidates, key=lambda cd: cd[1].value)
-    for clause in reversed(clauses):
-        if _FUTURE_CUE.search(clause.group()) and not _PAST_CUE.search(clause.group()):
-            return clause, None
-    return None, None
+    out: list[tuple[int, int, bool]] = []
+    for clause in CLAUSE.finditer(text, start):
+        if not clause.group().strip():
+            continue
+        a, b = clause.span()
+        cuts = [
+            d.start
+            for d in dates
+            if a + 2 <= d.start < b and not _BINDS_DATE.search(text, a, d.start) and _clean(text[d.end : b])
+        ]  # `visited ACME today`: a date ending its clause stays with it
+        promised = False
+        for lo, hi in zip([a, *cuts], [*cuts, b], strict=True):
+            piece = text[lo:hi]
+            if _SPEAKER.search(piece) and not _ASKS_US.search(piece):
+                promised = True
+            elif re.match(r"^\s?(?:我|我们|we|I)(?![A-Za-z])", piece):
+                promised = False
+            out.append((lo, hi, promised))
+    return _join_bare_dates(text, out, dates)
+
+
+def _join_bare_dates(
+    text: str, pieces: list[tuple[int, int, bool]], dates: list[DateSpan]
+) -> list[tuple[int, int, bool]]:
+    """`三天后 回访`, `技术交流 周三下午`: a piece that is only a date belongs to its neighbour."""
+    out: list[tuple[int, int, bool]] = []
+    carry: tuple[int, int, bool] | None = None
+    for lo, hi, promised in pieces:
+        if carry is not None:
+            lo, promised = carry[0], carry[2] or promised
+            carry = None
+        bare = not _clean(_blank(text, [(d.start, d.end) for d in dates])[lo:hi])
+        if bare:
+            carry = (lo, hi, promised)
+            continue
+        out.append((lo, hi, promised))
+    if carry is not None:
+        if out:
+            lo, _, promised = out.pop()
+            out.append((lo, carry[1], promised or carry[2]))
+        else:
+            out.append(carry)
+    return out
+
+
+def _steps(
+    text: str, pieces: list[tuple[int, int, bool]], dates: list[DateSpan], now: datetime
+) -> list[tuple[NextStep, tuple[int, int]]]:
+    """The rep's planned steps, soonest first, each with the span it came from.
+
+    A step is a piece with a date still ahead that plans (再 / 给答复 / send) or at least reports no fact
+    (定了明年Q1的订单 is a fact); without any dated step, the last undated plan (回头再约) is one.
+    """
+    steps: list[tuple[NextStep, tuple[int, int]]] = []
+    for lo, hi, promised in pieces:
+        piece = text[lo:hi]
+        inside = [d for d in dates if lo <= d.start < hi and d.value > now and not d.past]
+        if not inside:
+            continue
+        if promised:  # kept whole and marked: 对方说月底前付 reads as theirs
+            due = inside[0]
+            steps.append((NextStep(_clean(piece), due.value, due.guessed, by_customer=True), (lo, hi)))
+            continue
+        if not (_FUTURE_CUE.search(piece) or not _PAST_CUE.search(piece)):
+            continue
+        action = _action(text, lo, hi, inside)
+        if action:
+            due = inside[0]
+            steps.append((NextStep(action, due.value, due.guessed), (lo, hi)))
+    if not any(not step.by_customer for step, _ in steps):
+        for lo, hi, promised in reversed(pieces):
+            piece = text[lo:hi]
+            if not promised and _FUTURE_CUE.search(piece) and not _PAST_CUE.search(piece):
+                if action := _action(text, lo, hi, []):
+                    steps.append((NextStep(action), (lo, hi)))
+                break
+    steps.sort(key=lambda s: s[0].due or now)
+    return steps
+
+
+def _action(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str:
+    """A task's title: the piece without its date (明天 / 过两天 / 下周三之前 are in the due date)."""
+    piece = _blank(text, [(max(lo, d.start), min(hi, d.end)) for d in dates])[lo:hi]
+    piece = re.sub(r"\s+", " ", piece).strip()
+    for _ in range(2):
+        piece = _STEP_LEAD.sub("", _clean(_STEP_TRAIL.sub("", piece)))
+    return _clean(piece)
 
 
 def _lookup(ctx: _Context) -> bool:
@@ -701,14 +898,22 @@ def _lookup(ctx: _Context) -> bool:
 
 
 def _task_number(ctx: _Context, *, with_due: bool) -> bool:
+    """`完成 3`, `推迟 8 3天`; or the task named by its words (`完成 寄样品`, `推迟 给泰晤士寄目录 到下周五`)."""
     m = _NUMBER_HEAD.match(ctx.text)
-    if m is None:
-        return False  # 完成了报价: a sentence, not a task command
-    ctx.fields["number"] = int(m["n"])
-    if with_due:
-        due = next((d for d in ctx.dates if d.start >= m.end() and not d.past), None)
-        if due is not None:
-            ctx.fields["next_due"] = due.value
+    due = next((d for d in ctx.dates if d.start >= (m.end() if m else 0) and not d.past), None)
+    if with_due and due is not None:
+        ctx.fields["next_due"] = due.value
+    if m is not None:
+        ctx.fields["number"] = int(m["n"])
+        return True
+    if ctx.sentence or _PAST_CUE.search(ctx.text):
+        return False  # 完成了报价, 已完成发货了: a sentence, not a task command
+    hint = _clean(re.sub(r"^[✅✔️☑:\s]+|[✅✔️☑]+", " ", _blank(ctx.text, [(due.start, due.end)] if due else [])))
+    hint = _clean(re.sub(r"(?:^|\s)(?:到|至|推迟到|延到|改到|to)$", "", hint))
+    if not hint:
+        return False
+    ctx.fields["task_hint"] = hint
+    ctx.customer(explicit=False)
     return True
 
 
@@ -750,8 +955,11 @@ def _classify_free(ctx: _Context) -> Intent:
     if _LOSE_WORDS.search(text):
         _stage_change(ctx, Intent.LOSE)
         return Intent.LOSE
-    if _STAGE_MOVE.search(text):
+    if m := _STAGE_MOVE_EN.match(text):
         _stage_change(ctx, Intent.ADVANCE_STAGE)
+        return Intent.ADVANCE_STAGE
+    if _STAGE_MOVE.search(text) or (ctx.mentions and re.search(rf"(?:^|\s){_STAGE_CODE}(?:\s|$)", text)):
+        _stage_change(ctx, Intent.ADVANCE_STAGE)  # 艾克美 走合同流程了 S5: a customer and a bare code
         return Intent.ADVANCE_STAGE
     if m := _ALIAS_FREE.match(text):
         ctx.retarget(m["who"])
@@ -761,10 +969,86 @@ def _classify_free(ctx: _Context) -> Intent:
     if _is_lookup(ctx):
         _lookup(ctx)
         return Intent.LOOKUP
-    if _KIND_ANY.search(text) or _ACTIVITY.search(text) or (ctx.mentions and ctx.dates):
-        _follow_up(ctx, explicit=False)
-        return Intent.FOLLOW_UP
+    if _is_question(ctx):
+        if ctx.mentions:
+            ctx.customer(explicit=False)
+        return Intent.LOOKUP
+    if _KIND_ANY.search(text) or _ACTIVITY.search(text) or (ctx.mentions and ctx.dates) or _REMIND.match(text):
+        return _free_follow_up(ctx)
+    if ctx.mentions or _LEADING_NAME.match(text):
+        return _note(ctx)
     return Intent.UNKNOWN
+
+
+# `Texas Flow Controls: …`, `Kiwi Water 要样品`: a Latin name (two words or more) opening the message.
+_LEADING_NAME = re.compile(
+    r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*)+)\s?(?::|\s(?=[\u4e00-\u9fff]))|^(?P<one>[A-Z][\w&.'-]+)\s?:"
+)
+
+
+def _note(ctx: _Context) -> Intent:
+    """A customer named with a demand, a price or a fact, and no interaction reported: kept as a note."""
+    _follow_up(ctx, explicit=False)
+    ctx.fields.pop("kind", None)
+    if "kind" in ctx.guesses:
+        ctx.guesses.remove("kind")
+    return Intent.NOTE
+
+
+_REMIND = re.compile(r"^(?:提醒我|提醒一下|记得|remind me)", re.I)
+
+
+def _free_follow_up(ctx: _Context) -> Intent:
+    """A report, or only a plan (周五下午3点和北欧暖通开视频会: nothing happened yet, a task on the customer)."""
+    _follow_up(ctx, explicit=False)
+    if ctx.plan_only:
+        ctx.fields["occurred_at"] = None
+        return Intent.PLAN
+    return Intent.FOLLOW_UP
+
+
+def _by_customer(text: str, names: NameIndex | None) -> list[tuple[int, int]]:
+    """Spans of a free-text message that each speak of another customer (上午去了A，下午去了B).
+
+    A new part starts at the clause where a customer not mentioned before first appears; one part, or
+    several customers in one clause (A和B都要报价), is no split.
+    """
+    if names is None:
+        return []
+    mentions = names.find_in(text)
+    firsts: dict[int, int] = {}
+    for m in sorted(mentions, key=lambda m: m.start):
+        spans = {(o.start, o.end) for o in mentions}
+        if sum(1 for o in mentions if (o.start, o.end) == (m.start, m.end)) > 1 or len(spans) < 2:
+            return []  # an ambiguous mention is asked about first
+        firsts.setdefault(m.customer_id, m.start)
+    if len(firsts) < 2:
+        return []
+    clauses = [c.span() for c in re.finditer(r"[^,，。;；!！?？\n]+", text)]
+    starts = []
+    for at in sorted(firsts.values()):
+        clause = next((c for c in clauses if c[0] <= at < c[1]), None)
+        if clause is None or clause[0] in starts:
+            return []
+        starts.append(clause[0])
+    starts[0] = 0
+    return [(a, b) for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+
+
+# A question about a customer (艾克美的预付款到账了没, Gulf Star 的联系人邮箱是多少, 孟买工程那单现在什么阶段):
+# answered, never logged. Reported speech (客户问能不能…, 他说…吗) is a follow-up.
+_QUESTION = re.compile(
+    r"(?:吗|么|没|没有|呢|多少|什么|啥|哪些|哪个|哪家|几个|几台|谁|是否|有没有|如何|怎样|什么时候|什么阶段|进展)\s?[?]*$"
+    r"|\?$|^(?:谁|哪些|哪个|有没有|是不是|what|who|which|when|how|is|are|did|does|do)(?![A-Za-z])"
+    r"|的?(?:跟进记录|联系人|报价历史|报价记录|商机|跟进情况|订单情况)\s?[?]*$",
+    re.I,
+)
+_REPORTED_SPEECH = re.compile(r"问|说|问了|asked|said|wants to know", re.I)
+
+
+def _is_question(ctx: _Context) -> bool:
+    text = ctx.text
+    return bool(_QUESTION.search(text)) and not _REPORTED_SPEECH.search(text) and len(text) <= 40
 
 
 def _is_lookup(ctx: _Context) -> bool:
@@ -787,16 +1071,47 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
         return _finish(Intent.CHOICE, normalized, {"number": int(m["n"])}, [], 1.0)
     canon, rest = split_command(normalized)
     ctx = _Context(rest, now, tz, names)
+    ctx.sentence = bool(re.match(r"^\S{1,3}了", normalized)) and canon in ("完成", "推迟")
     if canon is not None:
         intent = _COMMAND_INTENT[canon]
         handler = _HANDLERS.get(intent)
         if handler is None or handler(ctx):
             return _finish(intent, normalized, ctx.fields, ctx.guesses, 0.95)
         ctx = _Context(normalized, now, tz, names)
+    spans = _by_customer(normalized, names) if canon is None else []
+    parts = [_free_part(normalized[a:b], now, tz, names) for a, b in spans]
+    if len(parts) > 1 and all(p.intent in _RECORDS for p in parts):
+        return replace(parts[0], text=normalized, also=tuple(parts[1:]))
     intent = _classify_free(ctx)
     if intent is Intent.UNKNOWN:
         return _finish(intent, normalized, {}, [], 0.0)
-    return _finish(intent, normalized, ctx.fields, ctx.guesses, 0.8 if "customer_id" in ctx.fields else 0.6)
+    parsed = _finish(intent, normalized, ctx.fields, ctx.guesses, 0.8 if "customer_id" in ctx.fields else 0.6)
+    if canon is None and intent in _RECORDS and parsed.customer_id is not None:
+        return replace(parsed, also=_same_for_others(parsed, ctx.mentions))
+    return parsed
+
+
+_RECORDS = (Intent.FOLLOW_UP, Intent.PLAN, Intent.NOTE)
+
+
+def _same_for_others(parsed: Parsed, mentions: list[NameMatch]) -> tuple[Parsed, ...]:
+    """泰晤士和南十字 都要了样本: one sentence about several customers is filed under each of them."""
+    by_span: dict[tuple[int, int], list[NameMatch]] = {}
+    for m in mentions:
+        by_span.setdefault((m.start, m.end), []).append(m)
+    others = {
+        ms[0].customer_id: ms[0] for ms in by_span.values() if len(ms) == 1 and ms[0].customer_id != parsed.customer_id
+    }
+    return tuple(
+        replace(parsed, customer=parsed.text[m.start : m.end], customer_id=cid, customer_candidates=())
+        for cid, m in others.items()
+    )
+
+
+def _free_part(text: str, now: datetime, tz: ZoneInfo, names: NameIndex | None) -> Parsed:
+    ctx = _Context(_clean(text), now, tz, names)
+    intent = _classify_free(ctx)
+    return _finish(intent, ctx.text, ctx.fields, ctx.guesses, 0.8 if "customer_id" in ctx.fields else 0.6)
 
 
 def _finish(intent: Intent, text: str, fields: dict[str, Any], guesses: list[str], confidence: float) -> Parsed:

@@ -43,6 +43,49 @@ CURRENCY_WORDS: dict[str, str] = {
     "hkd": "HKD",
     "港币": "HKD",
     "港元": "HKD",
+    **{
+        code.lower(): code
+        for code in (
+            "CAD",
+            "AUD",
+            "CHF",
+            "SEK",
+            "NOK",
+            "DKK",
+            "SGD",
+            "INR",
+            "AED",
+            "SAR",
+            "KRW",
+            "BRL",
+            "MXN",
+            "ZAR",
+            "PLN",
+            "TRY",
+            "THB",
+            "VND",
+            "IDR",
+            "MYR",
+            "PHP",
+            "NZD",
+            "RUB",
+            "CLP",
+        )
+    },
+    "加元": "CAD",
+    "加币": "CAD",
+    "澳元": "AUD",
+    "澳币": "AUD",
+    "瑞郎": "CHF",
+    "瑞士法郎": "CHF",
+    "新币": "SGD",
+    "新加坡元": "SGD",
+    "卢比": "INR",
+    "韩元": "KRW",
+    "迪拉姆": "AED",
+    "里亚尔": "SAR",
+    "泰铢": "THB",
+    "卢布": "RUB",
 }
 
 
@@ -59,12 +102,16 @@ class MoneySpan:
         return Money(self.amount, self.currency) if self.currency else None
 
 
-_ISO = r"(?<![A-Za-z])(?:USD|EUR|RMB|CNY|GBP|JPY|HKD)(?![A-Za-z])"
+_ISO = (
+    r"(?<![A-Za-z])(?:USD|EUR|RMB|CNY|GBP|JPY|HKD|CAD|AUD|CHF|SEK|NOK|DKK|SGD|INR|AED|SAR|KRW|BRL|MXN|ZAR|PLN|"
+    r"TRY|THB|VND|IDR|MYR|PHP|NZD|RUB|CLP)(?![A-Za-z])"
+)
+_NAMED = "加元|加币|澳元|澳币|瑞士法郎|瑞郎|新加坡元|新币|卢比|韩元|迪拉姆|里亚尔|泰铢|卢布"
 _PATTERN = re.compile(
     rf"(?:(?P<pre>US\$|HK\$|[$¥€£]|{_ISO}|人民币|美元|欧元|港币)\s?|(?<![A-Za-z\d.]))(?P<num>{NUMBER})"
-    r"(?:(?P<mult>个亿|亿|千万|百万|十万|万|千|[kKwW](?![A-Za-z])|[mM](?:n|illion)?(?![A-Za-z])"
+    r"(?:(?P<mult>\s?(?:个亿|亿|千万|百万|十万|万|千(?!克|米|瓦))|[kKwW](?![A-Za-z])|[mM](?:n|illion)?(?![A-Za-z])"
     r"|\s?(?:million|billion|bn)(?![A-Za-z]))(?P<tail>[1-9一二三四五六七八九](?![\d.])千?)?)?"
-    rf"(?:\s?(?P<suf>美元|美金|刀(?![片具])|{_ISO}|欧元|欧(?![洲盟美式标规])|人民币|块钱|日元|日币|港币|港元|英镑"
+    rf"(?:\s?(?P<suf>美元|美金|刀(?![片具])|{_ISO}|{_NAMED}|欧元|欧(?![洲盟美式标规])|人民币|块钱|日元|日币|港币|港元|英镑"
     r"|元(?![旦器素件])|块(?=$|[\s,，。.;；!?/、)]|一|每|左右|多)|[$€]))?",
     re.I,
 )
@@ -110,10 +157,20 @@ def extract_money(text: str) -> list[MoneySpan]:
         per_unit = bool(_PER_UNIT_AFTER.match(text, m.end())) or (
             cue and "单价" in text[max(0, m.start() - 6) : m.start()]
         )
-        if amount == amount.to_integral():
-            amount = amount.quantize(Decimal(1))
-        spans.append(MoneySpan(m.start(), m.end(), amount, currency, per_unit))
+        low = _RANGE_LOW.search(text, 0, m.start()) if factor != 1 and not m["pre"] else None
+        if low and (low_number := to_decimal(low["num"])) is not None:
+            spans = [s for s in spans if s.end <= low.start()]  # 报价 10-15万: 10 was read as 10 yuan
+            spans.append(MoneySpan(low.start(), low.end(), _whole(low_number * factor), currency, per_unit))
+        spans.append(MoneySpan(m.start(), m.end(), _whole(amount), currency, per_unit))
     return _share_range_currency(text, spans)
+
+
+# The bottom of a range written without its multiplier: `10-15万` is 10万 to 15万.
+_RANGE_LOW = re.compile(r"(?<![\d.,A-Za-z])(?P<num>\d+(?:\.\d+)?)\s?(?:到|至|-|~)\s?$")
+
+
+def _whole(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal(1)) if amount == amount.to_integral() else amount
 
 
 def _share_range_currency(text: str, spans: list[MoneySpan]) -> list[MoneySpan]:

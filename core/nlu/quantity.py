@@ -65,28 +65,45 @@ _UNITS: dict[str, str] = {
     "containers": "container",
     "container": "container",
 }
-_NUM = rf"(?P<num>{ARABIC}|{CHINESE})(?P<wan>万)?"
+_NUM = rf"(?P<num>{ARABIC}|{CHINESE})\s?(?P<wan>万|[wWkK](?![A-Za-z]))?"
+_FACTOR = {"万": 10_000, "w": 10_000, "k": 1000}
 _UNIT_WORDS = "|".join(sorted((re.escape(u) for u in _UNITS if u != "个"), key=len, reverse=True))
 # 个 must not start 个月 / 个人 / 个亿 …; Latin units must end at a non-letter.
 _GE_GUARD = r"(?!月|人|周|小时|钟头|工作日|季度|亿|半|多月|问题|点|意思|客户|联系人|星期|礼拜|原因|方案)"
 _CONTAINER = re.compile(
     rf"(?<![A-Za-z\d.])(?:{_NUM}\s?(?:[xX×*]|个|只)?\s?)?(?P<size>20|40|45)\s?(?:'|尺|ft|英尺)?\s?"
-    r"(?P<kind>GP|HQ|HC|RH|OT|FR|高柜|平柜|柜|普柜|冷柜)(?![A-Za-z])",
+    r"(?P<kind>GP|HQ|HC|RH|OT|FR|高柜|平柜|柜|普柜|冷柜|冷藏柜|reefers?|containers?|cntrs?)(?![A-Za-z])",
     re.I,
 )
 _COUNT = re.compile(
     rf"(?<![A-Za-z\d.]){_NUM}\s?(?P<unit>个{_GE_GUARD}(?:货柜|柜)?|{_UNIT_WORDS})(?![A-Za-z])",
     re.I,
 )
+# `DN65 x 500`, `butterfly valve x 120`: a count after a multiplication sign (3 x 40' is a container, above).
+_TIMES = re.compile(rf"(?<=[A-Za-z\d\u4e00-\u9fff])\s?[xX×*]\s?{_NUM}(?![\d.'A-Za-z]|\s?(?:'|尺|ft))")
 _BARE = re.compile(rf"(?:数量|订量|订单量|MOQ|qty|quantity)\s?(?:是|为|:)?\s?{_NUM}", re.I)
-_CONTAINER_KIND = {"高柜": "HQ", "平柜": "GP", "普柜": "GP", "柜": "GP", "冷柜": "RH", "HC": "HQ"}
+_CONTAINER_KIND = {
+    "高柜": "HQ",
+    "平柜": "GP",
+    "普柜": "GP",
+    "柜": "GP",
+    "冷柜": "RH",
+    "冷藏柜": "RH",
+    "HC": "HQ",
+    "REEFER": "RH",
+    "REEFERS": "RH",
+    "CONTAINER": "GP",
+    "CONTAINERS": "GP",
+    "CNTR": "GP",
+    "CNTRS": "GP",
+}
 
 
 def _value(m: re.Match[str]) -> Decimal | None:
     number = to_decimal(m["num"])
     if number is None:
         return None
-    return number * 10_000 if m["wan"] else number
+    return number * _FACTOR[m["wan"].lower()] if m["wan"] else number
 
 
 def extract_quantities(text: str) -> list[QuantitySpan]:
@@ -100,7 +117,7 @@ def extract_quantities(text: str) -> list[QuantitySpan]:
             found.append(
                 QuantitySpan(m.start(), m.end(), value, "container", f"{m['size']}{_CONTAINER_KIND.get(kind, kind)}")
             )
-    for pattern in (_COUNT, _BARE):
+    for pattern in (_COUNT, _BARE, _TIMES):
         for m in pattern.finditer(text):
             value = _value(m)
             if value is None or any(q.start < m.end() and m.start() < q.end for q in found):

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from core.approval_policy import RejectReason, parse_reject_reason
 from core.nlu.dates import resolve_dates
 from core.nlu.incoterms import extract_incoterm
+from core.nlu.intents import Intent
 from core.nlu.money import CURRENCY_WORDS, extract_money
 from core.nlu.normalize import normalize
 from core.nlu.quantity import extract_quantities
@@ -74,7 +75,7 @@ class QuoteTerms:
 class QuoteCommand:
     """`intent` is what the router dispatches on; `error` set means: reply with it and change nothing."""
 
-    intent: str
+    intent: Intent
     text: str
     number: str | None = None  # Q-2026-0007
     customer: str | None = None
@@ -92,7 +93,7 @@ class QuoteCommand:
 
     @property
     def conditional(self) -> bool:
-        return self.intent == "approve" and bool(self.condition)
+        return self.intent is Intent.APPROVE and bool(self.condition)
 
 
 # --- command words -----------------------------------------------------------------------------------
@@ -173,7 +174,7 @@ _TAX = re.compile(
 _OPPORTUNITY = re.compile(r"(?:商机|项目|opportunity)\s?(?:为|:)?\s?(?P<v>[^\s,，;；]+)", re.I)
 _COST = re.compile(
     r"(?:成本价|成本|unit cost|cost price|cost)\s?(?:为|是|:|at)?\s?"
-    r"(?P<v>(?:US\$|[$¥€£]|(?:USD|EUR|CNY|RMB|GBP|JPY|HKD)\s?)?\s?\d[\d,.]*\s?"
+    r"(?P<v>(?:US\$|[$¥€£]|(?:USD|EUR|CNY|RMB|GBP|JPY|HKD)\s?)?\s?\d[\d,.]*\s?(?:万|千|[kK](?![A-Za-z]))?\s?"
     r"(?:美元|美金|欧元|人民币|元|块|USD|EUR|CNY|RMB|GBP)?)",
     re.I,
 )
@@ -205,12 +206,15 @@ _MONTH_DAY = re.compile(r"(?:(?P<y>\d{4})[-/.年])?(?P<m>\d{1,2})[-/.月](?P<d>\
 def parse_quote_command(text: str, *, now: datetime, tz: ZoneInfo) -> QuoteCommand | None:
     """The quote / approval command in `text`, or None when the message is not one.
 
-    Usage: `parse_quote_command("同意 Q-2026-0007", now=now, tz=tz).intent == "approve"`.
+    Usage: `parse_quote_command("同意 Q-2026-0007", now=now, tz=tz).intent is Intent.APPROVE`.
     """
     raw_lines = [normalize(part) for part in _SEPARATORS.split(text) if normalize(part)]
     if not raw_lines:
         return None
     head = raw_lines[0]
+    if (found := _quote_for(head)) is not None:
+        customer, rest = found
+        return _create(normalize(" ".join(raw_lines)), customer, [rest, *raw_lines[1:]])
     m = _CMD.match(head)
     if m is None:
         return None
@@ -228,21 +232,21 @@ def parse_quote_command(text: str, *, now: datetime, tz: ZoneInfo) -> QuoteComma
         case "报价":
             return _create_or_show(flat, number, body, raw_lines)
         case "查":
-            return QuoteCommand("quote_show", flat, number=number) if number else None
+            return QuoteCommand(Intent.QUOTE_SHOW, flat, number=number) if number else None
         case "加一行":
             return _add_line(flat, number, [body, *raw_lines[1:]])
         case "修改":
             return _revise(flat, number, [body, *raw_lines[1:]]) if number else None
         case "提交":
-            return QuoteCommand("quote_submit", flat, number=number) if number or not body else None
+            return QuoteCommand(Intent.QUOTE_SUBMIT, flat, number=number) if number or not body else None
         case "接受":
-            return QuoteCommand("quote_accept", flat, number=number) if number or not body else None
+            return QuoteCommand(Intent.QUOTE_ACCEPT, flat, number=number) if number or not body else None
         case "同意" | "有条件同意":
             return _approve(flat, number, body, conditional=cmd == "有条件同意", bare_ok=m["cmd"] != "通过")
         case "驳回":
             return _reject(flat, number, body)
         case "待审批":
-            return QuoteCommand("pending_approvals", flat) if not body else None
+            return QuoteCommand(Intent.PENDING_APPROVALS, flat) if not body else None
         case "汇率":
             return _fx(flat, body)
         case "撤销汇率":
@@ -250,19 +254,19 @@ def parse_quote_command(text: str, *, now: datetime, tz: ZoneInfo) -> QuoteComma
         case "委托":
             return _delegate(flat, body, now=now, tz=tz)
         case "取消委托":
-            return QuoteCommand("delegate_cancel", flat) if not body else None
+            return QuoteCommand(Intent.DELEGATE_CANCEL, flat) if not body else None
     return None
 
 
 # A number alone after these command words is meant as a quote number: 提交 0003, 同意 2026-7.
 _NUMBERED = {
-    "提交": "quote_submit",
-    "同意": "approve",
-    "有条件同意": "approve",
-    "驳回": "reject",
-    "接受": "quote_accept",
-    "修改": "quote_revise",
-    "加一行": "quote_add_line",
+    "提交": Intent.QUOTE_SUBMIT,
+    "同意": Intent.APPROVE,
+    "有条件同意": Intent.APPROVE,
+    "驳回": Intent.REJECT,
+    "接受": Intent.QUOTE_ACCEPT,
+    "修改": Intent.QUOTE_REVISE,
+    "加一行": Intent.QUOTE_ADD_LINE,
 }
 _SHORT_NUMBER = re.compile(r"(?:(?P<y>20\d{2})-(?P<n>\d{1,6})|(?P<padded>0\d{3,5}))")
 _BARE_DIGITS = re.compile(r"\d{1,3}")
@@ -297,7 +301,7 @@ def take_number(text: str, *, year: int) -> tuple[str | None, str]:
     return f"Q-{int(m['y'] or year)}-{n:04d}", _FILLER.sub("", tail)
 
 
-def _error(intent: str, text: str, message: str, example: str) -> QuoteCommand:
+def _error(intent: Intent, text: str, message: str, example: str) -> QuoteCommand:
     return QuoteCommand(intent, text, error=f"{message}\n例如：{example}")
 
 
@@ -306,25 +310,70 @@ def _error(intent: str, text: str, message: str, example: str) -> QuoteCommand:
 
 def _create_or_show(flat: str, number: str | None, body: str, raw_lines: list[str]) -> QuoteCommand | None:
     if number:
-        return QuoteCommand("quote_show", flat, number=number)
-    if not body:
-        return None
+        return QuoteCommand(Intent.QUOTE_SHOW, flat, number=number)
+    if not body or _REPORTED.search(flat):
+        return None  # 报价 12.5万 给罗西了，他们嫌贵: a report of a quote sent, a follow-up
     if not (extract_money(flat) or extract_quantities(flat)):
         return None  # 报价已发给客户 … is a follow-up, not a command
-    customer, _, first = body.partition(" ")
-    terms, segments = read_terms([first, *raw_lines[1:]])
+    customer, *first = re.split(r"\s?:\s?|\s", _FILLER.sub("", body), maxsplit=1)
+    return _create(flat, customer, [first[0] if first else "", *raw_lines[1:]])
+
+
+# A quote already sent, told as news: 报价…给X了 / 已发 / 发过去了 / 他们嫌贵.
+_REPORTED = re.compile(
+    r"了(?:$|[\s,，。;；!！])|已经|已发|已报|发过去|嫌贵|嫌价格|(?<![A-Za-z])(?:sent|quoted)(?![A-Za-z])", re.I
+)
+_QUOTE_WORD = r"(?:报个价|报一下价?|报价单|报价|出个报价|出报价|做个报价|要个报价|出个价)"
+# The customer named around the quote word (the general form `报价 <客户> …` is _CMD's):
+_QUOTE_FOR = (
+    re.compile(rf"^给\s?(?P<c>[^\s:,]+?)\s?{_QUOTE_WORD}\s?:?\s?(?P<rest>.*)$"),  # 给北风报个价：…
+    re.compile(rf"^{_QUOTE_WORD}\s?给\s?(?P<c>[^:,]+?)\s?[:,]\s?(?P<rest>.*)$"),  # 报价给布莱特星：…
+    re.compile(rf"^{_QUOTE_WORD}\s?给\s?(?P<c>\S+)\s(?P<rest>.*)$"),
+    re.compile(r"^(?:quote|quotation|offer) for\s(?P<c>[^:,]+?)\s?[:,]\s?(?P<rest>.*)$", re.I),  # Quote for X: …
+    # 报价：… 给里斯本船舶 / 帮忙出个报价 … 客户是自由港物流: the customer at the end
+    re.compile(
+        rf"^(?:帮忙|帮我|请)?{_QUOTE_WORD}\s?:?\s?(?P<rest>.*?)[,\s]\s?(?:给|客户是|客户:|for)\s?(?P<c>[^\s,:]+)$",
+        re.I,
+    ),
+    re.compile(  # 大阪机械 报价 …, Osaka Kikai quote: …, 罗西管业 报一下 …
+        rf"^(?P<c>[^\s:,]+(?:\s[A-Za-z][\w.&-]*){{0,3}}?)\s?(?:{_QUOTE_WORD}|(?<![A-Za-z])(?:quote|quotation)"
+        rf"(?:\s(?:pls|please|plz))?(?![A-Za-z]))\s?:?\s?(?P<rest>.*)$",
+        re.I,
+    ),
+    re.compile(r"^报\s?(?P<c>[^\s价:,一]\S+)\s(?P<rest>.*)$"),  # 报枫叶管道 止回阀 …
+    re.compile(rf"^(?:帮忙|帮我|请)?{_QUOTE_WORD}\s(?P<c>[^\s:,]+)\s?:?\s(?P<rest>.*)$"),  # 做个报价 胡志明机电 …
+)
+
+
+_NOT_A_NAME = re.compile(r"^(?:帮忙|帮我|请|做个|出个|给|报价|quote)", re.I)
+
+
+def _quote_for(head: str) -> tuple[str, str] | None:
+    """(customer, the rest) when `head` asks for a new quote naming the customer around the quote word."""
+    if _REPORTED.search(head) or not (extract_money(head) and extract_quantities(head)):
+        return None
+    for pattern in _QUOTE_FOR:
+        if (m := pattern.match(head)) and (customer := _FILLER.sub("", m["c"])):
+            if _NOT_A_NAME.match(customer) or extract_money(customer) or extract_quantities(customer):
+                continue
+            return customer, m["rest"]
+    return None
+
+
+def _create(flat: str, customer: str, segments: list[str]) -> QuoteCommand:
+    terms, segments = read_terms(segments)
     lines, error = _lines(segments)
     if error:
-        return _error("quote_create", flat, error, EXAMPLE_CREATE)
-    return QuoteCommand("quote_create", flat, customer=customer, lines=lines, terms=terms)
+        return _error(Intent.QUOTE_CREATE, flat, error, EXAMPLE_CREATE)
+    return QuoteCommand(Intent.QUOTE_CREATE, flat, customer=customer, lines=lines, terms=terms)
 
 
 def _add_line(flat: str, number: str | None, segments: list[str]) -> QuoteCommand:
     terms, rest = read_terms(segments)
     lines, error = _lines(rest)
     if error:
-        return _error("quote_add_line", flat, error, EXAMPLE_ADD)
-    return QuoteCommand("quote_add_line", flat, number=number, lines=lines, terms=terms)
+        return _error(Intent.QUOTE_ADD_LINE, flat, error, EXAMPLE_ADD)
+    return QuoteCommand(Intent.QUOTE_ADD_LINE, flat, number=number, lines=lines, terms=terms)
 
 
 def _revise(flat: str, number: str | None, segments: list[str]) -> QuoteCommand:
@@ -337,12 +386,12 @@ def _revise(flat: str, number: str | None, segments: list[str]) -> QuoteCommand:
                 changes.append(change)
     if not changes and terms.empty:
         return _error(
-            "quote_revise",
+            Intent.QUOTE_REVISE,
             flat,
             "没看出要修改什么。可以改单价、数量、有效期、付款方式、交期、运费、保险，或“更新汇率”。",
             EXAMPLE_REVISE,
         )
-    return QuoteCommand("quote_revise", flat, number=number, lines=tuple(changes), terms=terms)
+    return QuoteCommand(Intent.QUOTE_REVISE, flat, number=number, lines=tuple(changes), terms=terms)
 
 
 def read_terms(segments: list[str]) -> tuple[QuoteTerms, list[str]]:
@@ -497,19 +546,20 @@ def _approve(flat: str, number: str | None, body: str, *, conditional: bool, bar
         comment, condition = _FILLER.sub("", body[: m.start()]), m["c"].strip()
     if conditional and not condition:
         return QuoteCommand(
-            "approve",
+            Intent.APPROVE,
             flat,
             number=number,
             error="有条件同意需要写明条件。\n例如：有条件同意 Q-2026-0007 单价不低于78美元",
         )
-    return QuoteCommand("approve", flat, number=number, note=comment, condition=condition)
+    return QuoteCommand(Intent.APPROVE, flat, number=number, note=comment, condition=condition)
 
 
 def _reject(flat: str, number: str | None, body: str) -> QuoteCommand | None:
     if number is None:
-        return None if body else QuoteCommand("reject", flat, error=f"请写明报价编号和原因。\n例如：{EXAMPLE_REJECT}")
+        error = f"请写明报价编号和原因。\n例如：{EXAMPLE_REJECT}"
+        return None if body else QuoteCommand(Intent.REJECT, flat, error=error)
     reason, note = classify_reject_reason(body) if body else (None, "")
-    return QuoteCommand("reject", flat, number=number, reason=reason, note=note)
+    return QuoteCommand(Intent.REJECT, flat, number=number, reason=reason, note=note)
 
 
 # A code only when the words complain about that thing: 毛利太低 is 毛利不足, 没填成本无法核算毛利 is not.
@@ -567,17 +617,17 @@ def classify_reject_reason(text: str) -> tuple[RejectReason, str]:
 
 def _fx(flat: str, body: str) -> QuoteCommand:
     if not body:
-        return QuoteCommand("fx_show", flat)
+        return QuoteCommand(Intent.FX_SHOW, flat)
     if (undo := _fx_undo_words(body)) is not None:
         return _fx_undo(flat, undo)
     m = _RATE.match(body)
     if m is None:
-        return _error("fx_set", flat, "汇率的写法是：汇率 币种 1单位外币折合多少本位币。", EXAMPLE_FX)
+        return _error(Intent.FX_SET, flat, "汇率的写法是：汇率 币种 1单位外币折合多少本位币。", EXAMPLE_FX)
     currency = _currency_code(m["cur"])
     rate = Decimal(m["rate"])
     if not currency or rate <= 0:
-        return _error("fx_set", flat, "汇率必须是大于 0 的数字，币种用三个字母。", EXAMPLE_FX)
-    return QuoteCommand("fx_set", flat, currency=currency, rate=rate)
+        return _error(Intent.FX_SET, flat, "汇率必须是大于 0 的数字，币种用三个字母。", EXAMPLE_FX)
+    return QuoteCommand(Intent.FX_SET, flat, currency=currency, rate=rate)
 
 
 def _currency_code(word: str) -> str:
@@ -597,11 +647,11 @@ def _fx_undo_words(body: str) -> str | None:
 def _fx_undo(flat: str, body: str) -> QuoteCommand:
     body = body.strip()
     if not body:
-        return QuoteCommand("fx_undo", flat)
+        return QuoteCommand(Intent.FX_UNDO, flat)
     currency = _currency_code(body)
     if len(currency) != 3:
-        return _error("fx_undo", flat, "请写明要撤销哪个币种的汇率。", "撤销汇率 USD")
-    return QuoteCommand("fx_undo", flat, currency=currency)
+        return _error(Intent.FX_UNDO, flat, "请写明要撤销哪个币种的汇率。", "撤销汇率 USD")
+    return QuoteCommand(Intent.FX_UNDO, flat, currency=currency)
 
 
 _DELEGATE_FOR = re.compile(r"^(?P<from>\S+?)\s?(?:给|→|->|to)\s?(?P<to>\S+)\s?(?P<rest>.*)$")
@@ -619,12 +669,12 @@ def _delegate(flat: str, body: str, *, now: datetime, tz: ZoneInfo) -> QuoteComm
             when = f"{tail} {when}".strip()
     when = re.sub(r"^(?:至|到|直到|until)\s?", "", when)
     if not person or not when:
-        return _error("delegate", flat, "请写明委托给谁、到哪天。", EXAMPLE_DELEGATE)
+        return _error(Intent.DELEGATE, flat, "请写明委托给谁、到哪天。", EXAMPLE_DELEGATE)
     until, problem = _end_date(when, now=now, tz=tz)
     if until is None:
-        return _error("delegate", flat, problem, EXAMPLE_DELEGATE)
+        return _error(Intent.DELEGATE, flat, problem, EXAMPLE_DELEGATE)
     end = datetime.combine(until, time(23, 59, 59), tzinfo=tz)
-    return QuoteCommand("delegate", flat, person=person, from_person=from_person, until=end)
+    return QuoteCommand(Intent.DELEGATE, flat, person=person, from_person=from_person, until=end)
 
 
 def _end_date(text: str, *, now: datetime, tz: ZoneInfo) -> tuple[date | None, str]:

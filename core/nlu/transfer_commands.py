@@ -3,7 +3,7 @@
 Pure, and tried before the general parser. A sentence like `把报价转给客户了` must stay a follow-up, so a
 transfer to someone is only claimed when that someone is a colleague's name (`people`, passed in by the caller).
 
-    parse_transfer_command("把北欧暖通转给王强", people={"王强"}) == TransferCommand("transfer_account", …)
+    parse_transfer_command("把北欧暖通转给王强", people={"王强"}) == TransferCommand(Intent.TRANSFER_ACCOUNT, …)
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass
 
+from core.nlu.intents import Intent
 from core.nlu.normalize import normalize
 
 EXAMPLE_REASSIGN = "把北欧暖通转给王强"
@@ -23,7 +24,7 @@ EXAMPLE_REQUEST = "申请转移 艾克森"
 class TransferCommand:
     """`intent` is what the router dispatches on; `error` set means: reply with it and change nothing."""
 
-    intent: str  # transfer_request / transfer_account / offboard / transfer_decide
+    intent: Intent  # TRANSFER_REQUEST / TRANSFER_ACCOUNT / OFFBOARD / TRANSFER_DECIDE
     text: str
     customer: str | None = None
     person: str | None = None  # offboard: who leaves
@@ -68,26 +69,28 @@ def parse_transfer_command(text: str, *, people: Collection[str]) -> TransferCom
     flat = normalize(text).strip(" 。.!！")
     if m := _REQUEST.match(flat):
         customer = m["customer"].strip()
-        return TransferCommand("transfer_request", flat, customer=customer)
+        return TransferCommand(Intent.TRANSFER_REQUEST, flat, customer=customer)
     if flat in ("申请转移", "申请转让"):
-        return TransferCommand("transfer_request", flat, error=f"请写上客户名称。\n例如：{EXAMPLE_REQUEST}")
+        return TransferCommand(Intent.TRANSFER_REQUEST, flat, error=f"请写上客户名称。\n例如：{EXAMPLE_REQUEST}")
     if m := _DECIDE.match(flat):
         if not m["customer"]:
-            return TransferCommand("transfer_decide", flat, error="请写明是哪个客户的转移申请。\n例如：同意转移 艾克森")
+            error = "请写明是哪个客户的转移申请。\n例如：同意转移 艾克森"
+            return TransferCommand(Intent.TRANSFER_DECIDE, flat, error=error)
         return TransferCommand(
-            "transfer_decide", flat, customer=m["customer"], approve=m["verb"] in ("同意", "批准"), note=m["note"]
+            Intent.TRANSFER_DECIDE, flat, customer=m["customer"], approve=m["verb"] in ("同意", "批准"), note=m["note"]
         )
     for pattern in _OFFBOARD:
         if (m := pattern.match(flat)) and m["person"] in people and _name(m["to"]) in people:
-            return TransferCommand("offboard", flat, person=m["person"], to=_name(m["to"]))
+            return TransferCommand(Intent.OFFBOARD, flat, person=m["person"], to=_name(m["to"]))
     for n, pattern in enumerate(_REASSIGN):
         if (m := pattern.match(flat)) is None or not (customer := m["customer"].strip(" ,，的")):
             continue
         to = _name(m["to"])
         if to in people:
-            return TransferCommand("transfer_account", flat, customer=customer, to=to)
+            return TransferCommand(Intent.TRANSFER_ACCOUNT, flat, customer=customer, to=to)
         if n in _EXPLICIT:  # 转移 X 给 Y is a command whoever Y is: say that Y is unknown
-            return TransferCommand("transfer_account", flat, error=f"没有找到同事“{to}”。\n例如：{EXAMPLE_REASSIGN}")
+            error = f"没有找到同事“{to}”。\n例如：{EXAMPLE_REASSIGN}"
+            return TransferCommand(Intent.TRANSFER_ACCOUNT, flat, error=error)
     return None
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 FU, NC, UC, AA, CT = "follow_up", "new_customer", "update_customer", "add_alias", "new_contact"
 OPP, ADV, WIN, LOSE, LK = "new_opportunity", "advance_stage", "win", "lose", "lookup"
+PLAN = "plan"  # only a step still to do: a task on the customer, not an interaction held today
 
 
 def _m(
@@ -96,7 +97,7 @@ MESSAGES: list[dict[str, Any]] = [
     _m("滨海国际贸易的新采购经理加了微信，下周二约见面", FU, 10, "12-01 09:00"),
     _m("东方五金制品厂来询价，不锈钢合页2万套", FU, 16),
     _m("艾克美工业今天回复邮件，接受了80美元/件的价格", FU, 1, None, "80", "USD"),
-    _m("刚给天府新材打电话，他们说元旦后再谈", FU, 11, "2027-01-01 09:00"),
+    _m("刚给天府新材打电话，他们说元旦后再谈", FU, 11, "2027-01-04 09:00"),
     _m("艾克美 今天电话 客户要加急 明天发货", FU, 1, "11-24 09:00"),
     _m("华信阀门王工：样品测试通过，下周下试单", FU, 5, "11-30 09:00"),
     _m("宏达塑胶 周三 下午两点 视频", FU, 17, "11-25 14:00"),
@@ -107,13 +108,13 @@ MESSAGES: list[dict[str, Any]] = [
     _m("瑞丰照明 说下周4发订单", FU, 23, "12-03 09:00"),
     _m("Rheinland询价刹车片5000件，要求本周内报价", FU, 19, "11-27 09:00"),
     _m("天府新材 年前要把货发出去", FU, 11, "2027-02-05 09:00"),
-    _m("长江电子 元旦前 确认 订单", FU, 12, "2027-01-01 09:00"),
+    _m("长江电子 元旦前 确认 订单", FU, 12, "2026-12-31 09:00"),
     _m("艾克美 订单号 PO20261123 数量1000", FU, 1),
     _m("客户说下周下单", FU, None, "11-30 09:00"),
     # English and mixed follow-ups
     _m("visited ACME today, send samples next Friday", FU, "ACME", "12-04 09:00"),
     _m("visited ACME Industrial yesterday, they want a quote by Friday", FU, 3, "11-27 09:00"),
-    _m("Call with Nordwind Pumps tomorrow 3pm about the pump order", FU, 9, "11-24 15:00"),
+    _m("Call with Nordwind Pumps tomorrow 3pm about the pump order", PLAN, 9, "11-24 15:00"),
     _m("Bright Star asked for updated price list, send by EOD", FU, 8, "11-23 18:00"),
     _m("Müller GmbH confirmed PO, EUR 85,000, delivery end of month", FU, 7, "11-30 09:00", "85000", "EUR"),
     _m(
@@ -124,14 +125,14 @@ MESSAGES: list[dict[str, Any]] = [
         "45000",
         "USD",
     ),
-    _m("tmr 10am zoom with Orion Medical", FU, 30, "11-24 10:00"),
-    _m("Santos Comercial 下周三 visit our factory", FU, 26, "12-02 09:00"),
+    _m("tmr 10am zoom with Orion Medical", PLAN, 30, "11-24 10:00"),
+    _m("Santos Comercial 下周三 visit our factory", PLAN, 26, "12-02 09:00"),
     _m("Gulf Star called, want 500 pcs sample order, follow up next week", FU, 27, "11-30 09:00"),
     _m("Pacific Rim 的Jason说Dec 5之前确认订单", FU, 15, "12-05 09:00"),
     _m("Rheinland Automotive: sent catalog via email, they will review in 2 weeks", FU, 19, "12-07 09:00"),
-    _m("Vina Steel meeting tomorrow at 2pm", FU, 21, "11-24 14:00"),
+    _m("Vina Steel meeting tomorrow at 2pm", PLAN, 21, "11-24 14:00"),
     _m("Sunrise Home Goods 邮件问price，已回复单价$3.2，等他们下单", FU, 13, None, "3.2", "USD"),
-    _m("Tokyo Seiki 明天上午十点来访", FU, 22, "11-24 10:00"),
+    _m("Tokyo Seiki 明天上午十点来访", PLAN, 22, "11-24 10:00"),
     _m("Al Noor asked for 30 days payment term, discuss with boss on Monday", FU, 20, "11-30 09:00"),
     _m("艾克森 的 Mike 说 next Tuesday 付款", FU, 2, "12-01 09:00"),
     # new customers
@@ -274,7 +275,7 @@ MESSAGES: list[dict[str, Any]] = [
     _m("联系人 Gulf Star Ahmed sales manager ahmed@gulfstar.ae", CT, 27),
     _m("完成 5", "complete_task", None),
     _m("推迟 2 后天下午", "postpone_task", None, "11-25 14:00"),
-    _m("恒通 12/3 订舱", FU, 25, "12-03 09:00"),
+    _m("恒通 12/3 订舱", PLAN, 25, "12-03 09:00"),
     _m("金盛打来电话 要追加2000米面料 单价3.5美元", FU, 18, None, "3.5", "USD"),
     _m("Rheinland 的样品下下周到", FU, 19, "12-07 09:00"),
     _m("艾克美工业 赢单 年度采购 68万美元", WIN, 1, None, "680000", "USD"),

@@ -27,6 +27,10 @@ def _expected_due(label: str | None) -> datetime | None:
     return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=TZ)
 
 
+def _first_due(parsed: Parsed) -> datetime | None:
+    return next((s.due for s in parsed.next_steps if s.due is not None), None)
+
+
 def _customer(parsed: Parsed, names: NameIndex) -> str | None:
     return names.name(parsed.customer_id) if parsed.customer_id is not None else parsed.customer
 
@@ -36,7 +40,8 @@ FIELDS: dict[str, Callable[[dict[str, Any], Parsed, NameIndex], bool]] = {
     "customer": lambda case, p, names: (
         _customer(p, names) == (names.name(case["customer"]) if isinstance(case["customer"], int) else case["customer"])
     ),
-    "dates": lambda case, p, names: (p.next_due or p.close_date) == _expected_due(case["due"]),
+    # the next day to act on: the rep's step, else the customer's promise (a day to check on), else the close
+    "dates": lambda case, p, names: (p.next_due or _first_due(p) or p.close_date) == _expected_due(case["due"]),
     "amount": lambda case, p, names: p.amount == (Decimal(case["amount"]) if case["amount"] else None),
     "currency": lambda case, p, names: p.currency == case["currency"],
 }

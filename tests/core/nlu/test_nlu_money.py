@@ -70,3 +70,22 @@ def test_unit_price_and_range() -> None:
     assert (low.amount, low.currency) == (Decimal(50000), "USD")
     assert (high.amount, high.currency) == (Decimal(80000), "USD")
     assert extract_money("12.5万")[0].money is None  # no currency, no Money
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("预算 30 万", [("300000", None)]),
+        ("首单试订 5 千美元 的法兰", [("5000", "USD")]),
+        ("预算 300 万日元", [("3000000", "JPY")]),
+        ("预算5万到8万美金", [("50000", "USD"), ("80000", "USD")]),
+        ("项目预算 10-15万", [("100000", None), ("150000", None)]),
+        ("报价 10-15万元", [("100000", "CNY"), ("150000", "CNY")]),
+        ("控制阀 40台 SEK 1,850/台", [("1850", "SEK")]),
+        ("CAD 68/pc DDP Toronto", [("68", "CAD")]),
+        ("AUD 5,200 each", [("5200", "AUD")]),
+        ("500 千克", []),
+    ],
+)
+def test_spaces_ranges_and_more_currencies(text: str, expected: list[tuple[str, str | None]]) -> None:
+    assert [(m.amount, m.currency) for m in extract_money(text)] == [(Decimal(a), c) for a, c in expected]

@@ -62,3 +62,19 @@ def test_incoterms(text: str, code: str, place: str | None) -> None:
 def test_no_incoterm_inside_words() -> None:
     assert extract_incoterm("information about pipes") is None
     assert extract_incoterm("careful fobbing") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "unit", "container"),
+    [
+        ("50K pcs", "50000", "pcs", None),
+        ("1.5w套", "15000", "set", None),
+        ("3 x 40' reefer", "3", "container", "40RH"),
+        ("3 x 40' containers stainless fittings", "3", "container", "40GP"),
+        ("check valve DN65 x 500, USD 19.5", "500", None, None),
+        ("butterfly valve DN150 x 120, GBP 88/pc", "120", None, None),
+    ],
+)
+def test_k_w_and_container_words(text: str, value: str, unit: str | None, container: str | None) -> None:
+    q = extract_quantities(text)[0]
+    assert (q.value, q.unit, q.container) == (Decimal(value), unit, container)
