@@ -233,7 +233,7 @@ _STAGE_MOVE_EN = re.compile(
 _WIN_WORDS = re.compile(
     _alt(
         "赢单|成单|签单了|签约了|成交了|成交|中标了?|拿下了|拿下|签了|签下了?|签合同了|合同签了|搞定了|"
-        "won|closed won|deal won|signed the (?:po|contract|order)|signed"
+        "won|closed won|deal won|signed the po|signed the contract|signed the order|signed"
     )
     + r"(?!.{0,6}(?:吗|没有|\?))",
     re.I,
