@@ -42,6 +42,7 @@ async def _services(settings: Settings) -> Services:
 
 async def cmd_users_import(args: argparse.Namespace, settings: Settings) -> int:
     from storage.roster import RosterError, import_roster
+    from storage.table_file import TableFileError
 
     services = await _services(settings)
     try:
@@ -49,7 +50,7 @@ async def cmd_users_import(args: argparse.Namespace, settings: Settings) -> int:
             result = await import_roster(
                 session, Path(args.file), default_tz=settings.default_timezone, now=services.clock.now()
             )
-    except RosterError as err:
+    except (RosterError, TableFileError) as err:
         print(err, file=sys.stderr)
         return 2
     finally:
