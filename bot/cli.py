@@ -280,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("chat", "demo"):
         logging.getLogger().setLevel(logging.WARNING)  # keep the terminal for the conversation
     from core.approval_policy import PolicyError
+    from core.stage_rules import StageRulesError
     from storage.db import SchemaBehind
 
     try:
@@ -287,8 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaBehind as err:
         print(err, file=sys.stderr)
         return 3
-    except PolicyError as err:  # a bad KABOT_POLICY_FILE stops every command at start, naming file and line
-        print(err, file=sys.stderr)
+    except (PolicyError, StageRulesError) as err:  # a bad KABOT_POLICY_FILE / KABOT_STAGE_RULES_FILE stops
+        print(err, file=sys.stderr)  # every command at start, naming file and line
         return 2
 
 

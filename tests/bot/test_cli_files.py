@@ -10,6 +10,7 @@ from openpyxl import Workbook
 
 from bot.cli import main
 
+COMMANDS = [["users", "list"], ["chat", "--as", "李娜"], ["demo"], ["serve", "--port", "0"], ["work"]]
 ROSTER = "姓名,角色,企业微信ID,上级\n赵敏,销售经理,zhaomin,\n李娜,销售,lina,zhaomin\n"
 
 
@@ -97,3 +98,51 @@ def test_control_characters_in_an_imported_name_are_dropped(tmp_path: Path, caps
     assert main(["users", "list"]) == 0
     listing = capsys.readouterr().out
     assert "赵敏" in listing and "\x1b" not in listing
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "says"),
+    [
+        ('[requires]\nS3 = ["quote|proposal"]\nS4 = ["handshake"]\n', 3, "handshake"),
+        ("[must_be_at]\nwon = 'S9'\n", 2, "S9"),
+        ("[requires\nS3 = 1\n", 1, "TOML"),
+        ("lost_requires_reason = true\ncolour = 'red'\n", 2, "colour"),
+    ],
+    ids=["evidence", "stage", "toml", "unknown-key"],
+)
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_a_bad_stage_rules_file_stops_every_command_naming_file_and_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    content: str,
+    line: int,
+    says: str,
+    command: list[str],
+) -> None:
+    rules = tmp_path / "stages.toml"
+    rules.write_text(content, encoding="utf-8")
+    monkeypatch.setenv("KABOT_STAGE_RULES_FILE", str(rules))
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert f"{rules} 第{line}行" in err and says in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_missing_stage_rules_file_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KABOT_STAGE_RULES_FILE", str(tmp_path / "nope.toml"))
+    assert main(["users", "list"]) == 2
+    assert "nope.toml" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_a_bad_policy_file_stops_serve_chat_work_and_demo_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text('version = 1\n\n[[steps]]\nname = "经理"\napprover = "boss"\n', encoding="utf-8")
+    monkeypatch.setenv("KABOT_POLICY_FILE", str(policy))
+    assert main(command) == 2
+    assert f"{policy} 第5行" in capsys.readouterr().err
