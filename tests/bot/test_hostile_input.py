@@ -61,3 +61,12 @@ async def test_the_terminal_never_gets_an_escape_sequence_from_stored_text() -> 
     console = ConsoleChannel(CardRenderer(), write=shown.append)
     await console.deliver(OutboxItem(1, "李娜", SendText("客户\x1b[2J\x1b]0;pwned\x07艾克美\x00")))
     assert shown == ["客户艾克美"]
+
+
+async def test_undoing_a_creation_others_built_on_says_what_blocks_it(bot: ChatHarness) -> None:
+    assert "已新建客户：星辰机电" in await bot.said("李娜", "新客户 星辰机电 德国")
+    assert "已记录" in await bot.said("赵敏", "跟进 星辰机电 今天拜访了采购，谈了交期")  # her manager builds on it
+    reply = await bot.said("李娜", "撤销")
+    assert "客户“星辰机电”之后已有 1 条跟进记录" in reply and "不能撤销" in reply
+    assert "抱歉" not in reply
+    assert [c.name for c in await _customers(bot, "星辰机电")] == ["星辰机电"]  # nothing changed
