@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     services = Services(
         settings=settings,
-        db=Database(settings.database_url),
+        db=Database(settings.database_url, log_bodies=settings.log_message_bodies),
         clock=clock or SystemClock(),
         router=build_router(),
         renderer=CardRenderer(),
