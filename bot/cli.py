@@ -68,6 +68,7 @@ async def cmd_users_import(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
     from core.roles import Role
+    from core.text import clean_text
     from storage.repo.users import all_users, identities
 
     services = await _services(settings)
@@ -89,7 +90,7 @@ async def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
         )
         for u in people
     ]
-    print(_table(rows))
+    print(clean_text(_table(rows)))  # names stored before input was cleaned never drive the terminal
     return 0
 
 

@@ -146,3 +146,25 @@ def test_a_bad_policy_file_stops_serve_chat_work_and_demo_at_start(
     monkeypatch.setenv("KABOT_POLICY_FILE", str(policy))
     assert main(command) == 2
     assert f"{policy} 第5行" in capsys.readouterr().err
+
+
+async def _store_raw_name(url: str) -> None:
+    from storage.db import Database
+    from storage.models import User
+
+    db = Database(url)
+    await db.upgrade()
+    async with db.session() as s:
+        s.add(User(name="老\x1b]0;pwned\x07王\x1b[2J", role="rep"))
+    await db.close()
+
+
+def test_users_list_never_prints_an_escape_sequence_stored_long_ago(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    asyncio.run(_store_raw_name(f"sqlite+aiosqlite:///{tmp_path / 'u.db'}"))
+    assert main(["users", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "老王" in out and "\x1b" not in out
