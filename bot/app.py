@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
 
 from aiohttp import web
 
@@ -21,7 +22,7 @@ from bot.sales.policy import company_policy
 from bot.services import Services
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
-from core.stage_rules import StageRules
+from core.stage_rules import StageRules, StageRulesError, load_stage_rules
 from scheduler.service import SweepScheduler
 from storage.db import Database
 
@@ -34,23 +35,31 @@ log = logging.getLogger(__name__)
 def build_services(settings: Settings, *, clock: Clock | None = None) -> Services:
     services = Services(
         settings=settings,
-        db=Database(settings.database_url),
+        db=Database(settings.database_url, log_bodies=settings.log_message_bodies),
         clock=clock or SystemClock(),
         router=build_router(),
         renderer=CardRenderer(),
         policy=company_policy(settings),  # a bad KABOT_POLICY_FILE stops the start, naming file and line
     )
-    if settings.stage_rules_file:
-        import tomllib
-
-        with open(settings.stage_rules_file, "rb") as f:
-            services.stage_rules = StageRules.from_mapping(tomllib.load(f))
+    if settings.stage_rules_file:  # like the policy: a mistake stops the start, naming file and line
+        services.stage_rules = read_stage_rules(settings.stage_rules_file)
     if settings.redis_url:
         import redis.asyncio as redis
 
         services.redis = redis.from_url(settings.redis_url)
     registry.configure(services)
     return services
+
+
+def read_stage_rules(path: str) -> StageRules:
+    """KABOT_STAGE_RULES_FILE; a missing or unreadable file is a StageRulesError too."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as err:
+        raise StageRulesError(f"读不到文件 cannot read: {err.strerror}", file=path) from None
+    except UnicodeDecodeError:
+        raise StageRulesError("不是 UTF-8 文本 not UTF-8 text", file=path) from None
+    return load_stage_rules(text, file=path)
 
 
 async def healthz(request: web.Request) -> web.Response:

@@ -32,17 +32,25 @@ async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _services(settings: Settings) -> Services:
+async def _services(settings: Settings, *, name_database: bool = False) -> Services:
+    """Services with the schema checked; says when the database is new (or, `name_database`, which it is)."""
     from bot.app import build_services
 
-    services = build_services(settings)
+    services = build_services(settings)  # a bad policy or stage rules file stops here, before any database
+    _say_which_database(settings, always=name_database)
     await services.db.ensure_schema()
     return services
 
 
 async def cmd_users_import(args: argparse.Namespace, settings: Settings) -> int:
     from storage.roster import RosterError, import_roster
+    from storage.table_file import TableFileError, read_table
 
+    try:
+        read_table(Path(args.file))  # before any database is opened (or created): an unreadable file is one line
+    except TableFileError as err:
+        print(err, file=sys.stderr)
+        return 2
     services = await _services(settings)
     try:
         async with services.db.session() as session:
@@ -60,6 +68,7 @@ async def cmd_users_import(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
     from core.roles import Role
+    from core.text import clean_text
     from storage.repo.users import all_users, identities
 
     services = await _services(settings)
@@ -81,7 +90,7 @@ async def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
         )
         for u in people
     ]
-    print(_table(rows))
+    print(clean_text(_table(rows)))  # names stored before input was cleaned never drive the terminal
     return 0
 
 
@@ -128,7 +137,7 @@ def _table(rows: list[tuple[str, ...]]) -> str:
 async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.repl import chat
 
-    services = await _services(settings)
+    services = await _services(settings, name_database=True)
     try:
         return await chat(services, args.as_user)
     finally:
@@ -139,7 +148,10 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo import DEMO_USER, EXAMPLES, seed_demo
     from bot.repl import chat
 
-    services = await _services(settings)
+    if args.reset and (refused := await _remove_demo_database(settings)):
+        print(refused, file=sys.stderr)
+        return 2
+    services = await _services(settings, name_database=True)
     try:
         async with services.db.session() as session:
             created = await seed_demo(session, services.clock.now())
@@ -149,17 +161,55 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         await services.db.close()
 
 
+async def _remove_demo_database(settings: Settings) -> str | None:
+    """Delete the demo's SQLite file (so `kabot demo` starts afresh); a reason instead when it is not the demo's."""
+    from sqlalchemy import text
+
+    from bot.demo import DEMO_USER
+    from storage.db import Database
+
+    path = sqlite_path(settings.database_url)
+    if path is None:
+        return "--reset 只用于演示的 SQLite 数据库 / --reset only works on the demo's SQLite database"
+    if not path.exists():
+        return None
+    db = Database(settings.database_url)
+    try:
+        async with db.engine.connect() as conn:
+            people = [r[0] for r in await conn.execute(text("SELECT name FROM users"))]
+    except Exception:  # noqa: BLE001 — no users table: an empty or foreign file, not the demo's
+        people = ["?"]
+    finally:
+        await db.close()
+    if people and DEMO_USER not in people:
+        return f"{path} 不是演示数据库，没有删除 / {path} is not the demo database; nothing was deleted"
+    for extra in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{extra}").unlink(missing_ok=True)
+    print(f"已删除演示数据库 {path}，重新创建。")
+    return None
+
+
 async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
     from bot.app import build_services, create_app
 
     services = build_services(settings)
+    _say_which_database(settings, always=True)
     await services.db.ensure_schema()  # refuse a stale PostgreSQL before binding the port
     # No access log: every callback is the same POST, and a line per request costs the acknowledging loop time.
     runner = web.AppRunner(create_app(services, inline=args.workers == 0), access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, args.host, args.port).start()
+    try:
+        await web.TCPSite(runner, args.host, args.port).start()
+    except OSError as err:  # busy port, a host that is not this machine's
+        await runner.cleanup()
+        print(
+            f"无法在 {args.host}:{args.port} 上监听：{err.strerror or err}。端口被占用时请换一个，例如 --port 8081"
+            f" / cannot listen on {args.host}:{args.port}: {err.strerror or err}",
+            file=sys.stderr,
+        )
+        return 1
     print(
         f"kabot 正在 http://{args.host}:{args.port} 上运行（/healthz）"
         + (f"，{args.workers} 个工作进程处理消息" if args.workers else ""),
@@ -231,6 +281,49 @@ async def _stop_when_orphaned(parent: int, stop: asyncio.Event) -> None:
     stop.set()
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"端口应为 0–65535 之间的数字，例如 8080（收到 {text[:20]!r}）")
+    return int(text)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite database URL, made absolute; None for other databases and in-memory ones."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database).resolve()
+
+
+def _say_which_database(settings: Settings, *, always: bool) -> None:
+    """A command run in another folder would silently start an empty kabot.db there: say so, on stderr."""
+    path = sqlite_path(settings.database_url)
+    if path is None:
+        return
+    if not path.exists():
+        print(
+            f"新建数据库 {path}（这里还没有；要用已有的数据库，请到它所在的文件夹运行或设置 KABOT_DATABASE_URL）"
+            f" / new database {path}",
+            file=sys.stderr,
+        )
+    elif always:
+        print(f"数据库 / database: {path}", file=sys.stderr)
+
+
+def _configure_logging(settings: Settings, command: str) -> None:
+    """Logs go to stderr, or for the terminal conversations (chat, demo) to ./kabot.log, never into the chat;
+    alembic's INFO lines on every command's schema check and apscheduler's on every start are not news."""
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    handler: logging.Handler = (
+        logging.FileHandler("kabot.log", encoding="utf-8") if command in ("chat", "demo") else logging.StreamHandler()
+    )
+    logging.basicConfig(level=settings.log_level, format=fmt, handlers=[handler])
+    for chatty in ("alembic", "apscheduler"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="kabot", description="kabot — 大客户 CRM 助手")
     sub = p.add_subparsers(dest="command", required=True)
@@ -255,11 +348,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_quotes.register(sub)
 
-    sub.add_parser("demo", help="创建演示数据并以演示销售身份对话").set_defaults(run=cmd_demo)
+    demo = sub.add_parser("demo", help="创建演示数据并以演示销售身份对话")
+    demo.add_argument("--reset", action="store_true", help="删除演示数据库，从头再来")
+    demo.set_defaults(run=cmd_demo)
 
     serve = sub.add_parser("serve", help="运行 HTTP 服务（企业微信/钉钉回调）")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8080)
+    serve.add_argument("--port", type=_port, default=8080)
     serve.add_argument(
         "--workers",
         type=int,
@@ -276,10 +371,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command in ("chat", "demo"):
-        logging.getLogger().setLevel(logging.WARNING)  # keep the terminal for the conversation
+    _configure_logging(settings, args.command)
     from core.approval_policy import PolicyError
+    from core.stage_rules import StageRulesError
     from storage.db import SchemaBehind
 
     try:
@@ -287,8 +381,8 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaBehind as err:
         print(err, file=sys.stderr)
         return 3
-    except PolicyError as err:  # a bad KABOT_POLICY_FILE stops every command at start, naming file and line
-        print(err, file=sys.stderr)
+    except (PolicyError, StageRulesError) as err:  # a bad KABOT_POLICY_FILE / KABOT_STAGE_RULES_FILE stops
+        print(err, file=sys.stderr)  # every command at start, naming file and line
         return 2
 
 

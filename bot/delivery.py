@@ -96,8 +96,9 @@ class Deliverer:
             col(earlier.status).in_(("pending", "sending")),
         )
         q = select(OutboxMessage).where(due, ~waits_for_earlier).order_by(col(OutboxMessage.id)).limit(limit)
-        if channel:
-            q = q.where(OutboxMessage.channel == channel)
+        # Only channels this process has: a terminal's replies wait for `kabot chat`, and `serve` on the demo's
+        # database neither retries them for ever nor fails them.
+        q = q.where(col(OutboxMessage.channel).in_([channel] if channel else list(self.s.channels)))
         if target:
             q = q.where(OutboxMessage.target == target)
         out: list[tuple[str, OutboxMessage, int]] = []

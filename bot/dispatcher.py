@@ -11,10 +11,15 @@ from typing import Any
 from bot.context import Context
 from bot.replies import Reply, TextReply
 from bot.understand import understand
+from core.text import MAX_MESSAGE_CHARS
 from storage import state
 
 UNKNOWN = "unknown"
 STALE_BUTTON = "这个按钮已失效，请重新发起操作。"
+TOO_LONG = (
+    f"这条消息太长了（最多 {MAX_MESSAGE_CHARS} 字），没有读取，也没有保存任何内容。"
+    "请分成几条短消息发送，例如：跟进 艾克美 今天电话沟通了报价，下周二再跟进"
+)
 
 
 async def dispatch(ctx: Context) -> list[Reply]:
@@ -28,6 +33,8 @@ async def dispatch(ctx: Context) -> list[Reply]:
             return [TextReply(STALE_BUTTON)]
         return await handler(ctx, action)
 
+    if len(ctx.inbound.text or "") > MAX_MESSAGE_CHARS:  # an open question stays open for the next message
+        return [TextReply(TOO_LONG)]
     parsed = await understand(ctx, ctx.inbound.text or "")
     pending = await state.take(ctx.session, ctx.user_id, ctx.clock.now())
     if pending is not None and (state_handler := router.states.get(pending.kind)) is not None:

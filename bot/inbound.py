@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.cards.actions import BadAction, CardAction
+from core.text import clean_text
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,11 @@ class Inbound:
     stale_action: str | None = None  # a stored button key that no longer unpacks (buttons of an older version)
     conversation: str | None = None
     reply_context: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Every channel's text passes here before it is stored: NUL and escape sequences never get in.
+        if self.text is not None:
+            object.__setattr__(self, "text", clean_text(self.text))
 
     def to_payload(self) -> dict[str, Any]:
         payload: dict[str, Any] = {"text": self.text, "action": self.action.pack() if self.action else None}

@@ -12,6 +12,7 @@ from bot.errors import NeedsAnswer, NotAllowed, NotFound, UserInputError
 from core.countries import country_name
 from core.nlu.intents import Parsed
 from core.nlu.names import normalize_name
+from core.text import MAX_NAME_CHARS
 from storage.models import Customer, User
 from storage.repo import customers
 
@@ -21,6 +22,12 @@ EXAMPLES = {
     "new_contact": "联系人 艾克美 张伟 采购总监 决策者 电话13800001111",
     "new_opportunity": "商机 艾克美 DN50球阀年度采购 50万美元 S2",
 }
+
+
+def short_name(name: str, what: str, example: str) -> None:
+    """Refuse a name longer than a name can be, saying so (a pasted paragraph is not a customer)."""
+    if len(name) > MAX_NAME_CHARS:
+        raise UserInputError(f"{what}太长了（最多 {MAX_NAME_CHARS} 个字），没有保存。请写简短的名称。", example=example)
 
 
 async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Customer:
@@ -48,6 +55,7 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
     if not parsed.customer:
         raise UserInputError("请告诉我是哪个客户。", example=EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
 
+    short_name(parsed.customer, "客户名称", EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
     elsewhere = await customers.by_normalized(ctx.session, normalize_name(parsed.customer))
     if elsewhere:
         raise NotAllowed(await not_yours(ctx, elsewhere[0]), entity="customers", entity_id=elsewhere[0].id)

@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     admin_contact: str = "系统管理员"  # who an unknown user should ask to be added
     company_name: str = "kabot 示例贸易有限公司"
     log_level: str = "INFO"
+    log_message_bodies: bool = False  # local debugging only: lets database statements with bodies reach the log
     policy_file: str | None = None
     vat_rate: Decimal = Decimal(13)  # percent; margins on 含税 prices are computed without it (exports: 0)
     home_country: str = "CN"  # ISO code: customers elsewhere get export quotes (0% VAT, English sheet)

@@ -10,6 +10,8 @@ gate cannot be bypassed by jumping over it.
 
 from __future__ import annotations
 
+import re
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -195,6 +197,52 @@ class StageRules:
         if "lost_requires_reason" in data:
             lost_requires_reason = _parse_bool(data["lost_requires_reason"])
         return cls(requires=requires, must_be_at=must_be_at, lost_requires_reason=lost_requires_reason)
+
+
+class StageRulesError(ValueError):
+    """KABOT_STAGE_RULES_FILE is wrong: the message names the file and the line, in Chinese and English."""
+
+    def __init__(self, detail: str, *, file: str, line: int | None = None) -> None:
+        at = f"{file} 第{line}行 (line {line})" if line else file
+        super().__init__(f"阶段规则错误 / stage rules error {at}：{detail}")
+
+
+def load_stage_rules(text: str, *, file: str) -> StageRules:
+    """Parse a stage rules TOML; any mistake raises StageRulesError naming the file and the line of the key."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        m = re.search(r"line (\d+)", str(err))
+        raise StageRulesError(f"TOML 格式错误 invalid TOML: {err}", file=file, line=int(m[1]) if m else None) from None
+    except RecursionError:
+        raise StageRulesError("嵌套太深 nested too deeply", file=file) from None
+    try:
+        return StageRules.from_mapping(data)
+    except ValueError as err:
+        raise StageRulesError(str(err), file=file, line=_line_of_mistake(data, text)) from None
+
+
+def _line_of_mistake(data: Mapping[str, object], text: str) -> int | None:
+    """tomllib keeps no positions: find the one setting that fails alone, then the line that writes it."""
+    for key, value in data.items():
+        entries = list(value.items()) if isinstance(value, Mapping) else [(None, value)]
+        for sub, v in entries:
+            try:
+                StageRules.from_mapping({key: {sub: v}} if sub is not None else {key: v})
+            except ValueError:
+                return _line_of(text, key, sub)
+    return None
+
+
+def _line_of(text: str, key: str, sub: str | None) -> int | None:
+    lines = text.splitlines()
+    section = next((n for n, ln in enumerate(lines) if re.match(rf"\s*\[\s*{re.escape(key)}\s*\]", ln)), None)
+    name = sub if sub is not None else key
+    pattern = re.compile(rf"""(?:^|[\s{{,])["']?{re.escape(name)}["']?\s*=""")
+    for n in range(section or 0, len(lines)):
+        if pattern.search(lines[n]):
+            return n + 1
+    return section + 1 if section is not None else None
 
 
 def _parse_requirements(value: object, stage: Stage) -> tuple[Requirement, ...]:

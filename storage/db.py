@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -42,12 +43,19 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 class Database:
     """One engine and session factory per app; passed in, never a module global."""
 
-    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
-        """`schema` (PostgreSQL only) puts every table in that schema: tests get one each."""
+    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False, log_bodies: bool = False) -> None:
+        """`schema` (PostgreSQL only) puts every table in that schema: tests get one each.
+
+        Statement parameters hold decrypted message bodies, so neither SQLAlchemy (in errors and its INFO log)
+        nor aiosqlite (whose DEBUG log prints every call with its arguments) shows them, unless `log_bodies`
+        (KABOT_LOG_MESSAGE_BODIES, for local debugging only).
+        """
         self.url = url
         self.schema = schema
         self.is_sqlite = url.startswith("sqlite")
-        kwargs: dict[str, Any] = {"echo": echo}
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": not log_bodies}
+        if self.is_sqlite:
+            logging.getLogger("aiosqlite").setLevel(logging.NOTSET if log_bodies else logging.INFO)
         if not self.is_sqlite:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
             if schema:

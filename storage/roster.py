@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.roles import Role, parse_role
 from storage.models import User
 from storage.repo import users
+from storage.table_file import read_table
 
 HEADERS: dict[str, str] = {
     "name": "name",
@@ -65,15 +65,7 @@ class ImportResult:
 
 
 def read_rows(path: Path) -> list[dict[str, str]]:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-
-        ws = load_workbook(path, read_only=True, data_only=True).active
-        assert ws is not None
-        table = [["" if c is None else str(c).strip() for c in r] for r in ws.iter_rows(values_only=True)]
-    else:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            table = [[c.strip() for c in r] for r in csv.reader(f)]
+    table = read_table(path)  # raises TableFileError: a file that cannot be read, in one line
     if not table:
         raise RosterError(["文件是空的：第 1 行应为表头 name,wecom_userid,dingtalk_userid,role,manager,team,timezone"])
     header = [HEADERS.get(h.strip(), HEADERS.get(h.strip().lower(), "")) for h in table[0]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,6 +16,28 @@ UNDOABLE: dict[str, type[SQLModel]] = {
     m.__tablename__: m  # type: ignore[misc]
     for m in (Customer, Contact, Opportunity, StageChange, FollowUp, Task)
 }
+
+
+# Rows a creation may have been built on since, as a person would name them.
+NAMES = {
+    "customers": "客户",
+    "contacts": "联系人",
+    "opportunities": "商机",
+    "follow_ups": "跟进记录",
+    "tasks": "待办",
+    "quotes": "报价",
+    "stage_changes": "阶段变更",
+    "transfer_requests": "转移申请",
+}
+
+
+class UndoBlocked(Exception):
+    """A creation cannot be taken back: other rows (often someone else's) refer to it. Nothing was undone."""
+
+    def __init__(self, what: str, blockers: dict[str, int]) -> None:
+        self.what, self.blockers = what, blockers
+        listed = "、".join(f"{n} 条{NAMES.get(t, t)}" for t, n in blockers.items())
+        super().__init__(f"{what}之后已有 {listed}，不能撤销它的新建，什么都没有改。如需删除，请先处理这些记录。")
 
 
 @dataclass(frozen=True)
@@ -54,6 +77,7 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
             continue
         row = await session.get(model, entry.entity_id)
         if entry.action == "create" and row is not None:
+            await _refuse_if_built_on(session, model, entry.entity_id, (entry.after or {}).get("name"))
             await session.delete(row)
         elif entry.action == "update" and row is not None and entry.before:
             restored = model.model_validate(entry.before)
@@ -64,3 +88,18 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
         entry.undone = True
         session.add(entry)
     return Undone(tuple(group))
+
+
+async def _refuse_if_built_on(session: AsyncSession, model: type[SQLModel], row_id: int, name: object) -> None:
+    """Count the rows that still point at this one by a foreign key (this message's own are already gone)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    blockers: dict[str, int] = {}
+    for other in SQLModel.metadata.sorted_tables:
+        for fk in other.foreign_keys:
+            if fk.column.table is table:
+                n = (await session.exec(select(func.count()).select_from(other).where(fk.parent == row_id))).one()
+                if n:
+                    blockers[other.name] = blockers.get(other.name, 0) + int(n)
+    if blockers:
+        label = NAMES.get(table.name, "记录")
+        raise UndoBlocked(f"{label}“{name}”" if name else label, blockers)

@@ -26,6 +26,7 @@ from bot.cards.render import CardRenderer
 from bot.channels.base import OutboxItem, RawInbound
 from bot.inbound import Inbound
 from bot.outbox import PostToTeam, SendCard, SendFile, SendText, UpdateCard
+from core.text import clean_text
 
 if TYPE_CHECKING:
     from bot.channels.receive import Receiver
@@ -90,7 +91,7 @@ class ConsoleChannel:
         return False
 
     async def deliver(self, item: OutboxItem) -> None:
-        self.write(self.format(item))
+        self.write(clean_text(self.format(item)))  # stored text from before cleaning never drives the terminal
 
     def format(self, item: OutboxItem) -> str:
         who = item.target

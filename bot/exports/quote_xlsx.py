@@ -21,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.countries import country_code
+from core.text import clean_text
 
 AMOUNT_FORMAT = "#,##0.00"
 PRICE_FORMAT = "#,##0.00##"  # unit prices like 0.125 keep their decimals
@@ -146,9 +147,9 @@ class QuotationSheet:
 
 
 def _text(ws: Worksheet, row: int, col: int, value: str, **style: object) -> Cell:
-    """A cell that is always text, whatever the user typed."""
+    """A cell that is always text, whatever the user typed (control characters stored long ago included)."""
     cell = ws.cell(row=row, column=col)
-    cell.value = value
+    cell.value = clean_text(value)
     cell.data_type = "s"
     for key, val in style.items():
         setattr(cell, key, val)

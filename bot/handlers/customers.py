@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.replies import Reply, TextReply
-from bot.resolve import customer_for
+from bot.resolve import customer_for, short_name
 from bot.router import Router
 from core.countries import country_code, country_name
 from core.nlu.intents import Parsed
@@ -23,6 +23,7 @@ UNDO_HINT = "说错了可发“撤销”。"
 async def create_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not parsed.customer:
         return [TextReply("请写上客户名称。例如：新客户 艾克美工业 德国 A级 行业阀门 来源展会")]
+    short_name(parsed.customer, "客户名称", "新客户 艾克美工业 德国 A级 行业阀门 来源展会")
     normalized = normalize_name(parsed.customer)
     existing = await customers.by_normalized(ctx.session, normalized, prefix=False)
     if existing:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from bot.context import Context
+from bot.errors import Conflict
 from bot.replies import Reply, TextReply
 from bot.router import Router
 from core.nlu.intents import Parsed
-from storage.undo import undo_last
+from storage.undo import UndoBlocked, undo_last
 
 router = Router("undo")
 
@@ -16,7 +17,10 @@ VERB = {"create": "新建", "update": "修改"}
 
 @router.intent("undo", help="撤销我上一步的修改（10分钟内）", example="撤销")
 async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
-    done = await undo_last(ctx.session, actor_id=ctx.user_id, now=ctx.clock.now())
+    try:
+        done = await undo_last(ctx.session, actor_id=ctx.user_id, now=ctx.clock.now())
+    except UndoBlocked as blocked:  # others built on what this message created: say what, change nothing
+        raise Conflict(str(blocked)) from None
     if done is None:
         return [TextReply("10 分钟内没有可以撤销的修改。")]
     owners = {(e.before or e.after or {}).get("owner_id") for e in done.entries if e.entity == "customers"}

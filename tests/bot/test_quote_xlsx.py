@@ -125,3 +125,17 @@ def test_minimal_sheet_without_optional_parts() -> None:
     values = set(cells(load_workbook(BytesIO(data)).active).values())
     assert {"Price Term: EXW", "TOTAL EXW (CNY)"} <= values
     assert not any(str(v).startswith(("Payment:", "Lead Time:")) for v in values)  # never "Payment: -"
+
+
+def test_control_characters_stored_before_cleaning_do_not_break_the_sheet() -> None:
+    """A name stored with NUL / ESC / other control characters (before input was cleaned) still exports."""
+    data = write_quote_xlsx(
+        sheet(
+            buyer_name="Acme\x00 \x1b[31mGmbH\x07",
+            lines=(QuotationLine("Valve\x0b DN50", D("1"), "pcs", D("1"), D("1"), "note\x1f"),),
+            total=D("1"),
+        )
+    )
+    values = set(cells(load_workbook(BytesIO(data)).active).values())
+    assert "Acme GmbH" in values
+    assert "Valve DN50\nnote" in values
