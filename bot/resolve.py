@@ -11,9 +11,8 @@ from bot.context import Context
 from bot.errors import NeedsAnswer, NotAllowed, NotFound, UserInputError
 from core.countries import country_name
 from core.nlu.intents import Parsed
-from core.nlu.names import normalize_name
 from storage.models import Customer, User
-from storage.repo import customers
+from storage.repo import customers, names
 
 EXAMPLES = {
     "lookup": "查 艾克美",
@@ -37,8 +36,8 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
 
     if len(parsed.customer_candidates) > 1:
         ids = [m.customer_id for m in parsed.customer_candidates]
-        names = await _owners(ctx, ids)
-        lines = [f"{i}. {name}" for i, name in enumerate(names, 1)]
+        options = await _owners(ctx, ids)
+        lines = [f"{i}. {name}" for i, name in enumerate(options, 1)]
         raise NeedsAnswer(
             "您说的是哪个客户？回复编号：\n" + "\n".join(lines),
             kind="choose_customer",
@@ -48,7 +47,7 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
     if not parsed.customer:
         raise UserInputError("请告诉我是哪个客户。", example=EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
 
-    elsewhere = await customers.by_normalized(ctx.session, normalize_name(parsed.customer))
+    elsewhere = await names.owned_anywhere(ctx.session, parsed.customer)
     if elsewhere:
         raise NotAllowed(await not_yours(ctx, elsewhere[0]), entity="customers", entity_id=elsewhere[0].id)
     raise NeedsAnswer(

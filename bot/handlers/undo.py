@@ -19,9 +19,6 @@ async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
     done = await undo_last(ctx.session, actor_id=ctx.user_id, now=ctx.clock.now())
     if done is None:
         return [TextReply("10 分钟内没有可以撤销的修改。")]
-    owners = {(e.before or e.after or {}).get("owner_id") for e in done.entries if e.entity == "customers"}
-    if owners:
-        ctx.services.forget_names(owners)
     parts = []
     for e in done.entries:
         if e.entity not in WHAT:

@@ -1,0 +1,166 @@
+"""Customer names in the database: the keys kept in step with every customer, and the lookups over them.
+
+A message is resolved against a small NameIndex of its candidates — the customers whose alias or pinyin key
+occurs in the text, plus those sharing grams with a name the parser asked about — instead of an index of every
+visible name built per process. The keys are rewritten on flush (create, rename, new alias, undo), whichever
+code path changed the customer, so every replica sees the same names at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, event, func, insert, inspect, or_, text
+from sqlalchemy.orm import Session
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.nlu.names import (
+    KEY_ALIAS,
+    KEY_GRAM,
+    NameIndex,
+    mention_keys,
+    name_keys,
+    near_exact,
+    normalize_name,
+    query_keys,
+)
+from storage.models import POOL, Customer, CustomerNameKey
+
+FUZZY_CANDIDATES = 64  # customers sharing the most grams with a name, scored by rapidfuzz in NameIndex
+_CHUNK = 900  # keys per IN list (SQLite's default limit is 999 variables)
+_KEYS = CustomerNameKey.__table__  # type: ignore[attr-defined]
+
+
+def _visible(owner_ids: Sequence[int] | None) -> Any:
+    """Own (or team's) accounts plus the public pool; None means every account."""
+    if owner_ids is None:
+        return True
+    return or_(col(Customer.owner_id).in_(owner_ids), text(POOL))
+
+
+def _chunks(keys: Iterable[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    ordered = sorted(keys)
+    return [ordered[i : i + _CHUNK] for i in range(0, len(ordered), _CHUNK)]
+
+
+def _key_in(keys: list[tuple[str, str]]) -> Any:
+    by_kind: dict[str, list[str]] = {}
+    for kind, key in keys:
+        by_kind.setdefault(kind, []).append(key)
+    return or_(
+        *(
+            (col(CustomerNameKey.kind) == kind) & col(CustomerNameKey.key).in_(values)
+            for kind, values in by_kind.items()
+        )
+    )
+
+
+async def _exact(session: AsyncSession, keys: set[tuple[str, str]], owner_ids: Sequence[int] | None) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(k for k in keys if k[0] != KEY_GRAM):
+        q = (
+            select(CustomerNameKey.customer_id)
+            .join(Customer, col(Customer.id) == CustomerNameKey.customer_id)
+            .where(_key_in(chunk), _visible(owner_ids))
+            .distinct()
+        )
+        found.update((await session.exec(q)).all())
+    return found
+
+
+async def _fuzzy(session: AsyncSession, keys: set[tuple[str, str]], owner_ids: Sequence[int] | None) -> set[int]:
+    grams = [k for k in keys if k[0] == KEY_GRAM][:_CHUNK]
+    if not grams:
+        return set()
+    hits = func.count().label("hits")
+    q = (
+        select(CustomerNameKey.customer_id, hits)
+        .join(Customer, col(Customer.id) == CustomerNameKey.customer_id)
+        .where(_key_in(grams), _visible(owner_ids))
+        .group_by(col(CustomerNameKey.customer_id))
+        .order_by(hits.desc(), col(CustomerNameKey.customer_id))
+        .limit(FUZZY_CANDIDATES)
+    )
+    return {int(cid) for cid, _ in (await session.exec(q)).all()}
+
+
+async def index_for(
+    session: AsyncSession, owner_ids: Sequence[int] | None, text: str = "", queries: Sequence[str] = ()
+) -> NameIndex:
+    """The customers (among those visible) that `find_in(text)` or `decide(q)` for each query could return."""
+    keys = mention_keys(text) if text else set()
+    wanted: set[tuple[str, str]] = set()
+    for q in queries:
+        wanted |= query_keys(q)
+    ids = await _exact(session, keys | wanted, owner_ids) | await _fuzzy(session, wanted, owner_ids)
+    if not ids:
+        return NameIndex()
+    rows = (
+        await session.exec(
+            select(Customer.id, Customer.name, Customer.aliases).where(col(Customer.id).in_(sorted(ids)))
+        )
+    ).all()
+    return NameIndex((int(i or 0), n, list(a or [])) for i, n, a in sorted(rows))
+
+
+async def owned_anywhere(session: AsyncSession, written: str, limit: int = 5) -> list[Customer]:
+    """Any owner's customers that `written` names (an alias, or a clear start of one: 艾克森 of 艾克森流体设备).
+
+    This reaches past what the user may see, so it is as strict as near_exact: `%`, `艾_森` or `艾` name nothing.
+    """
+    q = normalize_name(written)
+    if not q:
+        return []
+    pattern = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = (
+        await session.exec(
+            select(CustomerNameKey.customer_id, CustomerNameKey.key)
+            .where(CustomerNameKey.kind == KEY_ALIAS)
+            .where(or_(col(CustomerNameKey.key) == q, col(CustomerNameKey.key).like(pattern, escape="\\")))
+            .limit(200)
+        )
+    ).all()
+    aliases: dict[int, list[str]] = {}
+    for cid, key in rows:
+        aliases.setdefault(int(cid), []).append(key)
+    ranked = sorted(
+        (cid for cid, keys in aliases.items() if near_exact(written, keys)),
+        key=lambda cid: (q not in aliases[cid], min(len(k) for k in aliases[cid]), cid),
+    )
+    found = [await session.get(Customer, cid) for cid in ranked[:limit]]
+    return [c for c in found if c is not None]
+
+
+# --- keeping the keys in step ------------------------------------------------------------------------------
+
+
+def _rows(customer_id: int, name: str, aliases: Sequence[str]) -> list[dict[str, Any]]:
+    return [{"kind": k, "key": v, "customer_id": customer_id} for k, v in name_keys(name, aliases)]
+
+
+def write_keys(conn: Connection, customers: Iterable[tuple[int, str, Sequence[str]]]) -> int:
+    """Replace the keys of these customers (id, name, aliases); returns how many keys were written."""
+    batch = list(customers)
+    if not batch:
+        return 0
+    conn.execute(delete(_KEYS).where(_KEYS.c.customer_id.in_([cid for cid, _, _ in batch])))
+    rows = [r for cid, name, aliases in batch for r in _rows(cid, name, aliases)]
+    if rows:
+        conn.execute(insert(_KEYS), rows)
+    return len(rows)
+
+
+def _changed(customer: Customer) -> bool:
+    state = inspect(customer)
+    return bool(state.attrs.name.history.has_changes() or state.attrs.aliases.history.has_changes())
+
+
+@event.listens_for(Session, "after_flush")
+def _keep_keys(session: Session, _context: Any) -> None:
+    """Every flush that adds, renames or re-aliases a customer rewrites its keys in the same transaction."""
+    touched = [c for c in (*session.new, *session.dirty) if isinstance(c, Customer) and c.id is not None]
+    touched = [c for c in touched if c in session.new or _changed(c)]
+    if touched:
+        write_keys(session.connection(), ((int(c.id or 0), c.name, list(c.aliases or [])) for c in touched))
