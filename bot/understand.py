@@ -19,7 +19,7 @@ from storage.repo import names, users
 async def name_index(ctx: Context, text: str = "", queries: Sequence[str] = ()) -> NameIndex:
     """The customers this user may see that `text` mentions or that each query may mean."""
     owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
-    return await names.index_for(ctx.session, owner_ids, text, queries)
+    return await names.index_for(ctx.session, owner_ids, text, queries, user_id=ctx.user_id)
 
 
 async def _parse(ctx: Context, text: str) -> Parsed:

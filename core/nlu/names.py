@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -190,7 +190,10 @@ def _syllables(run: str) -> tuple[str, ...]:
 class NameIndex:
     """Customers by alias: built per message from the candidates the database finds for it (storage/repo/names)."""
 
-    def __init__(self, customers: Iterable[tuple[int, str, Sequence[str]]] = ()) -> None:
+    def __init__(
+        self, customers: Iterable[tuple[int, str, Sequence[str]]] = (), learned: Mapping[str, int] | None = None
+    ) -> None:
+        self._learned = dict(learned or {})  # normalised name as this rep writes it → the customer they picked
         self._names: dict[int, str] = {}
         self._aliases: list[str] = []
         self._owner: list[int] = []
@@ -209,6 +212,9 @@ class NameIndex:
 
     def __len__(self) -> int:
         return len(self._names)
+
+    def __bool__(self) -> bool:  # an index with no candidate yet is still there to be asked (and to record it)
+        return True
 
     def name(self, customer_id: int) -> str:
         return self._names[customer_id]
@@ -268,6 +274,8 @@ class NameIndex:
     def decide(self, query: str) -> NameDecision:
         """match: top ≥80 and ≥5 ahead; choose: plausible candidates to offer; none: nothing ≥70."""
         self.asked.append(query)
+        if (picked := self._learned.get(normalize_name(query))) in self._names:
+            return NameDecision("match", (NameMatch(picked, self._names[picked], 100.0),))
         matches = self.lookup(query)
         if not matches or matches[0].score < ASK_SCORE:
             return NameDecision("none", ())
@@ -355,7 +363,7 @@ class NameIndex:
 
 # --- keys: what the database stores per customer, so a message finds its candidates without a full index ----
 
-KEY_ALIAS, KEY_PINYIN, KEY_GRAM = "a", "p", "g"
+KEY_ALIAS, KEY_PINYIN, KEY_GRAM, KEY_LEARNED = "a", "p", "g", "l"  # learned: `<user id>:<name>`, per rep
 MAX_ALIAS = 24  # aliases are matched inside a message up to this many characters
 _MAX_TEXT = 400  # of a message, for mention keys (a longer one is read in its first part)
 _RUN = re.compile(r"[^\s,，。;；!！?？:：、\"“”'‘’()（）\[\]【】<>《》/\\|]+")

@@ -19,6 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.nlu.names import (
     KEY_ALIAS,
     KEY_GRAM,
+    KEY_LEARNED,
     NameIndex,
     mention_keys,
     name_keys,
@@ -87,14 +88,22 @@ async def _fuzzy(session: AsyncSession, keys: set[tuple[str, str]], owner_ids: S
 
 
 async def index_for(
-    session: AsyncSession, owner_ids: Sequence[int] | None, text: str = "", queries: Sequence[str] = ()
+    session: AsyncSession,
+    owner_ids: Sequence[int] | None,
+    text: str = "",
+    queries: Sequence[str] = (),
+    *,
+    user_id: int | None = None,
 ) -> NameIndex:
-    """The customers (among those visible) that `find_in(text)` or `decide(q)` for each query could return."""
+    """The customers (among those visible) that `find_in(text)` or `decide(q)` for each query could return,
+    with the names this user once picked from a list (`learn`)."""
     keys = mention_keys(text) if text else set()
     wanted: set[tuple[str, str]] = set()
     for q in queries:
         wanted |= query_keys(q)
+    learned = await _learned(session, user_id, queries, owner_ids) if user_id is not None else {}
     ids = await _exact(session, keys | wanted, owner_ids) | await _fuzzy(session, wanted, owner_ids)
+    ids |= set(learned.values())
     if not ids:
         return NameIndex()
     rows = (
@@ -102,7 +111,34 @@ async def index_for(
             select(Customer.id, Customer.name, Customer.aliases).where(col(Customer.id).in_(sorted(ids)))
         )
     ).all()
-    return NameIndex((int(i or 0), n, list(a or [])) for i, n, a in sorted(rows))
+    return NameIndex(((int(i or 0), n, list(a or [])) for i, n, a in sorted(rows)), learned)
+
+
+async def _learned(
+    session: AsyncSession, user_id: int, queries: Sequence[str], owner_ids: Sequence[int] | None
+) -> dict[str, int]:
+    keys = {f"{user_id}:{q}": q for q in map(normalize_name, queries) if q}
+    if not keys:
+        return {}
+    q = (
+        select(CustomerNameKey.key, CustomerNameKey.customer_id)
+        .join(Customer, col(Customer.id) == CustomerNameKey.customer_id)
+        .where(CustomerNameKey.kind == KEY_LEARNED, col(CustomerNameKey.key).in_(list(keys)), _visible(owner_ids))
+    )
+    return {keys[key]: int(cid) for key, cid in (await session.exec(q)).all()}
+
+
+async def learn(session: AsyncSession, user_id: int, written: str, customer_id: int) -> None:
+    """Remember that this rep, writing `written`, meant this customer (picked from a list): next time it resolves
+    at once. One customer per written name and rep; a later pick replaces it."""
+    name = normalize_name(written)
+    if not name:
+        return
+    key = f"{user_id}:{name}"
+    await session.exec(
+        delete(CustomerNameKey).where(col(CustomerNameKey.kind) == KEY_LEARNED, col(CustomerNameKey.key) == key)
+    )  # type: ignore[call-overload]
+    session.add(CustomerNameKey(kind=KEY_LEARNED, key=key, customer_id=customer_id))
 
 
 async def owned_anywhere(session: AsyncSession, written: str, limit: int = 5) -> list[Customer]:
@@ -145,7 +181,8 @@ def write_keys(conn: Connection, customers: Iterable[tuple[int, str, Sequence[st
     batch = list(customers)
     if not batch:
         return 0
-    conn.execute(delete(_KEYS).where(_KEYS.c.customer_id.in_([cid for cid, _, _ in batch])))
+    ids = [cid for cid, _, _ in batch]
+    conn.execute(delete(_KEYS).where(_KEYS.c.customer_id.in_(ids), _KEYS.c.kind != KEY_LEARNED))
     rows = [r for cid, name, aliases in batch for r in _rows(cid, name, aliases)]
     if rows:
         conn.execute(insert(_KEYS), rows)
