@@ -32,7 +32,7 @@ def test_a_name_is_found_by_its_pinyin_and_by_the_keys_a_message_has() -> None:
     keys = name_keys("艾克美工业有限公司", ["ACME"])
     assert (KEY_PINYIN, "aikemei") in keys and (KEY_ALIAS, "acme") in keys
     assert (KEY_PINYIN, "aikemei") in query_keys("aikemei")
-    assert {(KEY_ALIAS, "艾克美"), (KEY_PINYIN, "aikemei")} <= mention_keys("今天拜访了艾可美张总")
+    assert {(KEY_ALIAS, "艾可美"), (KEY_PINYIN, "aikemei")} <= mention_keys("今天拜访了艾可美张总")  # a homophone
 
 
 @pytest.mark.parametrize(("written", "near"), [("艾克森", True), ("艾克", False), ("%", False), ("艾_森", False)])
