@@ -24,12 +24,13 @@ async def name_index(ctx: Context, text: str = "", queries: Sequence[str] = ()) 
 
 async def _parse(ctx: Context, text: str) -> Parsed:
     """Parse with the names the text mentions; when the parser asked about a name it did not find, fetch the
-    customers resembling it and read the message again."""
-    index = await name_index(ctx, text)
+    customers resembling it (and the one this rep once picked for it) and read the message again."""
+    owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
+    index = await names.index_for(ctx.session, owner_ids, text)
     parsed = parse_message(text, now=ctx.now, tz=ctx.tz, names=index)
     if index.asked:
-        wider = await name_index(ctx, text, index.asked)
-        if len(wider) > len(index):
+        wider = await names.index_for(ctx.session, owner_ids, text, index.asked, user_id=ctx.user_id)
+        if len(wider) > len(index) or wider.learned:
             parsed = parse_message(text, now=ctx.now, tz=ctx.tz, names=wider)
     return parsed
 

@@ -213,6 +213,10 @@ class NameIndex:
     def __len__(self) -> int:
         return len(self._names)
 
+    @property
+    def learned(self) -> bool:
+        return bool(self._learned)
+
     def __bool__(self) -> bool:  # an index with no candidate yet is still there to be asked (and to record it)
         return True
 

@@ -11,7 +11,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, delete, event, func, insert, inspect, or_, text
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    any_,
+    delete,
+    event,
+    func,
+    insert,
+    inspect,
+    literal,
+    or_,
+    text,
+    true,
+    union,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -20,6 +36,7 @@ from core.nlu.names import (
     KEY_ALIAS,
     KEY_GRAM,
     KEY_LEARNED,
+    KEY_PINYIN,
     NameIndex,
     mention_keys,
     name_keys,
@@ -30,61 +47,64 @@ from core.nlu.names import (
 from storage.models import POOL, Customer, CustomerNameKey
 
 FUZZY_CANDIDATES = 64  # customers sharing the most grams with a name, scored by rapidfuzz in NameIndex
-_CHUNK = 900  # keys per IN list (SQLite's default limit is 999 variables)
 _KEYS = CustomerNameKey.__table__  # type: ignore[attr-defined]
 
 
-def _visible(owner_ids: Sequence[int] | None) -> Any:
+def _one_of(session: AsyncSession, column: Any, values: Sequence[Any], item: Any) -> Any:
+    """`column IN values`: on PostgreSQL one array parameter, so the statement is prepared once whatever the count."""
+    if session.sync_session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(values), ARRAY(item)))
+    return column.in_(values)
+
+
+def _visible(session: AsyncSession, owner_ids: Sequence[int] | None) -> Any:
     """Own (or team's) accounts plus the public pool; None means every account."""
     if owner_ids is None:
-        return True
-    return or_(col(Customer.owner_id).in_(owner_ids), text(POOL))
+        return true()
+    return or_(_one_of(session, col(Customer.owner_id), owner_ids, Integer), text(POOL))
 
 
-def _chunks(keys: Iterable[tuple[str, str]]) -> list[list[tuple[str, str]]]:
-    ordered = sorted(keys)
-    return [ordered[i : i + _CHUNK] for i in range(0, len(ordered), _CHUNK)]
-
-
-def _key_in(keys: list[tuple[str, str]]) -> Any:
-    by_kind: dict[str, list[str]] = {}
-    for kind, key in keys:
-        by_kind.setdefault(kind, []).append(key)
-    return or_(
-        *(
-            (col(CustomerNameKey.kind) == kind) & col(CustomerNameKey.key).in_(values)
-            for kind, values in by_kind.items()
-        )
-    )
-
-
-async def _exact(session: AsyncSession, keys: set[tuple[str, str]], owner_ids: Sequence[int] | None) -> set[int]:
-    found: set[int] = set()
-    for chunk in _chunks(k for k in keys if k[0] != KEY_GRAM):
-        q = (
-            select(CustomerNameKey.customer_id)
-            .join(Customer, col(Customer.id) == CustomerNameKey.customer_id)
-            .where(_key_in(chunk), _visible(owner_ids))
-            .distinct()
-        )
-        found.update((await session.exec(q)).all())
-    return found
-
-
-async def _fuzzy(session: AsyncSession, keys: set[tuple[str, str]], owner_ids: Sequence[int] | None) -> set[int]:
-    grams = [k for k in keys if k[0] == KEY_GRAM][:_CHUNK]
-    if not grams:
-        return set()
-    hits = func.count().label("hits")
-    q = (
-        select(CustomerNameKey.customer_id, hits)
+def _exact(session: AsyncSession, keys: set[tuple[str, str]], owner_ids: Sequence[int] | None) -> Any:
+    """Customers with one of these alias or pinyin keys (a collision between the two kinds only adds a candidate)."""
+    values = sorted({key for kind, key in keys if kind in (KEY_ALIAS, KEY_PINYIN)})
+    if not values:
+        return None
+    return (
+        select(CustomerNameKey.customer_id, literal(None, String).label("learned"))
         .join(Customer, col(Customer.id) == CustomerNameKey.customer_id)
-        .where(_key_in(grams), _visible(owner_ids))
-        .group_by(col(CustomerNameKey.customer_id))
-        .order_by(hits.desc(), col(CustomerNameKey.customer_id))
-        .limit(FUZZY_CANDIDATES)
+        .where(col(CustomerNameKey.kind).in_((KEY_ALIAS, KEY_PINYIN)))
+        .where(_one_of(session, col(CustomerNameKey.key), values, String), _visible(session, owner_ids))
     )
-    return {int(cid) for cid, _ in (await session.exec(q)).all()}
+
+
+def _fuzzy(session: AsyncSession, keys: set[tuple[str, str]], owner_ids: Sequence[int] | None) -> Any:
+    """The customers sharing the most grams with the names asked about."""
+    grams = sorted(key for kind, key in keys if kind == KEY_GRAM)
+    if not grams:
+        return None
+    best = (
+        select(CustomerNameKey.customer_id)
+        .join(Customer, col(Customer.id) == CustomerNameKey.customer_id)
+        .where(CustomerNameKey.kind == KEY_GRAM)
+        .where(_one_of(session, col(CustomerNameKey.key), grams, String), _visible(session, owner_ids))
+        .group_by(col(CustomerNameKey.customer_id))
+        .order_by(func.count().desc(), col(CustomerNameKey.customer_id))
+        .limit(FUZZY_CANDIDATES)
+        .subquery()
+    )
+    return select(best.c.customer_id, literal(None, String).label("learned"))
+
+
+def _learned(session: AsyncSession, keys: Sequence[str], owner_ids: Sequence[int] | None) -> Any:
+    """The customers this rep picked from a list for these names (keys `<user id>:<name>`)."""
+    if not keys:
+        return None
+    return (
+        select(CustomerNameKey.customer_id, col(CustomerNameKey.key).label("learned"))
+        .join(Customer, col(Customer.id) == CustomerNameKey.customer_id)
+        .where(CustomerNameKey.kind == KEY_LEARNED, col(CustomerNameKey.key).in_(keys))
+        .where(_visible(session, owner_ids))
+    )
 
 
 async def index_for(
@@ -96,36 +116,31 @@ async def index_for(
     user_id: int | None = None,
 ) -> NameIndex:
     """The customers (among those visible) that `find_in(text)` or `decide(q)` for each query could return,
-    with the names this user once picked from a list (`learn`)."""
+    with the names this user once picked from a list (`learn`): one statement."""
     keys = mention_keys(text) if text else set()
     wanted: set[tuple[str, str]] = set()
     for q in queries:
         wanted |= query_keys(q)
-    learned = await _learned(session, user_id, queries, owner_ids) if user_id is not None else {}
-    ids = await _exact(session, keys | wanted, owner_ids) | await _fuzzy(session, wanted, owner_ids)
-    ids |= set(learned.values())
-    if not ids:
-        return NameIndex()
-    rows = (
-        await session.exec(
-            select(Customer.id, Customer.name, Customer.aliases).where(col(Customer.id).in_(sorted(ids)))
+    mine = {f"{user_id}:{n}": n for n in map(normalize_name, queries) if n} if user_id is not None else {}
+    parts = [
+        p
+        for p in (
+            _exact(session, keys | wanted, owner_ids),
+            _fuzzy(session, wanted, owner_ids),
+            _learned(session, sorted(mine), owner_ids),
         )
-    ).all()
-    return NameIndex(((int(i or 0), n, list(a or [])) for i, n, a in sorted(rows)), learned)
-
-
-async def _learned(
-    session: AsyncSession, user_id: int, queries: Sequence[str], owner_ids: Sequence[int] | None
-) -> dict[str, int]:
-    keys = {f"{user_id}:{q}": q for q in map(normalize_name, queries) if q}
-    if not keys:
-        return {}
-    q = (
-        select(CustomerNameKey.key, CustomerNameKey.customer_id)
-        .join(Customer, col(Customer.id) == CustomerNameKey.customer_id)
-        .where(CustomerNameKey.kind == KEY_LEARNED, col(CustomerNameKey.key).in_(list(keys)), _visible(owner_ids))
+        if p is not None
+    ]
+    if not parts:
+        return NameIndex()
+    found: Any = union(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    stmt = select(Customer.id, Customer.name, Customer.aliases, found.c.learned).join(
+        found, found.c.customer_id == col(Customer.id)
     )
-    return {keys[key]: int(cid) for key, cid in (await session.exec(q)).all()}
+    rows = (await session.exec(stmt)).all()
+    learned = {mine[key]: int(cid or 0) for cid, _, _, key in rows if key is not None}
+    customers = {int(cid or 0): (name, list(aliases or [])) for cid, name, aliases, _ in rows}
+    return NameIndex(((cid, n, a) for cid, (n, a) in sorted(customers.items())), learned)
 
 
 async def learn(session: AsyncSession, user_id: int, written: str, customer_id: int) -> None:
