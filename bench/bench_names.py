@@ -48,6 +48,7 @@ from seed_scale import (  # type: ignore[import-not-found]  # noqa: E402
     read_marker,
     users_rows,
 )
+from sqlmodel import select  # noqa: E402
 
 from bot.understand import _parse  # noqa: E402
 from core.nlu.names import build_aliases, trade_name  # noqa: E402
@@ -138,6 +139,21 @@ async def run_role(url: str, schema: str, user_id: int, messages: list[str]) -> 
     return times
 
 
+async def _floor(url: str, schema: str, count: int) -> list[float]:
+    """The same session round trip with nothing in it: what the machine's load adds to every figure."""
+    db = Database(url, schema=schema)
+    times = []
+    try:
+        for _ in range(count):
+            t = time.perf_counter()
+            async with db.session() as session:
+                await session.exec(select(1))
+            times.append((time.perf_counter() - t) * 1000)
+    finally:
+        await db.close()
+    return times
+
+
 def _pct(xs: list[float], p: float) -> float:
     ordered = sorted(xs)
     return ordered[min(len(ordered) - 1, int(round(p * (len(ordered) - 1))))]
@@ -167,6 +183,11 @@ async def main_async(args: argparse.Namespace) -> None:
     finally:
         await conn.close()
     print(f"{total:,} customers, {keys:,} name keys; {args.messages} messages per role")
+    floor = await _floor(args.url, args.schema, args.messages)
+    print(
+        f"floor: a session with one SELECT 1 on this machine now: p50 {statistics.median(floor):.1f} ms, "
+        f"p95 {_pct(floor, 0.95):.1f} ms"
+    )
     rng = random.Random(7)
     for role, uid in (("rep", rep), ("manager", manager), ("director", director)):
         times = await run_role(args.url, args.schema, uid, _messages(rng, pick[role], args.messages))

@@ -380,11 +380,13 @@ def _pinyin(alias: str) -> str | None:
     return "".join(_syllables(alias))
 
 
-def grams(text: str) -> set[str]:
-    """CJK characters and bigrams, Latin word trigrams (short words whole): the fuzzy-candidate keys."""
+def grams(text: str, *, chars: bool = True) -> set[str]:
+    """CJK characters (unless `chars` is off) and bigrams, Latin word trigrams (short words whole): the
+    fuzzy-candidate keys."""
     out: set[str] = set()
     for run in _CJK_RUN.findall(text):
-        out.update(run)
+        if chars:
+            out.update(run)
         out.update(run[i : i + 2] for i in range(len(run) - 1))
     for word in _LATIN_WORD.findall(text):
         out.update(word[i : i + 3] for i in range(max(1, len(word) - 2)))
@@ -432,7 +434,11 @@ def query_keys(written: str) -> set[tuple[str, str]]:
     q = normalize_name(written)
     if not q:
         return set()
-    keys = {(KEY_ALIAS, q), (KEY_ALIAS, trade_name(q))} | {(KEY_GRAM, g) for g in grams(q)}
+    # Grams of the distinctive part only (机械, 有限 are in thousands of names); single characters only for a
+    # name too short to have a telling bigram (北, 艾美), since one character is shared by thousands too.
+    short = trade_name(q) or q
+    chars = len("".join(_CJK_RUN.findall(short))) <= 2
+    keys = {(KEY_ALIAS, q), (KEY_ALIAS, short)} | {(KEY_GRAM, g) for g in grams(short, chars=chars)}
     if (py := _pinyin(q)) is not None:
         keys.add((KEY_PINYIN, py))
     elif _SPELLING.fullmatch(q):
