@@ -14,8 +14,8 @@ For N random owned customers, each asked for by its owning rep, three timings pe
   open tasks, won deals, fx rates, notes for contact touches) with hand-written SQL straight through asyncpg, one
   statement after the other on one connection, no transaction: the floor our layers are compared with.
 
-The rep's name index (bot/understand.py) is built once per audience and cached in `services.name_indexes`; it is
-built in a warm-up message (`帮助`) per rep, timed separately and left out of the steady state. `--explain` prints
+Names are resolved per message from the database's name keys (storage/repo/names.py, bench/bench_names.py); the
+first message per rep (`帮助`) is timed separately and left out of the steady state. `--explain` prints
 EXPLAIN (ANALYZE, BUFFERS) of the slowest statements the handler issued; `--profile e2e|handler` prints a cProfile
 of that path. Statement counts and time inside the driver per message come from SQLAlchemy cursor events.
 """
@@ -56,10 +56,9 @@ from bot.replies import CardReply  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from core.clock import FakeClock  # noqa: E402
-from core.nlu.names import NameIndex  # noqa: E402
 from core.stages import OPEN_STAGES  # noqa: E402
 from storage.db import Database  # noqa: E402
-from storage.repo import customers as customers_repo  # noqa: E402
+from storage.repo import names as names_repo  # noqa: E402
 from storage.repo import users as users_repo  # noqa: E402
 from tests.fakes.harness import ChatHarness  # noqa: E402
 
@@ -259,7 +258,7 @@ async def timed(work: Awaitable[Any]) -> tuple[float, Any]:
 
 
 async def index_build_times(services: Services, wecoms: Sequence[str]) -> tuple[list[float], list[int], float, int]:
-    """Direct build time of the name index (rows query + NameIndex) for some reps and for the director."""
+    """The per-message candidate index (storage/repo/names.index_for) of `查 艾克美` for some reps and the director."""
     reps: list[float] = []
     sizes: list[int] = []
     async with services.db.session() as session:
@@ -268,11 +267,11 @@ async def index_build_times(services: Services, wecoms: Sequence[str]) -> tuple[
             assert user is not None
             t = time.perf_counter()
             owner_ids = await users_repo.visible_owner_ids(session, user)
-            index = NameIndex(await customers_repo.name_rows(session, owner_ids))
+            index = await names_repo.index_for(session, owner_ids, "查 艾克美", ["艾克美"])
             reps.append(ms(time.perf_counter() - t))
             sizes.append(len(index))
         t = time.perf_counter()
-        everyone = NameIndex(await customers_repo.name_rows(session, None))
+        everyone = await names_repo.index_for(session, None, "查 艾克美", ["艾克美"])
         director = ms(time.perf_counter() - t)
     return reps, sizes, director, len(everyone)
 
@@ -374,10 +373,10 @@ async def run(args: argparse.Namespace) -> None:
     print(f"name index, first message per rep (帮助, builds the index):  {summary(first)}")
     print(f"same message again (index cached):                          {summary(again)}")
     print(
-        f"index build alone (rows query + NameIndex), {len(build)} reps of ~{int(statistics.mean(sizes))} names: "
+        f"candidate index for 查 艾克美 (index_for), {len(build)} reps of ~{int(statistics.mean(sizes))} names: "
         f"median {statistics.median(build):.1f} ms, max {max(build):.1f} ms"
     )
-    print(f"index build for the director ({director_size:,} names): {director_build:.0f} ms")
+    print(f"candidate index for the director ({director_size:,} names): {director_build:.0f} ms")
     print()
     print(f"查 <customer>, {len(targets)} customers, {len(reps)} reps, after {len(warm)} warm-up lookups:")
     print(f"  end to end (ChatHarness.say)   {summary(e2e)}")

@@ -34,7 +34,7 @@ import asyncpg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.nlu.names import normalize_name  # noqa: E402
+from core.nlu.names import name_keys, normalize_name  # noqa: E402
 from core.stages import DEFAULT_PROBABILITY, OPEN_STAGES, Stage  # noqa: E402
 from storage.db import Database  # noqa: E402
 
@@ -476,6 +476,13 @@ def quotes_rows(
 # --------------------------------------------------------------------------- loading
 
 
+async def copy_name_keys(conn: asyncpg.Connection) -> int:
+    """The name keys the app writes on every flush (storage/repo/names.py), for the customers COPY loaded."""
+    rows = await conn.fetch("SELECT id, name, aliases FROM customers")
+    keys = ((k, v, r["id"]) for r in rows for k, v in name_keys(r["name"], json.loads(r["aliases"] or "[]")))
+    return await copy(conn, "customer_name_keys", ("kind", "key", "customer_id"), keys)
+
+
 async def copy(conn: asyncpg.Connection, table: str, columns: Sequence[str], rows: Any) -> int:
     """COPY rows in chunks (generators stay lazy); returns how many."""
     total = 0
@@ -680,6 +687,8 @@ async def seed(url: str, schema: str, sizes: Sizes, *, force: bool, seed_value: 
 
         n = await copy(conn, "customers", COLUMNS["customers"], customers_rows(sizes, org, now, rng, book))
         timer.step("customers", n)
+        n = await copy_name_keys(conn)
+        timer.step("customer_name_keys", n)
         n = await copy(conn, "contacts", COLUMNS["contacts"], contacts_rows(sizes, now, rng, book))
         timer.step("contacts", n)
 

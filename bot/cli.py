@@ -55,7 +55,11 @@ async def cmd_users_import(args: argparse.Namespace, settings: Settings) -> int:
     try:
         async with services.db.session() as session:
             result = await import_roster(
-                session, Path(args.file), default_tz=settings.default_timezone, now=services.clock.now()
+                session,
+                Path(args.file),
+                default_tz=settings.default_timezone,
+                now=services.clock.now(),
+                message=f"kabot users import {args.file}",
             )
     except RosterError as err:
         print(err, file=sys.stderr)

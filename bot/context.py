@@ -59,9 +59,6 @@ class Context:
         after: dict[str, Any] | None = None,
     ) -> None:
         """Write the audit row for a change this message made (with the user's own words)."""
-        if entity == "customers":
-            # Same-instant changes leave the index stamp as it was, so drop this process's affected copies now.
-            self.services.forget_names({(before or {}).get("owner_id"), (after or {}).get("owner_id")})
         await audit.record(
             self.session,
             at=self.clock.now(),

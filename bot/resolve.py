@@ -11,10 +11,9 @@ from bot.context import Context
 from bot.errors import NeedsAnswer, NotAllowed, NotFound, UserInputError
 from core.countries import country_name
 from core.nlu.intents import Parsed
-from core.nlu.names import normalize_name
 from core.text import MAX_NAME_CHARS
 from storage.models import Customer, User
-from storage.repo import customers
+from storage.repo import customers, names
 
 EXAMPLES = {
     "lookup": "查 艾克美",
@@ -40,12 +39,19 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         allowed = await (can_change(ctx, customer) if change else can_see(ctx, customer))
         if not allowed:
             raise NotAllowed(await not_yours(ctx, customer), entity="customers", entity_id=customer.id)
+        if ctx.extras.get("customer_id") and parsed.customer and len(parsed.customer_candidates) > 1:
+            await names.learn(ctx.session, ctx.user_id, parsed.customer, customer.id or 0)  # picked from our list
         return customer
+
+    # A colleague's account named as such (艾克森流体设备, 艾克森) says whose it is, before any fuzzy guess of ours.
+    elsewhere = await names.owned_anywhere(ctx.session, parsed.customer) if parsed.customer else []
+    if elsewhere and not await (can_change(ctx, elsewhere[0]) if change else can_see(ctx, elsewhere[0])):
+        raise NotAllowed(await not_yours(ctx, elsewhere[0]), entity="customers", entity_id=elsewhere[0].id)
 
     if len(parsed.customer_candidates) > 1:
         ids = [m.customer_id for m in parsed.customer_candidates]
-        names = await _owners(ctx, ids)
-        lines = [f"{i}. {name}" for i, name in enumerate(names, 1)]
+        options = await _owners(ctx, ids)
+        lines = [f"{i}. {name}" for i, name in enumerate(options, 1)]
         raise NeedsAnswer(
             "您说的是哪个客户？回复编号：\n" + "\n".join(lines),
             kind="choose_customer",
@@ -56,9 +62,8 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         raise UserInputError("请告诉我是哪个客户。", example=EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
 
     short_name(parsed.customer, "客户名称", EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
-    elsewhere = await customers.by_normalized(ctx.session, normalize_name(parsed.customer))
     if elsewhere:
-        raise NotAllowed(await not_yours(ctx, elsewhere[0]), entity="customers", entity_id=elsewhere[0].id)
+        return elsewhere[0]
     raise NeedsAnswer(
         f"没有找到客户“{parsed.customer}”。回复“是”新建这个客户并继续，回复“否”取消。",
         kind="create_customer",

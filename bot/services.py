@@ -29,10 +29,3 @@ class Services:
     policy: Policy = field(default_factory=default_policy)  # the quote approval policy (KABOT_POLICY_FILE)
     redis: Any = None  # redis.asyncio.Redis when KABOT_REDIS_URL is set
     outbox_ready: asyncio.Event = field(default_factory=asyncio.Event)
-    name_indexes: dict[Any, Any] = field(default_factory=dict)  # a cache of core.nlu NameIndex per audience
-
-    def forget_names(self, owner_ids: set[int | None]) -> None:
-        """Drop the cached name indexes that can show customers of these owners (None: a pool customer)."""
-        for audience in list(self.name_indexes):
-            if audience is None or None in owner_ids or any(o in audience for o in owner_ids):
-                del self.name_indexes[audience]

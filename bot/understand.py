@@ -1,34 +1,38 @@
 """Understanding a message: the pure parser, fed with the customer names this user can refer to.
 
-The name index is a cache derived from the database (rebuilt when the visible customers change), so a second
-replica simply builds its own; nothing here is state.
+The parser reads names from a small NameIndex of this message's candidates, found through the database's name
+keys (storage/repo/names.py): nothing is cached in the process, so every replica sees every rename at once.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from bot.context import Context
 from core.nlu.intents import Parsed, parse_message
 from core.nlu.names import NameIndex
 from core.nlu.quote_commands import QuoteCommand, parse_quote_command
 from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command
-from storage.repo import customers, users
+from storage.repo import names, users
 
 
-async def name_index(ctx: Context) -> NameIndex:
+async def name_index(ctx: Context, text: str = "", queries: Sequence[str] = ()) -> NameIndex:
+    """The customers this user may see that `text` mentions or that each query may mean."""
     owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
-    key = tuple(sorted(owner_ids)) if owner_ids is not None else None
-    stamp = await customers.names_stamp(ctx.session, owner_ids)
-    cache: dict[Any, tuple[Any, NameIndex]] = ctx.services.name_indexes
-    hit = cache.get(key)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    index = NameIndex(await customers.name_rows(ctx.session, owner_ids))
-    if len(cache) > 256:
-        cache.clear()
-    cache[key] = (stamp, index)
-    return index
+    return await names.index_for(ctx.session, owner_ids, text, queries, user_id=ctx.user_id)
+
+
+async def _parse(ctx: Context, text: str) -> Parsed:
+    """Parse with the names the text mentions; when the parser asked about a name it did not find, fetch the
+    customers resembling it (and the one this rep once picked for it) and read the message again."""
+    owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
+    index = await names.index_for(ctx.session, owner_ids, text)
+    parsed = parse_message(text, now=ctx.now, tz=ctx.tz, names=index)
+    if index.asked:
+        wider = await names.index_for(ctx.session, owner_ids, text, index.asked, user_id=ctx.user_id)
+        if len(wider) > len(index) or wider.learned:
+            parsed = parse_message(text, now=ctx.now, tz=ctx.tz, names=wider)
+    return parsed
 
 
 async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | TransferCommand:
@@ -40,4 +44,4 @@ async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | Transfe
         people = {u.name for u in await users.all_users(ctx.session) if u.active}
         if (transfer := parse_transfer_command(text, people=people)) is not None:
             return transfer
-    return parse_message(text, now=ctx.now, tz=ctx.tz, names=await name_index(ctx))
+    return await _parse(ctx, text)

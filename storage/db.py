@@ -17,6 +17,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+import storage.repo.names  # noqa: F401 — keeps customer name keys in step on every flush
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 

@@ -82,6 +82,20 @@ class Customer(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
+class CustomerNameKey(SQLModel, table=True):
+    """How a customer is found by name (core.nlu.names.name_keys: aliases, their pinyin, their grams), rewritten
+    on every flush that creates, renames or re-aliases a customer, so any replica resolves a name with an index
+    lookup instead of a per-process index of every name."""
+
+    __tablename__ = "customer_name_keys"
+    __table_args__ = (  # 艾克森 → 艾克森流体设备: a LIKE prefix needs the pattern operators on PostgreSQL
+        Index("ix_customer_name_keys_prefix", "kind", "key", postgresql_ops={"key": "text_pattern_ops"}),
+    )
+    kind: str = Field(primary_key=True)  # a: alias, p: pinyin, g: gram
+    key: str = Field(primary_key=True)
+    customer_id: int = Field(primary_key=True, foreign_key="customers.id", ondelete="CASCADE", index=True)
+
+
 class Contact(SQLModel, table=True):
     __tablename__ = "contacts"
     id: int | None = Field(default=None, primary_key=True)

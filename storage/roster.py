@@ -13,6 +13,8 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.roles import Role, parse_role
+from storage import audit
+from storage.audit import snapshot
 from storage.models import User
 from storage.repo import users
 from storage.table_file import read_table
@@ -55,6 +57,7 @@ class RosterRow:
     manager: str | None
     team: str | None
     timezone: str
+    present: frozenset[str]  # the file's columns: a column it lacks is left as it was for everyone matched
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ def validate(raw: list[dict[str, str]], default_tz: str, known_ids: set[str]) ->
     problems: list[str] = []
     rows: list[RosterRow] = []
     seen: dict[str, int] = {}
+    unnamed: dict[str, int] = {}  # people with no id, by name: two of them cannot be told apart
+    present = frozenset(k for r in raw for k in r if k in HEADERS.values())
     file_ids = {v.lower() for r in raw for k in ("wecom_userid", "dingtalk_userid") if (v := r.get(k, "").strip())}
     for r in raw:
         line = int(r["_line"])
@@ -101,6 +106,12 @@ def validate(raw: list[dict[str, str]], default_tz: str, known_ids: set[str]) ->
             errs.append(f"时区“{tz}”无效（例如 Asia/Shanghai）")
         if manager and manager.lower() not in file_ids and manager.lower() not in known_ids:
             errs.append(f"上级“{manager}”不在名单中（请填上级的企业微信ID或钉钉ID）")
+        if manager and manager.lower() in {i.lower() for i in (wecom, ding) if i}:
+            errs.append("上级不能是自己")
+        if not wecom and not ding and name:
+            if name in unnamed:
+                errs.append(f"与第 {unnamed[name]} 行同名且都没有ID，分不清是不是同一个人（请填企业微信ID或钉钉ID）")
+            unnamed.setdefault(name, line)
         for ident in (wecom, ding):
             if ident and ident in seen:
                 errs.append(f"ID {ident} 与第 {seen[ident]} 行重复")
@@ -110,14 +121,22 @@ def validate(raw: list[dict[str, str]], default_tz: str, known_ids: set[str]) ->
             problems.append(f"第 {line} 行：" + "；".join(errs))
             continue
         assert role is not None
-        rows.append(RosterRow(line, name, role.value, wecom, ding, manager, r.get("team", "").strip() or None, tz))
+        rows.append(
+            RosterRow(line, name, role.value, wecom, ding, manager, r.get("team", "").strip() or None, tz, present)
+        )
     if problems:
         raise RosterError(problems)
     return rows
 
 
-async def import_roster(session: AsyncSession, path: Path, *, default_tz: str, now: datetime) -> ImportResult:
-    """Create or update people in place (matched by WeCom id, then DingTalk id, then name); all or nothing."""
+async def import_roster(
+    session: AsyncSession, path: Path, *, default_tz: str, now: datetime, message: str | None = None
+) -> ImportResult:
+    """Create or update people in place (matched by WeCom id, then DingTalk id, then name); all or nothing.
+
+    Columns the file lacks are left as they were; a manager cycle, or a name without ids that fits several
+    people, refuses the whole file. Every change is audited as the system user (channel `cli`).
+    """
     existing = list((await session.exec(select(User))).all())
     idents = await users.identities(session, [u.id for u in existing if u.id is not None])
 
@@ -127,50 +146,74 @@ async def import_roster(session: AsyncSession, path: Path, *, default_tz: str, n
     known = {i.lower() for u in existing for i in ids_of(u).values()}
     rows = validate(read_rows(path), default_tz, known)
 
+    problems: list[str] = []
+
     def find(row: RosterRow) -> User | None:
         for u in existing:
             if (row.wecom_userid and ids_of(u).get("wecom") == row.wecom_userid) or (
                 row.dingtalk_userid and ids_of(u).get("dingtalk") == row.dingtalk_userid
             ):
                 return u
-        return next((u for u in existing if u.name == row.name), None)
+        same = [u for u in existing if u.name == row.name and u.id is not None]
+        if len(same) > 1:
+            problems.append(f"第 {row.line} 行：“{row.name}”有 {len(same)} 人同名，请填企业微信ID或钉钉ID区分")
+        return same[0] if same else None
 
-    pairs: list[tuple[RosterRow, User, bool]] = []
+    pairs: list[tuple[RosterRow, User, dict[str, object] | None]] = []
     for row in rows:
         user = find(row)
-        is_new = user is None
+        before = None if user is None else snapshot(user) | {"ids": dict(ids_of(user))}
         if user is None:
-            user = User(name=row.name, role=row.role, created_at=now, updated_at=now)
-            session.add(user)
+            user = User(name=row.name, role=row.role, timezone=row.timezone, created_at=now, updated_at=now)
             existing.append(user)
-        pairs.append((row, user, is_new))
-    await session.flush()  # ids for new people, so managers can point at them
+        pairs.append((row, user, before))
 
     by_ident = {i.lower(): u for u in existing for i in ids_of(u).values()}
     by_ident.update({i: u for row, u, _ in pairs for i in (row.wecom_userid, row.dingtalk_userid) if i})
+    managers = {
+        id(u): by_ident[row.manager.lower()] if row.manager else None for row, u, _ in pairs if "manager" in row.present
+    }
+    problems += _cycles(pairs, managers, existing)
+    if problems:
+        raise RosterError(problems)
+
+    for _, user, _ in pairs:
+        session.add(user)
+    await session.flush()  # ids for new people, so managers can point at them
     created = updated = unchanged = 0
-    for row, user, is_new in pairs:
-        fields = {
-            "name": row.name,
-            "role": row.role,
-            "team": row.team,
-            "timezone": row.timezone,
-            "manager_id": by_ident[row.manager.lower()].id if row.manager else None,
-        }
+    for row, user, before in pairs:
+        fields: dict[str, object] = {"name": row.name, "role": row.role}
+        fields |= {k: getattr(row, k) for k in ("team", "timezone") if k in row.present or before is None}
+        if id(user) in managers:
+            fields["manager_id"] = boss.id if (boss := managers[id(user)]) is not None else None
         changed = any(getattr(user, k) != v for k, v in fields.items())
         for k, v in fields.items():
             setattr(user, k, v)
         assert user.id is not None
-        identities = {"wecom": row.wecom_userid, "dingtalk": row.dingtalk_userid}
+        identities = {ch: getattr(row, f"{ch}_userid") for ch in ("wecom", "dingtalk") if f"{ch}_userid" in row.present}
         changed = await users.set_identities(session, user.id, identities) or changed
-        if is_new:
+        if before is None:
             created += 1
         elif changed:
             user.updated_at = now
             updated += 1
         else:
             unchanged += 1
+            continue
         session.add(user)
+        after = snapshot(user) | {"ids": (await users.identities(session, [user.id]))[user.id]}
+        await audit.record(
+            session,
+            at=now,
+            actor_id=None,
+            channel="cli",
+            action="create" if before is None else "update",
+            entity="users",
+            entity_id=user.id,
+            before=before,
+            after=after,
+            message=message,
+        )
     return ImportResult(created, updated, unchanged)
 
 
@@ -248,3 +291,28 @@ async def sync_directory(
         by_userid[userid].updated_at = now
     updated = len(changed - created)
     return ImportResult(created=len(created), updated=updated, unchanged=len(members) - len(created) - updated)
+
+
+def _cycles(
+    pairs: list[tuple[RosterRow, User, dict[str, object] | None]],
+    managers: dict[int, User | None],
+    everyone: list[User],
+) -> list[str]:
+    """Rows whose chain of managers (the file's, else the database's) comes back to them: refused."""
+    by_id = {u.id: u for u in everyone if u.id is not None}
+
+    def boss(u: User) -> User | None:
+        if id(u) in managers:
+            return managers[id(u)]
+        return by_id.get(u.manager_id) if u.manager_id is not None else None
+
+    problems = []
+    for row, user, _ in pairs:
+        seen: set[int] = set()
+        at: User | None = boss(user)
+        while at is not None and id(at) not in seen and at is not user:
+            seen.add(id(at))
+            at = boss(at)
+        if at is user:
+            problems.append(f"第 {row.line} 行：上级关系绕成了一个圈（{row.name} 最终又是自己的上级），请改正上级")
+    return problems

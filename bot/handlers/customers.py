@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.context import Context
+from bot.errors import NotAllowed
 from bot.replies import Reply, TextReply
 from bot.resolve import customer_for, short_name
 from bot.router import Router
@@ -11,7 +12,7 @@ from core.nlu.intents import Parsed
 from core.nlu.names import normalize_name
 from storage import audit
 from storage.models import Customer, User
-from storage.repo import customers
+from storage.repo import names
 
 router = Router("customers")
 
@@ -25,18 +26,17 @@ async def create_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
         return [TextReply("请写上客户名称。例如：新客户 艾克美工业 德国 A级 行业阀门 来源展会")]
     short_name(parsed.customer, "客户名称", "新客户 艾克美工业 德国 A级 行业阀门 来源展会")
     normalized = normalize_name(parsed.customer)
-    existing = await customers.by_normalized(ctx.session, normalized, prefix=False)
-    if existing:
+    if existing := await names.owned_anywhere(ctx.session, parsed.customer):  # 艾克美, ACME, Ａ​CME …
         c = existing[0]
         if c.owner_id == ctx.user_id:
             return [TextReply(f"客户“{c.name}”已经在您名下了，发“查 {c.name}”查看。")]
         owner = await ctx.session.get(User, c.owner_id) if c.owner_id else None
-        return [
-            TextReply(
-                f"客户“{c.name}”已存在，负责人是{owner.name if owner else '（公海）'}，未重复创建。"
-                f"如需转给您，请发：申请转移 {c.name}"
-            )
-        ]
+        raise NotAllowed(
+            f"客户“{c.name}”已存在，负责人是{owner.name if owner else '（公海）'}，未重复创建。"
+            f"如需转给您，请发：申请转移 {c.name}",
+            entity="customers",
+            entity_id=c.id,
+        )
     now = ctx.clock.now()
     customer = Customer(
         name=parsed.customer,

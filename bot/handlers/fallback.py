@@ -17,7 +17,7 @@ router = Router("fallback")
 @router.intent("unknown")
 async def not_understood(ctx: Context, parsed: Parsed) -> list[Reply]:
     text = ctx.inbound.text or ""
-    customers = (await name_index(ctx)).find_in(text)
+    customers = (await name_index(ctx, text)).find_in(text)
     money = [f"金额 {format_money_short(m.amount, m.currency)}" for m in extract_money(text)[:1] if m.currency]
     seen = [f"客户“{customers[0].name}”"] if customers else []
     if customers or money:  # a date alone ("今天天气不错") is small talk, not a half-understood command

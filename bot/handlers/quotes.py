@@ -36,7 +36,7 @@ def checked(cmd: QuoteCommand) -> QuoteCommand:
 
 @router.intent("quote_create", help="报价（可多行，每行一个产品）", example=EXAMPLE_CREATE)
 async def create_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
-    drafted = await quotes.create(Scope.of(ctx), checked(cmd), await name_index(ctx))
+    drafted = await quotes.create(Scope.of(ctx), checked(cmd), await name_index(ctx, queries=[cmd.customer or ""]))
     return views.drafted(drafted, ctx.tz)
 
 

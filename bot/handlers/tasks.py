@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 
 from bot.cards.actions import TaskDone, TaskSnooze
 from bot.context import Context
+from bot.errors import NotAllowed, NotFound
 from bot.replies import Reply, TextReply
 from bot.router import Router
 from core.nlu.intents import Parsed
@@ -81,8 +82,10 @@ async def _reschedule(ctx: Context, task: Task, due: datetime) -> str:
 
 async def _tapped(ctx: Context, task_id: int) -> Task | str:
     task = await ctx.session.get(Task, task_id)
-    if task is None or task.owner_id != ctx.user_id:
-        return "这条待办不存在或不是您的。"
+    if task is None:
+        raise NotFound("这条待办已不存在。")
+    if task.owner_id != ctx.user_id:  # a button of someone else's card: refused, and audited by the pipeline
+        raise NotAllowed("这条待办不是您的。", entity="tasks", entity_id=task.id)
     if task.status != "open":
         return f"“{task.subject}”已经处理过了。"
     return task

@@ -29,7 +29,9 @@ async def reassign(ctx: Context, cmd: TransferCommand) -> list[Reply]:
     _checked(cmd)
     assert cmd.customer is not None and cmd.to is not None
     scope = Scope.of(ctx)
-    done = await transfers.reassign(scope, customer=cmd.customer, to=cmd.to, names=await name_index(ctx))
+    done = await transfers.reassign(
+        scope, customer=cmd.customer, to=cmd.to, names=await name_index(ctx, queries=[cmd.customer])
+    )
     return [*card_updates(done.finals), *transfer_views.transferred(done, scope)]
 
 

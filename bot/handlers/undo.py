@@ -23,9 +23,6 @@ async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
         raise Conflict(str(blocked)) from None
     if done is None:
         return [TextReply("10 分钟内没有可以撤销的修改。")]
-    owners = {(e.before or e.after or {}).get("owner_id") for e in done.entries if e.entity == "customers"}
-    if owners:
-        ctx.services.forget_names(owners)
     parts = []
     for e in done.entries:
         if e.entity not in WHAT:

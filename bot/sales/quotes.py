@@ -55,6 +55,7 @@ from core.roles import Role
 from storage.audit import snapshot
 from storage.models import Approval, Customer, FxRate, Opportunity, Quote, QuoteLine, User
 from storage.repo import approvals, customers, quotes, users
+from storage.repo.names import owned_anywhere
 
 STATUS_LABELS = {
     "draft": "草稿（未提交）",
@@ -183,13 +184,15 @@ async def rates_for(scope: Scope, currency: str) -> tuple[FxRates, dict[str, FxR
 async def visible_customer(scope: Scope, name: str, names: NameIndex) -> Customer:
     """The customer a person may quote (a rep their own; a manager the team's)."""
     decision = names.decide(name)
-    if decision.kind == "none":
-        raise NotFound(f"没找到客户“{name}”。请先建客户，或写全名。", example=EXAMPLE_CREATE)
-    if decision.kind == "choose":
+    chosen = decision.best.customer_id if decision.best else None
+    if chosen is None and (elsewhere := await owned_anywhere(scope.session, name)):
+        chosen = elsewhere[0].id  # a colleague's account named as such: say whose, below, not a near miss of ours
+    if chosen is None and decision.kind == "choose":
         options = "、".join(m.name for m in decision.matches)
         raise UserInputError(f"“{name}”可能是：{options}。请写全名再报价。")
-    assert decision.best is not None
-    customer = await customers.get(scope.session, decision.best.customer_id)
+    if chosen is None:
+        raise NotFound(f"没找到客户“{name}”。请先建客户，或写全名。", example=EXAMPLE_CREATE)
+    customer = await customers.get(scope.session, chosen)
     assert customer is not None
     owner_ids = await users.visible_owner_ids(scope.session, scope.user)
     if owner_ids is not None and customer.owner_id not in owner_ids:

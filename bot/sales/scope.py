@@ -6,8 +6,7 @@ and tests directly, so services are exercised without a chat in between.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -27,10 +26,6 @@ if TYPE_CHECKING:
 SYSTEM = "管理员（命令行）"  # how the system user (a CLI command) is named in what people are told
 
 
-def _keep_names(_owner_ids: set[int | None]) -> None:
-    return None
-
-
 @dataclass
 class Scope:
     session: AsyncSession
@@ -41,7 +36,6 @@ class Scope:
     channel: str | None = None
     message: str | None = None  # the user's own words, kept in the audit log
     inbound_id: int | None = None
-    forget_names: Callable[[set[int | None]], None] = field(default=_keep_names)
 
     @classmethod
     def of(cls, ctx: Context) -> Scope:
@@ -54,7 +48,6 @@ class Scope:
             channel=ctx.inbound.channel,
             message=ctx.inbound.text,
             inbound_id=ctx.inbound_id,
-            forget_names=ctx.services.forget_names,
         )
 
     @classmethod
@@ -103,8 +96,6 @@ class Scope:
         after: dict[str, Any] | None = None,
     ) -> None:
         """The audit row of a change made in this scope."""
-        if entity == "customers":
-            self.forget_names({(before or {}).get("owner_id"), (after or {}).get("owner_id")})
         await audit.record(
             self.session,
             at=self.clock.now(),

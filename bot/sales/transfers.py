@@ -17,12 +17,13 @@ from bot.sales.cards import CardFinal, new_card_id
 from bot.sales.quotes import QuoteBundle
 from bot.sales.scope import Scope
 from core.approval_policy import may_delegate
-from core.nlu.names import NameIndex, normalize_name
+from core.nlu.names import NameIndex
 from core.nlu.transfer_commands import EXAMPLE_OFFBOARD, EXAMPLE_REASSIGN, EXAMPLE_REQUEST
 from core.roles import Role
 from storage.audit import snapshot
 from storage.models import Customer, TransferRequest, User
 from storage.repo import customers, transfers, users
+from storage.repo.names import owned_anywhere
 
 MOVERS = (Role.MANAGER, Role.DIRECTOR, Role.GM, Role.ADMIN)
 HOLDERS = (Role.REP, Role.MANAGER, Role.DIRECTOR, Role.GM)  # who can own accounts
@@ -162,7 +163,7 @@ async def _visible(scope: Scope, name: str, names: NameIndex) -> Customer:
         options = "、".join(m.name for m in decision.matches)
         raise UserInputError(f"“{name}”可能是：{options}。请写全名。", example=EXAMPLE_REASSIGN)
     if decision.kind == "none" or decision.best is None:
-        if await customers.by_normalized(scope.session, normalize_name(name), prefix=False):
+        if await owned_anywhere(scope.session, name):
             raise NotAllowed(f"“{name}”不在您的团队里，不能转移。", entity="customers")
         raise NotFound(f"没找到客户“{name}”。", example=EXAMPLE_REASSIGN)
     found = await customers.get(scope.session, decision.best.customer_id)
@@ -203,7 +204,7 @@ async def offboard(scope: Scope, *, person: str, to: str) -> Offboarded:
 
 async def request(scope: Scope, *, customer: str) -> Requested | Transferred:
     """申请转移: the owner's manager decides. An account in the pool, or one the asker may move, moves at once."""
-    found = await customers.by_normalized(scope.session, normalize_name(customer), prefix=False)
+    found = await owned_anywhere(scope.session, customer)
     if not found:
         raise NotFound(f"没有找到客户“{customer}”。请写客户全名。", example=EXAMPLE_REQUEST)
     account = found[0]
@@ -287,7 +288,7 @@ async def _request(scope: Scope, request_id: int | None, customer: str | None) -
         if row is None:
             raise NotFound("这个按钮已失效。")
         return row
-    found = await customers.by_normalized(scope.session, normalize_name(customer or ""), prefix=False)
+    found = await owned_anywhere(scope.session, customer or "")
     row = await transfers.pending_request(scope.session, found[0].id or 0) if found else None
     if row is None:
         raise NotFound(f"没有“{customer}”的待处理转移申请。")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -37,7 +37,8 @@ _EN_LEGAL = re.compile(
     r"|ltd\.?|limited"
     r"|inc\.?|incorporated|llc|l\.l\.c\.|plc|corp\.?|corporation|company|co\.?|pty\.?|pvt\.?|s\.a\.?|sa|s\.r\.l\.?"
     r"|srl|s\.p\.a\.?|spa|ag|kg|b\.v\.?|bv|n\.v\.?|nv|oy|ab|a/s|as|sarl|s\.l\.?|lda|ltda|jsc|ooo|k\.?k\.?|fze|fzco|fz-llc|sdn\.?\s*bhd"
-    r"|bhd|pte\.?|tbk|s\.a\.s\.?|sas)[\s,.]*$"
+    r"|bhd|pte\.?|tbk|s\.a\.s\.?|sas|sp\.?\s*z\.?\s*o\.?\s*o\.?|s\.?r\.?o\.?|kft\.?|zrt\.?|a\.s\.|s\.a\.\s*de\s*c\.v\.|sa\s*de\s*cv"
+    r"|pvt\.?\s*ltd\.?|pty\.?\s*ltd\.?|private limited|proprietary limited|e\.?k\.?|ohg|mbh|se)[\s,.]*$"
 )
 _CITIES = (
     "北京 上海 天津 重庆 广东 广州 深圳 东莞 佛山 中山 珠海 惠州 江门 汕头 浙江 杭州 宁波 温州 义乌 "
@@ -51,7 +52,8 @@ _INDUSTRY_WORDS = tuple(
     "进出口贸易|进出口|国际贸易|国际|贸易|商贸|工贸|实业|工业|电子科技|科技|电子|电器|电气|机电|机械|设备|阀门|物流"
     "|供应链|五金|制造|新材料|材料|化工|塑料|塑胶|纺织品|纺织|服装|服饰|家居|家具|照明|光电|包装|汽车配件|汽配|医疗器械|医疗|器械"
     "|食品|建材|管业|泵业|精密|模具|玩具|工艺品|礼品|日用品|陶瓷|玻璃|钢铁|金属|不锈钢|铝业|新能源|能源|环保|智能|技术|信息"
-    "|网络|控股|发展|投资|产业|仪器|仪表|灯饰|卫浴|纸业|印刷|生物|制品|用品".split("|")
+    "|网络|控股|发展|投资|产业|仪器|仪表|灯饰|卫浴|纸业|印刷|生物|制品|用品|塑机|塑料机械|精密机械|机床|液压|流体|泵阀|水泵"
+    "|管道|管件|轴承|工程|实业发展|精工|重工|矿业|水务|暖通|铜业|化学".split("|")
 )
 _INDUSTRY = re.compile("(?:" + "|".join(_INDUSTRY_WORDS) + ")$")
 _EN_GENERIC = frozenset(
@@ -60,7 +62,8 @@ _EN_GENERIC = frozenset(
     "electronics machinery equipment enterprises enterprise holdings holding services components parts "
     "materials chemicals textiles foods engineering electric electrical group traders trader automotive "
     "maschinenbau technik handel industrie devices device comercial comercio industria industrias "
-    "importadora exportadora distribuidora".split()
+    "importadora exportadora distribuidora pumpen pump armaturen maschinen maschinenfabrik werke werk anlagenbau "
+    "antriebstechnik mining minerals chemie industriale industriali tubi valvole pompe meccanica".split()
 )
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 # A Latin word, but not part of an e-mail address or a domain (zw@acme.de does not mention ACME).
@@ -112,9 +115,23 @@ def _core(text: str, *, strip_city: bool = True) -> str:
     return text
 
 
+def clean_name(name: str) -> str:
+    """Drop zero-width, bidi and other format characters (category Cf) and controls, which NFKC keeps."""
+    if name.isprintable():
+        return name
+    return "".join(_INVISIBLE.get(unicodedata.category(c), c) for c in name)
+
+
+_INVISIBLE = {"Cf": "", "Co": "", "Cs": "", "Cn": "", "Cc": " "}  # a control (tab, newline) still parts words
+
+
+def _low(text: str) -> str:
+    return _strip_diacritics(normalize(clean_name(text)).lower())
+
+
 def normalize_name(name: str) -> str:
     """`（宁波）艾克美工业股份有限公司` → `艾克美工业`; `ACME Industrial GmbH` → `acme industrial`."""
-    return _core(_strip_diacritics(normalize(name).lower()))
+    return _core(_low(name))
 
 
 def trade_name(core: str) -> str:
@@ -137,7 +154,7 @@ def _drop_last_industry_word(core: str) -> str:
 
 def build_aliases(name: str, extra: Sequence[str] = ()) -> tuple[str, ...]:
     """Normalised aliases: core name, 字号, spaceless and umlaut-spelled variants, then the user's own."""
-    lowered = normalize(name).lower()
+    lowered = normalize(clean_name(name)).lower()
     cores = [_core(_strip_diacritics(lowered))]
     if lowered != lowered.translate(_UMLAUTS):
         cores.append(_core(lowered.translate(_UMLAUTS)))  # Müller → mueller as well as muller
@@ -147,7 +164,11 @@ def build_aliases(name: str, extra: Sequence[str] = ()) -> tuple[str, ...]:
         aliases += [core, _drop_last_industry_word(core), short]
         if " " in short and short.isascii():
             aliases.append(short.replace(" ", ""))  # bright star → brightstar
-    aliases += [_core(_strip_diacritics(normalize(a).lower()), strip_city=False) for a in extra]
+    for extra_core in (_core(_low(a), strip_city=False) for a in extra):
+        short = trade_name(extra_core)
+        aliases += [extra_core, short]
+        if " " in short and short.isascii():
+            aliases.append(short.replace(" ", ""))
     return tuple(dict.fromkeys(a for a in aliases if len(a) >= 2))
 
 
@@ -167,9 +188,12 @@ def _syllables(run: str) -> tuple[str, ...]:
 
 
 class NameIndex:
-    """Customers by alias. Build once (about 1 ms per 100 names) and share; lookups do not mutate it."""
+    """Customers by alias: built per message from the candidates the database finds for it (storage/repo/names)."""
 
-    def __init__(self, customers: Iterable[tuple[int, str, Sequence[str]]] = ()) -> None:
+    def __init__(
+        self, customers: Iterable[tuple[int, str, Sequence[str]]] = (), learned: Mapping[str, int] | None = None
+    ) -> None:
+        self._learned = dict(learned or {})  # normalised name as this rep writes it → the customer they picked
         self._names: dict[int, str] = {}
         self._aliases: list[str] = []
         self._owner: list[int] = []
@@ -182,11 +206,19 @@ class NameIndex:
         self._pinyin: dict[tuple[str, ...], list[int]] | None = None
         self._pinyin_lengths: list[int] = []
         self._pinyin_strings: list[str] | None = None
+        self.asked: list[str] = []  # what decide() was asked, so a caller can fetch more candidates for it
         for customer_id, name, aliases in customers:
             self.add(customer_id, name, aliases)
 
     def __len__(self) -> int:
         return len(self._names)
+
+    @property
+    def learned(self) -> bool:
+        return bool(self._learned)
+
+    def __bool__(self) -> bool:  # an index with no candidate yet is still there to be asked (and to record it)
+        return True
 
     def name(self, customer_id: int) -> str:
         return self._names[customer_id]
@@ -231,12 +263,23 @@ class NameIndex:
             ):
                 owner = self._owner[idx]
                 best[owner] = max(best.get(owner, 0.0), score)
+        elif _SPELLING.fullmatch(q):  # 查 aikemei: the Chinese name spelled in pinyin
+            spelled = [s.replace(" ", "") for s in self._pinyin_index()[1]]
+            choices = {i: s for i, s in enumerate(spelled) if s}
+            for _, score, idx in process.extract(
+                q.replace(" ", ""), choices, scorer=fuzz.ratio, limit=None, score_cutoff=50
+            ):
+                owner = self._owner[idx]
+                best[owner] = max(best.get(owner, 0.0), score)
         raw = normalize(query).lower()  # ties (acme gmbh) go to the closer full name, legal form included
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], -fuzz.ratio(raw, self._names[kv[0]].lower())))
         return [NameMatch(cid, self._names[cid], round(score, 1)) for cid, score in ranked[:limit]]
 
     def decide(self, query: str) -> NameDecision:
         """match: top ≥80 and ≥5 ahead; choose: plausible candidates to offer; none: nothing ≥70."""
+        self.asked.append(query)
+        if (picked := self._learned.get(normalize_name(query))) in self._names:
+            return NameDecision("match", (NameMatch(picked, self._names[picked], 100.0),))
         matches = self.lookup(query)
         if not matches or matches[0].score < ASK_SCORE:
             return NameDecision("none", ())
@@ -320,3 +363,97 @@ class NameIndex:
                         start = run.start() + i
                         hits.append((start, start + length, self._owner[idx], PINYIN_SCORE))
         return hits
+
+
+# --- keys: what the database stores per customer, so a message finds its candidates without a full index ----
+
+KEY_ALIAS, KEY_PINYIN, KEY_GRAM, KEY_LEARNED = "a", "p", "g", "l"  # learned: `<user id>:<name>`, per rep
+MAX_ALIAS = 24  # aliases are matched inside a message up to this many characters
+_MAX_TEXT = 400  # of a message, for mention keys (a longer one is read in its first part)
+_RUN = re.compile(r"[^\s,，。;；!！?？:：、\"“”'‘’()（）\[\]【】<>《》/\\|]+")
+
+
+def _pinyin(alias: str) -> str | None:
+    """`艾克美` → `aikemei`, for a CJK-only alias long enough to be told apart by sound."""
+    if len(alias) < PINYIN_MIN_CHARS or _CJK_RUN.fullmatch(alias) is None:
+        return None
+    return "".join(_syllables(alias))
+
+
+def grams(text: str, *, chars: bool = True) -> set[str]:
+    """CJK characters (unless `chars` is off) and bigrams, Latin word trigrams (short words whole): the
+    fuzzy-candidate keys."""
+    out: set[str] = set()
+    for run in _CJK_RUN.findall(text):
+        if chars:
+            out.update(run)
+        out.update(run[i : i + 2] for i in range(len(run) - 1))
+    for word in _LATIN_WORD.findall(text):
+        out.update(word[i : i + 3] for i in range(max(1, len(word) - 2)))
+    return out
+
+
+def name_keys(name: str, aliases: Sequence[str] = ()) -> set[tuple[str, str]]:
+    """Every (kind, key) under which a customer can be found: its aliases, their pinyin, their grams."""
+    keys: set[tuple[str, str]] = set()
+    for alias in build_aliases(name, aliases):
+        keys.add((KEY_ALIAS, alias))
+        if (py := _pinyin(alias)) is not None:
+            keys.add((KEY_PINYIN, py))
+        keys.update((KEY_GRAM, g) for g in grams(alias))
+    return keys
+
+
+def mention_keys(text: str) -> set[tuple[str, str]]:
+    """The alias and pinyin keys of every customer `NameIndex.find_in(text)` could find in `text`."""
+    low = _low(text)[:_MAX_TEXT]
+    keys: set[tuple[str, str]] = set()
+    for run in _RUN.finditer(low):
+        part = run.group()
+        for i in range(len(part)):
+            for n in range(2, min(MAX_ALIAS, len(part) - i) + 1):
+                sub = part[i : i + n]
+                if _CJK.search(sub):
+                    keys.add((KEY_ALIAS, sub))
+    words = [m.group() for m in _LATIN_WORD.finditer(low)]
+    for j in range(len(words)):
+        for n in range(1, min(4, len(words) - j) + 1):
+            keys.add((KEY_ALIAS, " ".join(words[j : j + n])))
+    for run in _CJK_RUN.findall(low):
+        if len(run) >= PINYIN_MIN_CHARS:
+            syllables = _syllables(run)
+            if len(syllables) == len(run):
+                for i in range(len(run)):
+                    for n in range(PINYIN_MIN_CHARS, min(MAX_ALIAS, len(run) - i) + 1):
+                        keys.add((KEY_PINYIN, "".join(syllables[i : i + n])))
+    return keys
+
+
+def query_keys(written: str) -> set[tuple[str, str]]:
+    """The keys of the customers `NameIndex.decide(written)` could pick: same aliases, same sound, shared grams."""
+    q = normalize_name(written)
+    if not q:
+        return set()
+    # Grams of the distinctive part only (机械, 有限 are in thousands of names); single characters only for a
+    # name too short to have a telling bigram (北, 艾美), since one character is shared by thousands too.
+    short = trade_name(q) or q
+    chars = len("".join(_CJK_RUN.findall(short))) <= 2
+    keys = {(KEY_ALIAS, q), (KEY_ALIAS, short)} | {(KEY_GRAM, g) for g in grams(short, chars=chars)}
+    if (py := _pinyin(q)) is not None:
+        keys.add((KEY_PINYIN, py))
+    elif _SPELLING.fullmatch(q):
+        keys.add((KEY_PINYIN, q.replace(" ", "")))  # 查 aikemei
+    return keys
+
+
+_SPELLING = re.compile(r"[a-z]{3,}(?: [a-z]+)*")
+
+
+def near_exact(written: str, aliases: Sequence[str]) -> bool:
+    """Whether `written` is one of these aliases, or a clear start of one (艾克森 of 艾克森流体): enough to say
+    whose account it is. Three CJK characters or four letters at least, and at least half the alias."""
+    q = normalize_name(written)
+    if not q or q in aliases:
+        return bool(q)
+    least = 3 if _CJK.search(q) else 4
+    return len(q) >= least and any(a.startswith(q) and 2 * len(q) >= len(a) for a in aliases)

@@ -20,7 +20,7 @@ from core.conditions import Effect
 from core.nlu.names import NameIndex
 from core.nlu.quote_commands import QuoteCommand, parse_quote_command
 from storage.models import User
-from storage.repo import customers, users
+from storage.repo import names, users
 from tests.fakes.harness import ChatHarness
 
 SMALL = "报价 艾克美 DN50球阀 100件 单价50美元 成本 ¥200 FOB上海"
@@ -47,7 +47,9 @@ def cmd(text: str, now: datetime) -> QuoteCommand:
 
 
 async def names_for(scope: Scope) -> NameIndex:
-    return NameIndex(await customers.name_rows(scope.session, await users.visible_owner_ids(scope.session, scope.user)))
+    """What the chat would hand the service: the visible customers the quote commands of these tests name."""
+    owner_ids = await users.visible_owner_ids(scope.session, scope.user)
+    return await names.index_for(scope.session, owner_ids, queries=["艾克美", "北风泵业", "艾克森流体设备"])
 
 
 async def submitted_quote(scope_of) -> str:  # type: ignore[no-untyped-def]

@@ -83,3 +83,68 @@ async def test_reimport_updates_in_place(services: Services, tmp_path: Path) -> 
     result = await _import(services, f)
     assert (result.created, result.updated, result.unchanged) == (0, 1, 2)
     assert (await _people(services))["李娜"][:3] == ("manager", "周总", "Asia/Shanghai")
+
+
+async def test_a_manager_cycle_or_a_self_manager_is_refused(services: Services, tmp_path: Path) -> None:
+    f = tmp_path / "roster.csv"
+    f.write_text(GOOD, encoding="utf-8")
+    await _import(services, f)
+    people = await _people(services)
+    cycle = tmp_path / "cycle.csv"
+    cycle.write_text(GOOD.replace("周总,zhou,,总经理,,,", "周总,zhou,,总经理,lina,,"), encoding="utf-8")
+    with pytest.raises(RosterError) as err:
+        await _import(services, cycle)
+    assert "第 2 行" in str(err.value) and "圈" in str(err.value)
+    self_managed = tmp_path / "self.csv"
+    self_managed.write_text(GOOD.replace("李娜,lina,,销售,zhaomin", "李娜,lina,,销售,lina"), encoding="utf-8")
+    with pytest.raises(RosterError) as err:
+        await _import(services, self_managed)
+    assert "第 4 行" in str(err.value) and "上级不能是自己" in str(err.value)
+    assert await _people(services) == people
+
+
+async def test_a_file_with_fewer_columns_leaves_the_others_as_they_were(services: Services, tmp_path: Path) -> None:
+    f = tmp_path / "roster.csv"
+    f.write_text(GOOD, encoding="utf-8")
+    await _import(services, f)
+    people = await _people(services)
+    roles_only = tmp_path / "roles.csv"
+    roles_only.write_text("name,wecom_userid,role\n李娜,lina,manager\n", encoding="utf-8")
+    result = await _import(services, roles_only)
+    assert (result.created, result.updated, result.unchanged) == (0, 1, 0)
+    after = await _people(services)
+    assert after["李娜"] == ("manager", "赵敏", "Europe/Berlin", "lina")
+    assert {k: v for k, v in after.items() if k != "李娜"} == {k: v for k, v in people.items() if k != "李娜"}
+    async with services.db.session() as s:
+        team = {u.name: u.team for u in await all_users(s)}
+        ding = await identities(s, [u.id for u in await all_users(s) if u.name == "赵敏" and u.id is not None])
+    assert team["李娜"] == "欧美组" and list(ding.values())[0].get("dingtalk") == "ding-zm"
+
+
+async def test_two_people_of_the_same_name_without_ids_are_refused(services: Services, tmp_path: Path) -> None:
+    f = tmp_path / "roster.csv"
+    f.write_text("name,role\n王芳,rep\n王芳,rep\n", encoding="utf-8")
+    with pytest.raises(RosterError) as err:
+        await _import(services, f)
+    assert "第 3 行" in str(err.value) and "第 2 行" in str(err.value) and "同名" in str(err.value)
+    assert await _people(services) == {}
+
+
+async def test_an_import_is_audited_as_the_system_user(services: Services, tmp_path: Path) -> None:
+    from sqlmodel import select
+
+    from storage.models import AuditLog
+
+    f = tmp_path / "roster.csv"
+    f.write_text(GOOD, encoding="utf-8")
+    async with services.db.session() as s:
+        await import_roster(s, f, default_tz="Asia/Shanghai", now=services.clock.now(), message="kabot users import r")
+    f.write_text(GOOD.replace("Europe/Berlin", "Europe/Paris"), encoding="utf-8")
+    await _import(services, f)
+    async with services.db.session() as s:
+        rows = (await s.exec(select(AuditLog).where(AuditLog.entity == "users").order_by(AuditLog.id))).all()
+    assert [(r.action, r.actor_id, r.channel) for r in rows] == [("create", None, "cli")] * 3 + [
+        ("update", None, "cli")
+    ]
+    assert rows[0].message == "kabot users import r"
+    assert rows[-1].before["timezone"] == "Europe/Berlin" and rows[-1].after["timezone"] == "Europe/Paris"

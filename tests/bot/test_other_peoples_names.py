@@ -1,0 +1,55 @@
+"""Other people's data (issue 12): a name reveals an owner only when it really names the account, and a new
+customer cannot shadow a colleague's under another spelling."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from storage.models import AuditLog, Customer, TransferRequest
+from tests.fakes.harness import ChatHarness
+
+
+@pytest.mark.parametrize("text", ["查 %", "查 艾_森", "查 _", "查 艾%"])
+async def test_wildcards_and_fragments_reveal_no_colleagues_account(bot: ChatHarness, text: str) -> None:
+    reply = await bot.said("李娜", text)
+    assert "王强" not in reply and "艾克森" not in reply and "负责人" not in reply
+
+
+async def test_a_transfer_request_for_a_wildcard_names_nothing(bot: ChatHarness) -> None:
+    reply = await bot.said("李娜", "申请转移 %")
+    assert "没有找到客户" in reply and "王强" not in reply
+    async with bot.services.db.session() as s:
+        assert (await s.exec(select(TransferRequest))).all() == []
+
+
+async def test_the_clear_start_of_a_colleagues_account_still_says_whose(bot: ChatHarness) -> None:
+    reply = await bot.said("李娜", "查 艾克森")
+    assert "不是您的客户" in reply and "王强" in reply
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["艾克美", "ACME", "ＡＣＭＥ", "A\u200bCME", "艾\u200d克美\u202e", "艾克美工业集团", "Acme Industrial GmbH"],
+)
+async def test_no_shadow_of_a_colleagues_account_under_another_spelling(bot: ChatHarness, name: str) -> None:
+    async with bot.services.db.session() as s:
+        before = len((await s.exec(select(Customer))).all())
+    reply = await bot.said("王强", f"新客户 {name} 德国 B级")
+    assert "已存在" in reply and "李娜" in reply and "艾克美工业有限公司" in reply and "申请转移" in reply
+    async with bot.services.db.session() as s:
+        assert len((await s.exec(select(Customer))).all()) == before
+        refused = (await s.exec(select(AuditLog).where(AuditLog.action == "refused"))).all()
+    assert [(r.entity, r.message) for r in refused] == [("customers", f"新客户 {name} 德国 B级")]
+
+
+async def test_a_different_company_sharing_a_word_is_created(bot: ChatHarness) -> None:
+    reply = await bot.said("王强", "新客户 北风贸易 德国 B级")
+    assert "已新建客户：北风贸易" in reply
+
+
+async def test_a_new_alias_finds_the_customer_at_once(bot: ChatHarness) -> None:
+    assert "已给" in await bot.said("李娜", "别名 北风泵业 NWP")
+    assert "北风泵业" in await bot.said("李娜", "查 NWP")
+    assert "已撤销" in await bot.said("李娜", "撤销")
+    assert "北风泵业" not in await bot.said("李娜", "查 NWP")
