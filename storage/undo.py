@@ -91,12 +91,13 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
 
 
 async def _refuse_if_built_on(session: AsyncSession, model: type[SQLModel], row_id: int, name: object) -> None:
-    """Count the rows that still point at this one by a foreign key (this message's own are already gone)."""
+    """Count the rows that still point at this one by a foreign key (this message's own are already gone); rows that
+    go with it (ON DELETE CASCADE, such as its name keys) do not block."""
     table = model.__table__  # type: ignore[attr-defined]
     blockers: dict[str, int] = {}
     for other in SQLModel.metadata.sorted_tables:
         for fk in other.foreign_keys:
-            if fk.column.table is table:
+            if fk.column.table is table and (fk.ondelete or "").upper() != "CASCADE":
                 n = (await session.exec(select(func.count()).select_from(other).where(fk.parent == row_id))).one()
                 if n:
                     blockers[other.name] = blockers.get(other.name, 0) + int(n)
