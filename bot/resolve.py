@@ -25,7 +25,7 @@ EXAMPLES = {
 
 async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Customer:
     """The customer the message is about; raises to ask the rep to pick, to create, or to say it is not theirs."""
-    chosen = ctx.extras.get("customer_id") or parsed.customer_id
+    chosen = ctx.command.customer_id or parsed.customer_id
     if chosen is not None:
         customer = await customers.get(ctx.session, int(chosen))
         if customer is None:
@@ -42,7 +42,7 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         raise NeedsAnswer(
             "您说的是哪个客户？回复编号：\n" + "\n".join(lines),
             kind="choose_customer",
-            data={"text": ctx.inbound.text, "ids": ids},
+            data={"command": ctx.command.to_data(), "ids": ids},
         )
 
     if not parsed.customer:
@@ -54,7 +54,7 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
     raise NeedsAnswer(
         f"没有找到客户“{parsed.customer}”。回复“是”新建这个客户并继续，回复“否”取消。",
         kind="create_customer",
-        data={"text": ctx.inbound.text, "name": parsed.customer},
+        data={"command": ctx.command.to_data(), "name": parsed.customer},
     )
 
 

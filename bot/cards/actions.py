@@ -88,12 +88,12 @@ def _convert(kind: Any, value: str) -> Any:
 
 @dataclass(frozen=True)
 class ConfirmDraft(CardAction, prefix="confirm"):
-    """确认 on a draft card: save what the draft shows."""
+    """日期没问题 on a saved follow-up whose next-step date was guessed."""
 
 
 @dataclass(frozen=True)
 class EditDraft(CardAction, prefix="edit"):
-    """修改 on a draft card: drop it and let the rep send the corrected text."""
+    """改日期 on a saved follow-up whose next-step date was guessed: ask for the right one."""
 
 
 @dataclass(frozen=True)
