@@ -6,15 +6,21 @@ The open question is kept with `ctx.ask`, and the answer ('2', or '是') complet
 
 from __future__ import annotations
 
+import re
+
 from bot.access import can_change, can_see, not_yours
 from bot.context import Context
 from bot.errors import NeedsAnswer, NotAllowed, NotFound, UserInputError
+from bot.understand import name_index
 from core.countries import country_name
 from core.nlu.intents import Parsed
-from core.nlu.names import normalize_name
+from core.nlu.names import build_aliases, normalize_name, trade_name
+from core.nlu.normalize import normalize
 from storage.models import Customer, User
 from storage.repo import customers
 
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_WORD = re.compile(r"[^\s,，。;；:：]+")
 EXAMPLES = {
     "lookup": "查 艾克美",
     "follow_up": "跟进 艾克美 今天电话沟通了报价，下周二再跟进",
@@ -33,6 +39,13 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         allowed = await (can_change(ctx, customer) if change else can_see(ctx, customer))
         if not allowed:
             raise NotAllowed(await not_yours(ctx, customer), entity="customers", entity_id=customer.id)
+        if ctx.command.customer_id is None and (written := await _other_name(ctx, customer)):
+            raise NeedsAnswer(
+                f"“{written}”和您的客户“{customer.name}”名字相近，但不是同一个名字。回复编号：\n"
+                f"1. 记到 {customer.name}（以后“{written}”也认作它）\n2. 新建客户“{written}”\n回复“取消”不保存。",
+                kind="near_customer",
+                data={"command": ctx.command.to_data(), "id": customer.id, "name": written},
+            )
         return customer
 
     if len(parsed.customer_candidates) > 1:
@@ -46,6 +59,9 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         )
 
     if not parsed.customer:
+        for word in _WORD.findall(normalize(ctx.command.text))[1:4]:  # an exact name the index cannot show
+            if owned := await customers.by_normalized(ctx.session, normalize_name(word), prefix=False):
+                raise NotAllowed(await not_yours(ctx, owned[0]), entity="customers", entity_id=owned[0].id)
         raise UserInputError("请告诉我是哪个客户。", example=EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
 
     elsewhere = await customers.by_normalized(ctx.session, normalize_name(parsed.customer))
@@ -56,6 +72,23 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         kind="create_customer",
         data={"command": ctx.command.to_data(), "name": parsed.customer},
     )
+
+
+async def _other_name(ctx: Context, customer: Customer) -> str | None:
+    """A longer name written where only the customer's 字号 matched: 宏达电子 for 宏达机电 is another company."""
+    text = normalize(ctx.command.text)
+    known = set(build_aliases(customer.name, customer.aliases))
+    for match in (await name_index(ctx)).find_in(ctx.command.text):
+        if match.customer_id != customer.id:
+            continue
+        said = text[match.start : match.end]
+        after = _CJK_RUN.match(text, match.end)
+        tail = after.group() if after else ""
+        for k in range(min(len(tail), 4), 1, -1):
+            written = said + tail[:k]
+            if trade_name(normalize_name(written)) == normalize_name(said) and normalize_name(written) not in known:
+                return written
+    return None
 
 
 async def _owners(ctx: Context, ids: list[int]) -> list[str]:

@@ -47,9 +47,31 @@ async def choose_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) ->
 @router.state("create_customer")
 async def create_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
     if parsed.intent is Intent.CANCEL:
-        return [TextReply("好的，没有新建客户。")]
+        return [TextReply("好的，没有新建客户，这条消息没有保存。")]
     if parsed.intent is not Intent.CONFIRM:
         return None
+    return await _create_and_go_on(ctx, data)
+
+
+@router.state("near_customer")
+async def near_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
+    """1: the written name is the existing customer (kept as an alias); 2: it is a new customer."""
+    choice = await picked(ctx, "near_customer", {**data, "ids": [data["id"], 0]}, parsed)
+    if isinstance(choice, int) and choice:
+        customer = await ctx.session.get(Customer, choice)
+        if customer is None:
+            return [TextReply("这个客户已不存在，这条消息没有保存。")]
+        before = audit.snapshot(customer)
+        customer.aliases = [*customer.aliases, data["name"]]
+        ctx.session.add(customer)
+        await ctx.record("update", "customers", customer.id, before=before, after=audit.snapshot(customer))
+        return await redispatch(ctx, _command(data).settle(customer_id=choice))
+    if choice == 0:
+        return await _create_and_go_on(ctx, data)
+    return choice
+
+
+async def _create_and_go_on(ctx: Context, data: dict[str, Any]) -> list[Reply]:
     now = ctx.clock.now()
     customer = Customer(
         name=data["name"],

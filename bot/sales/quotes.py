@@ -31,7 +31,7 @@ from bot.sales.scope import Scope
 from bot.settings import Settings
 from core.countries import country_code
 from core.money import Money
-from core.nlu.names import NameIndex
+from core.nlu.names import NameIndex, normalize_name
 from core.nlu.quote_commands import (
     EXAMPLE_ADD,
     EXAMPLE_CREATE,
@@ -182,21 +182,26 @@ async def rates_for(scope: Scope, currency: str) -> tuple[FxRates, dict[str, FxR
 
 async def visible_customer(scope: Scope, name: str, names: NameIndex) -> Customer:
     """The customer a person may quote (a rep their own; a manager the team's)."""
-    decision = names.decide(name)
-    if decision.kind == "none":
-        raise NotFound(f"没找到客户“{name}”。请先建客户，或写全名。", example=EXAMPLE_CREATE)
-    if decision.kind == "choose":
-        options = "、".join(m.name for m in decision.matches)
-        raise UserInputError(f"“{name}”可能是：{options}。请写全名再报价。")
-    assert decision.best is not None
-    customer = await customers.get(scope.session, decision.best.customer_id)
+    exact = await customers.by_normalized(scope.session, normalize_name(name), prefix=False, limit=1)
+    if exact:  # the full name of an account, whoever owns it: never offered as another customer
+        customer: Customer | None = exact[0]
+    else:
+        decision = names.decide(name)
+        if decision.kind == "none":
+            raise NotFound(f"没找到客户“{name}”。请先建客户，或写全名。", example=EXAMPLE_CREATE)
+        if decision.kind == "choose":
+            options = "、".join(m.name for m in decision.matches)
+            raise UserInputError(f"“{name}”可能是：{options}。请写全名再报价。")
+        assert decision.best is not None
+        customer = await customers.get(scope.session, decision.best.customer_id)
     assert customer is not None
     owner_ids = await users.visible_owner_ids(scope.session, scope.user)
     if owner_ids is not None and customer.owner_id not in owner_ids:
         owner = await scope.session.get(User, customer.owner_id) if customer.owner_id else None
         raise NotAllowed(
             f"{customer.name} 不是您（或您团队）负责的客户"
-            f"{f'（负责人：{owner.name}）' if owner else '（在公海中，请先认领）'}，不能报价。",
+            f"{f'（负责人：{owner.name}）' if owner else '（在公海中，请先认领）'}，不能报价。"
+            f"如需转给您，请发：申请转移 {customer.name}",
             entity="customers",
             entity_id=customer.id,
         )
