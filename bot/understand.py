@@ -9,8 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.context import Context
-from core.nlu.intents import Parsed, parse_message
+from core.nlu.intents import Intent, Parsed, parse_message
 from core.nlu.names import NameIndex
+from core.nlu.questions import Ask, Question, parse_question
 from core.nlu.quote_commands import QuoteCommand, parse_quote_command
 from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command
 from storage.repo import customers, users
@@ -31,8 +32,9 @@ async def name_index(ctx: Context) -> NameIndex:
     return index
 
 
-async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | TransferCommand:
-    """Quote, approval and transfer commands have their own grammar; everything else is a CRM message."""
+async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | TransferCommand | Question:
+    """Quote, approval and transfer commands have their own grammar; a question is answered, never logged (a
+    question-like message kabot cannot answer only wins over a follow-up); everything else is a CRM message."""
     command = parse_quote_command(text, now=ctx.now, tz=ctx.tz)
     if command is not None:
         return command
@@ -40,4 +42,10 @@ async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | Transfe
         people = {u.name for u in await users.all_users(ctx.session) if u.active}
         if (transfer := parse_transfer_command(text, people=people)) is not None:
             return transfer
-    return parse_message(text, now=ctx.now, tz=ctx.tz, names=await name_index(ctx))
+    question = parse_question(text)
+    if question is not None and question.ask is not Ask.OTHER:
+        return question
+    parsed = parse_message(text, now=ctx.now, tz=ctx.tz, names=await name_index(ctx))
+    if question is not None and parsed.intent in (Intent.FOLLOW_UP, Intent.UNKNOWN):
+        return question
+    return parsed
