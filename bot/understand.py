@@ -13,6 +13,7 @@ from core.nlu.intents import Intent, Parsed, parse_message
 from core.nlu.names import NameIndex
 from core.nlu.questions import Ask, Question, parse_question
 from core.nlu.quote_commands import QuoteCommand, parse_quote_command
+from core.nlu.task_commands import TaskCommand, parse_task_command
 from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command
 from storage.repo import customers, users
 
@@ -32,7 +33,7 @@ async def name_index(ctx: Context) -> NameIndex:
     return index
 
 
-async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | TransferCommand | Question:
+async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | TransferCommand | TaskCommand | Question:
     """Quote, approval and transfer commands have their own grammar; a question is answered, never logged (a
     question-like message kabot cannot answer only wins over a follow-up); everything else is a CRM message."""
     command = parse_quote_command(text, now=ctx.now, tz=ctx.tz)
@@ -42,6 +43,8 @@ async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | Transfe
         people = {u.name for u in await users.all_users(ctx.session) if u.active}
         if (transfer := parse_transfer_command(text, people=people)) is not None:
             return transfer
+    if (task_command := parse_task_command(text, now=ctx.now, tz=ctx.tz)) is not None:
+        return task_command
     question = parse_question(text)
     if question is not None and question.ask is not Ask.OTHER:
         return question
