@@ -102,6 +102,28 @@ class TaskDone(CardAction, prefix="task_done"):
 
 
 @dataclass(frozen=True)
+class TasksDone(CardAction, prefix="tasks_done"):
+    """全部完成 on a reminder: every task it lists (ids joined by '-', checked again when tapped)."""
+
+    ids: str
+
+    @property
+    def task_ids(self) -> tuple[int, ...]:
+        return tuple(int(i) for i in self.ids.split("-") if i.isdigit() and len(i) <= 18)
+
+
+@dataclass(frozen=True)
+class TasksSnooze(CardAction, prefix="tasks_snooze"):
+    """全部推迟到明天 on a reminder: every task it lists, to 09:00 tomorrow in the owner's timezone."""
+
+    ids: str
+
+    @property
+    def task_ids(self) -> tuple[int, ...]:
+        return tuple(int(i) for i in self.ids.split("-") if i.isdigit() and len(i) <= 18)
+
+
+@dataclass(frozen=True)
 class TaskSnooze(CardAction, prefix="task_snooze"):
     """Postpone to tomorrow 09:00 in the owner's timezone."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from bot.cards.actions import TaskDone, TaskSnooze
+from bot.cards.actions import TaskDone, TasksDone, TaskSnooze, TasksSnooze
 from bot.context import Context
 from bot.replies import Reply, TextReply
 from bot.router import Router
@@ -145,3 +145,18 @@ async def snooze_tapped(ctx: Context, action: TaskSnooze) -> list[Reply]:
         return [TextReply(task)]
     tomorrow_nine = datetime.combine(ctx.now.date() + timedelta(days=1), time(9), ctx.tz)
     return [TextReply(await _reschedule(ctx, task, tomorrow_nine))]
+
+
+@router.action(TasksDone)
+async def complete_all_tapped(ctx: Context, action: TasksDone) -> list[Reply]:
+    found = [await _tapped(ctx, i) for i in action.task_ids]
+    return [TextReply("\n".join([f if isinstance(f, str) else await _complete(ctx, f) for f in found]))]
+
+
+@router.action(TasksSnooze)
+async def snooze_all_tapped(ctx: Context, action: TasksSnooze) -> list[Reply]:
+    tomorrow_nine = datetime.combine(ctx.now.date() + timedelta(days=1), time(9), ctx.tz)
+    found = [await _tapped(ctx, i) for i in action.task_ids]
+    return [
+        TextReply("\n".join([f if isinstance(f, str) else await _reschedule(ctx, f, tomorrow_nine) for f in found]))
+    ]
