@@ -11,8 +11,6 @@ from core.nlu.questions import Question
 router = Router("questions")
 
 
-@router.intent(
-    "question", help="问我：联系人电话、上周跟进了哪些客户、我的客户、我的报价", example="艾克美张总电话多少"
-)
+@router.intent("question")  # not in 帮助: one more entry makes the help text two WeCom messages
 async def answer_question(ctx: Context, question: Question) -> list[Reply]:
     return [TextReply(await answer(ctx, question))]
