@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.continuation import Continuation
 from bot.inbound import Inbound
 from bot.settings import Settings
 from core.clock import Clock
@@ -29,7 +30,12 @@ class Context:
     clock: Clock
     settings: Settings
     services: Services
-    extras: dict[str, Any] = field(default_factory=dict)
+    resume: Continuation | None = None  # set when an answer completes an earlier command
+
+    @property
+    def command(self) -> Continuation:
+        """The command being carried out: the earlier one an answer completes, else this message."""
+        return self.resume or Continuation(text=self.inbound.text or "")
 
     @property
     def tz(self) -> ZoneInfo:

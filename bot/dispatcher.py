@@ -6,9 +6,8 @@ Order: a tapped card button goes to its action handler; otherwise the message is
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.context import Context
+from bot.continuation import Continuation
 from bot.replies import Reply, TextReply
 from bot.understand import understand
 from core.text import MAX_MESSAGE_CHARS
@@ -45,9 +44,9 @@ async def dispatch(ctx: Context) -> list[Reply]:
     return await handler(ctx, parsed)
 
 
-async def redispatch(ctx: Context, text: str, **extras: Any) -> list[Reply]:
-    """Run an earlier message again now that a question about it is answered (`customer_id=…`, `confirmed=True`)."""
-    ctx.extras.update(extras)
-    parsed = await understand(ctx, text)
+async def redispatch(ctx: Context, command: Continuation) -> list[Reply]:
+    """Run an earlier command again now that a question about it is answered (a customer chosen, confirmed…)."""
+    ctx.resume = command
+    parsed = await understand(ctx, command.text)
     handler = ctx.services.router.intents.get(str(parsed.intent)) or ctx.services.router.intents[UNKNOWN]
     return await handler(ctx, parsed)

@@ -6,15 +6,22 @@ The open question is kept with `ctx.ask`, and the answer ('2', or '是') complet
 
 from __future__ import annotations
 
+import re
+
 from bot.access import can_change, can_see, not_yours
 from bot.context import Context
 from bot.errors import NeedsAnswer, NotAllowed, NotFound, UserInputError
+from bot.understand import name_index
 from core.countries import country_name
 from core.nlu.intents import Parsed
+from core.nlu.names import build_aliases, normalize_name, trade_name
+from core.nlu.normalize import normalize
 from core.text import MAX_NAME_CHARS
 from storage.models import Customer, User
 from storage.repo import customers, names
 
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_WORD = re.compile(r"[^\s,，。;；:：]+")
 EXAMPLES = {
     "lookup": "查 艾克美",
     "follow_up": "跟进 艾克美 今天电话沟通了报价，下周二再跟进",
@@ -31,7 +38,7 @@ def short_name(name: str, what: str, example: str) -> None:
 
 async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Customer:
     """The customer the message is about; raises to ask the rep to pick, to create, or to say it is not theirs."""
-    chosen = ctx.extras.get("customer_id") or parsed.customer_id
+    chosen = ctx.command.customer_id or parsed.customer_id
     if chosen is not None:
         customer = await customers.get(ctx.session, int(chosen))
         if customer is None:
@@ -39,8 +46,15 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         allowed = await (can_change(ctx, customer) if change else can_see(ctx, customer))
         if not allowed:
             raise NotAllowed(await not_yours(ctx, customer), entity="customers", entity_id=customer.id)
-        if ctx.extras.get("customer_id") and parsed.customer and len(parsed.customer_candidates) > 1:
+        if ctx.command.customer_id and parsed.customer and len(parsed.customer_candidates) > 1:
             await names.learn(ctx.session, ctx.user_id, parsed.customer, customer.id or 0)  # picked from our list
+        elif ctx.command.customer_id is None and (written := await _other_name(ctx, customer)):
+            raise NeedsAnswer(
+                f"“{written}”和您的客户“{customer.name}”名字相近，但不是同一个名字。回复编号：\n"
+                f"1. 记到 {customer.name}（以后“{written}”也认作它）\n2. 新建客户“{written}”\n回复“取消”不保存。",
+                kind="near_customer",
+                data={"command": ctx.command.to_data(), "id": customer.id, "name": written},
+            )
         return customer
 
     # A colleague's account named as such (艾克森流体设备, 艾克森) says whose it is, before any fuzzy guess of ours.
@@ -55,10 +69,13 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         raise NeedsAnswer(
             "您说的是哪个客户？回复编号：\n" + "\n".join(lines),
             kind="choose_customer",
-            data={"text": ctx.inbound.text, "ids": ids},
+            data={"command": ctx.command.to_data(), "ids": ids},
         )
 
     if not parsed.customer:
+        for word in _WORD.findall(normalize(ctx.command.text))[1:4]:  # an exact name the index cannot show
+            if owned := await names.owned_anywhere(ctx.session, word):
+                raise NotAllowed(await not_yours(ctx, owned[0]), entity="customers", entity_id=owned[0].id)
         raise UserInputError("请告诉我是哪个客户。", example=EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
 
     short_name(parsed.customer, "客户名称", EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
@@ -67,8 +84,25 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
     raise NeedsAnswer(
         f"没有找到客户“{parsed.customer}”。回复“是”新建这个客户并继续，回复“否”取消。",
         kind="create_customer",
-        data={"text": ctx.inbound.text, "name": parsed.customer},
+        data={"command": ctx.command.to_data(), "name": parsed.customer},
     )
+
+
+async def _other_name(ctx: Context, customer: Customer) -> str | None:
+    """A longer name written where only the customer's 字号 matched: 宏达电子 for 宏达机电 is another company."""
+    text = normalize(ctx.command.text)
+    known = set(build_aliases(customer.name, customer.aliases))
+    for match in (await name_index(ctx, ctx.command.text)).find_in(ctx.command.text):
+        if match.customer_id != customer.id:
+            continue
+        said = text[match.start : match.end]
+        after = _CJK_RUN.match(text, match.end)
+        tail = after.group() if after else ""
+        for k in range(min(len(tail), 4), 1, -1):
+            written = said + tail[:k]
+            if trade_name(normalize_name(written)) == normalize_name(said) and normalize_name(written) not in known:
+                return written
+    return None
 
 
 async def _owners(ctx: Context, ids: list[int]) -> list[str]:

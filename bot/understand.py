@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.context import Context
-from core.nlu.intents import Parsed, parse_message
+from core.nlu.intents import Intent, Parsed, parse_message
 from core.nlu.names import NameIndex
+from core.nlu.questions import Ask, Question, parse_question
 from core.nlu.quote_commands import QuoteCommand, parse_quote_command
+from core.nlu.task_commands import TaskCommand, parse_task_command
 from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command
 from storage.repo import names, users
 
@@ -35,8 +37,9 @@ async def _parse(ctx: Context, text: str) -> Parsed:
     return parsed
 
 
-async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | TransferCommand:
-    """Quote, approval and transfer commands have their own grammar; everything else is a CRM message."""
+async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | TransferCommand | TaskCommand | Question:
+    """Quote, approval and transfer commands have their own grammar; a question is answered, never logged (a
+    question-like message kabot cannot answer only wins over a follow-up); everything else is a CRM message."""
     command = parse_quote_command(text, now=ctx.now, tz=ctx.tz)
     if command is not None:
         return command
@@ -44,4 +47,12 @@ async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | Transfe
         people = {u.name for u in await users.all_users(ctx.session) if u.active}
         if (transfer := parse_transfer_command(text, people=people)) is not None:
             return transfer
-    return await _parse(ctx, text)
+    if (task_command := parse_task_command(text, now=ctx.now, tz=ctx.tz)) is not None:
+        return task_command
+    question = parse_question(text)
+    if question is not None and question.ask is not Ask.OTHER:
+        return question
+    parsed = await _parse(ctx, text)
+    if question is not None and parsed.intent in (Intent.FOLLOW_UP, Intent.UNKNOWN):
+        return question
+    return parsed

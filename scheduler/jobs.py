@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cards.actions import TaskDone, TaskSnooze
+from bot.cards.actions import TasksDone, TasksSnooze
 from bot.cards.model import Button, Card
 from bot.outbox import enqueue
 from bot.replies import CardReply, Reply, TeamPost, TextReply
@@ -27,7 +27,7 @@ from core.money import format_money_short
 from core.roles import Role
 from core.timefmt import format_due
 from storage.models import Approval, Counter, Customer, Quote, Task, User
-from storage.repo import funnel, users
+from storage.repo import funnel, lists, users
 
 log = logging.getLogger(__name__)
 
@@ -59,21 +59,27 @@ async def remind_due_tasks(services: Services) -> int:
             if owner is None:
                 continue
             tz = ZoneInfo(owner.timezone)
+            listed = [(t, c) for t, c in items[:MAX_LISTED] if t.due_at]
             lines = [
-                f"• {format_due(t.due_at.astimezone(tz))} {t.subject}" + (f"（{c}）" if c else "")
-                for t, c in items[:MAX_LISTED]
+                f"{i}. {format_due(t.due_at.astimezone(tz))} {t.subject}" + (f"（{c}）" if c else "")
+                for i, (t, c) in enumerate(listed, 1)
                 if t.due_at
             ]
             if len(items) > MAX_LISTED:
                 lines.append(f"…另有 {len(items) - MAX_LISTED} 条，发“待办”查看全部")
+            lines.append("单条处理：完成 2 / 推迟 2 明天")
+            # The card's numbers are what "完成 2" means now; its buttons act on every task it lists.
+            await lists.remember(session, owner_id, "tasks", [t.id or 0 for t, _ in listed], now)
+            ids = "-".join(str(t.id) for t, _ in listed)
+            every = "全部" if len(listed) > 1 else ""
             first = items[0][0]
             card = Card(
                 template="reminder",
                 title=f"⏰ {len(items)} 条待办到期",
                 data={"lines": lines},
                 buttons=(
-                    Button("完成第1条", TaskDone(first.id or 0), "primary"),
-                    Button("第1条推迟到明天", TaskSnooze(first.id or 0)),
+                    Button(f"{every}完成", TasksDone(ids), "primary"),
+                    Button(f"{every}推迟到明天", TasksSnooze(ids)),
                 ),
                 ref=f"rem{first.id}",
             )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy import func
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.audit import REFUSED
 from storage.models import AuditLog, Contact, Customer, FollowUp, Opportunity, StageChange, Task
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -45,18 +47,25 @@ class Undone:
     entries: tuple[AuditLog, ...]  # the reverted changes, in the order they were made
 
 
-async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> Undone | None:
-    """Revert the actor's last message's changes if made within the window; None when there is nothing to undo."""
+@dataclass(frozen=True)
+class CannotUndo:
+    """The last change stays as it is, and why: undo never skips back to an older change."""
+
+    reason: Literal["not_undoable", "too_old", "edited_since"]
+    last: AuditLog  # the change that was asked to be undone
+    other_actor_id: int | None = None  # edited_since: who changed it afterwards
+
+
+async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> Undone | CannotUndo | None:
+    """Revert every change of the actor's last message, or say why not; None when they changed nothing."""
     last = (
         await session.exec(
             select(AuditLog)
             .where(
                 AuditLog.actor_id == actor_id,
                 col(AuditLog.undone).is_(False),
-                AuditLog.at >= now - UNDO_WINDOW,
                 col(AuditLog.inbound_id).is_not(None),
-                col(AuditLog.entity).in_(list(UNDOABLE)),
-                col(AuditLog.action).in_(("create", "update")),
+                col(AuditLog.action).not_in((REFUSED, "undo")),
             )
             .order_by(col(AuditLog.id).desc())
             .limit(1)
@@ -71,6 +80,25 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
             .order_by(col(AuditLog.id))
         )
     ).all()
+    if any(e.entity not in UNDOABLE or e.action not in ("create", "update") for e in group):
+        return CannotUndo("not_undoable", last)
+    if last.at < now - UNDO_WINDOW:
+        return CannotUndo("too_old", last)
+    for entry in group:
+        later = (
+            await session.exec(
+                select(AuditLog).where(
+                    AuditLog.entity == entry.entity,
+                    AuditLog.entity_id == entry.entity_id,
+                    col(AuditLog.id) > entry.id,
+                    AuditLog.actor_id != actor_id,
+                    col(AuditLog.undone).is_(False),
+                    col(AuditLog.action) != REFUSED,
+                )
+            )
+        ).first()
+        if later is not None:
+            return CannotUndo("edited_since", last, later.actor_id)
     for entry in reversed(group):
         model = UNDOABLE.get(entry.entity)
         if model is None or entry.entity_id is None:

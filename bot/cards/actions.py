@@ -88,17 +88,39 @@ def _convert(kind: Any, value: str) -> Any:
 
 @dataclass(frozen=True)
 class ConfirmDraft(CardAction, prefix="confirm"):
-    """确认 on a draft card: save what the draft shows."""
+    """日期没问题 on a saved follow-up whose next-step date was guessed."""
 
 
 @dataclass(frozen=True)
 class EditDraft(CardAction, prefix="edit"):
-    """修改 on a draft card: drop it and let the rep send the corrected text."""
+    """改日期 on a saved follow-up whose next-step date was guessed: ask for the right one."""
 
 
 @dataclass(frozen=True)
 class TaskDone(CardAction, prefix="task_done"):
     task_id: int
+
+
+@dataclass(frozen=True)
+class TasksDone(CardAction, prefix="tasks_done"):
+    """全部完成 on a reminder: every task it lists (ids joined by '-', checked again when tapped)."""
+
+    ids: str
+
+    @property
+    def task_ids(self) -> tuple[int, ...]:
+        return tuple(int(i) for i in self.ids.split("-") if i.isdigit() and len(i) <= 18)
+
+
+@dataclass(frozen=True)
+class TasksSnooze(CardAction, prefix="tasks_snooze"):
+    """全部推迟到明天 on a reminder: every task it lists, to 09:00 tomorrow in the owner's timezone."""
+
+    ids: str
+
+    @property
+    def task_ids(self) -> tuple[int, ...]:
+        return tuple(int(i) for i in self.ids.split("-") if i.isdigit() and len(i) <= 18)
 
 
 @dataclass(frozen=True)

@@ -1,17 +1,17 @@
-"""Answers to kabot's own questions: pick a customer by number, create a missing one, confirm a draft."""
+"""Answers to kabot's own questions: pick a customer by number, create a missing one, confirm a move."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.cards.actions import ConfirmDraft, EditDraft
 from bot.context import Context
+from bot.continuation import Continuation
 from bot.dispatcher import redispatch
 from bot.replies import Reply, TextReply
 from bot.router import Router
 from core.nlu.intents import Intent, Parsed
 from core.nlu.names import normalize_name
-from storage import audit, state
+from storage import audit
 from storage.models import Customer
 
 router = Router("conversation")
@@ -32,20 +32,46 @@ async def picked(ctx: Context, kind: str, data: dict[str, Any], parsed: Parsed) 
     return ids[parsed.number - 1]
 
 
+def _command(data: dict[str, Any]) -> Continuation:
+    return Continuation.from_data(data["command"])
+
+
 @router.state("choose_customer")
 async def choose_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
     choice = await picked(ctx, "choose_customer", data, parsed)
     if not isinstance(choice, int):
         return choice
-    return await redispatch(ctx, data["text"], customer_id=choice)
+    return await redispatch(ctx, _command(data).settle(customer_id=choice))
 
 
 @router.state("create_customer")
 async def create_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
     if parsed.intent is Intent.CANCEL:
-        return [TextReply("好的，没有新建客户。")]
+        return [TextReply("好的，没有新建客户，这条消息没有保存。")]
     if parsed.intent is not Intent.CONFIRM:
         return None
+    return await _create_and_go_on(ctx, data)
+
+
+@router.state("near_customer")
+async def near_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
+    """1: the written name is the existing customer (kept as an alias); 2: it is a new customer."""
+    choice = await picked(ctx, "near_customer", {**data, "ids": [data["id"], 0]}, parsed)
+    if isinstance(choice, int) and choice:
+        customer = await ctx.session.get(Customer, choice)
+        if customer is None:
+            return [TextReply("这个客户已不存在，这条消息没有保存。")]
+        before = audit.snapshot(customer)
+        customer.aliases = [*customer.aliases, data["name"]]
+        ctx.session.add(customer)
+        await ctx.record("update", "customers", customer.id, before=before, after=audit.snapshot(customer))
+        return await redispatch(ctx, _command(data).settle(customer_id=choice))
+    if choice == 0:
+        return await _create_and_go_on(ctx, data)
+    return choice
+
+
+async def _create_and_go_on(ctx: Context, data: dict[str, Any]) -> list[Reply]:
     now = ctx.clock.now()
     customer = Customer(
         name=data["name"],
@@ -57,7 +83,7 @@ async def create_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) ->
     ctx.session.add(customer)
     await ctx.session.flush()
     await ctx.record("create", "customers", customer.id, after=audit.snapshot(customer))
-    replies = await redispatch(ctx, data["text"], customer_id=customer.id)
+    replies = await redispatch(ctx, _command(data).settle(customer_id=customer.id))
     return [
         TextReply(
             f"已新建客户“{customer.name}”（负责人：{ctx.user.name}，等级 C，可用“客户 {customer.name} 等级 A”修改）。"
@@ -73,21 +99,7 @@ async def confirm_text(ctx: Context, data: dict[str, Any], parsed: Parsed) -> li
         return [TextReply("好的，已取消，没有保存。")]
     if parsed.intent is not Intent.CONFIRM:
         return None
-    return await redispatch(ctx, data["text"], confirmed=True)
-
-
-@router.action(ConfirmDraft)
-async def confirm_tap(ctx: Context, _action: ConfirmDraft) -> list[Reply]:
-    pending = await state.take(ctx.session, ctx.user_id, ctx.clock.now())
-    if pending is None or pending.kind != "confirm":
-        return [TextReply("这张卡片已处理过或已过期。")]
-    return await redispatch(ctx, pending.data["text"], confirmed=True)
-
-
-@router.action(EditDraft)
-async def edit_tap(ctx: Context, _action: EditDraft) -> list[Reply]:
-    await state.take(ctx.session, ctx.user_id, ctx.clock.now())
-    return [TextReply("好的，请直接发修改后的完整内容，我会重新识别。")]
+    return await redispatch(ctx, _command(data).settle(confirmed=True))
 
 
 @router.intent("confirm", "cancel", "choice")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.context import Context
+from bot.continuation import Continuation
 from bot.dispatcher import redispatch
 from bot.handlers.conversation import picked
 from bot.replies import Reply, TextReply
@@ -95,8 +96,8 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
         return [TextReply(f"{opp.title} 已经在「{_label(target)}」了。")]
     if target is Stage.LOST and not parsed.reason:
         return [TextReply(f"输单请写上原因，例如：输单 {found.name} {opp.title} 原因 价格")]
-    if check.missing and not ctx.extras.get("confirmed"):
-        await ctx.ask("confirm", {"text": ctx.inbound.text})
+    if check.missing and not ctx.command.confirmed:
+        await ctx.ask("confirm", {"command": ctx.command.settle(customer_id=found.id, opportunity_id=opp.id).to_data()})
         return [
             TextReply(
                 f"{opp.title} 要进入「{_label(target)}」，还缺："
@@ -130,7 +131,7 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
 
 
 async def _pick_opportunity(ctx: Context, customer: Customer, parsed: Parsed) -> Opportunity | list[Reply]:
-    chosen = ctx.extras.get("opportunity_id")
+    chosen = ctx.command.opportunity_id
     candidates = list(await opportunities.of_customer(ctx.session, customer.id or 0, open_only=True))
     if chosen is not None:
         return next((o for o in candidates if o.id == chosen), None) or [TextReply("这个商机已不在跟进中。")]
@@ -142,9 +143,8 @@ async def _pick_opportunity(ctx: Context, customer: Customer, parsed: Parsed) ->
         return [TextReply(f"{customer.name} 没有在跟进的商机。新建：商机 {customer.name} 项目名称 金额 阶段")]
     if len(candidates) == 1:
         return candidates[0]
-    await ctx.ask(
-        "choose_opportunity", {"text": ctx.inbound.text, "ids": [o.id for o in candidates], "customer_id": customer.id}
-    )
+    command = ctx.command.settle(customer_id=customer.id)
+    await ctx.ask("choose_opportunity", {"command": command.to_data(), "ids": [o.id for o in candidates]})
     lines = [f"{i}. {o.title}（{_label(Stage(o.stage))}）" for i, o in enumerate(candidates, 1)]
     return [TextReply(f"{customer.name} 有 {len(candidates)} 个商机，是哪一个？回复编号：\n" + "\n".join(lines))]
 
@@ -154,4 +154,4 @@ async def choose_opportunity(ctx: Context, data: dict[str, Any], parsed: Parsed)
     choice = await picked(ctx, "choose_opportunity", data, parsed)
     if not isinstance(choice, int):
         return choice
-    return await redispatch(ctx, data["text"], customer_id=data["customer_id"], opportunity_id=choice)
+    return await redispatch(ctx, Continuation.from_data(data["command"]).settle(opportunity_id=choice))

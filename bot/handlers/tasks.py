@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from bot.cards.actions import TaskDone, TaskSnooze
+from bot.cards.actions import TaskDone, TasksDone, TaskSnooze, TasksSnooze
 from bot.context import Context
 from bot.errors import NotAllowed, NotFound
 from bot.replies import Reply, TextReply
 from bot.router import Router
 from core.nlu.intents import Parsed
+from core.nlu.task_commands import TaskCommand
 from core.timefmt import format_due
 from storage import audit
 from storage.models import Task
@@ -63,6 +64,49 @@ async def postpone_task(ctx: Context, parsed: Parsed) -> list[Reply]:
     return [TextReply(await _reschedule(ctx, task, parsed.next_due))]
 
 
+@router.intent("task_command")
+async def tasks_by_text(ctx: Context, command: TaskCommand) -> list[Reply]:
+    """完成 3 5 / 完成 寄样品 / 推迟 8 3天 / 寄样品那个推迟到下周三: every task named, each answered."""
+    chosen = await _named(ctx, command)
+    if isinstance(chosen, str):
+        return [TextReply(chosen)]
+    lines = []
+    for task in chosen:
+        if command.action == "done":
+            lines.append(await _complete(ctx, task))
+            continue
+        base = max(task.due_at or ctx.clock.now(), ctx.clock.now())  # an overdue task moves from today
+        due = command.due or base + timedelta(days=command.shift_days or 0)
+        lines.append(await _reschedule(ctx, task, due))
+    return [TextReply("\n".join(lines))]
+
+
+async def _named(ctx: Context, command: TaskCommand) -> list[Task] | str:
+    """The tasks a command names: by the numbers of the last 待办 list, or the one open task with those words."""
+    if command.numbers:
+        found = [await _task(ctx, n) for n in command.numbers]
+        refused = [f for f in found if isinstance(f, str)]
+        return "\n".join(refused) if refused else [f for f in found if isinstance(f, Task)]
+    words = command.subject or ""
+    rows = [(t, c) for t, c in await tasks.open_tasks(ctx.session, ctx.user_id, limit=200) if words in t.subject]
+    if len(rows) == 1:
+        return [rows[0][0]]
+    if not rows:
+        return f"没有找到包含“{words}”的未完成待办。发“待办”查看全部。"
+    await lists.remember(ctx.session, ctx.user_id, "tasks", [t.id or 0 for t, _ in rows], ctx.clock.now())
+    how = (
+        "完成 1（可写多个编号：完成 1 2）"
+        if command.action == "done"
+        else "推迟 1 下周三（可写多个编号：推迟 1 2 下周三）"
+    )
+    lines = [
+        f"{i}. {format_due(t.due_at.astimezone(ctx.tz), now=ctx.now) if t.due_at else '无截止时间'} {t.subject}"
+        + (f"（{c}）" if c else "")
+        for i, (t, c) in enumerate(rows, 1)
+    ]
+    return f"有 {len(rows)} 条“{words}”待办，是哪一条？\n" + "\n".join(lines) + f"\n请发“{how}”。"
+
+
 async def _complete(ctx: Context, task: Task) -> str:
     before = audit.snapshot(task)
     task.status, task.completed_at = "done", ctx.clock.now()
@@ -104,3 +148,18 @@ async def snooze_tapped(ctx: Context, action: TaskSnooze) -> list[Reply]:
         return [TextReply(task)]
     tomorrow_nine = datetime.combine(ctx.now.date() + timedelta(days=1), time(9), ctx.tz)
     return [TextReply(await _reschedule(ctx, task, tomorrow_nine))]
+
+
+@router.action(TasksDone)
+async def complete_all_tapped(ctx: Context, action: TasksDone) -> list[Reply]:
+    found = [await _tapped(ctx, i) for i in action.task_ids]
+    return [TextReply("\n".join([f if isinstance(f, str) else await _complete(ctx, f) for f in found]))]
+
+
+@router.action(TasksSnooze)
+async def snooze_all_tapped(ctx: Context, action: TasksSnooze) -> list[Reply]:
+    tomorrow_nine = datetime.combine(ctx.now.date() + timedelta(days=1), time(9), ctx.tz)
+    found = [await _tapped(ctx, i) for i in action.task_ids]
+    return [
+        TextReply("\n".join([f if isinstance(f, str) else await _reschedule(ctx, f, tomorrow_nine) for f in found]))
+    ]

@@ -7,11 +7,21 @@ from bot.errors import Conflict
 from bot.replies import Reply, TextReply
 from bot.router import Router
 from core.nlu.intents import Parsed
-from storage.undo import UndoBlocked, undo_last
+from storage.models import User
+from storage.undo import CannotUndo, UndoBlocked, undo_last
 
 router = Router("undo")
 
-WHAT = {"customers": "客户", "contacts": "联系人", "opportunities": "商机", "follow_ups": "跟进记录", "tasks": "待办"}
+WHAT = {
+    "quotes": "报价",
+    "approvals": "审批",
+    "transfers": "客户转移",
+    "customers": "客户",
+    "contacts": "联系人",
+    "opportunities": "商机",
+    "follow_ups": "跟进记录",
+    "tasks": "待办",
+}
 VERB = {"create": "新建", "update": "修改"}
 
 
@@ -22,7 +32,9 @@ async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
     except UndoBlocked as blocked:  # others built on what this message created: say what, change nothing
         raise Conflict(str(blocked)) from None
     if done is None:
-        return [TextReply("10 分钟内没有可以撤销的修改。")]
+        return [TextReply("您还没有可以撤销的修改。")]
+    if isinstance(done, CannotUndo):
+        return [TextReply(await _why_not(ctx, done))]
     parts = []
     for e in done.entries:
         if e.entity not in WHAT:
@@ -36,3 +48,16 @@ async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
         parts.append(f"{VERB.get(e.action, e.action)}{WHAT[e.entity]}“{str(label)[:20]}”")
     await ctx.record("undo", "audit_log", done.entries[-1].id, before={"undone": [e.id for e in done.entries]})
     return [TextReply("已撤销：" + "、".join(parts) + "。")]
+
+
+async def _why_not(ctx: Context, cannot: CannotUndo) -> str:
+    """Say which change stays and why; nothing older is undone instead."""
+    what = WHAT.get(cannot.last.entity, cannot.last.entity)
+    said = f"您上一步（“{(cannot.last.message or '')[:30]}”）改的{what}"
+    if cannot.reason == "too_old":
+        return f"{said}已超过 10 分钟，不能撤销了；请直接发修改后的内容。更早的修改也不会被撤销。"
+    if cannot.reason == "edited_since":
+        other = await ctx.session.get(User, cannot.other_actor_id) if cannot.other_actor_id else None
+        who = other.name if other else "其他同事"
+        return f"{said}之后已被{who}修改过，为了不覆盖{who}的修改，没有撤销。请和{who}确认后直接修改。"
+    return f"{said}不能用“撤销”撤回（报价、审批、转移等有各自的撤回或修改方式）。更早的修改也没有撤销。"

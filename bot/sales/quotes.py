@@ -199,7 +199,8 @@ async def visible_customer(scope: Scope, name: str, names: NameIndex) -> Custome
         owner = await scope.session.get(User, customer.owner_id) if customer.owner_id else None
         raise NotAllowed(
             f"{customer.name} 不是您（或您团队）负责的客户"
-            f"{f'（负责人：{owner.name}）' if owner else '（在公海中，请先认领）'}，不能报价。",
+            f"{f'（负责人：{owner.name}）' if owner else '（在公海中，请先认领）'}，不能报价。"
+            f"如需转给您，请发：申请转移 {customer.name}",
             entity="customers",
             entity_id=customer.id,
         )

@@ -71,7 +71,7 @@ async def test_a_quote_keeps_the_rate_it_was_priced_with(bot: ChatHarness) -> No
 
 async def test_only_own_or_team_customers(bot: ChatHarness) -> None:
     refused = await bot.said("李娜", "报价 艾克森流体设备 离心泵 10台 单价900美元")  # 王强's, by its full name
-    assert "已生成报价" not in refused and "不是您" in refused and "王强" in refused and "艾克美" not in refused
+    assert "已生成报价" not in refused and "负责人：王强" in refused and "申请转移" in refused  # issue 8
     assert "已生成报价" in await bot.said("赵敏", "报价 艾克森 离心泵 10台 单价900美元")
     assert "没找到客户“不存在公司”" in await bot.said("李娜", "报价 不存在公司 阀门 10件 单价9美元")
 

@@ -23,7 +23,7 @@ async def test_due_tasks_are_reminded_once_in_one_message(bot: ChatHarness) -> N
     first = await jobs.remind_due_tasks(bot.services)  # the demo's overdue tasks
     assert first == 3  # one message each to the three people with overdue tasks
     reminders = await bot.flush("李娜")
-    assert len(reminders) == 1 and "条待办到期" in reminders[0] and "[1] 完成第1条" in reminders[0]
+    assert len(reminders) == 1 and "条待办到期" in reminders[0] and "[1] 全部完成" in reminders[0]
     assert await jobs.remind_due_tasks(bot.services) == 0  # already claimed
 
     bot.clock.set(datetime(2026, 11, 24, 2, 1, tzinfo=UTC))  # 10:01 the next day in Shanghai
@@ -89,3 +89,13 @@ async def test_waiting_approvals_are_reminded_then_escalated_once(bot: ChatHarne
     await bot.say("赵敏", f"同意 {number}")
     bot.clock.advance(hours=30)
     assert await jobs.remind_waiting_approvals(bot.services) == 0  # decided: nothing left to chase
+
+
+async def test_reminder_buttons_act_on_every_task_listed(bot: ChatHarness) -> None:
+    """Issue 8: 全部推迟到明天 moves every listed task, not only the first; "完成 2" means the card's second."""
+    assert await jobs.remind_due_tasks(bot.services) >= 1
+    [card] = await bot.flush("李娜")
+    listed = [line for line in card.splitlines() if line[:1].isdigit() and ". " in line]
+    assert len(listed) > 1
+    moved = "\n".join(await bot.tap("李娜", 2))
+    assert moved.count("已改期") == len(listed)

@@ -1,0 +1,125 @@
+"""Answers to a rep's questions (core.nlu.questions): read-only, and only about accounts the asker may see."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+
+from bot.cards.account import QUOTE_STATUS
+from bot.context import Context
+from bot.errors import NotAllowed, NotFound
+from bot.understand import name_index
+from core.money import format_money_short
+from core.nlu.normalize import normalize
+from core.nlu.questions import Ask, Period, Question
+from core.timefmt import format_day
+from storage.models import Contact
+from storage.repo import questions, users
+
+CANNOT = (
+    "这个问题我暂时还回答不了。我能回答的，例如：\n• 艾克美张总电话多少\n• 上周我跟进了哪些客户\n"
+    "• 我的客户\n• 艾克美的报价\n发“帮助”查看全部用法。"
+)
+_HONORIFIC = re.compile(r"^(?P<surname>[\u4e00-\u9fff])(?:总|经理|工|先生|女士|小姐|老板|主任|总监)$")
+ROLE = {"phone": "电话", "email": "邮箱", "role": "职位/角色", "name": "联系人"}
+
+
+async def answer(ctx: Context, q: Question) -> str:
+    if q.ask is Ask.GREETING:
+        return f"{ctx.user.name}您好！直接告诉我今天的拜访、电话或问题就行，例如“艾克美张总电话多少”。"
+    if q.ask is Ask.THANKS:
+        return "不客气！"
+    if q.ask is Ask.CONTACT:
+        return await _contact(ctx, q)
+    if q.ask is Ask.FOLLOWED:
+        return await _followed(ctx, q)
+    if q.ask is Ask.MY_CUSTOMERS:
+        rows = await questions.owned_customers(ctx.session, ctx.user_id)
+        if not rows:
+            return "您名下还没有客户。新建：新客户 艾克美 德国 A级"
+        return f"您负责 {len(rows)} 个客户：\n" + "\n".join(f"• {c.name}（{c.tier}级）" for c in rows)
+    if q.ask is Ask.QUOTES:
+        return await _quotes(ctx, q)
+    return CANNOT
+
+
+async def _contact(ctx: Context, q: Question) -> str:
+    subject = normalize(q.subject or "").strip()
+    owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
+    digits = re.sub(r"\D", "", subject)
+    if len(digits) >= 7 and len(digits) >= len(subject.replace(" ", "")) - 3:
+        rows = await questions.contacts(ctx.session, owner_ids, phone_digits=digits[-11:])
+    else:
+        mentions = (await name_index(ctx)).find_in(subject)
+        customer_ids = [m.customer_id for m in mentions[:1]]
+        rest = subject[mentions[0].end :].strip(" 的") if mentions else subject
+        name = m["surname"] if (m := _HONORIFIC.match(rest)) else rest or None
+        rows = await questions.contacts(ctx.session, owner_ids, customer_ids=customer_ids, name_prefix=name)
+    if not rows:
+        raise NotFound(f"没找到“{q.subject}”这位联系人（只查您能看到的客户）。例如：艾克美张总电话多少 / 张伟的邮箱")
+    return "\n".join(_contact_line(c, company, q.field) for c, company in rows)
+
+
+def _contact_line(c: Contact, company: str, field: str | None) -> str:
+    parts = {
+        "phone": f"电话 {c.phone or '未填'}",
+        "email": f"邮箱 {c.email or '未填'}",
+        "role": f"{c.title or '职位未填'} · {c.decision_role}",
+    }
+    shown = [parts[field]] if field in parts else list(parts.values())
+    return f"{c.name}（{company}）：" + "，".join(shown)
+
+
+def _span(period: Period, now: datetime) -> tuple[datetime, datetime]:
+    today = datetime.combine(now.date(), time(0), now.tzinfo)
+    monday = today - timedelta(days=today.weekday())
+    first = today.replace(day=1)
+    before_first = (first - timedelta(days=1)).replace(day=1)
+    return {
+        Period.TODAY: (today, today + timedelta(days=1)),
+        Period.THIS_WEEK: (monday, monday + timedelta(days=7)),
+        Period.LAST_WEEK: (monday - timedelta(days=7), monday),
+        Period.THIS_MONTH: (first, (first + timedelta(days=32)).replace(day=1)),
+        Period.LAST_MONTH: (before_first, first),
+    }[period]
+
+
+async def _followed(ctx: Context, q: Question) -> str:
+    person = ctx.user
+    if q.person:
+        found = next((u for u in await users.all_users(ctx.session) if u.name == q.person), None)
+        if found is None:
+            raise NotFound(f"没有叫“{q.person}”的同事。")
+        visible = await users.visible_owner_ids(ctx.session, ctx.user)
+        if found.id != ctx.user_id and visible is not None and found.id not in visible:
+            raise NotAllowed(f"您不能查看{found.name}的跟进（只能看自己的，经理可看团队的）。", entity="users")
+        person = found
+    since, until = _span(q.period, ctx.now)
+    assert person.id is not None
+    rows = await questions.followed_customers(ctx.session, person.id, since, until)
+    who = "您" if person.id == ctx.user_id else person.name
+    if not rows:
+        return f"{who}{q.period.value}没有跟进记录。"
+    lines = [f"• {name}：{n} 次，最近 {format_day(at.astimezone(ctx.tz))}" for name, n, at in rows]
+    return f"{who}{q.period.value}跟进了 {len(rows)} 个客户：\n" + "\n".join(lines)
+
+
+async def _quotes(ctx: Context, q: Question) -> str:
+    if q.subject:
+        decision = (await name_index(ctx)).decide(q.subject)
+        if decision.best is None:
+            raise NotFound(f"没找到您的客户“{q.subject}”。例如：艾克美的报价 / 我的报价")
+        rows = await questions.latest_quotes(ctx.session, customer_id=decision.best.customer_id)
+        head = f"{decision.best.name} 的报价"
+    else:
+        rows = await questions.latest_quotes(ctx.session, owner_id=ctx.user_id)
+        head = "您的报价"
+    if not rows:
+        return f"{head}：还没有。新建：报价 艾克美 DN50球阀 1000个 单价12美元 FOB上海"
+    lines = [
+        f"• {quote.number} 第{quote.revision}版 {company} "
+        f"{format_money_short(quote.total, quote.currency) if quote.total is not None else '金额未算'} "
+        f"—— {QUOTE_STATUS.get(quote.status, quote.status)}"
+        for quote, company in rows
+    ]
+    return f"{head}（共 {len(rows)} 份，最新在前）：\n" + "\n".join(lines)

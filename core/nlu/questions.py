@@ -1,0 +1,120 @@
+"""Questions a rep asks kabot (a phone number, whom I followed up, my quotes): told apart from things to log.
+
+Pure: the text in, a `Question` out (or None when the message is not a question). It runs before the
+follow-up parser, so `艾克美张总电话多少` is answered, never saved as a follow-up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from core.nlu.normalize import normalize
+
+
+class Ask(StrEnum):
+    CONTACT = "contact"  # a contact's phone / e-mail / role, by name, company or phone number
+    FOLLOWED = "followed"  # whom someone followed up in a period
+    MY_CUSTOMERS = "my_customers"
+    QUOTES = "quotes"  # my quotes, or one customer's, with their status
+    GREETING = "greeting"
+    THANKS = "thanks"
+    OTHER = "other"  # a question kabot cannot answer yet
+
+
+class Period(StrEnum):
+    TODAY = "今天"
+    THIS_WEEK = "这周"
+    LAST_WEEK = "上周"
+    THIS_MONTH = "这个月"
+    LAST_MONTH = "上个月"
+
+
+@dataclass(frozen=True)
+class Question:
+    ask: Ask
+    subject: str | None = None  # contact name, company or phone number; a customer for QUOTES
+    field: str | None = None  # phone / email / role
+    person: str | None = None  # FOLLOWED: whose follow-ups; None is the asker
+    period: Period = Period.THIS_WEEK
+
+    @property
+    def intent(self) -> str:
+        return "question"
+
+
+_GREETING = re.compile(r"^(?:你好|您好|hi|hello|hey|早上好|早|下午好|晚上好|在吗|在不在)[呀啊吗!！~。.,，\s]*$", re.I)
+_THANKS = re.compile(r"^(?:谢谢|多谢|感谢|谢了|thanks|thank you|thx|辛苦了|好的谢谢)[你您啦了呀!！~。.,，\s]*$", re.I)
+_PERIODS = {
+    "今天": Period.TODAY,
+    "本周": Period.THIS_WEEK,
+    "这周": Period.THIS_WEEK,
+    "这个星期": Period.THIS_WEEK,
+    "上周": Period.LAST_WEEK,
+    "上个星期": Period.LAST_WEEK,
+    "本月": Period.THIS_MONTH,
+    "这个月": Period.THIS_MONTH,
+    "上个月": Period.LAST_MONTH,
+    "上月": Period.LAST_MONTH,
+}
+_PERIOD = "|".join(sorted(_PERIODS, key=len, reverse=True))
+_FOLLOWED = re.compile(
+    rf"^(?P<a>{_PERIOD})?(?P<who>[^\s]{{0,6}}?)(?P<b>{_PERIOD})?(?:都)?跟进了?(?:哪些|什么|几个|多少)(?:个)?客户[?？呢吗]*$"
+)
+_MY_CUSTOMERS = re.compile(r"^(?:我的客户|我有哪些客户|我负责的客户|我的客户(?:有哪些|列表))[?？]*$")
+_QUOTES = re.compile(r"^(?P<who>[^,，。;；]{1,16}?)的?报价(?:单)?(?:情况|状态|进度|怎么样了?|到哪了)?[?？呢吗]*$")
+_FIELDS = {
+    "电话": "phone",
+    "手机": "phone",
+    "手机号": "phone",
+    "电话号码": "phone",
+    "联系方式": "phone",
+    "邮箱": "email",
+    "email": "email",
+    "e-mail": "email",
+    "邮件地址": "email",
+    "职位": "role",
+    "职务": "role",
+    "角色": "role",
+    "头衔": "role",
+}
+_FIELD = "|".join(sorted(map(re.escape, _FIELDS), key=len, reverse=True))
+_CONTACT = re.compile(
+    rf"^(?:查一?下|请问)?(?P<who>[^,，。;；]{{1,24}}?)的?(?P<field>{_FIELD})(?:号码)?(?:是|是多少|多少|是什么|呢|有吗|给我)*[?？]*$",
+    re.I,
+)
+_PHONE = re.compile(r"^\+?[\d\s-]{7,20}$")
+_WHO_IS_PHONE = re.compile(r"^(?P<phone>\+?\d[\d\s-]{6,19})\s*(?:是谁|是哪位|是谁的)[?？]*$")
+_QUESTION_END = re.compile(r"(?:[?？]|吗|么|呢)\s*$")
+_QUESTION_WORD = re.compile(r"^(?:怎么|如何|为什么|能不能|可不可以|可以|能否|有没有|是不是|哪些|谁)")
+_LOG_WORD = re.compile(r"^(?:跟进|记录|拜访|电话|今天|昨天|刚才|上午|下午)")
+
+
+def parse_question(text: str) -> Question | None:
+    """The question in `text`, or None when it is something to do or to log."""
+    t = normalize(text).strip()
+    if not t:
+        return None
+    if _GREETING.match(t):
+        return Question(Ask.GREETING)
+    if _THANKS.match(t):
+        return Question(Ask.THANKS)
+    if m := _FOLLOWED.match(t):
+        who = m["who"].strip() or None
+        period = _PERIODS.get(m["a"] or m["b"] or "", Period.THIS_WEEK)
+        return Question(Ask.FOLLOWED, person=None if who in (None, "我") else who, period=period)
+    if _MY_CUSTOMERS.match(t):
+        return Question(Ask.MY_CUSTOMERS)
+    if (m := _QUOTES.match(t)) and not (_LOG_WORD.match(t) or _QUESTION_WORD.match(t)):
+        who = m["who"].strip()
+        return Question(Ask.QUOTES, subject=None if who == "我" else who)
+    if m := _WHO_IS_PHONE.match(t):
+        return Question(Ask.CONTACT, subject=m["phone"].strip(), field="name")
+    if (m := _CONTACT.match(t)) and not _LOG_WORD.match(t):
+        return Question(Ask.CONTACT, subject=m["who"].strip(), field=_FIELDS[m["field"].lower()])
+    if _PHONE.match(t):
+        return Question(Ask.CONTACT, subject=t, field="name")
+    if not _LOG_WORD.match(t) and (_QUESTION_END.search(t) or _QUESTION_WORD.match(t)):
+        return Question(Ask.OTHER)
+    return None

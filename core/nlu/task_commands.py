@@ -1,0 +1,76 @@
+"""Tasks by text: `完成 寄样品`, `完成 3 5`, `推迟 8 3天`, `寄样品那个推迟到下周三`.
+
+Pure. A single number with a date (`完成 2`, `推迟 2 明天`) stays with the general parser; this module reads
+the forms it does not: several numbers, a task named by its words, and a shift by a number of days.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from core.nlu.dates import resolve_dates
+from core.nlu.normalize import normalize
+
+_NUMBERS = r"\d{1,3}(?:\s*[\s,，、和]\s*\d{1,3})*"
+_DONE = re.compile(r"^(?:完成|已完成|做完了?|搞定了?)\s*(?P<rest>.+?)[了。!！]*$")
+_POSTPONE_NUMBERS = re.compile(rf"^(?:推迟|延后|延期|改期)\s*(?P<nums>{_NUMBERS})\s*(?:到|至)?\s*(?P<when>.+)$")
+_POSTPONE_SHIFT = re.compile(rf"^(?:推迟|延后|延期|改期)\s*(?P<nums>{_NUMBERS})\s+(?P<n>\d{{1,3}})\s*(?:天|日)$")
+_POSTPONE_NAMED = re.compile(
+    r"^(?P<subject>[^\d\s].*?)\s*(?:那个|那条|这个|这条|的待办)?\s*(?:推迟|延后|延期|改期|挪|改)(?:到|至)\s*(?P<when>.+)$"
+)
+_POSTPONE_VERB_FIRST = re.compile(r"^(?:推迟|延后|改期)\s*(?P<subject>[^\d\s].*?)\s*(?:到|至)\s*(?P<when>.+)$")
+_SHIFT = re.compile(r"^(?P<n>\d{1,3})\s*(?:天|日)$")
+_FILLER = re.compile(r"(?:那个|那条|这个|这条|待办)$")
+
+
+@dataclass(frozen=True)
+class TaskCommand:
+    action: Literal["done", "postpone"]
+    numbers: tuple[int, ...] = ()  # as shown by 待办
+    subject: str | None = None  # words of the task's title
+    due: datetime | None = None  # the new due time
+    shift_days: int | None = None  # 推迟 N 天: from the task's own due time
+
+    @property
+    def intent(self) -> str:
+        return "task_command"
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", text))
+
+
+def _when(text: str, now: datetime, tz: ZoneInfo) -> tuple[datetime | None, int | None]:
+    if m := _SHIFT.match(text.strip()):
+        return None, int(m["n"])
+    spans = [s for s in resolve_dates(text, now, tz) if not s.past]
+    return (spans[0].value, None) if spans else (None, None)
+
+
+def parse_task_command(text: str, *, now: datetime, tz: ZoneInfo) -> TaskCommand | None:
+    t = normalize(text).strip()
+    if m := _DONE.match(t):
+        rest = m["rest"].strip()
+        if re.fullmatch(_NUMBERS, rest):
+            numbers = _numbers(rest)
+            return TaskCommand("done", numbers=numbers) if len(numbers) > 1 else None
+        subject = _FILLER.sub("", rest).strip()
+        return TaskCommand("done", subject=subject) if len(subject) >= 2 else None
+    if m := _POSTPONE_SHIFT.match(t):
+        return TaskCommand("postpone", numbers=_numbers(m["nums"]), shift_days=int(m["n"]))
+    if m := _POSTPONE_NUMBERS.match(t):
+        numbers = _numbers(m["nums"])
+        due, shift = _when(m["when"], now, tz)
+        if len(numbers) == 1 and shift is None:
+            return None
+        return TaskCommand("postpone", numbers=numbers, due=due, shift_days=shift)
+    if m := _POSTPONE_VERB_FIRST.match(t) or _POSTPONE_NAMED.match(t):
+        due, shift = _when(m["when"], now, tz)
+        subject = _FILLER.sub("", m["subject"]).strip()
+        if len(subject) >= 2 and (due is not None or shift is not None):
+            return TaskCommand("postpone", subject=subject, due=due, shift_days=shift)
+    return None

@@ -1,0 +1,86 @@
+"""Read-only queries behind the questions reps ask (issue 8): contacts, whom I followed up, my customers, quotes.
+
+Every query takes the owners whose accounts the asker may see (None: everyone's), so an answer never shows
+another rep's account.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Contact, Customer, FollowUp, Quote
+from storage.repo.customers import _visible
+
+
+async def contacts(
+    session: AsyncSession,
+    owner_ids: Sequence[int] | None,
+    *,
+    customer_ids: Sequence[int] = (),
+    name_prefix: str | None = None,
+    phone_digits: str | None = None,
+    limit: int = 10,
+) -> list[tuple[Contact, str]]:
+    """Contacts (with their company's name) of visible customers, narrowed by company, name start or phone."""
+    query = select(Contact, Customer.name).join(Customer, col(Contact.customer_id) == col(Customer.id))
+    query = query.where(_visible(owner_ids))
+    if customer_ids:
+        query = query.where(col(Contact.customer_id).in_(customer_ids))
+    if name_prefix:
+        query = query.where(col(Contact.name).startswith(name_prefix))
+    if phone_digits:
+        query = query.where(func.replace(func.replace(col(Contact.phone), " ", ""), "-", "").contains(phone_digits))
+    rows = (await session.exec(query.order_by(col(Contact.id)).limit(limit))).all()
+    return [(c, n) for c, n in rows]
+
+
+async def followed_customers(
+    session: AsyncSession, author_id: int, since: datetime, until: datetime
+) -> list[tuple[str, int, datetime]]:
+    """(customer, follow-ups, latest) of one author's follow-ups that happened in [since, until), latest first."""
+    latest = func.max(FollowUp.happened_at)
+    rows = (
+        await session.exec(
+            select(Customer.name, func.count(), latest)
+            .join(Customer, col(FollowUp.customer_id) == col(Customer.id))
+            .where(FollowUp.author_id == author_id, FollowUp.happened_at >= since, FollowUp.happened_at < until)
+            .group_by(Customer.name)
+            .order_by(latest.desc())
+        )
+    ).all()
+    return [(n, int(k), at) for n, k, at in rows]
+
+
+async def owned_customers(session: AsyncSession, owner_id: int) -> Sequence[Customer]:
+    return (
+        await session.exec(
+            select(Customer).where(Customer.owner_id == owner_id).order_by(col(Customer.tier), col(Customer.name))
+        )
+    ).all()
+
+
+async def latest_quotes(
+    session: AsyncSession, *, owner_id: int | None = None, customer_id: int | None = None, limit: int = 10
+) -> list[tuple[Quote, str]]:
+    """The newest revision of each quote (of an owner or a customer), newest first, with the customer's name."""
+    newest = select(Quote.number, func.max(Quote.revision).label("rev")).group_by(Quote.number)
+    if owner_id is not None:
+        newest = newest.where(Quote.owner_id == owner_id)
+    if customer_id is not None:
+        newest = newest.where(Quote.customer_id == customer_id)
+    sub = newest.subquery()
+    rows = (
+        await session.exec(
+            select(Quote, Customer.name)
+            .join(sub, (col(Quote.number) == sub.c.number) & (col(Quote.revision) == sub.c.rev))
+            .join(Customer, col(Quote.customer_id) == col(Customer.id))
+            .order_by(col(Quote.created_at).desc())
+            .limit(limit)
+        )
+    ).all()
+    return [(q, n) for q, n in rows]

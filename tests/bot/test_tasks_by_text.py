@@ -1,0 +1,51 @@
+"""Issue 8: tasks are completed and postponed by their words or by several numbers at once (demo company)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import col, select
+
+from storage.models import Task, User
+from tests.fakes.harness import ChatHarness
+
+
+async def _tasks(bot: ChatHarness, words: str) -> list[Task]:
+    async with bot.services.db.session() as s:
+        lina = (await s.exec(select(User).where(User.name == "李娜"))).one()
+        q = select(Task).where(Task.owner_id == lina.id, col(Task.subject).contains(words)).order_by(col(Task.id))
+        return list((await s.exec(q)).all())
+
+
+async def test_done_by_words_asks_which_when_several_then_numbers_finish_each(bot: ChatHarness) -> None:
+    await bot.said("李娜", "跟进 穆勒 今天电话沟通了样品，周五前寄样品给穆勒")
+    asked = await bot.said("李娜", "完成 寄样品")
+    samples = [t for t in await _tasks(bot, "寄样品") if t.status == "open"]
+    if len(samples) == 1:
+        assert "已完成" in asked
+        return
+    assert "是哪一条" in asked and "1." in asked and "2." in asked
+    done = await bot.said("李娜", "完成 1 2")
+    assert done.count("已完成") == 2
+    assert sum(t.status == "done" for t in await _tasks(bot, "寄样品")) == 2
+
+
+async def test_done_by_unique_words(bot: ChatHarness) -> None:
+    await bot.said("李娜", "跟进 穆勒 今天电话，明天发唯一的样品清单")
+    assert "已完成" in await bot.said("李娜", "完成 唯一的样品清单")
+    [task] = await _tasks(bot, "唯一的样品清单")
+    assert task.status == "done"
+
+
+async def test_postpone_by_days_and_by_words(bot: ChatHarness) -> None:
+    await bot.said("李娜", "跟进 穆勒 今天电话，明天发独特报价单")
+    [task] = await _tasks(bot, "独特报价单")
+    await bot.said("李娜", "待办")
+    listed = await bot.said("李娜", "待办")
+    number = next(line.split(".")[0] for line in listed.splitlines() if "独特报价单" in line)
+    assert "已改期" in await bot.said("李娜", f"推迟 {number} 3天")
+    [task] = await _tasks(bot, "独特报价单")
+    assert task.due_at == datetime(2026, 11, 27, 1, 0, tzinfo=UTC)  # Tue 24th 09:00 + 3 days
+    assert "已改期" in await bot.said("李娜", "独特报价单那个推迟到下周三")
+    [task] = await _tasks(bot, "独特报价单")
+    assert task.due_at == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)

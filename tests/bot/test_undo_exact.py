@@ -1,0 +1,38 @@
+"""Issue 8: 撤销 undoes exactly the last change, or says why not — never an older one (demo company)."""
+
+from __future__ import annotations
+
+from sqlmodel import col, select
+
+from storage.models import Customer, FollowUp
+from tests.fakes.harness import ChatHarness
+
+
+async def _rows(bot: ChatHarness, model, *where):  # type: ignore[no-untyped-def]
+    async with bot.services.db.session() as s:
+        return (await s.exec(select(model).where(*where))).all()
+
+
+async def test_a_quote_is_not_undone_and_the_older_follow_up_is_left_alone(bot: ChatHarness) -> None:
+    await bot.said("李娜", "跟进 北风 今天电话沟通了交期")
+    await bot.said("李娜", "报价 艾克美 DN50球阀 1000个 单价12美元 FOB上海")
+    reply = await bot.said("李娜", "撤销")
+    assert "不能用“撤销”撤回" in reply and "报价" in reply
+    assert len(await _rows(bot, FollowUp, col(FollowUp.content).contains("今天电话沟通了交期"))) == 1
+
+
+async def test_a_change_someone_else_edited_since_is_left_with_a_message(bot: ChatHarness) -> None:
+    assert "等级 A → B" in await bot.said("李娜", "客户 艾克美 等级 B")
+    edited = await bot.said("赵敏", "客户 艾克美 等级 C")
+    if "等级 B → C" not in edited:  # the manager may not edit here: nothing to test
+        return
+    reply = await bot.said("李娜", "撤销")
+    assert "赵敏" in reply and "没有撤销" in reply
+    [acme] = await _rows(bot, Customer, Customer.name == "艾克美工业有限公司")
+    assert acme.tier == "C"
+
+
+async def test_the_last_change_is_undone(bot: ChatHarness) -> None:
+    await bot.said("李娜", "跟进 北风 今天电话沟通了交期")
+    assert "已撤销" in await bot.said("李娜", "撤销")
+    assert await _rows(bot, FollowUp, col(FollowUp.content).contains("今天电话沟通了交期")) == []

@@ -1,0 +1,49 @@
+"""core.nlu.questions: what is a question to answer, and what is something to log."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.nlu.questions import Ask, Period, parse_question
+
+
+@pytest.mark.parametrize(
+    ("text", "ask", "subject", "field"),
+    [
+        ("艾克美张总电话多少", Ask.CONTACT, "艾克美张总", "phone"),
+        ("张伟的邮箱", Ask.CONTACT, "张伟", "email"),
+        ("北风泵业的联系方式", Ask.CONTACT, "北风泵业", "phone"),
+        ("13800001111是谁", Ask.CONTACT, "13800001111", "name"),
+        ("艾克美的报价", Ask.QUOTES, "艾克美", None),
+        ("我的报价", Ask.QUOTES, None, None),
+        ("我的客户", Ask.MY_CUSTOMERS, None, None),
+        ("你好", Ask.GREETING, None, None),
+        ("谢谢！", Ask.THANKS, None, None),
+        ("怎么导出报价？", Ask.OTHER, None, None),
+    ],
+)
+def test_questions(text: str, ask: Ask, subject: str | None, field: str | None) -> None:
+    q = parse_question(text)
+    assert q is not None and (q.ask, q.subject, q.field) == (ask, subject, field)
+
+
+def test_whose_follow_ups_and_when() -> None:
+    mine = parse_question("上周我跟进了哪些客户")
+    assert mine is not None and (mine.ask, mine.person, mine.period) == (Ask.FOLLOWED, None, Period.LAST_WEEK)
+    hers = parse_question("李娜这周跟进了哪些客户")
+    assert hers is not None and (hers.person, hers.period) == ("李娜", Period.THIS_WEEK)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天拜访了艾克美张总，谈了阀门报价",
+        "跟进 艾克美 客户问交期？",
+        "查 艾克美",
+        "待办",
+        "艾克美 5万美元",
+        "艾克美怎么样",
+    ],
+)
+def test_things_to_do_or_log_are_not_questions(text: str) -> None:
+    assert parse_question(text) is None
