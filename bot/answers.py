@@ -50,7 +50,7 @@ async def _contact(ctx: Context, q: Question) -> str:
     if len(digits) >= 7 and len(digits) >= len(subject.replace(" ", "")) - 3:
         rows = await questions.contacts(ctx.session, owner_ids, phone_digits=digits[-11:])
     else:
-        mentions = (await name_index(ctx)).find_in(subject)
+        mentions = (await name_index(ctx, subject)).find_in(subject)
         customer_ids = [m.customer_id for m in mentions[:1]]
         rest = subject[mentions[0].end :].strip(" 的") if mentions else subject
         name = m["surname"] if (m := _HONORIFIC.match(rest)) else rest or None
@@ -106,7 +106,7 @@ async def _followed(ctx: Context, q: Question) -> str:
 
 async def _quotes(ctx: Context, q: Question) -> str:
     if q.subject:
-        decision = (await name_index(ctx)).decide(q.subject)
+        decision = (await name_index(ctx, q.subject, [q.subject])).decide(q.subject)
         if decision.best is None:
             raise NotFound(f"没找到您的客户“{q.subject}”。例如：艾克美的报价 / 我的报价")
         rows = await questions.latest_quotes(ctx.session, customer_id=decision.best.customer_id)

@@ -53,6 +53,9 @@ async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | Transfe
     if question is not None and question.ask is not Ask.OTHER:
         return question
     parsed = await _parse(ctx, text)
-    if question is not None and parsed.intent in (Intent.FOLLOW_UP, Intent.UNKNOWN):
+    if question is not None and (
+        parsed.intent in (Intent.FOLLOW_UP, Intent.UNKNOWN)
+        or (parsed.customer_id is None and not parsed.customer_candidates)  # a question is not a company's name
+    ):
         return question
     return parsed

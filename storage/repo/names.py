@@ -57,7 +57,7 @@ def _one_of(session: AsyncSession, column: Any, values: Sequence[Any], item: Any
     return column.in_(values)
 
 
-def _visible(session: AsyncSession, owner_ids: Sequence[int] | None) -> Any:
+def visible(session: AsyncSession, owner_ids: Sequence[int] | None) -> Any:
     """Own (or team's) accounts plus the public pool; None means every account."""
     if owner_ids is None:
         return true()
@@ -73,7 +73,7 @@ def _exact(session: AsyncSession, keys: set[tuple[str, str]], owner_ids: Sequenc
         select(CustomerNameKey.customer_id, literal(None, String).label("learned"))
         .join(Customer, col(Customer.id) == CustomerNameKey.customer_id)
         .where(col(CustomerNameKey.kind).in_((KEY_ALIAS, KEY_PINYIN)))
-        .where(_one_of(session, col(CustomerNameKey.key), values, String), _visible(session, owner_ids))
+        .where(_one_of(session, col(CustomerNameKey.key), values, String), visible(session, owner_ids))
     )
 
 
@@ -87,7 +87,7 @@ def _fuzzy(session: AsyncSession, keys: set[tuple[str, str]], owner_ids: Sequenc
         best = best.join(Customer, col(Customer.id) == CustomerNameKey.customer_id)
     top = (
         best.where(CustomerNameKey.kind == KEY_GRAM)
-        .where(_one_of(session, col(CustomerNameKey.key), grams, String), _visible(session, owner_ids))
+        .where(_one_of(session, col(CustomerNameKey.key), grams, String), visible(session, owner_ids))
         .group_by(col(CustomerNameKey.customer_id))
         .order_by(func.count().desc(), col(CustomerNameKey.customer_id))
         .limit(FUZZY_CANDIDATES)
@@ -104,7 +104,7 @@ def _learned(session: AsyncSession, keys: Sequence[str], owner_ids: Sequence[int
         select(CustomerNameKey.customer_id, col(CustomerNameKey.key).label("learned"))
         .join(Customer, col(Customer.id) == CustomerNameKey.customer_id)
         .where(CustomerNameKey.kind == KEY_LEARNED, col(CustomerNameKey.key).in_(keys))
-        .where(_visible(session, owner_ids))
+        .where(visible(session, owner_ids))
     )
 
 

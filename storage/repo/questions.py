@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Contact, Customer, FollowUp, Quote
-from storage.repo.customers import _visible
+from storage.repo.names import visible
 
 
 async def contacts(
@@ -28,7 +28,7 @@ async def contacts(
 ) -> list[tuple[Contact, str]]:
     """Contacts (with their company's name) of visible customers, narrowed by company, name start or phone."""
     query = select(Contact, Customer.name).join(Customer, col(Contact.customer_id) == col(Customer.id))
-    query = query.where(_visible(owner_ids))
+    query = query.where(visible(session, owner_ids))
     if customer_ids:
         query = query.where(col(Contact.customer_id).in_(customer_ids))
     if name_prefix:
