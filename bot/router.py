@@ -13,6 +13,7 @@ from typing import Any
 from bot.cards.actions import CardAction
 from bot.context import Context
 from bot.replies import Reply
+from core.nlu.intents import Intent
 
 Handler = Callable[[Context, Any], Awaitable[list[Reply]]]
 StateHandler = Callable[[Context, dict[str, Any], Any], Awaitable[list[Reply] | None]]
@@ -41,7 +42,7 @@ class Router:
         self.help: list[HelpEntry] = []
 
     def intent(
-        self, *intents: str, help: str | None = None, example: str | None = None
+        self, *intents: Intent, help: str | None = None, example: str | None = None
     ) -> Callable[[Handler], Handler]:
         def register(fn: Handler) -> Handler:
             for name in intents:

@@ -695,7 +695,7 @@ def _name(names: Mapping[OwnerId, str], owner: OwnerId | None) -> str:
     return names.get(owner) or names.get(str(owner)) or str(owner)
 
 
-def render_funnel_text(report: FunnelReport, names: Mapping[OwnerId, str], *, max_items: int = 3) -> str:
+def render_funnel_text(report: FunnelReport, names: Mapping[Any, str], *, max_items: int = 3) -> str:
     """Compact Chinese daily report; one fact per line so it reads on a phone without wrapping.
 
     `names` maps owner ids to display names (missing ids show as the id). Deal titles are clipped,

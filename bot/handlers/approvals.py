@@ -15,6 +15,7 @@ from bot.sales.approvals import Decided, Expired
 from bot.sales.cards import card_updates
 from bot.sales.scope import Scope
 from core.approval_policy import Verdict
+from core.nlu.intents import Intent
 from core.nlu.normalize import whole_command
 from core.nlu.quote_commands import EXAMPLE_DELEGATE, EXAMPLE_REJECT, QuoteCommand, classify_reject_reason
 
@@ -22,7 +23,7 @@ router = Router("approvals")
 TAP_VERDICT = {Tap.APPROVE: Verdict.APPROVE, Tap.REJECT: Verdict.REJECT, Tap.CONDITIONAL: Verdict.CONDITIONAL}
 
 
-@router.intent("quote_submit", help="提交报价审批", example="提交 Q-2026-0007")
+@router.intent(Intent.QUOTE_SUBMIT, help="提交报价审批", example="提交 Q-2026-0007")
 async def submit_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     scope = Scope.of(ctx)
     done = await approvals.submit(scope, number=checked(cmd).number)
@@ -48,7 +49,7 @@ def _replies(ctx: Context, scope: Scope, done: Decided) -> list[Reply]:
     return [*card_updates(done.finals), *views.decided(done, scope)]
 
 
-@router.intent("approve", help="同意报价（可附言；附条件用“有条件同意”）", example="同意 Q-2026-0007")
+@router.intent(Intent.APPROVE, help="同意报价（可附言；附条件用“有条件同意”）", example="同意 Q-2026-0007")
 async def approve_text(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     checked(cmd)
     if cmd.number is None:
@@ -58,7 +59,7 @@ async def approve_text(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     return await _decide(ctx, number=cmd.number, verdict=verdict, comment=cmd.note, condition=cmd.condition)
 
 
-@router.intent("reject", help="驳回报价（写明原因）", example=EXAMPLE_REJECT)
+@router.intent(Intent.REJECT, help="驳回报价（写明原因）", example=EXAMPLE_REJECT)
 async def reject_text(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     if checked(cmd).number is None:
         raise UserInputError("请写明报价编号和原因。", example=EXAMPLE_REJECT)
@@ -113,12 +114,12 @@ async def answer_comment(ctx: Context, data: dict[str, Any], parsed: Any) -> lis
     return await _decide(ctx, approval_id=int(data["approval_id"]), **how)
 
 
-@router.intent("pending_approvals", help="等我审批的报价", example="待审批")
+@router.intent(Intent.PENDING_APPROVALS, help="等我审批的报价", example="待审批")
 async def list_pending(ctx: Context, _cmd: QuoteCommand) -> list[Reply]:
     return [TextReply(views.pending_list(await approvals.pending(Scope.of(ctx)), ctx.tz))]
 
 
-@router.intent("delegate", help="外出时委托他人审批", example=EXAMPLE_DELEGATE)
+@router.intent(Intent.DELEGATE, help="外出时委托他人审批", example=EXAMPLE_DELEGATE)
 async def delegate(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     checked(cmd)
     assert cmd.person is not None and cmd.until is not None
@@ -127,7 +128,7 @@ async def delegate(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     return [*card_updates(done.finals), *views.delegated(done, scope)]
 
 
-@router.intent("delegate_cancel", help="取消审批委托", example="取消委托")
+@router.intent(Intent.DELEGATE_CANCEL, help="取消审批委托", example="取消委托")
 async def cancel_delegation(ctx: Context, _cmd: QuoteCommand) -> list[Reply]:
     rows = await delegation.cancel_delegations(Scope.of(ctx))
     if not rows:

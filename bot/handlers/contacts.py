@@ -7,7 +7,7 @@ from bot.replies import Reply, TextReply
 from bot.resolve import customer_for, short_name
 from bot.router import Router
 from core.decision_chain import parse_decision_role
-from core.nlu.intents import Parsed
+from core.nlu.intents import Intent, Parsed
 from storage import audit
 from storage.models import Contact
 
@@ -15,7 +15,7 @@ router = Router("contacts")
 
 
 @router.intent(
-    "new_contact",
+    Intent.NEW_CONTACT,
     help="添加联系人（决策链）",
     example="联系人 艾克美 张伟 采购总监 决策者 电话13800001111 邮箱 zw@acme.de",
 )

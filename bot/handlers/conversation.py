@@ -102,6 +102,6 @@ async def confirm_text(ctx: Context, data: dict[str, Any], parsed: Parsed) -> li
     return await redispatch(ctx, _command(data).settle(confirmed=True))
 
 
-@router.intent("confirm", "cancel", "choice")
+@router.intent(Intent.CONFIRM, Intent.CANCEL, Intent.CHOICE)
 async def nothing_pending(_ctx: Context, _parsed: Parsed) -> list[Reply]:
     return [TextReply(NOTHING_PENDING)]

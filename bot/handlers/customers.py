@@ -8,7 +8,7 @@ from bot.replies import Reply, TextReply
 from bot.resolve import customer_for, short_name
 from bot.router import Router
 from core.countries import country_code, country_name
-from core.nlu.intents import Parsed
+from core.nlu.intents import Intent, Parsed
 from core.nlu.names import normalize_name
 from storage import audit
 from storage.models import Customer, User
@@ -20,7 +20,7 @@ FIELD_LABELS = {"tier": "等级", "country": "国家", "industry": "行业", "st
 UNDO_HINT = "说错了可发“撤销”。"
 
 
-@router.intent("new_customer", help="新建客户", example="新客户 艾克美工业 德国 A级 行业阀门 来源展会")
+@router.intent(Intent.NEW_CUSTOMER, help="新建客户", example="新客户 艾克美工业 德国 A级 行业阀门 来源展会")
 async def create_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not parsed.customer:
         return [TextReply("请写上客户名称。例如：新客户 艾克美工业 德国 A级 行业阀门 来源展会")]
@@ -65,7 +65,7 @@ async def create_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
     return [TextReply(f"已新建客户：{customer.name}（{facts}），负责人{ctx.user.name}。{UNDO_HINT}")]
 
 
-@router.intent("update_customer", help="修改客户信息", example="客户 艾克美 等级 B")
+@router.intent(Intent.UPDATE_CUSTOMER, help="修改客户信息", example="客户 艾克美 等级 B")
 async def update_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
     changes = {
         k: v
@@ -102,7 +102,7 @@ def _shown(field: str, value: str | None) -> str | None:
     return country_name(value) if field == "country" else value
 
 
-@router.intent("add_alias", help="给客户加别名", example="别名 艾克美 ACME")
+@router.intent(Intent.ADD_ALIAS, help="给客户加别名", example="别名 艾克美 ACME")
 async def add_alias(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not parsed.alias:
         return [TextReply("请写上别名。例如：别名 艾克美 ACME")]

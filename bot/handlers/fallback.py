@@ -8,13 +8,13 @@ from bot.router import Router
 from bot.understand import name_index
 from core.money import format_money_short
 from core.nlu import extract_money, normalize, resolve_dates
-from core.nlu.intents import Parsed
+from core.nlu.intents import Intent, Parsed
 from core.timefmt import format_day
 
 router = Router("fallback")
 
 
-@router.intent("unknown")
+@router.intent(Intent.UNKNOWN)
 async def not_understood(ctx: Context, parsed: Parsed) -> list[Reply]:
     text = ctx.inbound.text or ""
     customers = (await name_index(ctx, text)).find_in(text)

@@ -32,7 +32,7 @@ ANSWER_SLACK = 4
 
 
 @router.intent(
-    "follow_up",
+    Intent.FOLLOW_UP,
     help="记录跟进（拜访/电话/邮件…），下一步自动变成待办",
     example="今天拜访了艾克美张总，谈了阀门报价，下周二再电话跟进",
 )

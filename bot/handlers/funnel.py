@@ -9,13 +9,14 @@ from bot.context import Context
 from bot.replies import CardReply, Reply
 from bot.router import Router
 from core.funnel import build_funnel_report, render_bar_chart, render_funnel_text
+from core.nlu.intents import Intent
 from core.roles import Role
 from storage.repo import funnel, users
 
 router = Router("funnel")
 
 
-@router.intent("funnel", help="销售漏斗和日报（经理看团队，总监看全部）", example="漏斗")
+@router.intent(Intent.FUNNEL, help="销售漏斗和日报（经理看团队，总监看全部）", example="漏斗")
 async def show_funnel(ctx: Context, _parsed: Any) -> list[Reply]:
     owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
     report = build_funnel_report(

@@ -7,13 +7,13 @@ from bot.context import Context
 from bot.replies import CardReply, Reply, TextReply
 from bot.resolve import customer_for
 from bot.router import Router
-from core.nlu.intents import Parsed
+from core.nlu.intents import Intent, Parsed
 from storage.repo.account import account_facts
 
 router = Router("lookup")
 
 
-@router.intent("lookup", help="查客户360°视图", example="查 艾克美")
+@router.intent(Intent.LOOKUP, help="查客户360°视图", example="查 艾克美")
 async def show_account(ctx: Context, parsed: Parsed) -> list[Reply]:
     found = await customer_for(ctx, parsed, change=False)
     facts = await account_facts(ctx.session, found.id or 0, now=ctx.clock.now())

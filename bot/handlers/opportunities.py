@@ -28,7 +28,9 @@ def _label(stage: Stage) -> str:
     return f"{stage.value} {stage.label}" if stage.is_open else stage.label
 
 
-@router.intent("new_opportunity", help="新建商机", example="商机 艾克美 DN50球阀年度采购 50万美元 S2 预计12月底签约")
+@router.intent(
+    Intent.NEW_OPPORTUNITY, help="新建商机", example="商机 艾克美 DN50球阀年度采购 50万美元 S2 预计12月底签约"
+)
 async def create_opportunity(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not parsed.opportunity:
         return [TextReply("请写上商机名称。例如：商机 艾克美 DN50球阀年度采购 50万美元 S2 预计12月底签约")]
@@ -71,9 +73,9 @@ async def create_opportunity(ctx: Context, parsed: Parsed) -> list[Reply]:
 
 
 @router.intent(
-    "advance_stage",
-    "win",
-    "lose",
+    Intent.ADVANCE_STAGE,
+    Intent.WIN,
+    Intent.LOSE,
     help="推进阶段 / 赢单 / 输单",
     example="推进 艾克美 球阀 S3（或：赢单 艾克美 球阀；输单 艾克美 球阀 原因 价格）",
 )

@@ -34,25 +34,25 @@ def checked(cmd: QuoteCommand) -> QuoteCommand:
     return cmd
 
 
-@router.intent("quote_create", help="报价（可多行，每行一个产品）", example=EXAMPLE_CREATE)
+@router.intent(Intent.QUOTE_CREATE, help="报价（可多行，每行一个产品）", example=EXAMPLE_CREATE)
 async def create_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     drafted = await quotes.create(Scope.of(ctx), checked(cmd), await name_index(ctx, queries=[cmd.customer or ""]))
     return views.drafted(drafted, ctx.tz)
 
 
-@router.intent("quote_add_line", help="给报价加一行", example=EXAMPLE_ADD)
+@router.intent(Intent.QUOTE_ADD_LINE, help="给报价加一行", example=EXAMPLE_ADD)
 async def add_line(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     drafted = await quotes.add_lines(Scope.of(ctx), checked(cmd))
     return [*card_updates(drafted.finals), *views.drafted(drafted, ctx.tz)]
 
 
-@router.intent("quote_revise", help="修改报价（生成新版本，重新审批）", example=EXAMPLE_REVISE)
+@router.intent(Intent.QUOTE_REVISE, help="修改报价（生成新版本，重新审批）", example=EXAMPLE_REVISE)
 async def revise_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     drafted = await quotes.revise(Scope.of(ctx), checked(cmd))
     return [*card_updates(drafted.finals), *views.drafted(drafted, ctx.tz)]
 
 
-@router.intent("quote_accept", help="接受审批人的条件", example="接受 Q-2026-0007")
+@router.intent(Intent.QUOTE_ACCEPT, help="接受审批人的条件", example="接受 Q-2026-0007")
 async def accept_condition(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     scope = Scope.of(ctx)
     done = await approvals.accept_conditions(scope, number=checked(cmd).number)
@@ -66,14 +66,14 @@ async def tap_accept(ctx: Context, action: AcceptConditions) -> list[Reply]:
     return [*card_updates(done.finals), *views.accepted(done, scope)]
 
 
-@router.intent("quote_show", help="查看报价和审批记录", example="报价 Q-2026-0007")
+@router.intent(Intent.QUOTE_SHOW, help="查看报价和审批记录", example="报价 Q-2026-0007")
 async def show_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     if cmd.number is None:
         raise UserInputError("请写明报价编号。", example="报价 Q-2026-0007")
     return views.shown(await quotes.show(Scope.of(ctx), cmd.number), ctx.tz)
 
 
-@router.intent("fx_set", help="设置汇率（财务）", example="汇率 USD 7.12")
+@router.intent(Intent.FX_SET, help="设置汇率（财务）", example="汇率 USD 7.12")
 async def set_fx(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     checked(cmd)
     assert cmd.currency is not None and cmd.rate is not None
@@ -92,11 +92,11 @@ async def confirm_fx(ctx: Context, data: dict[str, Any], parsed: Any) -> list[Re
     return [TextReply(views.rate_set(done))]
 
 
-@router.intent("fx_undo")  # offered in the reply to every rate set
+@router.intent(Intent.FX_UNDO)  # offered in the reply to every rate set
 async def undo_fx(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     return [TextReply(views.rate_undone(await fx.undo_rate(Scope.of(ctx), checked(cmd).currency)))]
 
 
-@router.intent("fx_show", help="查看汇率表", example="汇率")
+@router.intent(Intent.FX_SHOW, help="查看汇率表", example="汇率")
 async def show_fx(ctx: Context, _cmd: QuoteCommand) -> list[Reply]:
     return [TextReply(views.rate_list(await fx.rates(Scope.of(ctx)), ctx.settings.base_currency, ctx.tz))]

@@ -9,7 +9,7 @@ from bot.context import Context
 from bot.errors import NotAllowed, NotFound
 from bot.replies import Reply, TextReply
 from bot.router import Router
-from core.nlu.intents import Parsed
+from core.nlu.intents import Intent, Parsed
 from core.nlu.task_commands import TaskCommand
 from core.timefmt import format_due
 from storage import audit
@@ -19,7 +19,7 @@ from storage.repo import lists, tasks
 router = Router("tasks")
 
 
-@router.intent("list_tasks", help="我的待办（逾期的在最前）", example="待办")
+@router.intent(Intent.LIST_TASKS, help="我的待办（逾期的在最前）", example="待办")
 async def list_tasks(ctx: Context, _parsed: Parsed) -> list[Reply]:
     rows = await tasks.open_tasks(ctx.session, ctx.user_id)
     await lists.remember(ctx.session, ctx.user_id, "tasks", [t.id or 0 for t, _ in rows], ctx.clock.now())
@@ -48,13 +48,13 @@ async def _task(ctx: Context, number: int | None) -> Task | str:
     return task
 
 
-@router.intent("complete_task", help="完成待办", example="完成 2")
+@router.intent(Intent.COMPLETE_TASK, help="完成待办", example="完成 2")
 async def complete_task(ctx: Context, parsed: Parsed) -> list[Reply]:
     task = await _task(ctx, parsed.number)
     return [TextReply(task if isinstance(task, str) else await _complete(ctx, task))]
 
 
-@router.intent("postpone_task", help="推迟待办", example="推迟 2 明天")
+@router.intent(Intent.POSTPONE_TASK, help="推迟待办", example="推迟 2 明天")
 async def postpone_task(ctx: Context, parsed: Parsed) -> list[Reply]:
     task = await _task(ctx, parsed.number)
     if isinstance(task, str):
@@ -64,7 +64,7 @@ async def postpone_task(ctx: Context, parsed: Parsed) -> list[Reply]:
     return [TextReply(await _reschedule(ctx, task, parsed.next_due))]
 
 
-@router.intent("task_command")
+@router.intent(Intent.TASK_COMMAND)
 async def tasks_by_text(ctx: Context, command: TaskCommand) -> list[Reply]:
     """完成 3 5 / 完成 寄样品 / 推迟 8 3天 / 寄样品那个推迟到下周三: every task named, each answered."""
     chosen = await _named(ctx, command)

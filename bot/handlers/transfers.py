@@ -12,7 +12,7 @@ from bot.sales.cards import card_updates
 from bot.sales.scope import Scope
 from bot.sales.transfers import Refused, Requested
 from bot.understand import name_index
-from core.nlu.intents import Parsed
+from core.nlu.intents import Intent, Parsed
 from core.nlu.transfer_commands import EXAMPLE_REASSIGN, EXAMPLE_REQUEST, TransferCommand
 
 router = Router("transfers")
@@ -24,7 +24,7 @@ def _checked(cmd: TransferCommand) -> TransferCommand:
     return cmd
 
 
-@router.intent("transfer_account", help="经理转客户", example=EXAMPLE_REASSIGN)
+@router.intent(Intent.TRANSFER_ACCOUNT, help="经理转客户", example=EXAMPLE_REASSIGN)
 async def reassign(ctx: Context, cmd: TransferCommand) -> list[Reply]:
     _checked(cmd)
     assert cmd.customer is not None and cmd.to is not None
@@ -35,7 +35,7 @@ async def reassign(ctx: Context, cmd: TransferCommand) -> list[Reply]:
     return [*card_updates(done.finals), *transfer_views.transferred(done, scope)]
 
 
-@router.intent("offboard")  # in the README: managers and admins use it rarely
+@router.intent(Intent.OFFBOARD)  # in the README: managers and admins use it rarely
 async def offboard(ctx: Context, cmd: TransferCommand) -> list[Reply]:
     _checked(cmd)
     assert cmd.person is not None and cmd.to is not None
@@ -44,7 +44,7 @@ async def offboard(ctx: Context, cmd: TransferCommand) -> list[Reply]:
     return [*card_updates(done.finals), *transfer_views.offboarded(done, scope)]
 
 
-@router.intent("transfer_request", help="申请把别人的客户转给自己", example=EXAMPLE_REQUEST)
+@router.intent(Intent.TRANSFER_REQUEST, help="申请把别人的客户转给自己", example=EXAMPLE_REQUEST)
 async def request_transfer(ctx: Context, cmd: TransferCommand | Parsed) -> list[Reply]:
     if isinstance(cmd, TransferCommand):
         _checked(cmd)
@@ -57,7 +57,7 @@ async def request_transfer(ctx: Context, cmd: TransferCommand | Parsed) -> list[
     return [*card_updates(done.finals), *transfer_views.transferred(done, scope)]
 
 
-@router.intent("transfer_decide")  # the manager gets a card with the buttons
+@router.intent(Intent.TRANSFER_DECIDE)  # the manager gets a card with the buttons
 async def decide_text(ctx: Context, cmd: TransferCommand) -> list[Reply]:
     _checked(cmd)
     return await _decide(ctx, approve=bool(cmd.approve), customer=cmd.customer, note=cmd.note)

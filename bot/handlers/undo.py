@@ -6,7 +6,7 @@ from bot.context import Context
 from bot.errors import Conflict
 from bot.replies import Reply, TextReply
 from bot.router import Router
-from core.nlu.intents import Parsed
+from core.nlu.intents import Intent, Parsed
 from storage.models import User
 from storage.undo import CannotUndo, UndoBlocked, undo_last
 
@@ -25,7 +25,7 @@ WHAT = {
 VERB = {"create": "新建", "update": "修改"}
 
 
-@router.intent("undo", help="撤销我上一步的修改（10分钟内）", example="撤销")
+@router.intent(Intent.UNDO, help="撤销我上一步的修改（10分钟内）", example="撤销")
 async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
     try:
         done = await undo_last(ctx.session, actor_id=ctx.user_id, now=ctx.clock.now())

@@ -72,6 +72,8 @@ class Intent(StrEnum):
     TRANSFER_ACCOUNT = "transfer_account"
     TRANSFER_DECIDE = "transfer_decide"
     OFFBOARD = "offboard"
+    QUESTION = "question"  # core/nlu/questions.py: answered, never logged
+    TASK_COMMAND = "task_command"  # core/nlu/task_commands.py: tasks named by number or words
     UNKNOWN = "unknown"
 
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.nlu.intents import Intent
 from core.nlu.normalize import normalize
 
 
@@ -40,8 +41,8 @@ class Question:
     period: Period = Period.THIS_WEEK
 
     @property
-    def intent(self) -> str:
-        return "question"
+    def intent(self) -> Intent:
+        return Intent.QUESTION
 
 
 _GREETING = re.compile(r"^(?:你好|您好|hi|hello|hey|早上好|早|下午好|晚上好|在吗|在不在)[呀啊吗!！~。.,，\s]*$", re.I)

@@ -13,6 +13,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from core.nlu.dates import resolve_dates
+from core.nlu.intents import Intent
 from core.nlu.normalize import normalize
 
 _NUMBERS = r"\d{1,3}(?:\s*[\s,，、和]\s*\d{1,3})*"
@@ -36,8 +37,8 @@ class TaskCommand:
     shift_days: int | None = None  # 推迟 N 天: from the task's own due time
 
     @property
-    def intent(self) -> str:
-        return "task_command"
+    def intent(self) -> Intent:
+        return Intent.TASK_COMMAND
 
 
 def _numbers(text: str) -> tuple[int, ...]:

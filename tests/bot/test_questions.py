@@ -57,6 +57,7 @@ async def test_greetings_and_unanswerable_questions(bot: ChatHarness) -> None:
     assert "不客气" in await bot.said("李娜", "谢谢")
     cannot = await bot.said("李娜", "今年一共赢了多少单？")  # not a customer to create
     assert "暂时还回答不了" in cannot and "例如" in cannot
-    assert "【艾克美工业有限公司】" in await bot.said("李娜", "艾克美今年一共下了几单？")  # the account's view answers it
+    # a question naming the account gets its view
+    assert "【艾克美工业有限公司】" in await bot.said("李娜", "艾克美今年一共下了几单？")
     assert await _follow_up_count(bot) == before
     assert "【艾克美工业有限公司】" in await bot.said("李娜", "ACME?")  # a name with a question mark is a look-up
