@@ -100,8 +100,8 @@ async def seed(url: str, schema: str, customers: int, *, force: bool) -> None:
         for table in ("users", "customers"):
             await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         await conn.execute("VACUUM (ANALYZE)")
-        marker = json.dumps({"kabot_bench_seed": 1, "sizes": asdict(sizes), "now": now.isoformat()})
-        await conn.execute(f"COMMENT ON SCHEMA \"{schema}\" IS '{marker}'")
+        comment = json.dumps({"kabot_bench_seed": 1, "sizes": asdict(sizes), "now": now.isoformat()})
+        await conn.execute(f"COMMENT ON SCHEMA \"{schema}\" IS '{comment}'")
     finally:
         await conn.close()
     print(f"seeded {n:,} customers, {keys:,} name keys in {time.perf_counter() - t:.0f} s")

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.money import format_money_short

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.countries import country_code
@@ -149,6 +150,7 @@ class QuotationSheet:
 def _text(ws: Worksheet, row: int, col: int, value: str, **style: object) -> Cell:
     """A cell that is always text, whatever the user typed (control characters stored long ago included)."""
     cell = ws.cell(row=row, column=col)
+    assert isinstance(cell, Cell), "a merged range is written through its first cell"
     cell.value = clean_text(value)
     cell.data_type = "s"
     for key, val in style.items():
@@ -200,7 +202,8 @@ def write_quote_xlsx(view: QuotationSheet) -> bytes:
         row += 1
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=LAST_COL)
         _text(ws, row, 1, t["draft"], font=_DRAFT_FONT, alignment=Alignment(horizontal="center"))
-        ws.oddHeader.center.text = t["draft"]  # on every printed page too
+        if ws.oddHeader is not None:
+            ws.oddHeader.center.text = t["draft"]  # on every printed page too
 
     # Buyer on the left, quote reference on the right.
     row += 2
@@ -295,6 +298,7 @@ def write_quote_xlsx(view: QuotationSheet) -> bytes:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = ws.sheet_properties.pageSetUpPr or PageSetupProperties()
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_title_rows = f"{header_row}:{header_row}"
 

@@ -18,6 +18,7 @@ from bot.replies import Reply, TextReply
 from bot.router import Router, merge
 from bot.services import Services
 from core.clock import FakeClock
+from core.nlu.intents import Intent
 from storage.db import Database
 from storage.models import InboundMessage, OutboxMessage
 from tests.fakes.harness import ChatHarness
@@ -66,7 +67,7 @@ async def test_crash_between_receive_and_reply_loses_nothing_and_doubles_nothing
     entered, never = asyncio.Event(), asyncio.Event()
     slow = Router("slow")
 
-    @slow.intent("help")
+    @slow.intent(Intent.HELP)
     async def hang(ctx: Context, _parsed: Any) -> list[Reply]:
         ctx.session.add(OutboxMessage(channel="console", target="李娜", kind="text", payload={"text": "half"}))
         await ctx.session.flush()
@@ -162,7 +163,7 @@ async def test_replies_from_handlers_reach_other_people(bot: ChatHarness) -> Non
     """A push to another user goes to that user's channel, not back to the sender."""
     push = Router("push")
 
-    @push.intent("help")
+    @push.intent(Intent.HELP)
     async def tell_manager(ctx: Context, _parsed: Any) -> list[Reply]:
         return [TextReply("已通知经理"), TextReply("李娜请您看一下", to_user_id=ctx.user.manager_id)]
 

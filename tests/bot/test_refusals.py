@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from storage.models import AuditLog, FollowUp
 from tests.fakes.harness import ChatHarness
@@ -27,7 +27,7 @@ async def test_a_refused_follow_up_saves_nothing(bot: ChatHarness) -> None:
 
 async def _refusals(bot: ChatHarness) -> list[tuple[str, str | None]]:
     async with bot.services.db.session() as s:
-        rows = (await s.exec(select(AuditLog).where(AuditLog.action == "refused").order_by(AuditLog.id))).all()
+        rows = (await s.exec(select(AuditLog).where(AuditLog.action == "refused").order_by(col(AuditLog.id)))).all()
     return [(r.entity, r.message) for r in rows]
 
 

@@ -27,6 +27,7 @@ from bot.router import Router, merge
 from bot.services import Services
 from bot.settings import Settings
 from core.clock import FakeClock
+from core.nlu.intents import Intent
 from storage.models import InboundMessage, OutboxMessage, User
 from storage.repo import users
 from tests.fakes.wecom_rig import Rig, make_rig
@@ -123,7 +124,7 @@ def approval_cards() -> Router:
         assert found is not None
         return found
 
-    @r.intent("help")
+    @r.intent(Intent.HELP)
     async def submit(ctx: Context, _parsed: Any) -> list[Reply]:
         return [
             TextReply("已提交审批"),

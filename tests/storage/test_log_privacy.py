@@ -6,6 +6,7 @@ SQLite only (its driver is the one that logs calls); SQLAlchemy's hidden paramet
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.fakes.harness import ChatHarness
 SECRET = "机密客户甲乙丙"
 
 
-async def _talk(url: str, clock: FakeClock, **settings: object) -> None:
+async def _talk(url: str, clock: FakeClock, **settings: Any) -> None:
     services = build_services(Settings(database_url=url, _env_file=None, **settings), clock=clock)  # type: ignore[call-arg]
     await services.db.upgrade()
     async with services.db.session() as session:

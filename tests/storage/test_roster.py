@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
+from sqlmodel import col
 
 from bot.services import Services
 from storage.repo.users import all_users, identities
@@ -23,7 +24,7 @@ async def _import(services: Services, path: Path):  # type: ignore[no-untyped-de
         return await import_roster(s, path, default_tz="Asia/Shanghai", now=services.clock.now())
 
 
-async def _people(services: Services) -> dict[str, tuple[str, int | None, str, str | None]]:
+async def _people(services: Services) -> dict[str, tuple[str, str | None, str, str | None]]:
     async with services.db.session() as s:
         rows = await all_users(s)
         ids = await identities(s, [u.id for u in rows if u.id is not None])
@@ -142,9 +143,10 @@ async def test_an_import_is_audited_as_the_system_user(services: Services, tmp_p
     f.write_text(GOOD.replace("Europe/Berlin", "Europe/Paris"), encoding="utf-8")
     await _import(services, f)
     async with services.db.session() as s:
-        rows = (await s.exec(select(AuditLog).where(AuditLog.entity == "users").order_by(AuditLog.id))).all()
+        rows = (await s.exec(select(AuditLog).where(AuditLog.entity == "users").order_by(col(AuditLog.id)))).all()
     assert [(r.action, r.actor_id, r.channel) for r in rows] == [("create", None, "cli")] * 3 + [
         ("update", None, "cli")
     ]
     assert rows[0].message == "kabot users import r"
+    assert rows[-1].before is not None and rows[-1].after is not None
     assert rows[-1].before["timezone"] == "Europe/Berlin" and rows[-1].after["timezone"] == "Europe/Paris"

@@ -4,6 +4,7 @@ one sentence about several customers is filed under each; tasks named by their w
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 import pytest
 from conftest import NOW, TZ
@@ -99,7 +100,7 @@ def test_remind_me_is_a_plan(names: NameIndex) -> None:
 
 def test_a_money_range_keeps_both_ends(names: NameIndex) -> None:
     p = parse_message("北欧暖通预算5万到8万美金，两三天内给他们出个方案", now=NOW, tz=TZ, names=names)
-    assert (p.amount, p.amount_high, p.currency) == (50000, 80000, "USD")
+    assert (p.amount, p.amount_high, p.currency) == (Decimal(50000), Decimal(80000), "USD")
     assert p.next_due == local(11, 25)
 
 
