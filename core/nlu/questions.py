@@ -90,6 +90,8 @@ _WHO_IS_PHONE = re.compile(r"^(?P<phone>\+?\d[\d\s-]{6,19})\s*(?:是谁|是哪�
 _QUESTION_END = re.compile(r"(?:[?？]|吗|么|呢)\s*$")
 _QUESTION_WORD = re.compile(r"^(?:怎么|如何|为什么|能不能|可不可以|可以|能否|有没有|是不是|哪些|谁)")
 _LOG_WORD = re.compile(r"^(?:跟进|记录|拜访|电话|今天|昨天|刚才|上午|下午)")
+# 打电话 / 回电话 / 提醒我… is something to do, not a question about a phone number
+_TO_DO = re.compile(r"提醒|[打回通]电话|[打回]个电话")
 
 
 def parse_question(text: str) -> Question | None:
@@ -112,7 +114,7 @@ def parse_question(text: str) -> Question | None:
         return Question(Ask.QUOTES, subject=None if who == "我" else who)
     if m := _WHO_IS_PHONE.match(t):
         return Question(Ask.CONTACT, subject=m["phone"].strip(), field="name")
-    if (m := _CONTACT.match(t)) and not _LOG_WORD.match(t):
+    if (m := _CONTACT.match(t)) and not (_LOG_WORD.match(t) or _TO_DO.search(t)):
         return Question(Ask.CONTACT, subject=m["who"].strip(), field=_FIELDS[m["field"].lower()])
     if _PHONE.match(t):
         return Question(Ask.CONTACT, subject=t, field="name")

@@ -47,3 +47,9 @@ def test_whose_follow_ups_and_when() -> None:
 )
 def test_things_to_do_or_log_are_not_questions(text: str) -> None:
     assert parse_question(text) is None
+
+
+@pytest.mark.parametrize("text", ["提醒我明天上午给北风打电话", "明天提醒我给艾克美张总打电话", "下午给穆勒回电话"])
+def test_a_call_to_make_is_not_a_question_about_a_phone_number(text: str) -> None:
+    question = parse_question(text)
+    assert question is None or question.ask is not Ask.CONTACT
