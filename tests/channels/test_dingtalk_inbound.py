@@ -74,6 +74,14 @@ def test_a_replay_outside_the_hour_window_is_refused(fake: FakeDingTalk, clock: 
         read_http_callback(headers, body, fake.client_secret, now=clock.now())
 
 
+@pytest.mark.parametrize("digits", [16, 400])
+def test_a_huge_timestamp_is_refused_not_an_overflow(fake: FakeDingTalk, clock: FakeClock, digits: int) -> None:
+    ts = "9" * digits
+    with pytest.raises(BadSignature) as err:
+        verify_signature(ts, sign(ts, fake.client_secret), fake.client_secret, now=clock.now())
+    assert err.value.status == 403
+
+
 def test_the_window_edge_is_still_accepted(fake: FakeDingTalk, clock: FakeClock) -> None:
     ts = str(int(clock.now().timestamp() * 1000))
     clock.advance(hours=1)
