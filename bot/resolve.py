@@ -75,8 +75,12 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
     if not parsed.customer:
         for word in _WORD.findall(normalize(ctx.command.text))[1:4]:  # an exact name the index cannot show
             if owned := await names.owned_anywhere(ctx.session, word):
+                if await (can_change(ctx, owned[0]) if change else can_see(ctx, owned[0])):
+                    return owned[0]
                 raise NotAllowed(await not_yours(ctx, owned[0]), entity="customers", entity_id=owned[0].id)
-        raise UserInputError("请告诉我是哪个客户。", example=EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
+        raise UserInputError(
+            "请告诉我是哪个客户，这条还没有保存。", example=EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"])
+        )
 
     short_name(parsed.customer, "客户名称", EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
     if elsewhere:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.access import can_change
 from bot.cards.actions import ConfirmDraft, EditDraft
 from bot.cards.model import Button, Card
 from bot.context import Context
@@ -16,11 +17,12 @@ from bot.replies import CardReply, Reply, TextReply
 from bot.resolve import customer_for
 from bot.router import Router
 from core.nlu.dates import resolve_dates
-from core.nlu.intents import Intent, Parsed
+from core.nlu.intents import Intent, NextStep, Parsed
 from core.nlu.normalize import normalize
 from core.timefmt import format_day, format_due
 from storage import audit, state
 from storage.models import FollowUp, Task
+from storage.repo import customers
 
 router = Router("followups")
 
@@ -33,19 +35,64 @@ ANSWER_SLACK = 4
 
 @router.intent(
     Intent.FOLLOW_UP,
+    Intent.NOTE,
+    Intent.PLAN,
     help="记录跟进（拜访/电话/邮件…），下一步自动变成待办",
     example="今天拜访了艾克美张总，谈了阀门报价，下周二再电话跟进",
 )
 async def log_follow_up(ctx: Context, parsed: Parsed) -> list[Reply]:
     found = await customer_for(ctx, parsed, change=True)
+    others = [line for part in parsed.also for line in await _log_other(ctx, part)]
+    if parsed.intent is Intent.PLAN:
+        lines = await _plan_only(ctx, found.id or 0, found.name, parsed)
+        return [TextReply("\n".join([*lines, *others, "说错了可发“撤销”。"]))]
+    replies = await _log_one(ctx, found.id or 0, found.name, parsed)
+    if others:
+        replies.append(TextReply("\n".join([*others, "说错了可发“撤销”（一次撤销这条消息的全部记录）。"])))
+    return replies
+
+
+async def _log_other(ctx: Context, part: Parsed) -> list[str]:
+    """Another customer in the same message: filed when it resolves to one the rep may change, else said plainly."""
+    customer = await customers.get(ctx.session, part.customer_id) if part.customer_id is not None else None
+    if customer is None or not await can_change(ctx, customer):
+        return [f"另一家“{part.customer or '客户'}”我没能确定，这部分没有保存，请单独发一条。"]
+    if part.intent is Intent.PLAN:
+        return await _plan_only(ctx, customer.id or 0, customer.name, part)
+    replies = await _log_one(ctx, customer.id or 0, customer.name, part, ask=False)
+    return [
+        line
+        for r in replies
+        if isinstance(r, TextReply)
+        for line in r.text.splitlines()
+        if not line.startswith("说错了")  # said once, for the whole message
+    ]
+
+
+async def _plan_only(ctx: Context, customer_id: int, name: str, parsed: Parsed) -> list[str]:
+    """Only steps still to do (周五下午3点和北欧暖通开视频会): tasks on the customer; no meeting is logged as held."""
+    steps = [s for s in parsed.next_steps if not s.by_customer and s.due is not None]
+    if not steps and parsed.next_action and parsed.next_due is not None:
+        steps = [NextStep(parsed.next_action, parsed.next_due)]
+    if not steps:
+        follow_up = await _save_follow_up(ctx, customer_id, parsed)  # nothing datable: keep the words as a note
+        return [f"已记录 {name} 的备注：{follow_up.content}"]
+    lines = []
+    for step in steps:
+        assert step.due is not None
+        task = await _new_task(ctx, customer_id, step.action, step.due, source="plan", source_id=None)
+        lines.append(f"已为 {name} 加待办：{task.subject} —— {format_due(step.due.astimezone(ctx.tz), now=ctx.now)}")
+    return lines
+
+
+async def _save_follow_up(ctx: Context, customer_id: int, parsed: Parsed) -> FollowUp:
     now = ctx.clock.now()
-    happened = parsed.occurred_at or now
     follow_up = FollowUp(
-        customer_id=found.id or 0,
+        customer_id=customer_id,
         author_id=ctx.user_id,
         kind=parsed.kind or "其他",
         content=parsed.summary or parsed.text,
-        happened_at=happened,
+        happened_at=parsed.occurred_at or now,
         next_action=parsed.next_action,
         next_due=parsed.next_due,
         created_at=now,
@@ -53,37 +100,70 @@ async def log_follow_up(ctx: Context, parsed: Parsed) -> list[Reply]:
     ctx.session.add(follow_up)
     await ctx.session.flush()
     await ctx.record("create", "follow_ups", follow_up.id, after=audit.snapshot(follow_up))
-    lines = [
-        f"已记录 {found.name} 的{follow_up.kind}跟进（{format_day(happened.astimezone(ctx.tz))}）：{follow_up.content}"
-    ]
+    return follow_up
+
+
+async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *, ask: bool = True) -> list[Reply]:
+    """One customer's follow-up, saved first; its first next step becomes a task (asked for or confirmed when the
+    date is missing or guessed, unless `ask` is off: another customer of the same message), and every further dated
+    step of the rep's becomes a task too."""
+    follow_up = await _save_follow_up(ctx, customer_id, parsed)
+    happened = follow_up.happened_at
+    lines = [f"已记录 {name} 的{follow_up.kind}跟进（{format_day(happened.astimezone(ctx.tz))}）：{follow_up.content}"]
+    extra = []
+    for step in _further_steps(parsed):
+        assert step.due is not None
+        task = await _new_task(ctx, customer_id, step.action, step.due, source="followup", source_id=follow_up.id)
+        extra.append(f"待办：{task.subject} —— {format_due(step.due.astimezone(ctx.tz), now=ctx.now)}")
     if parsed.next_action and parsed.next_due is None:
+        if not ask:
+            return [TextReply("\n".join([*lines, *extra, f"下一步“{parsed.next_action}”没有日期，没加待办。"]))]
         await ctx.ask(NEXT_DATE, {"follow_up_id": follow_up.id})
         lines.append(f"下一步“{parsed.next_action}”是哪天？直接回复时间即可（例如“下周三”），我会把它加进待办。")
-        return [TextReply("\n".join(lines))]
+        return [TextReply("\n".join([*lines, *extra]))]
     if not parsed.next_action or parsed.next_due is None:
-        return [TextReply("\n".join([*lines, "说错了可发“撤销”。"]))]
+        return [TextReply("\n".join([*lines, *extra, "说错了可发“撤销”。"]))]
     task = await _add_task(ctx, follow_up, parsed.next_due)
     due = format_due(parsed.next_due.astimezone(ctx.tz), now=ctx.now)
-    if ctx.command.confirmed or not any(g in parsed.guesses for g in CONFIRM_GUESSES):
-        return [TextReply("\n".join([*lines, f"待办：{task.subject} —— {due}", "说错了可发“撤销”。"]))]
+    guessed = any(g in parsed.guesses for g in CONFIRM_GUESSES)
+    if ctx.command.confirmed or not guessed or not ask:
+        mark = "（日期是我推测的）" if guessed and not ctx.command.confirmed else ""
+        return [TextReply("\n".join([*lines, f"待办：{task.subject} —— {due}{mark}", *extra, "说错了可发“撤销”。"]))]
     await ctx.ask(NEXT_DATE, {"follow_up_id": follow_up.id, "task_id": task.id})
     card = Card(
         template="draft",
         title="已记录，请确认待办日期",
-        data={"lines": [*lines, f"待办：{task.subject} —— {due}（日期是我推测的）"]},
+        data={"lines": [*lines, f"待办：{task.subject} —— {due}（日期是我推测的）", *extra]},
         buttons=(Button("日期没问题", ConfirmDraft(), "primary"), Button("改日期", EditDraft())),
     )
     return [CardReply(card)]
 
 
+def _further_steps(parsed: Parsed) -> list[NextStep]:
+    """The rep's dated steps after the first (which is `next_action`): 下周一打电话确认到账 另外月中旬约技术来工厂."""
+    return [
+        s
+        for s in parsed.next_steps
+        if not s.by_customer and s.due is not None and (s.action, s.due) != (parsed.next_action, parsed.next_due)
+    ]
+
+
 async def _add_task(ctx: Context, follow_up: FollowUp, due: datetime) -> Task:
+    return await _new_task(
+        ctx, follow_up.customer_id, follow_up.next_action or "跟进", due, source="followup", source_id=follow_up.id
+    )
+
+
+async def _new_task(
+    ctx: Context, customer_id: int, subject: str, due: datetime, *, source: str, source_id: int | None
+) -> Task:
     task = Task(
         owner_id=ctx.user_id,
-        subject=follow_up.next_action or "跟进",
-        customer_id=follow_up.customer_id,
+        subject=subject,
+        customer_id=customer_id,
         due_at=due,
-        source="followup",
-        source_id=follow_up.id,
+        source=source,
+        source_id=source_id,
         created_at=ctx.clock.now(),
     )
     ctx.session.add(task)
