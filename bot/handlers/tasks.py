@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from bot.cards.actions import TaskDone, TasksDone, TaskSnooze, TasksSnooze
 from bot.context import Context
@@ -18,16 +19,20 @@ from storage.repo import lists, tasks
 
 router = Router("tasks")
 
+CHOOSE_TASK = "choose_task"  # several tasks matched the words of 完成 / 推迟: which one
+
 
 @router.intent(Intent.LIST_TASKS, help="我的待办（逾期的在最前）", example="待办")
 async def list_tasks(ctx: Context, _parsed: Parsed) -> list[Reply]:
     rows = await tasks.open_tasks(ctx.session, ctx.user_id)
+    total = await tasks.open_count(ctx.session, ctx.user_id)
     await lists.remember(ctx.session, ctx.user_id, "tasks", [t.id or 0 for t, _ in rows], ctx.clock.now())
     if not rows:
         return [TextReply("您没有未完成的待办。")]
     now = ctx.clock.now()
     overdue = sum(1 for t, _ in rows if t.due_at is not None and t.due_at < now)
-    head = f"您有 {len(rows)} 条待办" + (f"，其中 {overdue} 条已逾期" if overdue else "") + "："
+    shown = f"，先列最早的 {len(rows)} 条" if total > len(rows) else ""
+    head = f"您有 {total} 条待办{shown}" + (f"，其中 {overdue} 条已逾期" if overdue else "") + "："
     lines = []
     for i, (t, customer) in enumerate(rows, 1):
         due = format_due(t.due_at.astimezone(ctx.tz), now=ctx.now) if t.due_at else "无截止时间"
@@ -70,15 +75,27 @@ async def tasks_by_text(ctx: Context, command: TaskCommand) -> list[Reply]:
     chosen = await _named(ctx, command)
     if isinstance(chosen, str):
         return [TextReply(chosen)]
-    lines = []
-    for task in chosen:
-        if command.action == "done":
-            lines.append(await _complete(ctx, task))
-            continue
-        base = max(task.due_at or ctx.clock.now(), ctx.clock.now())  # an overdue task moves from today
-        due = command.due or base + timedelta(days=command.shift_days or 0)
-        lines.append(await _reschedule(ctx, task, due))
-    return [TextReply("\n".join(lines))]
+    return [TextReply("\n".join([await _apply(ctx, task, command) for task in chosen]))]
+
+
+async def _apply(ctx: Context, task: Task, command: TaskCommand) -> str:
+    if command.action == "done":
+        return await _complete(ctx, task)
+    base = max(task.due_at or ctx.clock.now(), ctx.clock.now())  # an overdue task moves from today
+    return await _reschedule(ctx, task, command.due or base + timedelta(days=command.shift_days or 0))
+
+
+@router.state(CHOOSE_TASK)
+async def chosen_task(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
+    """`1` after "有 3 条“寄样品”待办，是哪一条？": that task; anything else is a new message."""
+    if parsed.intent is not Intent.CHOICE:
+        return None
+    task = await _task(ctx, parsed.number)
+    if isinstance(task, str):
+        return [TextReply(task)]
+    due = datetime.fromisoformat(data["due"]) if data.get("due") else None
+    command = TaskCommand(action=data["action"], due=due, shift_days=data.get("shift_days"))
+    return [TextReply(await _apply(ctx, task, command))]
 
 
 async def _named(ctx: Context, command: TaskCommand) -> list[Task] | str:
@@ -94,17 +111,19 @@ async def _named(ctx: Context, command: TaskCommand) -> list[Task] | str:
     if not rows:
         return f"没有找到包含“{words}”的未完成待办。发“待办”查看全部。"
     await lists.remember(ctx.session, ctx.user_id, "tasks", [t.id or 0 for t, _ in rows], ctx.clock.now())
-    how = (
-        "完成 1（可写多个编号：完成 1 2）"
-        if command.action == "done"
-        else "推迟 1 下周三（可写多个编号：推迟 1 2 下周三）"
-    )
+    due = command.due.isoformat() if command.due else None
+    await ctx.ask(CHOOSE_TASK, {"action": command.action, "due": due, "shift_days": command.shift_days})
+    how = "1，或完成 1 2" if command.action == "done" else "1，或推迟 1 2 下周三"
     lines = [
         f"{i}. {format_due(t.due_at.astimezone(ctx.tz), now=ctx.now) if t.due_at else '无截止时间'} {t.subject}"
         + (f"（{c}）" if c else "")
         for i, (t, c) in enumerate(rows, 1)
     ]
-    return f"有 {len(rows)} 条“{words}”待办，是哪一条？\n" + "\n".join(lines) + f"\n请发“{how}”。"
+    return (
+        f"有 {len(rows)} 条“{words}”待办，是哪一条？\n"
+        + "\n".join(lines)
+        + f"\n请回复编号：{how}（编号换成这个列表的）。"
+    )
 
 
 async def _complete(ctx: Context, task: Task) -> str:

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import nulls_last
+from sqlalchemy import func, nulls_last
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Customer, Task
+
+
+async def open_count(session: AsyncSession, owner_id: int) -> int:
+    q = select(func.count()).select_from(Task).where(Task.owner_id == owner_id, Task.status == "open")
+    return int((await session.exec(q)).one())
 
 
 async def open_tasks(session: AsyncSession, owner_id: int, *, limit: int = 20) -> Sequence[tuple[Task, str | None]]:

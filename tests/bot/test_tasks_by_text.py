@@ -49,3 +49,23 @@ async def test_postpone_by_days_and_by_words(bot: ChatHarness) -> None:
     assert "已改期" in await bot.said("李娜", "独特报价单那个推迟到下周三")
     [task] = await _tasks(bot, "独特报价单")
     assert task.due_at == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+
+
+async def test_a_bare_number_answers_which_one(bot: ChatHarness) -> None:
+    """User trial: `1` after the which-one list used to get 现在没有需要确认的事."""
+    await bot.said("李娜", "跟进 穆勒 今天电话沟通，明天寄双份目录")
+    await bot.said("李娜", "跟进 北风 今天电话沟通，后天寄双份目录")
+    asked = await bot.said("李娜", "推迟 寄双份目录 到下周五")
+    assert "是哪一条" in asked and "2." in asked
+    moved = await bot.said("李娜", "2")
+    assert "已改期：寄双份目录" in moved
+    days = sorted(t.due_at.astimezone(UTC).date().isoformat() for t in await _tasks(bot, "寄双份目录") if t.due_at)
+    assert days[-1] == "2026-12-04"  # 下周五 from Mon 2026-11-23
+
+
+async def test_the_task_list_says_how_many_there_are_when_it_shows_the_first(bot: ChatHarness) -> None:
+    for i in range(22):
+        await bot.said("李娜", f"跟进 穆勒 今天电话{i}，明天寄资料{i}")
+    listed = await bot.said("李娜", "待办")
+    open_tasks = [t for t in await _tasks(bot, "") if t.status == "open"]
+    assert f"您有 {len(open_tasks)} 条待办，先列最早的 20 条" in listed
