@@ -162,9 +162,10 @@ async def test_unsure_date_is_saved_and_shown_for_confirmation(bot: ChatHarness)
 
 
 async def test_unclear_message_says_what_was_understood(bot: ChatHarness) -> None:
-    reply = await bot.said("李娜", "艾克美 5万美元")
-    assert "不确定您想做什么" in reply and "艾克美工业有限公司" in reply and "$5万" in reply
-    assert "• 查 艾克美\n" in reply and "帮助" in reply
+    kept = await bot.said("李娜", "艾克美 5万美元")  # issue 8: a customer with a price is a note, never dropped
+    assert "已记录 艾克美工业有限公司" in kept and "5万美元" in kept
+    reply = await bot.said("李娜", "5万美元 看看再说")
+    assert "哪个客户" in reply and "没有保存" in reply and "例如" in reply
     assert "日期 12月5日" in await bot.said("李娜", "12月5日 5万美元")
 
 
