@@ -643,7 +643,10 @@ async def accept_conditions(
     finals = await cards.close(
         scope, lambda _to: f"已接受条件 · {scope.now:%m-%d %H:%M}", quote_ids=[quote.id or 0], kinds=[cards.CONDITION]
     )
-    if not applied.changed:
+    # A term of the quote kabot could not set (预付30% on an L/C quote): the quote may still break the condition, so
+    # whoever set it decides again on the next revision instead of their approval being carried over.
+    terms_open = any(r.clause.kind is not ClauseKind.TEXT for r in applied.manual)
+    if not applied.changed and not terms_open:
         locked = await quotes.lock(scope.session, quote.id or 0)
         assert locked is not None
         state = next_state(_route_of(rows), _decisions_of(rows))
@@ -655,7 +658,7 @@ async def accept_conditions(
         return ConditionsAccepted(
             quote.number, applied, progress=progress, finals=tuple(finals), approvers=setters, rep=scope.name
         )
-    upto = max(a.step_no for a in pending_conditions)
+    upto = max(a.step_no for a in pending_conditions) - (1 if terms_open else 0)
     new_terms = applied.terms
     by_line = {ln.line_no: ln.unit_price for ln in new_terms.lines}
 

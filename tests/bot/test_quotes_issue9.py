@@ -93,6 +93,18 @@ async def test_a_violated_term_changes_and_a_term_kabot_cannot_apply_is_shown(bo
     assert not [m for m in await bot.flush("赵敏") if "报价审批" in m]  # the manager is not asked again
 
 
+async def test_a_term_kabot_cannot_set_is_decided_again_by_who_set_it(bot: ChatHarness) -> None:
+    """User trial: 预付30% on an L/C quote was carried over as approved and the quote went out on L/C terms."""
+    number = await quote_and_submit(bot, EUR_DEAL.replace("T/T 30%预付 70%见提单副本", "L/C at sight"))
+    await bot.flush("赵敏")
+    await bot.say("赵敏", f"有条件同意 {number} 预付30%")
+    out = "\n".join(await bot.say("李娜", f"接受 {number}"))
+    assert "！ 预付30%" in out and "沿用第1版的同意" not in out
+    latest = max(await rows(bot, Quote), key=lambda q: q.revision)
+    assert (latest.revision, latest.status) == (2, "pending")
+    assert f"报价审批 {number} 第2版" in "\n".join(await bot.flush("赵敏"))  # the manager checks her condition
+
+
 async def test_payment_terms_lead_time_and_validity_are_kept_shown_and_carried(bot: ChatHarness) -> None:
     number = await quote_and_submit(bot, SMALL)
     out = await bot.said("李娜", f"修改 {number} 付款方式 30%预付 70%见提单副本 交期 30天 有效期15天")
