@@ -557,7 +557,8 @@ async def _cannot_decide(scope: Scope, quote: Quote, rows: list[Approval], appro
             f"您已处理过 {quote.number} 第{quote.revision}版：{DECISION_WORDS[done.decision]} · "
             f"{done.decided_at.astimezone(scope.tz):%m-%d %H:%M}"
         )
-    if quote.status == "draft":
+    owner_ids = await users.visible_owner_ids(scope.session, scope.user)
+    if quote.status == "draft" and (owner_ids is None or quote.owner_id in owner_ids):  # others learn nothing of it
         raise NotAllowed(
             f"{quote.number} 第{quote.revision}版尚未提交，暂时无需审批。", entity="quotes", entity_id=quote.id
         )

@@ -269,3 +269,11 @@ async def test_pending_approvals_are_listed_oldest_first(bot: ChatHarness) -> No
     listed = await bot.said("赵敏", "待审批")
     assert listed.index(first) < listed.index(second)
     assert (await rows(bot, Quote, col(Quote.status) == "pending"))[0].number == first
+
+
+async def test_approving_another_teams_draft_reveals_nothing(bot: ChatHarness) -> None:
+    """User trial: `同意 Q-…` by someone outside the team told them the quote's revision and that it was a draft."""
+    out = await bot.said("李娜", SMALL)
+    number = next(w for w in out.replace("：", " ").split() if w.startswith("Q-"))
+    reply = await bot.said("陈静", f"同意 {number}")
+    assert "尚未提交" not in reply and "第1版" not in reply and "不是您需要审批" in reply
