@@ -151,6 +151,7 @@ async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.demo import DEMO_USER, EXAMPLES, seed_demo
     from bot.repl import chat
+    from storage.repo.users import all_users
 
     if args.reset and (refused := await _remove_demo_database(settings)):
         print(refused, file=sys.stderr)
@@ -158,6 +159,15 @@ async def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     services = await _services(settings, name_database=True)
     try:
         async with services.db.session() as session:
+            people = await all_users(session)
+            if people and not any(u.name == DEMO_USER for u in people):  # a real roster: never mixed with the demo
+                print(
+                    f"这个数据库已有 {len(people)} 人的名单，不是演示数据库，没有写入演示数据。"
+                    "演示请换一个数据库（例如删掉 KABOT_DATABASE_URL 用默认的 ./kabot.db）。\n"
+                    "This database holds a real roster; the demo was not added to it.",
+                    file=sys.stderr,
+                )
+                return 2
             created = await seed_demo(session, services.clock.now())
         print("已创建演示公司（8 人，40 个客户）。" if created else "演示数据已存在，直接进入对话。")
         return await chat(services, DEMO_USER, examples=EXAMPLES)

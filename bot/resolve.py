@@ -14,7 +14,7 @@ from bot.errors import NeedsAnswer, NotAllowed, NotFound, UserInputError
 from bot.understand import name_index
 from core.countries import country_name
 from core.nlu.intents import Parsed
-from core.nlu.names import build_aliases, normalize_name, trade_name
+from core.nlu.names import build_aliases, clean_name, normalize_name, trade_name
 from core.nlu.normalize import normalize
 from core.text import MAX_NAME_CHARS
 from storage.models import Customer, User
@@ -30,10 +30,16 @@ EXAMPLES = {
 }
 
 
-def short_name(name: str, what: str, example: str) -> None:
-    """Refuse a name longer than a name can be, saying so (a pasted paragraph is not a customer)."""
-    if len(name) > MAX_NAME_CHARS:
+def fit_name(name: str, what: str, example: str) -> str:
+    """The name as it may be stored: invisible and bidi characters dropped (a name that reads as another), and
+    refused, saying so, when nothing readable is left (`%`, `——`, zero-width only) or it is longer than a name can be
+    (a pasted paragraph is not a customer)."""
+    cleaned = clean_name(name).strip()
+    if not any(ch.isalnum() for ch in cleaned):
+        raise UserInputError(f"{what}“{cleaned}”里没有文字，没有保存。请写正式名称。", example=example)
+    if len(cleaned) > MAX_NAME_CHARS:
         raise UserInputError(f"{what}太长了（最多 {MAX_NAME_CHARS} 个字），没有保存。请写简短的名称。", example=example)
+    return cleaned
 
 
 async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Customer:
@@ -82,13 +88,13 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
             "请告诉我是哪个客户，这条还没有保存。", example=EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"])
         )
 
-    short_name(parsed.customer, "客户名称", EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
+    name = fit_name(parsed.customer, "客户名称", EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
     if elsewhere:
         return elsewhere[0]
     raise NeedsAnswer(
-        f"没有找到客户“{parsed.customer}”。回复“是”新建这个客户并继续，回复“否”取消。",
+        f"没有找到客户“{name}”。回复“是”新建这个客户并继续，回复“否”取消。",
         kind="create_customer",
-        data={"command": ctx.command.to_data(), "name": parsed.customer},
+        data={"command": ctx.command.to_data(), "name": name},
     )
 
 

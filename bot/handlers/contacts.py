@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.replies import Reply, TextReply
-from bot.resolve import customer_for, short_name
+from bot.resolve import customer_for, fit_name
 from bot.router import Router
 from core.decision_chain import parse_decision_role
 from core.nlu.intents import Intent, Parsed
@@ -22,7 +22,7 @@ router = Router("contacts")
 async def create_contact(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not parsed.contact_name:
         return [TextReply("请写上联系人姓名。例如：联系人 艾克美 张伟 采购总监 决策者 电话13800001111")]
-    short_name(parsed.contact_name, "联系人姓名", "联系人 艾克美 张伟 采购总监 决策者 电话13800001111")
+    fit_name(parsed.contact_name, "联系人姓名", "联系人 艾克美 张伟 采购总监 决策者 电话13800001111")
     found = await customer_for(ctx, parsed, change=True)
     now = ctx.clock.now()
     role = parse_decision_role(parsed.decision_role).value

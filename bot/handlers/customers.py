@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import NotAllowed
 from bot.replies import Reply, TextReply
-from bot.resolve import customer_for, short_name
+from bot.resolve import customer_for, fit_name
 from bot.router import Router
 from core.countries import country_code, country_name
 from core.nlu.intents import Intent, Parsed
@@ -24,9 +24,9 @@ UNDO_HINT = "说错了可发“撤销”。"
 async def create_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not parsed.customer:
         return [TextReply("请写上客户名称。例如：新客户 艾克美工业 德国 A级 行业阀门 来源展会")]
-    short_name(parsed.customer, "客户名称", "新客户 艾克美工业 德国 A级 行业阀门 来源展会")
-    normalized = normalize_name(parsed.customer)
-    if existing := await names.owned_anywhere(ctx.session, parsed.customer):  # 艾克美, ACME, Ａ​CME …
+    name = fit_name(parsed.customer, "客户名称", "新客户 艾克美工业 德国 A级 行业阀门 来源展会")
+    normalized = normalize_name(name)
+    if existing := await names.owned_anywhere(ctx.session, name):  # 艾克美, ACME, Ａ​CME …
         c = existing[0]
         if c.owner_id == ctx.user_id:
             return [TextReply(f"客户“{c.name}”已经在您名下了，发“查 {c.name}”查看。")]
@@ -39,7 +39,7 @@ async def create_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
         )
     now = ctx.clock.now()
     customer = Customer(
-        name=parsed.customer,
+        name=name,
         normalized_name=normalized,
         country=country_code(parsed.country) or parsed.country,
         tier=(parsed.tier or "C").upper(),

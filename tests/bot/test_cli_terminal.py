@@ -70,3 +70,14 @@ def test_demo_reset_starts_the_demo_afresh_and_never_deletes_a_real_database(tmp
     refused = kabot(real, "demo", "--reset")
     assert refused.returncode == 2 and "不是演示数据库" in refused.stderr
     assert "赵敏" in kabot(real, "users", "list").stdout
+
+
+def test_demo_is_never_mixed_into_a_real_roster(tmp_path: Path) -> None:
+    """Probe trial: `kabot demo` seeded the demo into a real roster, and `--reset` then deleted both."""
+    (tmp_path / "roster.csv").write_text("姓名,角色,企业微信ID\n测试甲,销售,ceshijia\n", encoding="utf-8")
+    assert kabot(tmp_path, "users", "import", "roster.csv").returncode == 0
+    refused = kabot(tmp_path, "demo")
+    assert refused.returncode == 2 and "不是演示数据库" in refused.stderr
+    assert kabot(tmp_path, "demo", "--reset").returncode == 2
+    listed = kabot(tmp_path, "users", "list").stdout
+    assert "测试甲" in listed and "李娜" not in listed

@@ -70,3 +70,14 @@ async def test_undoing_a_creation_others_built_on_says_what_blocks_it(bot: ChatH
     assert "客户“星辰机电”之后已有 1 条跟进记录" in reply and "不能撤销" in reply
     assert "抱歉" not in reply
     assert [c.name for c in await _customers(bot, "星辰机电")] == ["星辰机电"]  # nothing changed
+
+
+async def test_a_name_with_nothing_readable_or_a_bidi_override_is_not_stored_as_is(bot: ChatHarness) -> None:
+    """Probe trial: zero-width-only names made invisible customers; a right-to-left override made a look-alike."""
+    for name in ("\u200b\u200b", "\u200c\u200d", "\ufeff", "%", "———", "😀😀"):
+        reply = await bot.said("李娜", f"新客户 {name} 德国")
+        assert "没有文字" in reply and "已新建" not in reply, name
+    assert "已新建客户：易贸海滨" in await bot.said("李娜", "新客户 \u202e易贸海滨 德国")
+    assert await _customers(bot, "\u202e") == []
+    asked = await bot.said("李娜", "查 %")
+    assert "回复“是”" not in asked
