@@ -726,6 +726,14 @@ def _stage_change(ctx: _Context, intent: Intent) -> bool:
     return True
 
 
+# The legal-form tail of a customer's full name, when the index matched only its distinctive part.
+_NAME_SUFFIX = re.compile(
+    r"(?:股份有限公司|有限责任公司|有限公司|集团公司|集团|公司)"
+    r"|\s?(?:GmbH|Ltd\.?|Co\.,? Ltd\.?|Inc\.?|LLC|AG|S\.p\.A\.|S\.A\.|Pvt\.? Ltd\.?|Pty\.? Ltd\.?)(?![A-Za-z])",
+    re.I,
+)
+
+
 def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     """Summary, kind, when it happened, and every planned step (a task each); the customer's promises stay
     in the summary (对方说月底前付 is theirs to do, not the rep's)."""
@@ -733,6 +741,8 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     span = ctx.customer(explicit=explicit)
     # An explicit leading customer token is not part of the summary; a mention inside the sentence is.
     body_start = span[1] if explicit and span and not text[: span[0]].strip() else 0
+    if body_start and (suffix := _NAME_SUFFIX.match(text, body_start)):  # 跟进 艾克美工业有限公司 …: the name's tail
+        body_start = suffix.end()
     dates = [d for d in ctx.dates if d.start >= body_start]
     pieces = _pieces(text, body_start, dates)
     steps = _steps(text, pieces, dates, ctx.now)

@@ -112,3 +112,9 @@ def test_a_reminder_without_a_customer_is_a_plan(names: NameIndex) -> None:
 def test_a_one_word_name_before_a_colon_is_asked_not_dropped(names: NameIndex) -> None:
     p = parse_message("Kiwi: 2 x 20' containers of flanges confirmed, LC to follow", now=NOW, tz=TZ, names=names)
     assert p.intent is not Intent.UNKNOWN and p.customer == "Kiwi" and p.customer_id is None
+
+
+def test_the_tail_of_a_full_name_is_not_kept_in_the_note(names: NameIndex) -> None:
+    """Probe trial: `跟进 艾克美工业有限公司 电话 谈了交期` saved the note as "有限公司 电话 谈了交期"."""
+    p = parse_message("跟进 艾克美工业有限公司 电话 谈了交期", now=NOW, tz=TZ, names=names)
+    assert p.summary is not None and "有限公司" not in p.summary and "谈了交期" in p.summary
