@@ -310,4 +310,4 @@ async def test_a_card_that_cannot_hold_everything_says_where_the_rest_is(bot: Ch
     card = next(c for c in worst_cases() if c.template == "approval_request")
     *reading, decision = wecom(bot.services).render(card, task_id="apv999-12@x")
     assert reading and all(m["msgtype"] == "markdown" for m in reading)
-    assert decision["template_card"]["sub_title_text"].startswith("完整内容见上一条消息")
+    assert decision["template_card"]["sub_title_text"].startswith("完整内容见上方消息")

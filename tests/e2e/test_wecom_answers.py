@@ -128,7 +128,7 @@ async def test_every_long_answer_reaches_the_phone_whole(rig: Rig) -> None:
     assert quote.count("闸阀") >= 9
     await say(rig, "李娜", f"提交 {number.group()}")
     approver = (await reader.check())["zhaomin"]  # the approver's card, with the whole quote before it
-    assert "DN185闸阀" in approver and "完整内容见上一条消息" in approver
+    assert "DN185闸阀" in approver and "完整内容见上方消息" in approver
 
     clock = rig.clock
     clock.advance(hours=60)  # tasks fall due: the reminder
