@@ -32,6 +32,7 @@ from bot.settings import Settings
 from core.countries import country_code
 from core.money import Money
 from core.nlu.names import NameIndex
+from core.nlu.normalize import normalize
 from core.nlu.quote_commands import (
     EXAMPLE_ADD,
     EXAMPLE_CREATE,
@@ -292,9 +293,25 @@ def _priced(quote: Quote, lines: Sequence[QuoteLine], rates: FxRates, example: s
         raise UserInputError(str(err), example=example) from None
 
 
+def _name_runs_on(cmd: QuoteCommand, names: NameIndex) -> QuoteCommand:
+    """`quote Thames Engineering DN25 …`: the grammar cannot know where a name of several words ends; when a known
+    customer's name runs on into the first line, the words go to the customer, not the product."""
+    if not cmd.customer or not cmd.lines or not cmd.lines[0].product:
+        return cmd
+    joined = normalize(f"{cmd.customer} {cmd.lines[0].product}")
+    ends = [m.end for m in names.find_in(joined) if m.start == 0 and m.end > len(normalize(cmd.customer))]
+    rest = joined[max(ends) :].strip() if ends else ""
+    if not rest:
+        return cmd
+    first = replace(cmd.lines[0], product=rest)
+    return replace(cmd, customer=joined[: max(ends)].strip(), lines=(first, *cmd.lines[1:]))
+
+
 async def create(scope: Scope, cmd: QuoteCommand, names: NameIndex) -> QuoteDrafted:
     """A new quote, as a draft the rep checks before submitting."""
     assert cmd.customer is not None and cmd.lines
+    cmd = _name_runs_on(cmd, names)
+    assert cmd.customer is not None
     customer = await visible_customer(scope, cmd.customer, names)
     currency = cmd.lines[0].currency or "USD"
     rates, fx_rows = await rates_for(scope, currency)

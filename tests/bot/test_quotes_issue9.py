@@ -277,3 +277,13 @@ async def test_approving_another_teams_draft_reveals_nothing(bot: ChatHarness) -
     number = next(w for w in out.replace("：", " ").split() if w.startswith("Q-"))
     reply = await bot.said("陈静", f"同意 {number}")
     assert "尚未提交" not in reply and "第1版" not in reply and "不是您需要审批" in reply
+
+
+async def test_an_english_name_of_several_words_is_not_eaten_by_the_product(bot: ChatHarness) -> None:
+    """User trial: `quote Thames Engineering DN25 …` named the line "Engineering DN25 brass ball valve"."""
+    out = await bot.said(
+        "王强", "quote Thames Engineering DN25 brass ball valve 2000 pcs GBP 6.8 each cost RMB 38 FOB Ningbo"
+    )
+    assert "泰晤士工程" in out
+    [line] = await rows(bot, QuoteLine)
+    assert line.product == "DN25 brass ball valve"
