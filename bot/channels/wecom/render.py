@@ -4,7 +4,8 @@ Reading goes out as app markdown: a text of several lines (待办, 帮助, lists
 360° view, the funnel, a quote, a digest). Deciding goes out as a button_interaction card holding the facts that
 decide within WeCom's documented field lengths; when a card cannot hold every fact of the answer, the whole
 answer goes out first as markdown and the card says so ("完整内容见上方消息", one message or several). Markdown
-and text are split at WeCom's 2048-byte limit between lines, never inside one, and a continued markdown message repeats the title.
+and text are split at WeCom's 2048-byte limit between lines, never inside one, and a continued markdown message
+repeats the title.
 No card links anywhere: WeCom's text_notice card must link to a page, and kabot has none yet, so cards without
 buttons are markdown.
 """
