@@ -169,7 +169,7 @@ async def import_roster(
         pairs.append((row, user, before))
 
     by_ident = {i.lower(): u for u in existing for i in ids_of(u).values()}
-    by_ident.update({i: u for row, u, _ in pairs for i in (row.wecom_userid, row.dingtalk_userid) if i})
+    by_ident.update({i.lower(): u for row, u, _ in pairs for i in (row.wecom_userid, row.dingtalk_userid) if i})
     managers = {
         id(u): by_ident[row.manager.lower()] if row.manager else None for row, u, _ in pairs if "manager" in row.present
     }

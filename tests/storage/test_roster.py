@@ -150,3 +150,22 @@ async def test_an_import_is_audited_as_the_system_user(services: Services, tmp_p
     assert rows[0].message == "kabot users import r"
     assert rows[-1].before is not None and rows[-1].after is not None
     assert rows[-1].before["timezone"] == "Europe/Berlin" and rows[-1].after["timezone"] == "Europe/Paris"
+
+
+async def test_a_dingtalk_roster_names_managers_by_their_ids_as_dingtalk_spells_them(
+    services: Services, tmp_path: Path
+) -> None:
+    """DingTalk trial: a manager given by a mixed-case DingTalk id crashed the import with a KeyError."""
+    f = tmp_path / "roster.csv"
+    f.write_text(
+        "name,dingtalk_userid,role,manager,team\n周建国,ZhouJG,总经理,,\n赵敏,ZhaoMin,销售经理,ZhouJG,欧美组\n"
+        "李娜,LiNa,销售,ZhaoMin,欧美组\n",
+        encoding="utf-8",
+    )
+    result = await _import(services, f)
+    assert result.created == 3
+    people = await _people(services)
+    assert people["李娜"][1] == "赵敏" and people["赵敏"][1] == "周建国"
+    async with services.db.session() as s:
+        lina = next(u for u in await all_users(s) if u.name == "李娜")
+        assert (await identities(s, [lina.id or 0]))[lina.id or 0] == {"dingtalk": "LiNa"}  # kept as spelled
