@@ -31,6 +31,7 @@ CONFIRM_GUESSES = ("next_due",)
 NEXT_DATE = "next_step_date"
 # An answer to "which day?" is the date and little else ("下周三", "周三上午吧"); longer text is a new message.
 ANSWER_SLACK = 4
+PREVIEW_CHARS = 200
 
 
 @router.intent(
@@ -76,7 +77,7 @@ async def _plan_only(ctx: Context, customer_id: int, name: str, parsed: Parsed) 
         steps = [NextStep(parsed.next_action, parsed.next_due)]
     if not steps:
         follow_up = await _save_follow_up(ctx, customer_id, parsed)  # nothing datable: keep the words as a note
-        return [f"已记录 {name} 的备注：{follow_up.content}"]
+        return [f"已记录 {name} 的备注：{_preview(follow_up.content)}"]
     lines = []
     for step in steps:
         assert step.due is not None
@@ -109,7 +110,8 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
     step of the rep's becomes a task too."""
     follow_up = await _save_follow_up(ctx, customer_id, parsed)
     happened = follow_up.happened_at
-    lines = [f"已记录 {name} 的{follow_up.kind}跟进（{format_day(happened.astimezone(ctx.tz))}）：{follow_up.content}"]
+    day = format_day(happened.astimezone(ctx.tz))
+    lines = [f"已记录 {name} 的{follow_up.kind}跟进（{day}）：{_preview(follow_up.content)}"]
     extra = []
     for step in _further_steps(parsed):
         assert step.due is not None
@@ -137,6 +139,13 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
         buttons=(Button("日期没问题", ConfirmDraft(), "primary"), Button("改日期", EditDraft())),
     )
     return [CardReply(card)]
+
+
+def _preview(content: str) -> str:
+    """A long note is saved whole but not echoed whole: a phone screen of it is enough to check it."""
+    if len(content) <= PREVIEW_CHARS:
+        return content
+    return f"{content[:PREVIEW_CHARS]}…（全文 {len(content)} 字已保存，发“查 客户”可看）"
 
 
 def _further_steps(parsed: Parsed) -> list[NextStep]:

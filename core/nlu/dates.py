@@ -300,6 +300,8 @@ _DAY_WORDS = {
     "明天": 1,
     "后天": 2,
     "大后天": 3,
+    "这两天": 2,  # 这两天给他算个价: within a couple of days, the near end as with 两三天内
+    "这几天": 3,
     "today": 0,
     "tonight": 0,
     "tomorrow": 1,

@@ -57,3 +57,12 @@ async def test_a_meeting_still_to_come_is_a_task_not_a_meeting_held_today(bot: C
 async def test_a_message_kabot_cannot_place_says_it_was_not_saved(bot: ChatHarness) -> None:
     reply = await bot.said("李娜", "今天第一次拜访了海德堡泵阀 采购经理Klaus Weber人很好 下周安排寄样")
     assert "没有保存" in reply or "回复“是”新建" in reply
+
+
+async def test_a_long_note_is_saved_whole_and_echoed_in_one_short_reply(bot: ChatHarness) -> None:
+    """Probe trial: a ~2,000-character note came back in four messages."""
+    note = "客户说价格太高，" * 200
+    replies = await bot.say("李娜", f"跟进 穆勒 {note}")
+    assert len(replies) == 1 and len(replies[0]) < 400 and "已保存" in replies[0]
+    muller = await _customer(bot, "穆勒机械")
+    assert any(len(f.content) > 1500 for f in await _follow_ups(bot, muller))

@@ -82,6 +82,8 @@ def at(text: str, when: datetime = NOW) -> list[tuple[str, str]]:
         ("下礼拜二", "2026-12-01 09:00"),
         ("１２月３日", "2026-12-03 09:00"),
         ("1个半月后", "2027-01-07 09:00"),
+        ("这两天给他算个价", "2026-11-25 09:00"),  # user trial: a couple of days, the near end
+        ("这几天回复", "2026-11-26 09:00"),
     ],
 )
 def test_single_expression(text: str, expected: str) -> None:
