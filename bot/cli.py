@@ -121,10 +121,7 @@ async def cmd_wecom_sync_users(args: argparse.Namespace, settings: Settings) -> 
         return 1
     finally:
         await services.db.close()
-    print(
-        f"同步完成：新增 {result.created} 人，更新 {result.updated} 人，未变 {result.unchanged} 人"
-        "（新成员默认角色为销售，已有成员的角色不变）"
-    )
+    print(result.synced())
     return 0
 
 

@@ -66,6 +66,13 @@ class ImportResult:
     updated: int
     unchanged: int
 
+    def synced(self) -> str:
+        """What a directory sync (WeCom or DingTalk) tells the admin."""
+        return (
+            f"同步完成：新增 {self.created} 人，更新 {self.updated} 人，未变 {self.unchanged} 人"
+            "（新成员默认角色为销售，已有成员的角色不变）"
+        )
+
 
 def read_rows(path: Path) -> list[dict[str, str]]:
     table = read_table(path)  # raises TableFileError: a file that cannot be read, in one line
