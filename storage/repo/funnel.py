@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +23,7 @@ from core.funnel import (
     Quarter,
     StageEvent,
     StageTotal,
+    compute_conversions,
     conversion_window,
     yesterday_bounds,
 )
@@ -148,67 +149,98 @@ async def funnel_input(
     )
 
 
-def _rank(column: str) -> str:
-    """A stage's rank in SQL (core.stages.stage_rank: S1..S5 = 0..4, won = 5; lost and NULL = -1)."""
-    return (
-        f"CASE {column} WHEN 'S1' THEN 0 WHEN 'S2' THEN 1 WHEN 'S3' THEN 2 WHEN 'S4' THEN 3 WHEN 'S5' THEN 4 "
-        "WHEN 'won' THEN 5 ELSE -1 END"
-    )
-
-
-# core.funnel.compute_conversions' definition in one statement and one sort. An opportunity's path through the
-# window is (the stage it started the window in = the from_stage of its first event) + every stage it moved to, in
-# order; a stage on the path converted when a later position on the path ranks higher. Per event, over its
-# opportunity's events in order: `later` = the best rank moved to after it, `here_on` = the same including its own
-# move (what the start stage is compared with). Per opportunity, one 0/1 flag per open stage for "was in it" and
-# "got past it"; summed over opportunities, they are the counts. Works on PostgreSQL and SQLite.
+# Conversions over the window, counted by core.funnel.compute_conversions itself without shipping 100k events:
+# compute_conversions reads of an opportunity only its path (the from_stage of its first event in the window, then
+# every stage it moved to, in order), so SQL packs each path into one integer, 3 bits a position (0 = none, then
+# list(Stage) order), and counts the opportunities per distinct path: a few hundred rows however big the window.
+# Paths of more than SLOTS - 1 moves do not fit 63 bits; their (rare) opportunities come back by id instead.
+_DIGIT = {stage: i + 1 for i, stage in enumerate(Stage)}
+_STAGE = {d: s for s, d in _DIGIT.items()}
+SLOTS = 21
 _CONVERSIONS_SQL = """
 WITH ev AS (
-  SELECT sc.opportunity_id AS opp, {from_rank} AS fr, {to_rank} AS tr,
-         row_number() OVER w AS n,
-         max({to_rank}) OVER (w ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS later,
-         max({to_rank}) OVER (w ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) AS here_on
+  SELECT sc.opportunity_id AS opp, {from_digit} AS f, {to_digit} AS t,
+         row_number() OVER (PARTITION BY sc.opportunity_id ORDER BY sc.at, sc.id) AS n
   FROM stage_changes sc {join}
   WHERE sc.at >= :start AND sc.at < :end {owned}
-  WINDOW w AS (PARTITION BY sc.opportunity_id ORDER BY sc.at, sc.id)
-), per_opp AS (
-  SELECT {flags} FROM ev GROUP BY opp
+), paths AS (
+  SELECT opp, count(*) AS moves,
+         CAST(sum(CASE WHEN n = 1 THEN f ELSE 0 END
+             + CASE WHEN n < {slots} THEN CAST(t AS BIGINT) << CAST(3 * n AS INTEGER) ELSE 0 END) AS BIGINT) AS path
+  FROM ev GROUP BY opp
 )
-SELECT {sums} FROM per_opp
+SELECT CASE WHEN moves < {slots} THEN path END AS path, CASE WHEN moves < {slots} THEN NULL ELSE opp END AS opp,
+       count(*) AS opportunities
+FROM paths GROUP BY 1, 2
 """
 
 
+def _digit(column: str) -> str:
+    return "CASE " + column + "".join(f" WHEN '{s.value}' THEN {d}" for s, d in _DIGIT.items()) + " ELSE 0 END"
+
+
 def _conversions_sql(owned: bool) -> str:
-    flags: list[str] = []
-    for r in range(len(OPEN_STAGES)):
-        flags.append(f"max(CASE WHEN tr = {r} OR (n = 1 AND fr = {r}) THEN 1 ELSE 0 END) AS e{r}")
-        flags.append(
-            f"max(CASE WHEN (tr = {r} AND later > {r}) OR (n = 1 AND fr = {r} AND here_on > {r}) "
-            f"THEN 1 ELSE 0 END) AS r{r}"
-        )
     return _CONVERSIONS_SQL.format(
-        from_rank=_rank("sc.from_stage"),
-        to_rank=_rank("sc.to_stage"),
+        from_digit=_digit("sc.from_stage"),
+        to_digit=_digit("sc.to_stage"),
         join="JOIN opportunities o ON o.id = sc.opportunity_id" if owned else "",
         owned="AND o.owner_id IN :owner_ids" if owned else "",
-        flags=", ".join(flags),
-        sums=", ".join(f"coalesce(sum(e{r}), 0), coalesce(sum(r{r}), 0)" for r in range(len(OPEN_STAGES))),
+        slots=SLOTS,
     )
 
 
 _SQL = {owned: _conversions_sql(owned) for owned in (False, True)}
 
 
+def _path_events(path: int, start: datetime) -> list[StageEvent]:
+    """The events compute_conversions needs to see the packed path (one microsecond apart from `start`)."""
+    digits = [(path >> (3 * i)) & 7 for i in range(SLOTS)]
+    stages = [_STAGE[d] for d in digits[1:] if d]
+    previous = _STAGE.get(digits[0])
+    events = []
+    for i, stage in enumerate(stages):
+        events.append(StageEvent(0, previous, stage, start + timedelta(microseconds=i)))
+        previous = stage
+    return events
+
+
 async def conversion_counts(
     session: AsyncSession, *, owner_ids: Sequence[int] | None, start: datetime, end: datetime
 ) -> dict[Stage, tuple[int, int]]:
-    """(entered, reached) per open stage entered by stage changes in [start, end), by the viewer's team."""
+    """(entered, reached) per open stage over the stage changes in [start, end), by the viewer's team."""
     owned = owner_ids is not None
     stmt = text(_SQL[owned]).bindparams(
         bindparam("start", start, type_=UTCDateTime()), bindparam("end", end, type_=UTCDateTime())
     )
     if owned:
         stmt = stmt.bindparams(bindparam("owner_ids", list(owner_ids or []), expanding=True))
-    row = (await session.exec(stmt)).one()  # type: ignore[call-overload]
-    counts = {s: (int(row[2 * r]), int(row[2 * r + 1])) for r, s in enumerate(OPEN_STAGES)}
+    counts = dict.fromkeys(OPEN_STAGES, (0, 0))
+
+    def add(events: list[StageEvent], times: int) -> None:
+        for c in compute_conversions(events, {}, start, end):
+            entered, reached = counts[c.stage]
+            counts[c.stage] = (entered + c.entered * times, reached + c.reached * times)
+
+    long_paths: list[int] = []
+    for path, opp, n in (await session.exec(stmt)).all():  # type: ignore[call-overload]
+        if path is None:
+            long_paths.append(opp)
+        else:
+            add(_path_events(int(path), start), int(n))
+    if long_paths:
+        rows = (
+            await session.exec(
+                select(StageChange)
+                .where(col(StageChange.opportunity_id).in_(long_paths), col(StageChange.at) >= start)
+                .where(col(StageChange.at) < end)
+                .order_by(col(StageChange.at), col(StageChange.id))
+            )
+        ).all()
+        add(
+            [
+                StageEvent(r.opportunity_id, Stage(r.from_stage) if r.from_stage else None, Stage(r.to_stage), r.at)
+                for r in rows
+            ],
+            1,
+        )
     return {s: c for s, c in counts.items() if c[0]}
