@@ -156,6 +156,7 @@ async def funnel_input(
 # Paths of more than SLOTS - 1 moves do not fit 63 bits; their (rare) opportunities come back by id instead.
 _DIGIT = {stage: i + 1 for i, stage in enumerate(Stage)}
 _STAGE = {d: s for s, d in _DIGIT.items()}
+assert max(_DIGIT.values()) < 8, "a stage no longer fits 3 bits"
 SLOTS = 21
 _CONVERSIONS_SQL = """
 WITH ev AS (
