@@ -79,7 +79,7 @@ def _vat(b: QuoteBundle) -> str:
 def quote_body(b: QuoteBundle, tz: ZoneInfo) -> dict[str, object]:
     """The part every quote card shares (rep's card, approver's card, 详情)."""
     q, p, c = b.quote, b.pricing, b.customer
-    term = f"{q.incoterm or 'FOB'}{(' ' + q.port) if q.port else ''}"
+    term = " ".join(x for x in (q.incoterm, q.port) if x)  # a domestic quote names no incoterm
     lines = []
     for n, (row, lp) in enumerate(zip(b.lines, p.lines, strict=True), 1):
         margin = f" · 毛利 {lp.margin_pct}%" if lp.margin_pct is not None else ""
@@ -108,7 +108,7 @@ def quote_body(b: QuoteBundle, tz: ZoneInfo) -> dict[str, object]:
         "customer": " · ".join(x for x in (c.name, f"{c.tier}级", country_name(c.country)) if x),
         "status": f"第{q.revision}版 · {STATUS_LABELS.get(q.status, q.status)}",
         "lines": lines,
-        "total": f"合计 {term} {format_money(p.total, q.currency)}"
+        "total": " ".join(x for x in ("合计", term, format_money(p.total, q.currency)) if x)
         + ("" if q.currency == q.base_currency else f" ≈ {format_money(p.total_base, q.base_currency)}"),
         "margin": f"毛利 {p.margin_pct}%" if p.margin_pct is not None else "毛利未知（未填成本）",
         "stack": p.stack.lines() if len(p.stack.steps) > 1 else [],
@@ -204,7 +204,7 @@ def quotation_file(b: QuoteBundle, *, settings: Settings, tz: ZoneInfo, conditio
         revision=q.revision,
         quote_date=q.created_at.astimezone(tz).date(),
         currency=q.currency,
-        incoterm=q.incoterm or "FOB",
+        incoterm=q.incoterm or "",
         port=q.port or "",
         lines=tuple(
             QuotationLine(row.product, row.quantity, row.unit, row.unit_price, lp.amount)
