@@ -11,6 +11,7 @@ from bot.errors import NotAllowed, NotFound
 from bot.replies import Reply, TextReply
 from bot.router import Router
 from core.nlu.intents import Intent, Parsed
+from core.nlu.normalize import asks_for_all
 from core.nlu.task_commands import TaskCommand
 from core.timefmt import format_due
 from storage import audit
@@ -22,16 +23,20 @@ router = Router("tasks")
 CHOOSE_TASK = "choose_task"  # several tasks matched the words of 完成 / 推迟: which one
 
 
-@router.intent(Intent.LIST_TASKS, help="我的待办（逾期的在最前）", example="待办")
-async def list_tasks(ctx: Context, _parsed: Parsed) -> list[Reply]:
-    rows = await tasks.open_tasks(ctx.session, ctx.user_id)
+FIRST_PAGE, EVERYTHING = 20, 300  # `待办` lists the first 20; `待办 全部` everything (a phone scrolls, a rep has < 300)
+
+
+@router.intent(Intent.LIST_TASKS, help="我的待办（逾期的在最前）；“待办 全部”列出全部", example="待办")
+async def list_tasks(ctx: Context, parsed: Parsed) -> list[Reply]:
+    limit = EVERYTHING if asks_for_all(parsed.text) else FIRST_PAGE
+    rows = await tasks.open_tasks(ctx.session, ctx.user_id, limit=limit)
     total = await tasks.open_count(ctx.session, ctx.user_id)
     await lists.remember(ctx.session, ctx.user_id, "tasks", [t.id or 0 for t, _ in rows], ctx.clock.now())
     if not rows:
         return [TextReply("您没有未完成的待办。")]
     now = ctx.clock.now()
     overdue = sum(1 for t, _ in rows if t.due_at is not None and t.due_at < now)
-    shown = f"，先列最早的 {len(rows)} 条" if total > len(rows) else ""
+    shown = f"，先列最早的 {len(rows)} 条（发“待办 全部”看其余 {total - len(rows)} 条）" if total > len(rows) else ""
     head = f"您有 {total} 条待办{shown}" + (f"，其中 {overdue} 条已逾期" if overdue else "") + "："
     lines = []
     for i, (t, customer) in enumerate(rows, 1):

@@ -22,7 +22,7 @@ from core.nlu.dates import DateSpan, resolve_dates
 from core.nlu.incoterms import Incoterm, extract_incoterm
 from core.nlu.money import extract_money
 from core.nlu.names import NameIndex, NameMatch
-from core.nlu.normalize import CLAUSE, normalize, split_command, whole_command
+from core.nlu.normalize import CLAUSE, asks_for_all, normalize, split_command, whole_command
 from core.nlu.quantity import QuantitySpan, extract_quantities
 from core.stages import OPEN_STAGES, STAGE_LABELS, Stage
 
@@ -930,7 +930,7 @@ def _task_number(ctx: _Context, *, with_due: bool) -> bool:
 
 
 def _list_tasks(ctx: _Context) -> bool:
-    if ctx.text.strip():
+    if ctx.text.strip() and not asks_for_all(ctx.text):
         ctx.customer(explicit=True, whole=True)
     return True
 
