@@ -22,6 +22,8 @@ from bot.sales.approvals import (
     Submitted,
     expired_text,
 )
+from bot.sales.contacts import LABELS as CONTACT_LABELS
+from bot.sales.contacts import ContactAdded, ContactUpdated
 from bot.sales.delegation import Delegated
 from bot.sales.fx import RateRow, RateSet, RateUndone
 from bot.sales.quotes import STATUS_LABELS, QuoteBundle, QuoteDrafted, QuoteShown, RevisionTrail, expires_at
@@ -455,3 +457,17 @@ def rate_list(rows: Sequence[RateRow], base: str, tz: ZoneInfo) -> str:
         for r in rows
     ]
     return "当前汇率（1 单位外币折合本位币）：\n" + "\n".join(lines)
+
+
+def contact_saved(outcome: ContactAdded | ContactUpdated, customer: str) -> str:
+    c = outcome.contact
+    if isinstance(outcome, ContactAdded):
+        facts = " · ".join(x for x in (c.title, c.decision_role, c.phone, c.email, c.wechat) if x)
+        hint = "" if outcome.role_given else "（没写角色，先记为“其他”，可补充：决策者/技术影响者/使用者/商务对接人）"
+        return f"已添加联系人：{c.name}（{facts}）→ {customer}。{hint}说错了可发“撤销”。"
+    if not outcome.changes:
+        return f"{c.name} 已在 {customer} 的联系人里，信息没有变化。"
+    changed = "；".join(
+        f"{CONTACT_LABELS[f]} {new}" + (f"（原 {old}）" if old else "") for f, old, new in outcome.changes
+    )
+    return f"{c.name} 已在 {customer} 的联系人里，已更新：{changed}。说错了可发“撤销”。"

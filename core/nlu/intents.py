@@ -379,6 +379,7 @@ _ROLE = re.compile(_alt("|".join(_ROLES)), re.I)
 _TITLE = re.compile(
     r"(?:采购|销售|技术|质量|品质|工程|研发|财务|物流|运营|市场|商务|进口|外贸|生产|项目)?"
     r"(?:总监|经理|主管|工程师|专员|助理|主任|部长|负责人)|"
+    r"(?:采购|销售|技术|质量|品质|工程|研发|财务|物流|运营|市场|商务|进口|外贸|生产|项目)部门?|"
     + _alt(
         "总经理|副总经理|副总裁|总裁|董事长|副总|老板|采购|买手|ceo|cto|cfo|coo|owner|buyer|manager|"
         "director|engineer|(?:purchasing|purchase|procurement|sales|project|general|technical|product) "
