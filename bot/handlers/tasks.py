@@ -15,7 +15,7 @@ from core.nlu.normalize import asks_for_all
 from core.nlu.task_commands import TaskCommand
 from core.timefmt import format_due
 from storage import audit
-from storage.models import Task
+from storage.models import Customer, Task
 from storage.repo import lists, tasks
 
 router = Router("tasks")
@@ -136,7 +136,7 @@ async def _complete(ctx: Context, task: Task) -> str:
     task.status, task.completed_at = "done", ctx.clock.now()
     ctx.session.add(task)
     await ctx.record("update", "tasks", task.id, before=before, after=audit.snapshot(task))
-    return f"✅ 已完成：{task.subject}。说错了可发“撤销”。"
+    return f"✅ 已完成：{await _named_task(ctx, task)}。说错了可发“撤销”。"
 
 
 async def _reschedule(ctx: Context, task: Task, due: datetime) -> str:
@@ -145,7 +145,13 @@ async def _reschedule(ctx: Context, task: Task, due: datetime) -> str:
     task.due_at, task.reminded_at, task.escalated_at = due, None, None
     ctx.session.add(task)
     await ctx.record("update", "tasks", task.id, before=before, after=audit.snapshot(task))
-    return f"已改期：{task.subject} —— {format_due(due.astimezone(ctx.tz), now=ctx.now)}。"
+    return f"已改期：{await _named_task(ctx, task)} —— {format_due(due.astimezone(ctx.tz), now=ctx.now)}。"
+
+
+async def _named_task(ctx: Context, task: Task) -> str:
+    """The subject with its customer: several customers often have a task called 确认交期."""
+    customer = await ctx.session.get(Customer, task.customer_id) if task.customer_id else None
+    return f"{task.subject}（{customer.name}）" if customer else task.subject
 
 
 async def _tapped(ctx: Context, task_id: int) -> Task | str:
