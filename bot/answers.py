@@ -48,16 +48,22 @@ async def _contact(ctx: Context, q: Question) -> str:
     owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
     digits = re.sub(r"\D", "", subject)
     if len(digits) >= 7 and len(digits) >= len(subject.replace(" ", "")) - 3:
-        rows = await questions.contacts(ctx.session, owner_ids, phone_digits=digits[-11:])
+        rows = await questions.contacts(ctx.session, owner_ids, phone_digits=digits[-11:], limit=SHOWN + 1)
     else:
         mentions = (await name_index(ctx, subject)).find_in(subject)
         customer_ids = [m.customer_id for m in mentions[:1]]
         rest = subject[mentions[0].end :].strip(" 的") if mentions else subject
         name = m["surname"] if (m := _HONORIFIC.match(rest)) else rest or None
-        rows = await questions.contacts(ctx.session, owner_ids, customer_ids=customer_ids, name_prefix=name)
+        rows = await questions.contacts(
+            ctx.session, owner_ids, customer_ids=customer_ids, name_prefix=name, limit=SHOWN + 1
+        )
     if not rows:
         raise NotFound(f"没找到“{q.subject}”这位联系人（只查您能看到的客户）。例如：艾克美张总电话多少 / 张伟的邮箱")
-    return "\n".join(_contact_line(c, company, q.field) for c, company in rows)
+    more = "\n还有更多符合的联系人，请写全名或加上公司名，例如：艾克美张伟电话多少" if len(rows) > SHOWN else ""
+    return "\n".join(_contact_line(c, company, q.field) for c, company in rows[:SHOWN]) + more
+
+
+SHOWN = 10  # contacts listed for one question; a longer list asks for a narrower question
 
 
 def _contact_line(c: Contact, company: str, field: str | None) -> str:

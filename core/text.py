@@ -5,7 +5,7 @@ XLSX format, and an escape sequence typed into a message would otherwise reach a
 Line breaks and tabs are kept (a tab becomes a space). The same function cleans what was stored before this
 existed, wherever it is written out (the terminal, the quotation sheet).
 
-    clean_text("艾克美\\x00\\x1b[31m工业")  # -> "艾克美工业"
+    clean_text("艾克美\\x00\\x1b[31m工业\\u202e")  # -> "艾克美工业"
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ MAX_NAME_CHARS = 100  # a customer's or contact's name
 # An escape sequence whole (CSI "ESC [ … final", OSC "ESC ] … BEL/ST", or ESC and one character), then any
 # remaining C0/C1 control character except tab and line breaks. DEL (0x7f) is a control character too.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x9b[0-?]*[ -/]*[@-~]|\x1b.?")
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) too: they turn how a note or name reads
+# on screen around ("Trojan Source"); right-to-left scripts display right without them.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def clean_text(text: str) -> str:

@@ -53,7 +53,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unit": "Unit",
         "unit_price": "Unit Price ({currency})",
         "amount": "Amount ({currency})",
-        "total": "TOTAL {term} ({currency})",
+        "total": "TOTAL{term} ({currency})",
         "terms": "Terms",
         "price_term": "Price Term:",
         "currency": "Currency:",
@@ -82,7 +82,7 @@ LABELS: dict[str, dict[str, str]] = {
         "unit": "单位",
         "unit_price": "单价（{currency}）",
         "amount": "金额（{currency}）",
-        "total": "合计 {term}（{currency}）",
+        "total": "合计{term}（{currency}）",
         "terms": "条款",
         "price_term": "价格条款：",
         "currency": "币种：",
@@ -264,7 +264,7 @@ def write_quote_xlsx(view: QuotationSheet) -> bytes:
         ws,
         row,
         1,
-        t["total"].format(term=f"{view.incoterm}{where}", currency=view.currency),
+        t["total"].format(term=f" {view.incoterm}{where}" if view.incoterm else "", currency=view.currency),
         font=Font(bold=True),
         alignment=Alignment(horizontal="right"),
     )
@@ -277,7 +277,7 @@ def write_quote_xlsx(view: QuotationSheet) -> bytes:
     row += 2
     _text(ws, row, 1, t["terms"], font=Font(bold=True, size=12))
     terms = [
-        (t["price_term"], f"{view.incoterm}{where}"),
+        (t["price_term"], f"{view.incoterm}{where}" if view.incoterm else ""),
         (t["currency"], view.currency),
         (t["validity"], t["validity_value"].format(days=view.validity_days, until=view.valid_until.isoformat())),
         (t["payment"], view.payment_terms),

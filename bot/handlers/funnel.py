@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.cards.model import Card
 from bot.context import Context
-from bot.replies import CardReply, Reply
+from bot.replies import CardReply, Reply, TextReply
 from bot.router import Router
 from core.funnel import build_funnel_report, render_bar_chart, render_funnel_text
 from core.nlu.intents import Intent
@@ -18,6 +18,12 @@ router = Router("funnel")
 
 @router.intent(Intent.FUNNEL, help="销售漏斗和日报（经理看团队，总监看全部）", example="漏斗")
 async def show_funnel(ctx: Context, _parsed: Any) -> list[Reply]:
+    if ctx.role is Role.FINANCE:  # no deals of their own: an all-zero "吴芳的销售漏斗" would mislead
+        return [
+            TextReply(
+                "漏斗按销售人员统计：财务名下没有商机。全公司的漏斗请销售总监或总经理发“漏斗”；等您审批的报价请发“待审批”。"
+            )
+        ]
     owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
     report = build_funnel_report(
         await funnel.funnel_input(

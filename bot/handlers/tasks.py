@@ -11,10 +11,11 @@ from bot.errors import NotAllowed, NotFound
 from bot.replies import Reply, TextReply
 from bot.router import Router
 from core.nlu.intents import Intent, Parsed
+from core.nlu.normalize import asks_for_all
 from core.nlu.task_commands import TaskCommand
 from core.timefmt import format_due
 from storage import audit
-from storage.models import Task
+from storage.models import Customer, Task
 from storage.repo import lists, tasks
 
 router = Router("tasks")
@@ -22,16 +23,20 @@ router = Router("tasks")
 CHOOSE_TASK = "choose_task"  # several tasks matched the words of 完成 / 推迟: which one
 
 
-@router.intent(Intent.LIST_TASKS, help="我的待办（逾期的在最前）", example="待办")
-async def list_tasks(ctx: Context, _parsed: Parsed) -> list[Reply]:
-    rows = await tasks.open_tasks(ctx.session, ctx.user_id)
+FIRST_PAGE, EVERYTHING = 20, 300  # `待办` lists the first 20; `待办 全部` everything (a phone scrolls, a rep has < 300)
+
+
+@router.intent(Intent.LIST_TASKS, help="我的待办（逾期的在最前）；“待办 全部”列出全部", example="待办")
+async def list_tasks(ctx: Context, parsed: Parsed) -> list[Reply]:
+    limit = EVERYTHING if asks_for_all(parsed.text) else FIRST_PAGE
+    rows = await tasks.open_tasks(ctx.session, ctx.user_id, limit=limit)
     total = await tasks.open_count(ctx.session, ctx.user_id)
     await lists.remember(ctx.session, ctx.user_id, "tasks", [t.id or 0 for t, _ in rows], ctx.clock.now())
     if not rows:
         return [TextReply("您没有未完成的待办。")]
     now = ctx.clock.now()
     overdue = sum(1 for t, _ in rows if t.due_at is not None and t.due_at < now)
-    shown = f"，先列最早的 {len(rows)} 条" if total > len(rows) else ""
+    shown = f"，先列最早的 {len(rows)} 条（发“待办 全部”看其余 {total - len(rows)} 条）" if total > len(rows) else ""
     head = f"您有 {total} 条待办{shown}" + (f"，其中 {overdue} 条已逾期" if overdue else "") + "："
     lines = []
     for i, (t, customer) in enumerate(rows, 1):
@@ -131,7 +136,7 @@ async def _complete(ctx: Context, task: Task) -> str:
     task.status, task.completed_at = "done", ctx.clock.now()
     ctx.session.add(task)
     await ctx.record("update", "tasks", task.id, before=before, after=audit.snapshot(task))
-    return f"✅ 已完成：{task.subject}。说错了可发“撤销”。"
+    return f"✅ 已完成：{await _named_task(ctx, task)}。说错了可发“撤销”。"
 
 
 async def _reschedule(ctx: Context, task: Task, due: datetime) -> str:
@@ -140,7 +145,13 @@ async def _reschedule(ctx: Context, task: Task, due: datetime) -> str:
     task.due_at, task.reminded_at, task.escalated_at = due, None, None
     ctx.session.add(task)
     await ctx.record("update", "tasks", task.id, before=before, after=audit.snapshot(task))
-    return f"已改期：{task.subject} —— {format_due(due.astimezone(ctx.tz), now=ctx.now)}。"
+    return f"已改期：{await _named_task(ctx, task)} —— {format_due(due.astimezone(ctx.tz), now=ctx.now)}。"
+
+
+async def _named_task(ctx: Context, task: Task) -> str:
+    """The subject with its customer: several customers often have a task called 确认交期."""
+    customer = await ctx.session.get(Customer, task.customer_id) if task.customer_id else None
+    return f"{task.subject}（{customer.name}）" if customer else task.subject
 
 
 async def _tapped(ctx: Context, task_id: int) -> Task | str:

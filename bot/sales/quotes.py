@@ -131,7 +131,8 @@ def vat_for(customer: Customer, currency: str, settings: Settings) -> Decimal:
 
 
 def price(quote: Quote, lines: Sequence[QuoteLine], rates: FxRates) -> QuotePricing:
-    """core.pricing over the stored rows; the quote's locked rate wins over today's table."""
+    """core.pricing over the stored rows; the quote's locked rate wins over today's table. A domestic quote names no
+    incoterm and is priced where the goods leave the seller, as FOB prices are."""
     term = parse_incoterm(quote.incoterm or "FOB")
     if term is None:
         raise PricingError(f"暂不支持按 {quote.incoterm} 报价，请用 EXW/FCA/FOB/CFR/CPT/CIF/CIP/DAP/DDP")
@@ -322,7 +323,7 @@ async def create(scope: Scope, cmd: QuoteCommand, names: NameIndex) -> QuoteDraf
         owner_id=scope.user_id,
         currency=currency,
         base_currency=rates.base,
-        incoterm="FOB",
+        incoterm="FOB" if is_export(customer, currency, scope.settings) else None,
         validity_days=30,
         vat_rate=vat_for(customer, currency, scope.settings),
         created_at=now,

@@ -22,6 +22,8 @@ from bot.sales.approvals import (
     Submitted,
     expired_text,
 )
+from bot.sales.contacts import LABELS as CONTACT_LABELS
+from bot.sales.contacts import ContactAdded, ContactUpdated
 from bot.sales.delegation import Delegated
 from bot.sales.fx import RateRow, RateSet, RateUndone
 from bot.sales.quotes import STATUS_LABELS, QuoteBundle, QuoteDrafted, QuoteShown, RevisionTrail, expires_at
@@ -79,7 +81,7 @@ def _vat(b: QuoteBundle) -> str:
 def quote_body(b: QuoteBundle, tz: ZoneInfo) -> dict[str, object]:
     """The part every quote card shares (rep's card, approver's card, 详情)."""
     q, p, c = b.quote, b.pricing, b.customer
-    term = f"{q.incoterm or 'FOB'}{(' ' + q.port) if q.port else ''}"
+    term = " ".join(x for x in (q.incoterm, q.port) if x)  # a domestic quote names no incoterm
     lines = []
     for n, (row, lp) in enumerate(zip(b.lines, p.lines, strict=True), 1):
         margin = f" · 毛利 {lp.margin_pct}%" if lp.margin_pct is not None else ""
@@ -108,7 +110,7 @@ def quote_body(b: QuoteBundle, tz: ZoneInfo) -> dict[str, object]:
         "customer": " · ".join(x for x in (c.name, f"{c.tier}级", country_name(c.country)) if x),
         "status": f"第{q.revision}版 · {STATUS_LABELS.get(q.status, q.status)}",
         "lines": lines,
-        "total": f"合计 {term} {format_money(p.total, q.currency)}"
+        "total": " ".join(x for x in ("合计", term, format_money(p.total, q.currency)) if x)
         + ("" if q.currency == q.base_currency else f" ≈ {format_money(p.total_base, q.base_currency)}"),
         "margin": f"毛利 {p.margin_pct}%" if p.margin_pct is not None else "毛利未知（未填成本）",
         "stack": p.stack.lines() if len(p.stack.steps) > 1 else [],
@@ -204,7 +206,7 @@ def quotation_file(b: QuoteBundle, *, settings: Settings, tz: ZoneInfo, conditio
         revision=q.revision,
         quote_date=q.created_at.astimezone(tz).date(),
         currency=q.currency,
-        incoterm=q.incoterm or "FOB",
+        incoterm=q.incoterm or "",
         port=q.port or "",
         lines=tuple(
             QuotationLine(row.product, row.quantity, row.unit, row.unit_price, lp.amount)
@@ -455,3 +457,17 @@ def rate_list(rows: Sequence[RateRow], base: str, tz: ZoneInfo) -> str:
         for r in rows
     ]
     return "当前汇率（1 单位外币折合本位币）：\n" + "\n".join(lines)
+
+
+def contact_saved(outcome: ContactAdded | ContactUpdated, customer: str) -> str:
+    c = outcome.contact
+    if isinstance(outcome, ContactAdded):
+        facts = " · ".join(x for x in (c.title, c.decision_role, c.phone, c.email, c.wechat) if x)
+        hint = "" if outcome.role_given else "（没写角色，先记为“其他”，可补充：决策者/技术影响者/使用者/商务对接人）"
+        return f"已添加联系人：{c.name}（{facts}）→ {customer}。{hint}说错了可发“撤销”。"
+    if not outcome.changes:
+        return f"{c.name} 已在 {customer} 的联系人里，信息没有变化。"
+    changed = "；".join(
+        f"{CONTACT_LABELS[f]} {new}" + (f"（原 {old}）" if old else "") for f, old, new in outcome.changes
+    )
+    return f"{c.name} 已在 {customer} 的联系人里，已更新：{changed}。说错了可发“撤销”。"

@@ -22,7 +22,7 @@ from core.nlu.dates import DateSpan, resolve_dates
 from core.nlu.incoterms import Incoterm, extract_incoterm
 from core.nlu.money import extract_money
 from core.nlu.names import NameIndex, NameMatch
-from core.nlu.normalize import CLAUSE, normalize, split_command, whole_command
+from core.nlu.normalize import CLAUSE, asks_for_all, normalize, split_command, whole_command
 from core.nlu.quantity import QuantitySpan, extract_quantities
 from core.stages import OPEN_STAGES, STAGE_LABELS, Stage
 
@@ -379,6 +379,7 @@ _ROLE = re.compile(_alt("|".join(_ROLES)), re.I)
 _TITLE = re.compile(
     r"(?:采购|销售|技术|质量|品质|工程|研发|财务|物流|运营|市场|商务|进口|外贸|生产|项目)?"
     r"(?:总监|经理|主管|工程师|专员|助理|主任|部长|负责人)|"
+    r"(?:采购|销售|技术|质量|品质|工程|研发|财务|物流|运营|市场|商务|进口|外贸|生产|项目)部门?|"
     + _alt(
         "总经理|副总经理|副总裁|总裁|董事长|副总|老板|采购|买手|ceo|cto|cfo|coo|owner|buyer|manager|"
         "director|engineer|(?:purchasing|purchase|procurement|sales|project|general|technical|product) "
@@ -930,7 +931,7 @@ def _task_number(ctx: _Context, *, with_due: bool) -> bool:
 
 
 def _list_tasks(ctx: _Context) -> bool:
-    if ctx.text.strip():
+    if ctx.text.strip() and not asks_for_all(ctx.text):
         ctx.customer(explicit=True, whole=True)
     return True
 

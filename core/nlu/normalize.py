@@ -69,7 +69,8 @@ PREFIX_COMMANDS: dict[str, tuple[str, ...]] = _variants(
         "输单": "输单|输丹|丢单|失单|lost|lose",
         "跟进": "跟进|跟近|根进|跟紧|跟进记录|记录|follow up|follow-up|followup|fu|log",
         "查": "查|查看|查询|查一下|查下|看看|看下|搜|搜索|查寻|查讯|lookup|look up|find|search|show",
-        "待办": "待办|我的待办|代办|我的代办|任务|我的任务|todo|todos|to do|tasks|my tasks",
+        "待办": "待办|我的待办|代办|我的代办|任务|我的任务|全部待办|所有待办|更多待办|todo|todos|to do|tasks|my tasks|"
+        "all tasks|more tasks",
         "完成": "完成|已完成|搞定|做完|done|complete|finish",
         "推迟": "推迟|延期|延后|改期|往后推|postpone|snooze|delay",
         "申请转移": "申请转移|转移|申请转让|申请转移客户|transfer",
@@ -96,6 +97,14 @@ _PREFIX = sorted(
 )
 _AFTER_COMMAND = re.compile(r"^(?:[ :,]*(?:了|啦)(?=[ :,!]|$))?[ :,!]*")  # 赢单了 Santos …
 _TRAILING_PUNCT = re.compile(r"[\s.!?。！~～…,，、]+$")
+
+
+ALL_ITEMS = re.compile(r"全部|所有|更多|剩下|其余|(?<![A-Za-z])(?:all|more)(?![A-Za-z])", re.I)
+
+
+def asks_for_all(text: str) -> bool:
+    """`待办 全部`, `更多待办`: the whole list, not its first page."""
+    return bool(ALL_ITEMS.search(text))
 
 
 def whole_command(text: str) -> str | None:

@@ -32,7 +32,7 @@ async def contacts(
     if customer_ids:
         query = query.where(col(Contact.customer_id).in_(customer_ids))
     if name_prefix:
-        query = query.where(col(Contact.name).startswith(name_prefix))
+        query = query.where(col(Contact.name).startswith(name_prefix, autoescape=True))  # `%`, `_` are letters
     if phone_digits:
         query = query.where(func.replace(func.replace(col(Contact.phone), " ", ""), "-", "").contains(phone_digits))
     rows = (await session.exec(query.order_by(col(Contact.id)).limit(limit))).all()

@@ -23,6 +23,8 @@ def test_clean_text_drops_controls_and_escape_sequences_but_keeps_lines() -> Non
     assert clean_text("a\x1b]0;pwned\x07b\x9b2Jc\x7fd\x08e") == "abcde"
     assert clean_text("第一行\r\n第二行\r第三行\t完") == "第一行\n第二行\n第三行 完"
     assert clean_text("普通消息 ok") == "普通消息 ok"
+    assert clean_text("样品\u202e收到了\u2066ok\u2069") == "样品收到了ok"  # bidi overrides turn a note around
+    assert clean_text("👨\u200d👩 שלום") == "👨\u200d👩 שלום"  # joiners and right-to-left text stay
 
 
 async def test_nul_and_escapes_in_a_new_customer_never_reach_the_database(bot: ChatHarness) -> None:

@@ -26,6 +26,16 @@ async def test_contact_details_by_name_company_or_phone(bot: ChatHarness) -> Non
     assert "zw@acme.de" not in await bot.said("王强", "张伟的邮箱")  # 李娜's account: not shown to 王强
 
 
+async def test_wildcards_are_letters_and_a_long_list_says_there_is_more(bot: ChatHarness) -> None:
+    """Trial: `%的电话` / `_的电话` listed ten contacts (a LIKE wildcard) and stopped without saying so."""
+    for ask in ("%的电话", "_的电话"):
+        assert "没找到" in await bot.said("王强", ask)
+    for i in range(12):
+        await bot.said("李娜", f"联系人 艾克美 王{i}号 采购 电话1380000{i:04d}")
+    listed = await bot.said("李娜", "艾克美王的电话")
+    assert listed.count("（艾克美工业有限公司）：电话") == 10 and "还有更多符合的联系人" in listed
+
+
 async def test_whom_did_i_follow_up_and_my_customers(bot: ChatHarness) -> None:
     last_week = await bot.said("李娜", "上周我跟进了哪些客户")
     assert "您上周跟进了" in last_week and "艾克美工业有限公司" in last_week

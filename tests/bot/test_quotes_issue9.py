@@ -126,8 +126,9 @@ async def test_margin_on_a_tax_inclusive_domestic_price(bot: ChatHarness) -> Non
     out = await bot.said("李娜", "报价 滨海国贸 DN50球阀 100件 单价 ¥1200 含税 成本 900元")
     assert "1. DN50球阀 100件 × ¥1,200 = ¥120,000 · 毛利 15.25%" in out
     assert "含税价（增值税 13%），毛利按不含税价计算" in out and "含税 100件" not in out
+    assert "合计 ¥120,000" in out and "FOB" not in out  # a domestic sale names no incoterm unless the rep does
     export = await bot.said("李娜", "报价 艾克美 DN50球阀 100件 单价 ¥1200 含税 成本 900元")
-    assert "毛利 25.00%" in export and "出口报价，增值税 0%" in export
+    assert "毛利 25.00%" in export and "出口报价，增值税 0%" in export and "合计 FOB ¥120,000" in export
 
 
 async def test_the_vat_rate_is_a_setting(bot: ChatHarness) -> None:

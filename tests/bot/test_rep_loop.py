@@ -145,6 +145,8 @@ async def test_funnel_scope_follows_the_org(bot: ChatHarness) -> None:
     team = await bot.said("赵敏", "日报")
     assert "欧美组团队销售漏斗" in team and "本季预测" in team and "█" in team
     assert "李娜的销售漏斗" in await bot.said("李娜", "漏斗")
+    finance = await bot.said("吴芳", "漏斗")  # trial: an all-zero "吴芳的销售漏斗" read as "no business"
+    assert "销售漏斗" not in finance and "财务名下没有商机" in finance
 
 
 async def test_nonsense_gets_a_chinese_answer_with_examples(bot: ChatHarness) -> None:
