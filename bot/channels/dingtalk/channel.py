@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from datetime import timedelta
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import TYPE_CHECKING, Any, assert_never
@@ -57,6 +58,7 @@ from bot.settings import DingTalkSettings
 from core.clock import Clock
 from core.quotas import Priority, QuotaKind, Usage
 from storage.db import Database
+from storage.repo import inbound as inbound_repo
 
 if TYPE_CHECKING:
     from bot.cards.render import CardRenderer
@@ -68,6 +70,7 @@ CALLBACK_PATH = "/dingtalk/callback"
 MAX_BODY_BYTES = 64 * 1024
 QUOTE_NUMBER = re.compile(r"Q-\d{4}-\d+")
 TOKEN_PREFIX = "kabot:dingtalk:token:"
+TAP_REDELIVERY_WINDOW = timedelta(minutes=10)  # DingTalk pushes an unacked callback again after about 60 s
 
 
 def build_api(
@@ -184,6 +187,7 @@ class DingTalkChannel:
         self.ding = ding
         self.renderer = renderer
         self.clock = clock
+        self.db = db
         self.redis = redis
         self.meter = QuotaMeter(db, clock, on_warning=on_quota_warning)
         self.stream_sleep = stream_sleep
@@ -234,6 +238,9 @@ class DingTalkChannel:
             event = delivery.event
             if isinstance(event, RobotMessage):
                 inbound = to_inbound(event)
+            elif await self._tapped_just_now(delivery):
+                log.info("dingtalk card tap pushed again after a slow ack: already taken")
+                return
             else:
                 inbound = tap_inbound(event, delivery.dedup_key)
             if await receiver.take(inbound) >= 500:
@@ -257,6 +264,13 @@ class DingTalkChannel:
             finally:
                 await self.stream.stop()
                 self.stream = None
+
+    async def _tapped_just_now(self, delivery: StreamDelivery) -> bool:
+        """A tap DingTalk pushes again because its ack came late arrives in a new frame with nothing to tell it
+        from the first push; the same person tapping the same button of the same card within the redelivery
+        window is that push (a real second tap there would repeat a decision or an answer already on screen)."""
+        since = self.clock.now() - TAP_REDELIVERY_WINDOW
+        return await inbound_repo.stored_since(self.db, self.name, key_prefix=delivery.tap_key + ":", since=since)
 
     # ---- outbound ------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from tests.bot.test_approvals import SMALL, approvals_of
 from tests.bot.test_quotes_support import quote_and_submit
 from tests.conftest import PG_URL
 from tests.fakes.ding_harness import DingHarness
-from tests.fakes.dingtalk_server import BOT_TOPIC, FakeDingTalk
+from tests.fakes.dingtalk_server import BOT_TOPIC, CARD_TOPIC, FakeDingTalk
 
 
 @pytest.fixture
@@ -140,6 +140,41 @@ async def test_cards_are_finalised_and_a_double_tap_decides_once(
     [approver_card] = [c for c in bot.fake.cards.values() if c["users"] == ["赵敏"]]
     assert approver_card["params"]["status"] == "done" and approver_card["params"]["result"]
     assert approver_card["body"]["callbackType"] == "STREAM"
+
+
+async def test_a_tap_pushed_again_after_a_slow_ack_is_not_handled_again(
+    seeded: Services, aiohttp_server: Any, aiohttp_client: Any
+) -> None:
+    bot = await start(seeded, aiohttp_server, aiohttp_client)
+    number = await quote_and_submit(bot, SMALL)  # type: ignore[arg-type]
+    await bot.flush("赵敏")
+    [approve, *_] = bot.console.buttons["赵敏"]
+    [track] = [t for t, c in bot.fake.cards.items() if c["users"] == ["赵敏"]]
+    assert await bot.tap("赵敏", 1)  # 同意: answered, the card finalised
+    assert bot.fake.cards[track]["params"]["status"] == "done"
+    assert "已同意" in "\n".join(await bot.flush("李娜"))  # the rep is told
+    shown, updates = len(bot.fake.timeline), len(bot.fake.calls_to("/v1.0/card/instances"))
+
+    bot.clock.advance(seconds=60)  # the ack was late: DingTalk pushes the same tap again, in a new frame
+    tap = bot.fake.card_callback("赵敏", track, {"action": approve.pack()})
+    frame = await bot.fake.push(CARD_TOPIC, tap)
+    await bot.fake.until(lambda: any(a.get("headers", {}).get("messageId") == frame for a in bot.fake.acks))
+    assert await bot.flush("赵敏") == [] and await bot.flush("李娜") == []
+    assert len(bot.fake.timeline) == shown  # no second reply, no second card update
+    assert len(bot.fake.calls_to("/v1.0/card/instances")) == updates
+    assert [a.decision for a in await approvals_of(bot, number)] == ["approved"]  # type: ignore[arg-type]
+
+
+async def test_the_same_button_tapped_again_later_is_answered_again(
+    seeded: Services, aiohttp_server: Any, aiohttp_client: Any
+) -> None:
+    bot = await start(seeded, aiohttp_server, aiohttp_client)
+    number = await quote_and_submit(bot, SMALL)  # type: ignore[arg-type]
+    await bot.flush("赵敏")
+    first = await bot.tap("赵敏", 4)  # 详情
+    assert number in "\n".join(first)
+    bot.clock.advance(hours=2)  # long past a redelivery: a person asking again
+    assert await bot.tap("赵敏", 4) == first
 
 
 async def test_without_a_template_approvers_get_markdown_with_text_commands(
