@@ -20,9 +20,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import timedelta
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, assert_never
 
 import aiohttp
