@@ -23,6 +23,7 @@ import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, assert_never
 
 import aiohttp
@@ -51,6 +52,7 @@ from bot.channels.dingtalk.inbound import (
 from bot.channels.dingtalk.outbound import CardContent, DingTalkOutbound
 from bot.channels.dingtalk.quota import OnWarning, QuotaMeter
 from bot.channels.dingtalk.stream import Sleep, StreamClient, StreamDelivery
+from bot.channels.uploads import kept_upload, mark_sent, media_id_for
 from bot.channels.wecom.tokens import MemoryTokenStore, RedisTokenStore, TokenStore
 from bot.inbound import Inbound
 from bot.outbox import PostToTeam, SendCard, SendFile, SendText, UpdateCard
@@ -307,9 +309,7 @@ class DingTalkChannel:
                 await self.out.finish_card(ref, [item.target], final_text)
             case SendFile(filename=filename, content=content, caption=caption):
                 priority = Priority.REPLY if answer else Priority.REMINDER
-                if caption:
-                    await self.out.send_text(item.target, caption, route=route, priority=priority)
-                await self.out.send_file(item.target, filename, content, priority=priority)
+                await self._send_file(item, filename, content, caption, route, priority)
             case PostToTeam(markdown=markdown):
                 group = self.ding.team_groups.get(item.target)
                 if group is None:
@@ -317,6 +317,30 @@ class DingTalkChannel:
                 await self.out.post_to_group(group, markdown)
             case _:
                 assert_never(item.payload)
+
+    async def _send_file(
+        self,
+        item: OutboxItem,
+        filename: str,
+        content: bytes,
+        caption: str,
+        route: ReplyRoute | None,
+        priority: Priority,
+    ) -> None:
+        """Caption, upload, file, each once: the upload is kept by outbox row and marked when the file went out, so
+        a retry (a failed send, or the process died before the outbox heard) repeats neither the caption, nor the
+        upload, nor a file DingTalk took (it has no duplicate check: the person would see it twice). A DingTalk
+        media id does not expire (help.dingtalk.io, media files: "no time limit")."""
+        kept = await kept_upload(self.db, item.id, now=self.clock.now(), valid_for=None)
+        if kept is not None and kept.sent:
+            log.info("file of outbox row %s went out before: not sent again", item.id)
+            return
+        if caption and kept is None:
+            await self.out.send_text(item.target, caption, route=route, priority=priority)
+        upload = partial(self.out.upload_file, filename, content, priority=priority)
+        media_id = kept.media_id if kept else await media_id_for(self.db, self.clock, item.id, upload, valid_for=None)
+        await self.out.send_file(item.target, filename, media_id, priority=priority)
+        await mark_sent(self.db, item.id, now=self.clock.now())
 
     async def _send_card(self, item: OutboxItem, card: Card, route: ReplyRoute | None) -> None:
         body = self.renderer.text(card, self.name)

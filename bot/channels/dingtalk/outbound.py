@@ -200,12 +200,17 @@ class DingTalkOutbound:
 
     # ---- files --------------------------------------------------------------------------------
 
-    async def send_file(self, to: str, filename: str, content: bytes, *, priority: Priority = Priority.REPLY) -> None:
-        """Upload the file and send it 1:1 (`sampleFile`; a sessionWebhook cannot carry files). A retry uploads
-        again: DingTalk has no duplicate check, so a retry after a lost answer may show the file twice."""
+    async def upload_file(self, filename: str, content: bytes, *, priority: Priority = Priority.REPLY) -> str:
+        """Upload a file for a `sampleFile` message; the media id stays valid (the channel keeps it per send, so a
+        retry does not upload again: bot/channels/uploads.py)."""
         with as_delivery_error():
             await self._admit(QuotaKind.API, priority)
-            media_id = await self.api.upload_file(filename, content)
+            return await self.api.upload_file(filename, content)
+
+    async def send_file(self, to: str, filename: str, media_id: str, *, priority: Priority = Priority.REPLY) -> None:
+        """Send an uploaded file 1:1 (`sampleFile`; a sessionWebhook cannot carry files)."""
+        with as_delivery_error():
+            await self._admit(QuotaKind.API, priority)
             kind = filename.rsplit(".", 1)[-1].lower() if "." in filename else "file"
             body = MessageBody(FILE, {"mediaId": media_id, "fileName": filename, "fileType": kind})
             await self._batch_send_one(to, body)

@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from bot.channels.base import DeliveryError, OutboxItem
+from bot.channels.dingtalk.channel import DingTalkChannel, route_context
+from bot.channels.dingtalk.inbound import decode_robot_message
 from bot.cli_dingtalk import cmd_dingtalk_sync_users, cmd_doctor
 from bot.demo import seed_demo
-from bot.outbox import enqueue
+from bot.outbox import SendFile, enqueue
 from bot.pipeline import UNSUPPORTED
 from bot.replies import Reply, TeamPost, TextReply
 from bot.services import Services
@@ -24,7 +27,7 @@ from tests.bot.test_approvals import SMALL, approvals_of
 from tests.bot.test_quotes_support import quote_and_submit
 from tests.conftest import PG_URL
 from tests.fakes.ding_harness import DingHarness
-from tests.fakes.dingtalk_server import BOT_TOPIC, CARD_TOPIC, FakeDingTalk
+from tests.fakes.dingtalk_server import BATCH_SEND, BOT_TOPIC, CARD_TOPIC, MEDIA_UPLOAD, FakeDingTalk
 
 
 @pytest.fixture
@@ -187,6 +190,27 @@ async def test_without_a_template_approvers_get_markdown_with_text_commands(
     assert bot.fake.cards == {}
     await bot.say("赵敏", f"同意 {number}")
     assert [a.decision for a in await approvals_of(bot, number)] == ["approved"]  # type: ignore[arg-type]
+
+
+async def test_a_file_retried_after_a_failed_or_lost_send_is_uploaded_and_shown_once(
+    seeded: Services, aiohttp_server: Any, aiohttp_client: Any
+) -> None:
+    bot = await start(seeded, aiohttp_server, aiohttp_client)
+    channel = seeded.channels["dingtalk"]
+    assert isinstance(channel, DingTalkChannel)
+    route = route_context(decode_robot_message(bot.fake.robot_message("李娜", "报价单")))  # the caption: webhook
+    send = SendFile("Q-2026-0007.xlsx", b"PK\x03\x04 quote", "报价单已生成")
+    bot.fake.fail_next(BATCH_SEND, http_status=503, body={"code": "ServiceUnavailable"})  # the file send fails
+    async with channel.delivering():
+        with pytest.raises(DeliveryError):
+            await channel.deliver(OutboxItem(7, "李娜", send, reply_context=route))
+        await channel.deliver(OutboxItem(7, "李娜", send, attempt=2, reply_context=route))  # the outbox retries
+        # The process died before the outbox marked the row sent: the next attempt has nothing left to do.
+        await channel.deliver(OutboxItem(7, "李娜", send, attempt=3, reply_context=route))
+    assert len(bot.fake.calls_to(MEDIA_UPLOAD)) == 1
+    assert await bot.flush("李娜") == ["报价单已生成", "[文件] Q-2026-0007.xlsx"]
+    [media_id] = bot.fake.files
+    assert bot.fake.files[media_id] == ("Q-2026-0007.xlsx", b"PK\x03\x04 quote")
 
 
 # ---- quotas ------------------------------------------------------------------------------------------------
