@@ -325,6 +325,24 @@ async def test_sync_users_reads_managers_from_department_heads_and_keeps_roles(
     assert "新增 0 人，更新 0 人，未变 5 人" in capsys.readouterr().out
 
 
+@pytest.mark.skipif(bool(PG_URL), reason="the command opens the database by URL alone (no per-test schema)")
+async def test_sync_users_refuses_a_directory_whose_managers_go_round_in_a_circle(
+    seeded: Services, aiohttp_server: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeDingTalk(clock=seeded.clock)
+    circle = [{**m, "manager_userid": "LiNa"} if m["userid"] == "ZhaoMin" else m for m in MEMBERS]
+    fake.set_org(DEPARTMENTS, circle)  # 李娜 reports to 赵敏, the head of her department, who reports to 李娜
+    server = await aiohttp_server(fake.make_app())
+    from tests.fakes.ding_harness import ding_settings
+
+    settings = seeded.settings.model_copy(update={"dingtalk": ding_settings(fake, fake.base_url(server))})
+    assert await cmd_dingtalk_sync_users(argparse.Namespace(), settings) == 2
+    err = capsys.readouterr().err
+    assert "通讯录有误，未同步任何人" in err and "成员 赵敏（ZhaoMin）：上级关系绕成了一个圈" in err
+    async with seeded.db.session() as s:
+        assert await users.users_on(s, "dingtalk") == {}  # nothing written
+
+
 async def test_in_http_mode_card_taps_still_come_over_stream_and_team_posts_reach_the_group(
     seeded: Services, aiohttp_server: Any, aiohttp_client: Any
 ) -> None:
