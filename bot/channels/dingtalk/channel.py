@@ -21,7 +21,7 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
 from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any, assert_never
@@ -47,6 +47,7 @@ from bot.channels.dingtalk.inbound import (
     MessageKind,
     ReplyRoute,
     RobotMessage,
+    decode_robot_message,
     read_http_callback,
 )
 from bot.channels.dingtalk.outbound import CardContent, DingTalkOutbound
@@ -56,6 +57,7 @@ from bot.channels.uploads import kept_upload, mark_sent, media_id_for
 from bot.channels.wecom.tokens import MemoryTokenStore, RedisTokenStore, TokenStore
 from bot.inbound import Inbound
 from bot.outbox import PostToTeam, SendCard, SendFile, SendText, UpdateCard
+from bot.pipeline import WITHHELD
 from bot.settings import DingTalkSettings
 from core.clock import Clock
 from core.quotas import Priority, QuotaKind, Usage
@@ -114,9 +116,6 @@ def to_inbound(message: RobotMessage) -> Inbound | None:
     """Text in 1:1 chats and @-mentions in groups; other kinds marked unsupported (answered briefly)."""
     if message.is_group and not message.mentioned:
         return None
-    if message.kind is MessageKind.QUOTA_EXHAUSTED:
-        log.warning("dingtalk withheld a message's text: the monthly Webhook&Stream quota is used up")
-        return None
     common: dict[str, Any] = {
         "channel": DingTalkChannel.name,
         "sender": message.sender,
@@ -126,6 +125,9 @@ def to_inbound(message: RobotMessage) -> Inbound | None:
     }
     if message.kind is MessageKind.TEXT:
         return Inbound(text=message.text or "", **common)
+    if message.kind is MessageKind.QUOTA_EXHAUSTED:
+        log.warning("dingtalk withheld a message's text: the monthly Webhook&Stream quota is used up")
+        return Inbound(unsupported=WITHHELD, **common)  # the sender is told, through whatever way is left
     return Inbound(unsupported=message.msgtype or "unknown", **common)
 
 
@@ -213,6 +215,8 @@ class DingTalkChannel:
             status = await receiver.accept(self, raw, remote=request.remote)
             if status == 200:  # a genuine push spends the Webhook&Stream quota (Stream pushes count in the client)
                 await self.meter.record(QuotaKind.WEBHOOK_STREAM)
+                with suppress(InboundError):  # signed and read already: 200 says so
+                    await self._count_withheld(decode_robot_message(body))
             return web.Response(status=status)
 
         return [web.post(CALLBACK_PATH, callback)]
@@ -240,6 +244,7 @@ class DingTalkChannel:
             event = delivery.event
             if isinstance(event, RobotMessage):
                 inbound = to_inbound(event)
+                await self._count_withheld(event)
             elif await self._tapped_just_now(delivery):
                 log.info("dingtalk card tap pushed again after a slow ack: already taken")
                 return
@@ -266,6 +271,12 @@ class DingTalkChannel:
             finally:
                 await self.stream.stop()
                 self.stream = None
+
+    async def _count_withheld(self, message: RobotMessage) -> None:
+        """A message DingTalk pushed without its text: counted (the month's first tells the admins, for
+        `kabot doctor` too); the sender is answered by the pipeline."""
+        if message.kind is MessageKind.QUOTA_EXHAUSTED:
+            await self.meter.record(QuotaKind.WITHHELD)
 
     async def _tapped_just_now(self, delivery: StreamDelivery) -> bool:
         """A tap DingTalk pushes again because its ack came late arrives in a new frame with nothing to tell it

@@ -272,6 +272,38 @@ async def test_near_the_limit_digests_stop_first_and_replies_go_on(
     assert "✖ 本月额度已用完" in api_line
 
 
+async def test_when_dingtalk_withholds_messages_the_sender_is_told_and_the_admins_warned_once(
+    seeded: Services, aiohttp_server: Any, aiohttp_client: Any
+) -> None:
+    await add_admin(seeded)
+    await used(seeded, QuotaKind.WEBHOOK_STREAM, 3_000)  # the robot message quota is used up
+    bot = await start(seeded, aiohttp_server, aiohttp_client)
+    for n in (1, 2):
+        body = bot.fake.robot_message("李娜", None, msg_id=f"withheld{n}")  # no text: DingTalk held it back
+        body |= {"errorCode": "20001", "errorMessage": "Webhook&Stream 额度已用完"}
+        await bot.fake.push(BOT_TOPIC, body)
+        await bot.fake.until(lambda n=n: len(bot.fake.acks) == n)
+        [notice] = await bot.flush("李娜")
+        assert notice.startswith("抱歉，本月机器人消息额度已用完，kabot 收不到您这条消息的内容")
+    # The webhook shares the used-up quota: the notices went through the robot API, which has its own.
+    assert [m["via"] for m in bot.fake.sent if m["to"] == "李娜"] == ["oto", "oto"]
+    [warning] = await bot.flush("管理员甲")  # once, however many messages were withheld
+    assert "额度用完后钉钉未转来内容的消息 1" in warning and "钉钉机器人消息额度已用完" in warning
+    resp = await bot.client.get("/healthz")
+    assert any(
+        line.startswith("额度用完后钉钉未转来内容的消息 2") for line in (await resp.json())["quotas"]["dingtalk"]
+    )
+
+
+async def test_with_the_robot_message_quota_used_up_answers_go_through_the_api(
+    seeded: Services, aiohttp_server: Any, aiohttp_client: Any
+) -> None:
+    bot = await start(seeded, aiohttp_server, aiohttp_client)
+    await used(seeded, QuotaKind.WEBHOOK_STREAM, 3_000)
+    assert "艾克美工业有限公司" in await bot.said("李娜", "查 艾克美")
+    assert {m["via"] for m in bot.fake.sent} == {"oto"}  # not the sessionWebhook, and not left for next month
+
+
 @pytest.mark.skipif(bool(PG_URL), reason="the command opens the database by URL alone (no per-test schema)")
 async def test_doctor_shows_channels_and_this_months_quota(
     seeded: Services, aiohttp_server: Any, aiohttp_client: Any, capsys: pytest.CaptureFixture[str]
