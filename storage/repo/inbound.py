@@ -32,12 +32,11 @@ async def store_new(db: Database, rows: Sequence[dict[str, Any]]) -> dict[tuple[
         return {(channel, msg_id): int(row_id) for row_id, channel, msg_id in result.all()}
 
 
-async def stored_since(db: Database, channel: str, *, key_prefix: str, since: datetime) -> bool:
-    """Whether `channel` stored a message whose id starts with `key_prefix` at or after `since` (for a platform
-    that redelivers without repeating the message's id: DingTalk's card taps)."""
+async def stored_since(db: Database, channel: str, msg_ids: Sequence[str], *, since: datetime) -> bool:
+    """Whether `channel` stored one of these message ids at or after `since` (by the unique key's index)."""
     stmt = (
         select(TABLE.c.id)
-        .where(TABLE.c.channel == channel, TABLE.c.platform_msg_id.startswith(key_prefix, autoescape=True))
+        .where(TABLE.c.channel == channel, TABLE.c.platform_msg_id.in_(list(msg_ids)))
         .where(TABLE.c.received_at >= since)
         .limit(1)
     )

@@ -245,11 +245,11 @@ class DingTalkChannel:
             if isinstance(event, RobotMessage):
                 inbound = to_inbound(event)
                 await self._count_withheld(event)
-            elif await self._tapped_just_now(delivery):
+            elif (key := await self._tap_key(delivery.dedup_key)) is None:
                 log.info("dingtalk card tap pushed again after a slow ack: already taken")
                 return
             else:
-                inbound = tap_inbound(event, delivery.dedup_key)
+                inbound = tap_inbound(event, key)
             if await receiver.take(inbound) >= 500:
                 raise RuntimeError("not stored")  # acked with 500: DingTalk pushes it again
 
@@ -278,12 +278,20 @@ class DingTalkChannel:
         if message.kind is MessageKind.QUOTA_EXHAUSTED:
             await self.meter.record(QuotaKind.WITHHELD)
 
-    async def _tapped_just_now(self, delivery: StreamDelivery) -> bool:
-        """A tap DingTalk pushes again because its ack came late arrives in a new frame with nothing to tell it
-        from the first push; the same person tapping the same button of the same card within the redelivery
-        window is that push (a real second tap there would repeat a decision or an answer already on screen)."""
-        since = self.clock.now() - TAP_REDELIVERY_WINDOW
-        return await inbound_repo.stored_since(self.db, self.name, key_prefix=delivery.tap_key + ":", since=since)
+    async def _tap_key(self, tap: str) -> str | None:
+        """The inbound log key of a tap, or None when it is DingTalk pushing a tap again after a slow ack.
+
+        Such a push comes in a new frame with nothing to tell it from the first, so the same person tapping the same
+        button of the same card within TAP_REDELIVERY_WINDOW is taken as that push (a real second tap so soon would
+        repeat a decision or an answer already on screen), and a later one as a new tap. The key is the tap and the
+        window it falls in: a push in the same window is refused by the log's unique key, one in the next window is
+        found here by the previous window's key (an exact lookup on that index)."""
+        now = self.clock.now()
+        window = int(now.timestamp() // TAP_REDELIVERY_WINDOW.total_seconds())
+        earlier = f"{tap}@{window - 1}"
+        if await inbound_repo.stored_since(self.db, self.name, [earlier], since=now - TAP_REDELIVERY_WINDOW):
+            return None
+        return f"{tap}@{window}"
 
     # ---- outbound ------------------------------------------------------------------------------
 

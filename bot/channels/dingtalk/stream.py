@@ -73,16 +73,10 @@ class StreamDelivery:
 
     @property
     def dedup_key(self) -> str:
-        """What a redelivery repeats: a robot message's msgId. A card tap carries no id of its own, so its key is
-        the tap itself (`tap_key`) and the frame's messageId; `tap_key` alone finds a redelivery in a new frame."""
+        """What a redelivery repeats: a robot message's msgId. A card tap carries no id of its own; its key is the
+        tap itself (who tapped which button on which card), the same in every frame that pushes it."""
         if isinstance(self.event, RobotMessage):
             return self.event.msg_id
-        return f"{self.tap_key}:{self.frame_id}"
-
-    @property
-    def tap_key(self) -> str:
-        """Who tapped which button on which card ("card:<digest>"), the same in every frame that pushes the tap."""
-        assert isinstance(self.event, CardCallback)
         tap = self.event
         parts = [tap.out_track_id, tap.user, *tap.action_ids, *sorted(f"{k}={v}" for k, v in tap.params.items())]
         return "card:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
