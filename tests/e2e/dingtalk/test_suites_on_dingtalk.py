@@ -1,18 +1,19 @@
 """The rep-loop, quote and approval suites, unchanged, through the fake DingTalk.
 
-Each test below is the console suite's own test function; only the `bot` fixture differs (conftest.py here):
+Each test below is the console suite's own test function (but one, at the end, where DingTalk differs); only the
+`bot` fixture differs (conftest.py here):
 every message is a robot message pushed over the Stream connection, every tap a card callback, every answer a
 sessionWebhook reply, a robot message, a template card or its update.
 """
 
 from tests.bot.test_approvals import *  # noqa: F403
+from tests.bot.test_approvals import SMALL, approvals_of
+from tests.bot.test_quotes import *  # noqa: F403
+from tests.bot.test_quotes_support import quote_and_submit
+from tests.bot.test_rep_loop import *  # noqa: F403
+from tests.fakes.ding_harness import DingHarness
 
 # ---- where DingTalk differs ------------------------------------------------------------------------------------
-from tests.bot.test_approvals import SMALL, approvals_of  # noqa: E402
-from tests.bot.test_quotes import *  # noqa: F403
-from tests.bot.test_quotes_support import quote_and_submit  # noqa: E402
-from tests.bot.test_rep_loop import *  # noqa: F403
-from tests.fakes.ding_harness import DingHarness  # noqa: E402
 
 
 async def test_a_replayed_click_decides_once(bot: DingHarness) -> None:  # type: ignore[no-redef]  # noqa: F811
