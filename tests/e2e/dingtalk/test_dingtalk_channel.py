@@ -297,6 +297,20 @@ async def test_when_dingtalk_withholds_messages_the_sender_is_told_and_the_admin
     )
 
 
+async def test_in_http_mode_a_withheld_message_is_answered_and_counted_too(
+    seeded: Services, aiohttp_server: Any, aiohttp_client: Any
+) -> None:
+    bot = await start(seeded, aiohttp_server, aiohttp_client, mode="http")
+    body = bot.fake.robot_message("李娜", None, msg_id="withheldHTTP")
+    body |= {"errorCode": "20001", "errorMessage": "Webhook&Stream 额度已用完"}
+    headers, raw = bot.fake.http_callback(body)
+    assert (await bot.client.post("/dingtalk/callback", data=raw, headers=headers)).status == 200
+    [notice] = await bot.flush("李娜")
+    assert "额度已用完" in notice
+    quotas = (await (await bot.client.get("/healthz")).json())["quotas"]["dingtalk"]
+    assert "额度用完后钉钉未转来内容的消息 1" in "\n".join(quotas)
+
+
 async def test_with_the_robot_message_quota_used_up_answers_go_through_the_api(
     seeded: Services, aiohttp_server: Any, aiohttp_client: Any
 ) -> None:
