@@ -104,6 +104,7 @@ async def cmd_wecom_sync_users(args: argparse.Namespace, settings: Settings) -> 
     from bot.channels.wecom import WeComError
     from bot.channels.wecom.channel import build_api
     from bot.channels.wecom.sync import apply_members, fetch_members
+    from storage.roster import RosterError
 
     if not settings.wecom_enabled:
         print(f"企业微信未配置：请设置 {'、'.join(settings.wecom_missing())}", file=sys.stderr)
@@ -119,6 +120,9 @@ async def cmd_wecom_sync_users(args: argparse.Namespace, settings: Settings) -> 
     except WeComError as err:
         print(f"读取企业微信通讯录失败：{err}", file=sys.stderr)
         return 1
+    except RosterError as err:
+        print(err, file=sys.stderr)
+        return 2
     finally:
         await services.db.close()
     print(result.synced())

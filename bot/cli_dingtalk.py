@@ -18,7 +18,7 @@ async def cmd_dingtalk_sync_users(args: argparse.Namespace, settings: Settings) 
     from bot.channels.dingtalk.channel import build_api
     from bot.channels.dingtalk.directory import fetch_members
     from bot.channels.dingtalk.quota import QuotaMeter
-    from storage.roster import sync_directory
+    from storage.roster import RosterError, sync_directory
 
     if missing := settings.dingtalk_missing():
         print(f"钉钉未配置：请设置 {'、'.join(missing)}", file=sys.stderr)
@@ -36,6 +36,9 @@ async def cmd_dingtalk_sync_users(args: argparse.Namespace, settings: Settings) 
     except DingTalkError as err:
         print(f"读取钉钉通讯录失败：{err}", file=sys.stderr)
         return 1
+    except RosterError as err:
+        print(err, file=sys.stderr)
+        return 2
     finally:
         await services.db.close()
     print(result.synced())

@@ -35,6 +35,12 @@ log = logging.getLogger(__name__)
 STORE_BATCH = 500
 SORRY = "抱歉，处理这条消息时出错了，已记录。请稍后再试，或发“帮助”查看用法。"
 UNSUPPORTED = "暂时只能处理文字消息，请用文字描述您要做的事，例如“跟进 艾克美 今天电话沟通了报价”。发“帮助”查看用法。"
+# A message whose content the platform withheld (DingTalk, its monthly robot message quota used up).
+WITHHELD = "withheld"
+WITHHELD_NOTICE = (
+    "抱歉，本月机器人消息额度已用完，kabot 收不到您这条消息的内容，暂时无法处理。已提醒管理员；"
+    "额度下月初恢复，急事请联系{contact}。"
+)
 
 
 class _ProcessedElsewhere(Exception):
@@ -195,6 +201,8 @@ class Pipeline:
                     "把您加入名单（kabot users import）。"
                 )
             ]
+        elif inbound.unsupported == WITHHELD:
+            replies = [TextReply(WITHHELD_NOTICE.format(contact=self.s.settings.admin_contact))]
         elif inbound.unsupported:
             replies = [TextReply(UNSUPPORTED)]
         else:

@@ -25,6 +25,7 @@ class QuotaKind(StrEnum):
     WEBHOOK_STREAM = "webhook_stream"  # robot messages pushed to us, and replies through a sessionWebhook
     API = "api"  # paid server API calls (robot send, cards)
     EXEMPT = "exempt"  # token and contacts APIs: counted to be visible, never limited
+    WITHHELD = "withheld"  # messages DingTalk pushed without their text because its quota was used up
 
 
 STANDARD_LIMITS: dict[QuotaKind, int] = {QuotaKind.WEBHOOK_STREAM: 3_000, QuotaKind.API: 5_000}
@@ -81,6 +82,10 @@ class Usage:
     def describe(self) -> str:
         """One line for `kabot doctor` and /healthz, e.g. `钉钉 API 调用 4,100 / 5,000（82%）⚠ 已超过 80%`."""
         label = LABELS[self.kind]
+        if self.kind is QuotaKind.WITHHELD:
+            if not self.used:
+                return f"{label} 0"
+            return f"{label} {self.used:,} ✖ 钉钉机器人消息额度已用完，这些消息 kabot 读不到（已回复发送人）"
         if self.limit is None:
             return f"{label} {self.used:,}（不限）"
         line = f"{label} {self.used:,} / {self.limit:,}（{self.share:.0%}）"
@@ -95,6 +100,7 @@ LABELS: dict[QuotaKind, str] = {
     QuotaKind.WEBHOOK_STREAM: "钉钉机器人消息（Webhook&Stream）",
     QuotaKind.API: "钉钉 API 调用",
     QuotaKind.EXEMPT: "钉钉免计费调用（令牌、通讯录）",
+    QuotaKind.WITHHELD: "额度用完后钉钉未转来内容的消息",
 }
 
 
@@ -112,6 +118,12 @@ def warn_now(*, before: int, after: int, limit: int | None) -> bool:
         return False
     threshold = limit * WARN_AT
     return before < threshold <= after
+
+
+def first_withheld(kind: QuotaKind, *, before: int) -> bool:
+    """True for the first message of the month that DingTalk withheld: the admin is told once that the platform's
+    quota is used up (its own count may differ from kabot's, which never sees other apps' use)."""
+    return kind is QuotaKind.WITHHELD and before == 0
 
 
 def admit(priority: Priority, usage: Usage) -> Verdict:

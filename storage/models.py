@@ -438,11 +438,12 @@ class QuotaUsage(SQLModel, table=True):
     updated_at: datetime = _created()
 
 
-class WeComUpload(SQLModel, table=True):
-    """The media_id a file message was uploaded as, by outbox row: a send retried after a crash reuses it, so
-    WeCom's duplicate check recognises the message instead of showing the file twice."""
+class MediaUpload(SQLModel, table=True):
+    """The media id a file message was uploaded as, by outbox row (WeCom, DingTalk): a send retried after a crash
+    reuses it instead of uploading again (bot/channels/uploads.py)."""
 
-    __tablename__ = "wecom_uploads"
+    __tablename__ = "media_uploads"
     outbox_id: int = Field(primary_key=True)  # no foreign key: like wecom_cards, the channel's own bookkeeping
     media_id: str
     uploaded_at: datetime = _created()
+    sent_at: datetime | None = _ts()  # the file message went out (DingTalk, which has no duplicate check)

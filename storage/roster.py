@@ -40,11 +40,19 @@ HEADERS: dict[str, str] = {
 
 
 class RosterError(Exception):
-    """Every bad row, by its row number in the file; nothing was imported."""
+    """Every bad row, by its row number in the file (or member, for a directory sync); nothing was written."""
+
+    heading = "名单有误，未导入任何人："
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
-        super().__init__("名单有误，未导入任何人：\n" + "\n".join(problems))
+        super().__init__(self.heading + "\n" + "\n".join(problems))
+
+
+class DirectoryError(RosterError):
+    """A chat app's directory the roster cannot take as it is: the same refusals as a file's, by member."""
+
+    heading = "通讯录有误，未同步任何人（请在通讯录里改正后再同步）："
 
 
 @dataclass(frozen=True)
@@ -180,7 +188,7 @@ async def import_roster(
     managers = {
         id(u): by_ident[row.manager.lower()] if row.manager else None for row, u, _ in pairs if "manager" in row.present
     }
-    problems += _cycles(pairs, managers, existing)
+    problems += _cycles([(f"第 {row.line} 行", u) for row, u, _ in pairs], managers, existing)
     if problems:
         raise RosterError(problems)
 
@@ -251,16 +259,20 @@ async def sync_directory(
     Why roles are left alone: a directory knows who reports to whom, not who may approve a discount; roles are set
     by hand (`kabot users import`), so a sync never changes an existing person's role and newcomers start as reps.
     A member is matched by their id on `channel`, else by name when exactly one person of that name has no id there
-    yet (someone already known from the other chat app, so a person reachable on both stays one person). A member
+    yet (someone already known from the other chat app, so a person reachable on both stays one person). The checks
+    `kabot users import` makes refuse the whole sync (DirectoryError, nothing written): an id twice, someone their
+    own manager, a manager cycle, a name that fits several people without an id there. A member
     whose manager the directory does not show keeps the manager kabot has. `normalise` is the app's rule for ids
     (WeCom's are case-insensitive and lower-cased; DingTalk's are case-sensitive and kept as they are).
     """
     by_userid = {normalise(userid): u for userid, u in (await users.users_on(session, channel)).items()}
     linked = {u.id for u in by_userid.values()}
+    everyone = list((await session.exec(select(User))).all())
     unlinked: dict[str, list[User]] = {}
-    for u in (await session.exec(select(User))).all():
+    for u in everyone:
         if u.id not in linked:
             unlinked.setdefault(u.name, []).append(u)
+    _check_directory(members, by_userid, unlinked, normalise)
     created: set[str] = set()
     changed: set[str] = set()
     new_ids: set[str] = set()
@@ -287,6 +299,11 @@ async def sync_directory(
         user_id = by_userid[userid].id
         assert user_id is not None
         await users.set_identities(session, user_id, {channel: userid})
+    managers = {id(by_userid[normalise(m.userid)]): by_userid.get(normalise(m.leader)) for m in members if m.leader}
+    managers = {k: v for k, v in managers.items() if v is not None}  # a manager not shown: the one kabot has
+    labelled = [(_member(m), by_userid[normalise(m.userid)]) for m in members]
+    if problems := _cycles(labelled, managers, everyone):
+        raise DirectoryError(problems)
     for m in members:
         leader = by_userid.get(normalise(m.leader)) if m.leader else None
         user = by_userid[normalise(m.userid)]
@@ -300,12 +317,42 @@ async def sync_directory(
     return ImportResult(created=len(created), updated=updated, unchanged=len(members) - len(created) - updated)
 
 
+def _member(m: DirectoryEntry) -> str:
+    return f"成员 {m.name}（{m.userid}）"
+
+
+def _check_directory(
+    members: Sequence[DirectoryEntry],
+    by_userid: dict[str, User],
+    unlinked: dict[str, list[User]],
+    normalise: Callable[[str], str],
+) -> None:
+    """The refusals a roster file gets, for a directory: the same id twice, someone their own manager, and a name
+    that fits several people kabot cannot tell apart (it would pick one at random or make a third)."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for m in members:
+        userid, errs = normalise(m.userid), []
+        if userid in seen:
+            errs.append(f"ID {m.userid} 与 {seen[userid]} 重复")
+        seen.setdefault(userid, _member(m))
+        if m.leader and normalise(m.leader) == userid:
+            errs.append("上级不能是自己")
+        if userid not in by_userid and len(same := unlinked.get(m.name, [])) > 1:
+            errs.append(f"kabot 里有 {len(same)} 人叫“{m.name}”，分不清是哪一位（请用 kabot users import 填上ID）")
+        if errs:
+            problems.append(f"{_member(m)}：" + "；".join(errs))
+    if problems:
+        raise DirectoryError(problems)
+
+
 def _cycles(
-    pairs: list[tuple[RosterRow, User, dict[str, object] | None]],
+    labelled: Sequence[tuple[str, User]],
     managers: dict[int, User | None],
     everyone: list[User],
 ) -> list[str]:
-    """Rows whose chain of managers (the file's, else the database's) comes back to them: refused."""
+    """People whose chain of managers (the file's or directory's, else the database's) comes back to them:
+    refused. `labelled` gives each person as the admin finds them (第 N 行, or the member)."""
     by_id = {u.id: u for u in everyone if u.id is not None}
 
     def boss(u: User) -> User | None:
@@ -314,12 +361,12 @@ def _cycles(
         return by_id.get(u.manager_id) if u.manager_id is not None else None
 
     problems = []
-    for row, user, _ in pairs:
+    for label, user in labelled:
         seen: set[int] = set()
         at: User | None = boss(user)
         while at is not None and id(at) not in seen and at is not user:
             seen.add(id(at))
             at = boss(at)
         if at is user:
-            problems.append(f"第 {row.line} 行：上级关系绕成了一个圈（{row.name} 最终又是自己的上级），请改正上级")
+            problems.append(f"{label}：上级关系绕成了一个圈（{user.name} 最终又是自己的上级），请改正上级")
     return problems

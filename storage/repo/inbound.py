@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -28,3 +30,15 @@ async def store_new(db: Database, rows: Sequence[dict[str, Any]]) -> dict[tuple[
     async with db.engine.begin() as conn:
         result = await conn.execute(stmt, list(rows))
         return {(channel, msg_id): int(row_id) for row_id, channel, msg_id in result.all()}
+
+
+async def stored_since(db: Database, channel: str, msg_ids: Sequence[str], *, since: datetime) -> bool:
+    """Whether `channel` stored one of these message ids at or after `since` (by the unique key's index)."""
+    stmt = (
+        select(TABLE.c.id)
+        .where(TABLE.c.channel == channel, TABLE.c.platform_msg_id.in_(list(msg_ids)))
+        .where(TABLE.c.received_at >= since)
+        .limit(1)
+    )
+    async with db.engine.connect() as conn:
+        return (await conn.execute(stmt)).first() is not None

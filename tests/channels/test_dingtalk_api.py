@@ -15,6 +15,7 @@ import pytest
 
 from bot.channels.base import DeliveryError
 from bot.channels.dingtalk.api import DingTalkAPI, DingTalkPermanentError, DingTalkTransientError
+from bot.channels.dingtalk.channel import TOKEN_PREFIX, build_api
 from bot.channels.dingtalk.inbound import ReplyRoute, decode_robot_message
 from bot.channels.dingtalk.messages import markdown_messages, text_messages
 from bot.channels.dingtalk.outbound import MAX_BUTTONS, CardContent, DingTalkOutbound, out_track_id
@@ -23,6 +24,7 @@ from bot.channels.wecom.tokens import MemoryTokenStore, RedisTokenStore, TokenSt
 from bot.services import Services
 from core.clock import FakeClock
 from core.quotas import QuotaKind
+from tests.fakes.ding_harness import ding_settings
 from tests.fakes.dingtalk_server import (
     BATCH_SEND,
     CARD_CREATE,
@@ -158,6 +160,45 @@ async def test_replicas_share_one_token_through_redis(make_api: MakeApi, fake: F
         if keys:
             await redis.delete(*keys)
         await redis.aclose()
+
+
+@pytest.mark.skipif(not os.environ.get("KABOT_TEST_REDIS_URL"), reason="KABOT_TEST_REDIS_URL not set")
+async def test_two_processes_share_the_token_and_see_each_others_refresh(aiohttp_server: Any, clock: FakeClock) -> None:
+    """Two kabot processes wired as `kabot serve` wires them (KABOT_REDIS_URL set): each its own HTTP session and
+    Redis connection, one token between them, and a token one of them refreshed is the one the other uses next."""
+    from redis.asyncio import Redis
+
+    fake = FakeDingTalk(clock=clock, client_id=f"dingtest{uuid.uuid4().hex[:12]}")  # its own key in Redis
+    ding = ding_settings(fake, fake.base_url(await aiohttp_server(fake.make_app())))
+    url = os.environ["KABOT_TEST_REDIS_URL"]
+    async with aiohttp.ClientSession() as http_a, aiohttp.ClientSession() as http_b:
+        redis_a, redis_b = Redis.from_url(url), Redis.from_url(url)
+        try:
+            a = build_api(ding, http_a, clock, redis_a)
+            b = build_api(ding, http_b, clock, redis_b)
+            await a.batch_send(["u1"], text_messages("a1")[0])
+            await b.batch_send(["u1"], text_messages("b1")[0])
+            assert len(fake.calls_to(TOKEN)) == 1  # b used the token a fetched
+
+            fake.expire_tokens()  # DingTalk now refuses it
+            await b.batch_send(["u1"], text_messages("b2")[0])  # b is refused, refreshes, repeats
+            assert len(fake.calls_to(TOKEN)) == 2
+            await a.batch_send(["u1"], text_messages("a2")[0])  # a finds b's fresh token: no refusal, no fetch
+            assert len(fake.calls_to(TOKEN)) == 2
+            sends = fake.calls_to(BATCH_SEND)
+            assert [c.json["msgParam"] for c in sends] == [  # type: ignore[index]
+                '{"content": "a1"}',
+                '{"content": "b1"}',
+                '{"content": "b2"}',
+                '{"content": "b2"}',
+                '{"content": "a2"}',
+            ]
+            assert sends[-1].token == sends[-2].token != sends[0].token
+            assert fake.texts_to("u1") == ["a1", "b1", "b2", "a2"]
+        finally:
+            await redis_a.delete(TOKEN_PREFIX + (ding.client_id or ""))
+            await redis_a.aclose()
+            await redis_b.aclose()
 
 
 # ---- failures -------------------------------------------------------------------------------------------

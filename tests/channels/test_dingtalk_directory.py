@@ -7,11 +7,16 @@ from typing import Any
 
 import aiohttp
 import pytest
+from sqlmodel import select
 
 from bot.channels.dingtalk.api import DingTalkAPI, DingTalkTransientError
-from bot.channels.dingtalk.directory import Department, fetch_members, resolve_manager
+from bot.channels.dingtalk.directory import Department, DirectoryMember, fetch_members, resolve_manager
 from bot.channels.wecom.tokens import MemoryTokenStore
+from bot.services import Services
 from core.clock import FakeClock
+from storage.models import User
+from storage.repo import users
+from storage.roster import DirectoryError, ImportResult, sync_directory
 from tests.fakes.dingtalk_rig import Sleeps
 from tests.fakes.dingtalk_server import USER_GET, USER_LIST, FakeDingTalk
 
@@ -128,3 +133,68 @@ async def test_a_directory_that_stays_throttled_fails_loudly(api: DingTalkAPI, f
     fake.fail_next(USER_GET, body={"errcode": -1, "errmsg": "系统繁忙"}, times=4)
     with pytest.raises(DingTalkTransientError):
         await fetch_members(api, sleep=Sleeps())
+
+
+# ---- into the roster: the refusals `kabot users import` makes -----------------------------------------------
+
+
+async def roster(services: Services) -> dict[str, tuple[str | None, str | None]]:
+    """name -> (DingTalk id, manager's name), for everyone kabot knows."""
+    async with services.db.session() as s:
+        everyone = list((await s.exec(select(User))).all())
+        on_ding = {u.id: userid for userid, u in (await users.users_on(s, "dingtalk")).items()}
+    names = {u.id: u.name for u in everyone}
+    return {u.name: (on_ding.get(u.id), names.get(u.manager_id)) for u in everyone}
+
+
+async def sync(services: Services, members: list[DirectoryMember]) -> ImportResult:
+    async with services.db.session() as s:
+        return await sync_directory(s, "dingtalk", members, now=services.clock.now(), default_tz="Asia/Shanghai")
+
+
+async def test_a_manager_cycle_in_the_directory_refuses_the_whole_sync(services: Services) -> None:
+    members = [
+        DirectoryMember("boss01", "周建国", "总部", None),
+        DirectoryMember("zhaomin", "赵敏", "销售部", "liuyang"),
+        DirectoryMember("liuyang", "刘洋", "销售部", "zhaomin"),
+    ]
+    with pytest.raises(DirectoryError) as err:
+        await sync(services, members)
+    assert "成员 赵敏（zhaomin）：上级关系绕成了一个圈" in str(err.value)
+    assert "成员 刘洋（liuyang）：上级关系绕成了一个圈" in str(err.value)
+    assert await roster(services) == {}  # nothing written
+    members[2] = DirectoryMember("liuyang", "刘洋", "销售部", "boss01")
+    await sync(services, members)
+    assert (await roster(services))["赵敏"] == ("zhaomin", "刘洋")
+
+
+async def test_a_cycle_through_a_manager_kabot_already_has_is_refused(services: Services) -> None:
+    await sync(services, [DirectoryMember("a1", "甲", None, None), DirectoryMember("b1", "乙", None, "a1")])
+    with pytest.raises(DirectoryError) as err:  # 甲 now under 乙, who stays under 甲 (not in this sync)
+        await sync(services, [DirectoryMember("a1", "甲", None, "b1")])
+    assert "成员 甲（a1）：上级关系绕成了一个圈" in str(err.value)
+    assert (await roster(services))["甲"] == ("a1", None)
+
+
+async def test_own_manager_repeated_ids_and_ambiguous_names_are_refused(services: Services) -> None:
+    now = services.clock.now()
+    async with services.db.session() as s:  # two people kabot knows by name only (say, from a roster file)
+        s.add(User(name="王芳", role="rep", created_at=now, updated_at=now))
+        s.add(User(name="王芳", role="manager", created_at=now, updated_at=now))
+    members = [
+        DirectoryMember("self01", "孙悦", None, "self01"),
+        DirectoryMember("dup01", "钱进", None, None),
+        DirectoryMember("dup01", "钱进二", None, None),
+        DirectoryMember("wangfang", "王芳", None, None),
+        DirectoryMember("fine01", "吴昊", None, None),
+    ]
+    with pytest.raises(DirectoryError) as err:
+        await sync(services, members)
+    problems = err.value.problems
+    assert problems == [
+        "成员 孙悦（self01）：上级不能是自己",
+        "成员 钱进二（dup01）：ID dup01 与 成员 钱进（dup01） 重复",
+        "成员 王芳（wangfang）：kabot 里有 2 人叫“王芳”，分不清是哪一位（请用 kabot users import 填上ID）",
+    ]
+    assert str(err.value).startswith("通讯录有误，未同步任何人")
+    assert set(await roster(services)) == {"王芳"}  # 吴昊 was not added either: all or nothing

@@ -4,7 +4,7 @@ back through the fake's sessionWebhook, robot and card APIs, read the way a phon
 
 Faults, for the whole conversation: `drop=True` cuts the websocket before every message (it waits at the gateway
 until kabot reconnects); `redeliver=True` pushes every message a second time after it was answered, as DingTalk
-does after a slow ack, and checks that nothing more is answered.
+does after a slow ack (taps too), and checks that nothing more is answered.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from core.clock import FakeClock
 from storage.models import User
 from storage.repo import users
 from tests.fakes.dingtalk_rig import Sleeps
-from tests.fakes.dingtalk_server import BOT_TOPIC, FakeDingTalk
+from tests.fakes.dingtalk_server import BOT_TOPIC, CARD_TOPIC, FakeDingTalk
 from tests.fakes.harness import RecordingConsole
 from tests.fakes.loop_harness import Phone
 
@@ -127,15 +127,17 @@ class DingHarness:
         await self._push(BOT_TOPIC, body)
         answered = await self.flush(who)
         if self.redeliver:
-            await self._again(body)
+            await self._again(BOT_TOPIC, body)
         return answered
 
     async def _tap(self, who: str, action: CardAction) -> list[str]:
         track = self._tracks.get((who, action.pack()), "kabot_unknown")
-        await self._before_push()
-        frame = await self.fake.push_card_callback(self.people[who], track, {"action": action.pack()})
-        await self._acked(frame)
-        return await self.flush(who)
+        body = self.fake.card_callback(self.people[who], track, {"action": action.pack()})
+        await self._push(CARD_TOPIC, body)
+        answered = await self.flush(who)
+        if self.redeliver:
+            await self._again(CARD_TOPIC, body)
+        return answered
 
     async def _push(self, topic: str, body: dict[str, Any]) -> None:
         await self._before_push()
@@ -154,10 +156,11 @@ class DingHarness:
 
         await self.fake.until(acked)
 
-    async def _again(self, body: dict[str, Any]) -> None:
-        """DingTalk's redelivery of a slowly acked message: the same msgId in a new frame; nothing more is said."""
+    async def _again(self, topic: str, body: dict[str, Any]) -> None:
+        """DingTalk's redelivery of a slowly acked message or tap: the same data in a new frame; nothing more is
+        said and no card changes."""
         before = len(self.fake.timeline)
-        await self._acked(await self.fake.push(BOT_TOPIC, body))
+        await self._acked(await self.fake.push(topic, body))
         await self.pipeline.drain()
         assert await self.deliverer.run_once() == 0, "a redelivered message was answered again"
         assert len(self.fake.timeline) == before

@@ -253,17 +253,20 @@ class FakeDingTalk:
         await self.push(BOT_TOPIC, body)
         return body
 
-    async def push_card_callback(self, user: str, out_track_id: str, params: dict[str, str]) -> str:
-        """A tap on a 回传请求 button; returns the frame messageId."""
+    def card_callback(self, user: str, out_track_id: str, params: dict[str, str]) -> dict[str, Any]:
+        """The data of a tap on a 回传请求 button (it carries no id of its own)."""
         content = {"cardPrivateData": {"actionIds": ["btn"], "params": params}}
-        body = {
+        return {
             "type": "actionCallback",
             "outTrackId": out_track_id,
             "corpId": self.corp_id,
             "userId": user,
             "content": json.dumps(content, ensure_ascii=False),
         }
-        return await self.push(CARD_TOPIC, body)
+
+    async def push_card_callback(self, user: str, out_track_id: str, params: dict[str, str]) -> str:
+        """A tap on a 回传请求 button; returns the frame messageId."""
+        return await self.push(CARD_TOPIC, self.card_callback(user, out_track_id, params))
 
     async def push(self, topic: str, body: dict[str, Any]) -> str:
         """A CALLBACK frame to the newest open connection (or to the next one to open)."""

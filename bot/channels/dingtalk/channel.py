@@ -21,7 +21,9 @@ import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext, suppress
+from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, assert_never
 
 import aiohttp
@@ -45,18 +47,22 @@ from bot.channels.dingtalk.inbound import (
     MessageKind,
     ReplyRoute,
     RobotMessage,
+    decode_robot_message,
     read_http_callback,
 )
 from bot.channels.dingtalk.outbound import CardContent, DingTalkOutbound
 from bot.channels.dingtalk.quota import OnWarning, QuotaMeter
 from bot.channels.dingtalk.stream import Sleep, StreamClient, StreamDelivery
+from bot.channels.uploads import kept_upload, mark_sent, media_id_for
 from bot.channels.wecom.tokens import MemoryTokenStore, RedisTokenStore, TokenStore
 from bot.inbound import Inbound
 from bot.outbox import PostToTeam, SendCard, SendFile, SendText, UpdateCard
+from bot.pipeline import WITHHELD
 from bot.settings import DingTalkSettings
 from core.clock import Clock
 from core.quotas import Priority, QuotaKind, Usage
 from storage.db import Database
+from storage.repo import inbound as inbound_repo
 
 if TYPE_CHECKING:
     from bot.cards.render import CardRenderer
@@ -68,6 +74,7 @@ CALLBACK_PATH = "/dingtalk/callback"
 MAX_BODY_BYTES = 64 * 1024
 QUOTE_NUMBER = re.compile(r"Q-\d{4}-\d+")
 TOKEN_PREFIX = "kabot:dingtalk:token:"
+TAP_REDELIVERY_WINDOW = timedelta(minutes=10)  # DingTalk pushes an unacked callback again after about 60 s
 
 
 def build_api(
@@ -109,9 +116,6 @@ def to_inbound(message: RobotMessage) -> Inbound | None:
     """Text in 1:1 chats and @-mentions in groups; other kinds marked unsupported (answered briefly)."""
     if message.is_group and not message.mentioned:
         return None
-    if message.kind is MessageKind.QUOTA_EXHAUSTED:
-        log.warning("dingtalk withheld a message's text: the monthly Webhook&Stream quota is used up")
-        return None
     common: dict[str, Any] = {
         "channel": DingTalkChannel.name,
         "sender": message.sender,
@@ -121,6 +125,9 @@ def to_inbound(message: RobotMessage) -> Inbound | None:
     }
     if message.kind is MessageKind.TEXT:
         return Inbound(text=message.text or "", **common)
+    if message.kind is MessageKind.QUOTA_EXHAUSTED:
+        log.warning("dingtalk withheld a message's text: the monthly Webhook&Stream quota is used up")
+        return Inbound(unsupported=WITHHELD, **common)  # the sender is told, through whatever way is left
     return Inbound(unsupported=message.msgtype or "unknown", **common)
 
 
@@ -184,6 +191,7 @@ class DingTalkChannel:
         self.ding = ding
         self.renderer = renderer
         self.clock = clock
+        self.db = db
         self.redis = redis
         self.meter = QuotaMeter(db, clock, on_warning=on_quota_warning)
         self.stream_sleep = stream_sleep
@@ -207,6 +215,8 @@ class DingTalkChannel:
             status = await receiver.accept(self, raw, remote=request.remote)
             if status == 200:  # a genuine push spends the Webhook&Stream quota (Stream pushes count in the client)
                 await self.meter.record(QuotaKind.WEBHOOK_STREAM)
+                with suppress(InboundError):  # signed and read already: 200 says so
+                    await self._count_withheld(decode_robot_message(body))
             return web.Response(status=status)
 
         return [web.post(CALLBACK_PATH, callback)]
@@ -234,8 +244,12 @@ class DingTalkChannel:
             event = delivery.event
             if isinstance(event, RobotMessage):
                 inbound = to_inbound(event)
+                await self._count_withheld(event)
+            elif (key := await self._tap_key(delivery.dedup_key)) is None:
+                log.info("dingtalk card tap pushed again after a slow ack: already taken")
+                return
             else:
-                inbound = tap_inbound(event, delivery.dedup_key)
+                inbound = tap_inbound(event, key)
             if await receiver.take(inbound) >= 500:
                 raise RuntimeError("not stored")  # acked with 500: DingTalk pushes it again
 
@@ -257,6 +271,27 @@ class DingTalkChannel:
             finally:
                 await self.stream.stop()
                 self.stream = None
+
+    async def _count_withheld(self, message: RobotMessage) -> None:
+        """A message DingTalk pushed without its text: counted (the month's first tells the admins, for
+        `kabot doctor` too); the sender is answered by the pipeline."""
+        if message.kind is MessageKind.QUOTA_EXHAUSTED:
+            await self.meter.record(QuotaKind.WITHHELD)
+
+    async def _tap_key(self, tap: str) -> str | None:
+        """The inbound log key of a tap, or None when it is DingTalk pushing a tap again after a slow ack.
+
+        Such a push comes in a new frame with nothing to tell it from the first, so the same person tapping the same
+        button of the same card within TAP_REDELIVERY_WINDOW is taken as that push (a real second tap so soon would
+        repeat a decision or an answer already on screen), and a later one as a new tap. The key is the tap and the
+        window it falls in: a push in the same window is refused by the log's unique key, one in the next window is
+        found here by the previous window's key (an exact lookup on that index)."""
+        now = self.clock.now()
+        window = int(now.timestamp() // TAP_REDELIVERY_WINDOW.total_seconds())
+        earlier = f"{tap}@{window - 1}"
+        if await inbound_repo.stored_since(self.db, self.name, [earlier], since=now - TAP_REDELIVERY_WINDOW):
+            return None
+        return f"{tap}@{window}"
 
     # ---- outbound ------------------------------------------------------------------------------
 
@@ -293,9 +328,7 @@ class DingTalkChannel:
                 await self.out.finish_card(ref, [item.target], final_text)
             case SendFile(filename=filename, content=content, caption=caption):
                 priority = Priority.REPLY if answer else Priority.REMINDER
-                if caption:
-                    await self.out.send_text(item.target, caption, route=route, priority=priority)
-                await self.out.send_file(item.target, filename, content, priority=priority)
+                await self._send_file(item, filename, content, caption, route, priority)
             case PostToTeam(markdown=markdown):
                 group = self.ding.team_groups.get(item.target)
                 if group is None:
@@ -303,6 +336,30 @@ class DingTalkChannel:
                 await self.out.post_to_group(group, markdown)
             case _:
                 assert_never(item.payload)
+
+    async def _send_file(
+        self,
+        item: OutboxItem,
+        filename: str,
+        content: bytes,
+        caption: str,
+        route: ReplyRoute | None,
+        priority: Priority,
+    ) -> None:
+        """Caption, upload, file, each once: the upload is kept by outbox row and marked when the file went out, so
+        a retry (a failed send, or the process died before the outbox heard) repeats neither the caption, nor the
+        upload, nor a file DingTalk took (it has no duplicate check: the person would see it twice). A DingTalk
+        media id does not expire (help.dingtalk.io, media files: "no time limit")."""
+        kept = await kept_upload(self.db, item.id, now=self.clock.now(), valid_for=None)
+        if kept is not None and kept.sent:
+            log.info("file of outbox row %s went out before: not sent again", item.id)
+            return
+        if caption and kept is None:
+            await self.out.send_text(item.target, caption, route=route, priority=priority)
+        upload = partial(self.out.upload_file, filename, content, priority=priority)
+        media_id = kept.media_id if kept else await media_id_for(self.db, self.clock, item.id, upload, valid_for=None)
+        await self.out.send_file(item.target, filename, media_id, priority=priority)
+        await mark_sent(self.db, item.id, now=self.clock.now())
 
     async def _send_card(self, item: OutboxItem, card: Card, route: ReplyRoute | None) -> None:
         body = self.renderer.text(card, self.name)

@@ -13,7 +13,8 @@ Why each choice:
   create answered `cardAlreadyExist` counts as sent. Without a template the card is sent as markdown listing the
   text commands that do the same as its buttons (the StandardCard APIs are closed to new apps, pitfall 8).
 - Before spending quota the meter is asked: near the monthly limit digests stop first and answers last
-  (core.quotas); a deferred message is retried by the outbox, a skipped digest is recorded as not sent.
+  (core.quotas); a deferred message is retried by the outbox, a skipped digest is recorded as not sent. The two
+  quotas are separate, so an answer whose Webhook&Stream quota is used up goes out through the robot API instead.
 
     out = DingTalkOutbound(api, clock, meter=meter, card_template_id=settings.card_template_id)
     await out.send_text("manager4220", "已记录拜访", route=ReplyRoute.from_dict(meta["route"]))
@@ -112,7 +113,11 @@ class DingTalkOutbound:
         """Send `text` to person `to`, or into the conversation of `route` when the message came from a group."""
         bodies = markdown_messages(text, title) if markdown else text_messages(text)
         with as_delivery_error():
-            if route is not None and self._webhook_ok(route):
+            if (
+                route is not None
+                and self._webhook_ok(route)
+                and await self._may_spend(QuotaKind.WEBHOOK_STREAM, priority)
+            ):
                 bodies = await self._via_webhook(route, bodies, priority)
             if not bodies:
                 return
@@ -141,7 +146,6 @@ class DingTalkOutbound:
     async def _via_webhook(self, route: ReplyRoute, bodies: list[MessageBody], priority: Priority) -> list[MessageBody]:
         """Send through the sessionWebhook; returns what is left to send another way if it lapsed midway."""
         assert route.session_webhook is not None
-        await self._admit(QuotaKind.WEBHOOK_STREAM, priority)
         at_user = route.user if route.conversation_type is ConversationType.GROUP else None
         for i, body in enumerate(bodies):
             try:
@@ -200,17 +204,27 @@ class DingTalkOutbound:
 
     # ---- files --------------------------------------------------------------------------------
 
-    async def send_file(self, to: str, filename: str, content: bytes, *, priority: Priority = Priority.REPLY) -> None:
-        """Upload the file and send it 1:1 (`sampleFile`; a sessionWebhook cannot carry files). A retry uploads
-        again: DingTalk has no duplicate check, so a retry after a lost answer may show the file twice."""
+    async def upload_file(self, filename: str, content: bytes, *, priority: Priority = Priority.REPLY) -> str:
+        """Upload a file for a `sampleFile` message; the media id stays valid (the channel keeps it per send, so a
+        retry does not upload again: bot/channels/uploads.py)."""
         with as_delivery_error():
             await self._admit(QuotaKind.API, priority)
-            media_id = await self.api.upload_file(filename, content)
+            return await self.api.upload_file(filename, content)
+
+    async def send_file(self, to: str, filename: str, media_id: str, *, priority: Priority = Priority.REPLY) -> None:
+        """Send an uploaded file 1:1 (`sampleFile`; a sessionWebhook cannot carry files)."""
+        with as_delivery_error():
+            await self._admit(QuotaKind.API, priority)
             kind = filename.rsplit(".", 1)[-1].lower() if "." in filename else "file"
             body = MessageBody(FILE, {"mediaId": media_id, "fileName": filename, "fileType": kind})
             await self._batch_send_one(to, body)
 
     # ---- quota --------------------------------------------------------------------------------
+
+    async def _may_spend(self, kind: QuotaKind, priority: Priority) -> bool:
+        """Whether `kind` may carry a message of `priority`; when it may not, the caller tries the other way out
+        (an answer whose webhook quota is used up goes through the robot API, which has a quota of its own)."""
+        return self.meter is None or await self.meter.admit(kind, priority) is Verdict.SEND
 
     async def _admit(self, kind: QuotaKind, priority: Priority) -> None:
         if self.meter is None:

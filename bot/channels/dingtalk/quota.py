@@ -2,7 +2,8 @@
 
 Every call the API client makes and every message DingTalk pushes is recorded here; the outbound side asks
 `admit` before spending quota, so replies keep going after digests have stopped. The first count that crosses
-80% of a limit calls `on_warning` once per month and kind (the atomic increment makes exactly one caller see it).
+80% of a limit calls `on_warning` once per month and kind (the atomic increment makes exactly one caller see it),
+and so does the first message of a month that DingTalk pushed without its text (its quota used up).
 
     meter = QuotaMeter(db, clock, on_warning=tell_admin)
     await meter.record(QuotaKind.API)
@@ -18,7 +19,17 @@ from collections.abc import Awaitable, Callable, Mapping
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.clock import Clock
-from core.quotas import STANDARD_LIMITS, Priority, QuotaKind, Usage, Verdict, admit, month_of, warn_now
+from core.quotas import (
+    STANDARD_LIMITS,
+    Priority,
+    QuotaKind,
+    Usage,
+    Verdict,
+    admit,
+    first_withheld,
+    month_of,
+    warn_now,
+)
 from storage.db import Database
 from storage.repo import quota as quota_repo
 
@@ -53,7 +64,7 @@ class QuotaMeter:
             log.warning("could not count a %s call: %s", kind, type(err).__name__)
             return None
         usage = Usage(kind, after, self.limits.get(kind))
-        if warn_now(before=after - n, after=after, limit=usage.limit):
+        if warn_now(before=after - n, after=after, limit=usage.limit) or first_withheld(kind, before=after - n):
             log.warning("dingtalk quota: %s", usage.describe())
             if self.on_warning is not None:
                 try:
@@ -63,9 +74,10 @@ class QuotaMeter:
         return usage
 
     async def usage(self) -> list[Usage]:
-        """This month's use of every kind, limited kinds first."""
+        """This month's use of every kind, limited kinds first (withheld messages only when there were some)."""
         counts = await quota_repo.counts(self.db, channel=self.channel, month=month_of(self.clock.now()))
-        return [Usage(kind, counts.get(kind, 0), self.limits.get(kind)) for kind in QuotaKind]
+        kinds = [k for k in QuotaKind if k is not QuotaKind.WITHHELD or counts.get(k)]
+        return [Usage(kind, counts.get(kind, 0), self.limits.get(kind)) for kind in kinds]
 
     async def admit(self, kind: QuotaKind, priority: Priority) -> Verdict:
         """Whether a message of `priority` that spends `kind` may go out now."""

@@ -31,6 +31,7 @@ message whose storing failed is not lost.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import random
@@ -72,10 +73,13 @@ class StreamDelivery:
 
     @property
     def dedup_key(self) -> str:
-        """What a redelivery repeats: a robot message's msgId; for a card tap, the frame's messageId."""
+        """What a redelivery repeats: a robot message's msgId. A card tap carries no id of its own; its key is the
+        tap itself (who tapped which button on which card), the same in every frame that pushes it."""
         if isinstance(self.event, RobotMessage):
             return self.event.msg_id
-        return f"card:{self.frame_id}"
+        tap = self.event
+        parts = [tap.out_track_id, tap.user, *tap.action_ids, *sorted(f"{k}={v}" for k, v in tap.params.items())]
+        return "card:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 Handler = Callable[[StreamDelivery], Awaitable[object]]

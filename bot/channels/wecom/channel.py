@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager, nullcontext
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, assert_never
 
 import aiohttp
@@ -30,6 +31,7 @@ from bot.cards.actions import BadAction, CardAction
 from bot.cards.model import Card
 from bot.cards.render import CardRenderer
 from bot.channels.base import DeliveryError, OutboxItem, RawInbound
+from bot.channels.uploads import media_id_for
 from bot.channels.wecom.api import ERR_TASK_ID_EXISTS, SendResult, WeComAPI, WeComPermanentError, WeComTransientError
 from bot.channels.wecom.crypto import MAX_BODY_BYTES, CallbackRejected, WeComCrypto
 from bot.channels.wecom.inbound import WeComInbound, normalise_userid, parse_event
@@ -41,7 +43,7 @@ from bot.outbox import PostToTeam, SendCard, SendFile, SendText, UpdateCard
 from bot.settings import Settings
 from core.clock import Clock
 from storage.db import Database
-from storage.models import WeComCard, WeComUpload
+from storage.models import WeComCard
 
 if TYPE_CHECKING:
     from bot.channels.receive import Receiver
@@ -307,23 +309,11 @@ class WeComChannel:
     ) -> None:
         if caption:
             await self._send_all(to, text_messages(caption), retry=retry)
-        media_id = await self._media_id(outbox_id, filename, content)
+        # Kept by outbox row: a retry sends the same message, and WeCom's duplicate check drops it if the first
+        # one arrived (a new upload would show the file twice).
+        upload = partial(self.api.upload_media, filename, content)
+        media_id = await media_id_for(self.db, self.clock, outbox_id, upload, valid_for=MEDIA_VALID)
         await self._send(to, {"msgtype": "file", "file": {"media_id": media_id}}, retry=retry)
-
-    async def _media_id(self, outbox_id: int, filename: str, content: bytes) -> str:
-        """The media_id of this send's file: uploaded once and kept, so a retry after a crash sends the same
-        message and WeCom's duplicate check drops it if the first one arrived (a new upload would show twice)."""
-        now = self.clock.now()
-        async with self.db.session() as s:
-            kept = await s.get(WeComUpload, outbox_id)
-        if kept is not None and now - kept.uploaded_at < MEDIA_VALID:
-            return kept.media_id
-        media_id = await self.api.upload_media(filename, content)
-        async with self.db.session() as s:
-            row = await s.get(WeComUpload, outbox_id) or WeComUpload(outbox_id=outbox_id, media_id=media_id)
-            row.media_id, row.uploaded_at = media_id, now
-            s.add(row)
-        return media_id
 
     async def post_to_team(self, team: str, markdown: str) -> None:
         """Post markdown to the team's group robot (KABOT_WECOM_TEAM_WEBHOOKS).

@@ -9,9 +9,12 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from bot.channels.base import DeliveryError, OutboxItem
+from bot.channels.dingtalk.channel import TAP_REDELIVERY_WINDOW, DingTalkChannel, route_context
+from bot.channels.dingtalk.inbound import decode_robot_message
 from bot.cli_dingtalk import cmd_dingtalk_sync_users, cmd_doctor
 from bot.demo import seed_demo
-from bot.outbox import enqueue
+from bot.outbox import SendFile, enqueue
 from bot.pipeline import UNSUPPORTED
 from bot.replies import Reply, TeamPost, TextReply
 from bot.services import Services
@@ -24,7 +27,7 @@ from tests.bot.test_approvals import SMALL, approvals_of
 from tests.bot.test_quotes_support import quote_and_submit
 from tests.conftest import PG_URL
 from tests.fakes.ding_harness import DingHarness
-from tests.fakes.dingtalk_server import BOT_TOPIC, FakeDingTalk
+from tests.fakes.dingtalk_server import BATCH_SEND, BOT_TOPIC, CARD_TOPIC, MEDIA_UPLOAD, FakeDingTalk
 
 
 @pytest.fixture
@@ -142,6 +145,43 @@ async def test_cards_are_finalised_and_a_double_tap_decides_once(
     assert approver_card["body"]["callbackType"] == "STREAM"
 
 
+async def test_a_tap_pushed_again_after_a_slow_ack_is_not_handled_again(
+    seeded: Services, aiohttp_server: Any, aiohttp_client: Any
+) -> None:
+    bot = await start(seeded, aiohttp_server, aiohttp_client)
+    number = await quote_and_submit(bot, SMALL)  # type: ignore[arg-type]
+    await bot.flush("赵敏")
+    [approve, *_] = bot.console.buttons["赵敏"]
+    [track] = [t for t, c in bot.fake.cards.items() if c["users"] == ["赵敏"]]
+    window = TAP_REDELIVERY_WINDOW.total_seconds()
+    bot.clock.advance(seconds=window - bot.clock.now().timestamp() % window - 5)  # the push after it: next window
+    assert await bot.tap("赵敏", 1)  # 同意: answered, the card finalised
+    assert bot.fake.cards[track]["params"]["status"] == "done"
+    assert "已同意" in "\n".join(await bot.flush("李娜"))  # the rep is told
+    shown, updates = len(bot.fake.timeline), len(bot.fake.calls_to("/v1.0/card/instances"))
+
+    bot.clock.advance(seconds=60)  # the ack was late: DingTalk pushes the same tap again, in a new frame
+    tap = bot.fake.card_callback("赵敏", track, {"action": approve.pack()})
+    frame = await bot.fake.push(CARD_TOPIC, tap)
+    await bot.fake.until(lambda: any(a.get("headers", {}).get("messageId") == frame for a in bot.fake.acks))
+    assert await bot.flush("赵敏") == [] and await bot.flush("李娜") == []
+    assert len(bot.fake.timeline) == shown  # no second reply, no second card update
+    assert len(bot.fake.calls_to("/v1.0/card/instances")) == updates
+    assert [a.decision for a in await approvals_of(bot, number)] == ["approved"]  # type: ignore[arg-type]
+
+
+async def test_the_same_button_tapped_again_later_is_answered_again(
+    seeded: Services, aiohttp_server: Any, aiohttp_client: Any
+) -> None:
+    bot = await start(seeded, aiohttp_server, aiohttp_client)
+    number = await quote_and_submit(bot, SMALL)  # type: ignore[arg-type]
+    await bot.flush("赵敏")
+    first = await bot.tap("赵敏", 4)  # 详情
+    assert number in "\n".join(first)
+    bot.clock.advance(hours=2)  # long past a redelivery: a person asking again
+    assert await bot.tap("赵敏", 4) == first
+
+
 async def test_without_a_template_approvers_get_markdown_with_text_commands(
     seeded: Services, aiohttp_server: Any, aiohttp_client: Any
 ) -> None:
@@ -152,6 +192,27 @@ async def test_without_a_template_approvers_get_markdown_with_text_commands(
     assert bot.fake.cards == {}
     await bot.say("赵敏", f"同意 {number}")
     assert [a.decision for a in await approvals_of(bot, number)] == ["approved"]  # type: ignore[arg-type]
+
+
+async def test_a_file_retried_after_a_failed_or_lost_send_is_uploaded_and_shown_once(
+    seeded: Services, aiohttp_server: Any, aiohttp_client: Any
+) -> None:
+    bot = await start(seeded, aiohttp_server, aiohttp_client)
+    channel = seeded.channels["dingtalk"]
+    assert isinstance(channel, DingTalkChannel)
+    route = route_context(decode_robot_message(bot.fake.robot_message("李娜", "报价单")))  # the caption: webhook
+    send = SendFile("Q-2026-0007.xlsx", b"PK\x03\x04 quote", "报价单已生成")
+    bot.fake.fail_next(BATCH_SEND, http_status=503, body={"code": "ServiceUnavailable"})  # the file send fails
+    async with channel.delivering():
+        with pytest.raises(DeliveryError):
+            await channel.deliver(OutboxItem(7, "李娜", send, reply_context=route))
+        await channel.deliver(OutboxItem(7, "李娜", send, attempt=2, reply_context=route))  # the outbox retries
+        # The process died before the outbox marked the row sent: the next attempt has nothing left to do.
+        await channel.deliver(OutboxItem(7, "李娜", send, attempt=3, reply_context=route))
+    assert len(bot.fake.calls_to(MEDIA_UPLOAD)) == 1
+    assert await bot.flush("李娜") == ["报价单已生成", "[文件] Q-2026-0007.xlsx"]
+    [media_id] = bot.fake.files
+    assert bot.fake.files[media_id] == ("Q-2026-0007.xlsx", b"PK\x03\x04 quote")
 
 
 # ---- quotas ------------------------------------------------------------------------------------------------
@@ -213,6 +274,52 @@ async def test_near_the_limit_digests_stop_first_and_replies_go_on(
     assert "✖ 本月额度已用完" in api_line
 
 
+async def test_when_dingtalk_withholds_messages_the_sender_is_told_and_the_admins_warned_once(
+    seeded: Services, aiohttp_server: Any, aiohttp_client: Any
+) -> None:
+    await add_admin(seeded)
+    await used(seeded, QuotaKind.WEBHOOK_STREAM, 3_000)  # the robot message quota is used up
+    bot = await start(seeded, aiohttp_server, aiohttp_client)
+    for n in (1, 2):
+        body = bot.fake.robot_message("李娜", None, msg_id=f"withheld{n}")  # no text: DingTalk held it back
+        body |= {"errorCode": "20001", "errorMessage": "Webhook&Stream 额度已用完"}
+        await bot.fake.push(BOT_TOPIC, body)
+        await bot.fake.until(lambda: len(bot.fake.acks) == n)  # noqa: B023 — awaited within this iteration
+        [notice] = await bot.flush("李娜")
+        assert notice.startswith("抱歉，本月机器人消息额度已用完，kabot 收不到您这条消息的内容")
+    # The webhook shares the used-up quota: the notices went through the robot API, which has its own.
+    assert [m["via"] for m in bot.fake.sent if m["to"] == "李娜"] == ["oto", "oto"]
+    [warning] = await bot.flush("管理员甲")  # once, however many messages were withheld
+    assert "额度用完后钉钉未转来内容的消息 1" in warning and "钉钉机器人消息额度已用完" in warning
+    resp = await bot.client.get("/healthz")
+    assert any(
+        line.startswith("额度用完后钉钉未转来内容的消息 2") for line in (await resp.json())["quotas"]["dingtalk"]
+    )
+
+
+async def test_in_http_mode_a_withheld_message_is_answered_and_counted_too(
+    seeded: Services, aiohttp_server: Any, aiohttp_client: Any
+) -> None:
+    bot = await start(seeded, aiohttp_server, aiohttp_client, mode="http")
+    body = bot.fake.robot_message("李娜", None, msg_id="withheldHTTP")
+    body |= {"errorCode": "20001", "errorMessage": "Webhook&Stream 额度已用完"}
+    headers, raw = bot.fake.http_callback(body)
+    assert (await bot.client.post("/dingtalk/callback", data=raw, headers=headers)).status == 200
+    [notice] = await bot.flush("李娜")
+    assert "额度已用完" in notice
+    quotas = (await (await bot.client.get("/healthz")).json())["quotas"]["dingtalk"]
+    assert "额度用完后钉钉未转来内容的消息 1" in "\n".join(quotas)
+
+
+async def test_with_the_robot_message_quota_used_up_answers_go_through_the_api(
+    seeded: Services, aiohttp_server: Any, aiohttp_client: Any
+) -> None:
+    bot = await start(seeded, aiohttp_server, aiohttp_client)
+    await used(seeded, QuotaKind.WEBHOOK_STREAM, 3_000)
+    assert "艾克美工业有限公司" in await bot.said("李娜", "查 艾克美")
+    assert {m["via"] for m in bot.fake.sent} == {"oto"}  # not the sessionWebhook, and not left for next month
+
+
 @pytest.mark.skipif(bool(PG_URL), reason="the command opens the database by URL alone (no per-test schema)")
 async def test_doctor_shows_channels_and_this_months_quota(
     seeded: Services, aiohttp_server: Any, aiohttp_client: Any, capsys: pytest.CaptureFixture[str]
@@ -264,6 +371,24 @@ async def test_sync_users_reads_managers_from_department_heads_and_keeps_roles(
     assert len([u for u in names.values() if u == "李娜"]) == 1  # known from WeCom: the same person now on both
     assert await cmd_dingtalk_sync_users(argparse.Namespace(), settings) == 0
     assert "新增 0 人，更新 0 人，未变 5 人" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="the command opens the database by URL alone (no per-test schema)")
+async def test_sync_users_refuses_a_directory_whose_managers_go_round_in_a_circle(
+    seeded: Services, aiohttp_server: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = FakeDingTalk(clock=seeded.clock)
+    circle = [{**m, "manager_userid": "LiNa"} if m["userid"] == "ZhaoMin" else m for m in MEMBERS]
+    fake.set_org(DEPARTMENTS, circle)  # 李娜 reports to 赵敏, the head of her department, who reports to 李娜
+    server = await aiohttp_server(fake.make_app())
+    from tests.fakes.ding_harness import ding_settings
+
+    settings = seeded.settings.model_copy(update={"dingtalk": ding_settings(fake, fake.base_url(server))})
+    assert await cmd_dingtalk_sync_users(argparse.Namespace(), settings) == 2
+    err = capsys.readouterr().err
+    assert "通讯录有误，未同步任何人" in err and "成员 赵敏（ZhaoMin）：上级关系绕成了一个圈" in err
+    async with seeded.db.session() as s:
+        assert await users.users_on(s, "dingtalk") == {}  # nothing written
 
 
 async def test_in_http_mode_card_taps_still_come_over_stream_and_team_posts_reach_the_group(
