@@ -4,8 +4,8 @@
 send reuses its first upload, and `sent_at` marks the file message sent, so a retry does not show it twice
 (DingTalk has no duplicate check; bot/channels/uploads.py).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 08:20:00
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from alembic import op
 
 import storage.types
 
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
