@@ -10,9 +10,9 @@ Conventions (documented because several are choices, not facts):
   its time is still ahead (so `周一` said on a Monday at 10:00 is next Monday). In a clause about the past
   (`…了`, `已…`) they mean the latest occurrence instead: `周五拜访了` said on Monday is last Friday.
 - `下周二` / `next Tuesday` is Tuesday of next week; `下周` / `next week` its Monday (guessed).
-- Periods resolve to one day (the default reminder day) and are marked `guessed`: 月初 1st, 上旬 5th, 上中旬 10th, 中旬
-  15th, 中下旬 20th, 下旬 25th, 月底 last day, Q1 / 一季度 last day of the quarter (but Q1启动 / Q1开始 its first working
-  day), 年底 Dec 31, 年前 Chinese New Year's Eve, 这周 Friday, 周末 Saturday; 明年再说 / 上半年 / 下半年
+- Periods resolve to one day (the default reminder day) and are marked `guessed`: 月初 1st, 上旬 5th, 上中旬 10th,
+  中旬 15th, 中下旬 20th, 下旬 25th, 月底 last day, Q1 / 一季度 last day of the quarter (but Q1启动 / Q1开始 its first
+  working day), 年底 Dec 31, 年前 Chinese New Year's Eve, 这周 Friday, 周末 Saturday; 明年再说 / 上半年 / 下半年
   the first working day of the period. Around holidays: 元旦前 / 国庆前 the day before, 元旦后 / 国庆后 /
   春节后 / 节后 / 年后 the first working day after the days off. A period starting on the 1st moves to the
   first working day (下个月初 said in December is 4 January 2027). `两三天内` takes the near end (2 days).

@@ -865,7 +865,7 @@ def _pieces(text: str, start: int, dates: list[DateSpan]) -> list[tuple[int, int
             continue
         a, b = clause.span()
         turns = _turns(text, a, b, dates)
-        cuts = {
+        dated_cuts = {
             d.start
             for d in dates
             if a + 2 <= d.start < b
@@ -873,7 +873,7 @@ def _pieces(text: str, start: int, dates: list[DateSpan]) -> list[tuple[int, int
             and _clean(text[d.end : b])
             and not _PRONOUN.fullmatch(_clean(text[max([a, *(t for t in turns if t < d.start)]) : d.start]))
         }  # `visited ACME today`: a date ending its clause stays with it; 我周四…: the date stays with its subject
-        cuts = sorted(cuts | set(turns))
+        cuts = sorted(dated_cuts | set(turns))
         promised = False
         for lo, hi in zip([a, *cuts], [*cuts, b], strict=True):
             piece = _LEADING_DISCOURSE.sub("", text[lo:hi])
@@ -909,8 +909,8 @@ def _join_bare_dates(
     return out
 
 
-# What only the customer does (下批量订单, 付款, 下个月中旬定, 给我们答复) or wants (要 8000 米, 想要样品): with no 我 in
-# front, a dated one is their promise (a day to check on, in the note), an undated one is no step at all.
+# What only the customer does (下批量订单, 付款, 下个月中旬定, 给我们答复) or wants (要 8000 米, 想要样品): with no
+# 我 in front, a dated one is their promise (a day to check on, in the note), an undated one is no step at all.
 _CUSTOMER_ACT = re.compile(
     r"^(?:都|也|就|才|会|能|要|可能|应该|准备|打算|计划|争取|大概|估计)?\s?"
     r"(?:下单|下.{0,6}?(?:单|订单)|[付打汇回]款|付(?:清|钱|尾款|定金|全款)?$|定(?:下来|单|货)?$|决定|拍板|确认订单|"

@@ -3,6 +3,8 @@ question about one; run-on voice text still gives the rep's task; nothing after 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlmodel import col, select
 
 from storage.models import Customer, FollowUp, Task
@@ -66,3 +68,13 @@ async def test_everything_after_lingwai_is_saved(bot: ChatHarness) -> None:
     reply = await bot.said("李娜", "跟进 艾克美 电话沟通了交期，另外他们想要DN100的样品")
     assert "是哪天" not in reply
     assert any("另外他们想要DN100的样品" in n for n in await _notes(bot, acme))
+
+
+async def test_a_task_is_found_by_the_customers_short_name_and_its_words(bot: ChatHarness) -> None:
+    assert "海德堡泵阀" in await bot.said("李娜", "新客户 海德堡泵阀 德国 B级")
+    assert "待办：安排寄样" in await bot.said("李娜", "跟进 海德堡泵阀 今天电话沟通了需求，明天安排寄样")
+    heidelberg = await _customer(bot, "海德堡泵阀")
+    reply = await bot.said("李娜", "海德堡寄样那个推迟到下周三")
+    assert "已改期：安排寄样" in reply
+    [task] = await _tasks(bot, heidelberg)
+    assert task.due_at == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # Wed 2 Dec 09:00 in Shanghai

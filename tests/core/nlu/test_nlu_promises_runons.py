@@ -132,5 +132,5 @@ def test_run_on_voice_text_gives_the_reps_dated_step_and_keeps_the_rest(
 def test_nothing_after_lingwai_is_cut(demo: NameIndex, text: str, kept: str) -> None:
     p = parse(text, demo)
     saved = (p.summary or "") + " ".join(s.action for s in p.next_steps)
-    assert kept.replace("下个月", "") .replace("明年", "")[:6] in saved, (p.summary, p.next_steps)
+    assert kept.replace("下个月", "").replace("明年", "")[:6] in saved, (p.summary, p.next_steps)
     assert p.next_action is None or p.next_due is not None  # no question about a step that is not the rep's
