@@ -501,6 +501,11 @@ class _Context:
                 found = list(self.names.decide(m[group]).matches) if self.names else []
                 self._set_customer(m[group], found, resolved=False)
                 return m.span(group)
+            if m := _NEW_NAME.search(self.text):  # 展会认识的 Hamburg Marine Supply …: a new company, offered
+                group = "name" if m["name"] else "name2"
+                found = list(self.names.decide(m[group]).matches) if self.names else []
+                self._set_customer(m[group], found, resolved=False)
+                return m.span(group)
             return None
         span = (0, len(self.text)) if whole else _leading_token(self.text, self)
         if span is None:
@@ -919,7 +924,7 @@ _CUSTOMER_ACT = re.compile(
 )
 _CUSTOMER_WANTS = re.compile(
     r"^(?:还|也|都|就)?(?:要|想要|需要|想订|订|采购|求购|买)\s?"
-    r"(?:[\d一二两三四五六七八九十几百千万]|样品|样|报价|目录|资料|图纸|价格|方案|规格书|datasheet|catalog)",
+    r"(?:[\d一二两三四五六七八九十几百千万]|[A-Za-z]{1,4}\s?\d+|样品|样|报价|目录|资料|图纸|价格|方案|规格书|datasheet|catalog)",
     re.I,
 )
 
@@ -1070,6 +1075,22 @@ def _classify_free(ctx: _Context) -> Intent:
 # `Texas Flow Controls: …`, `Kiwi Water 要样品`: a Latin name (two words or more) opening the message.
 _LEADING_NAME = re.compile(
     r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*)+)\s?(?::|\s(?=[\u4e00-\u9fff]))|^(?P<one>[A-Z][\w&.'-]+)\s?:"
+)
+
+
+# A company named mid-sentence that the index does not know: after words that introduce one (展会认识的, 新客户,
+# 一家叫), or a run of capitalised Latin words ending in a company word (… Hamburg Marine Supply 想要…). Offered
+# for creation, never dropped; a person (采购经理Klaus Weber) has no such cue.
+_COMPANY_WORD = (
+    r"(?:GmbH|Ltd\.?|Limited|Inc\.?|LLC|AG|AB|AS|A/S|SA|S\.A\.|S\.p\.A\.|SpA|BV|NV|Co\.?|Corp\.?|Company|Group|"
+    r"Supply|Supplies|Trading|Traders|Industries|Industrial|Engineering|Pumps|Valves|Marine|Logistics|Systems|"
+    r"Technologies|Technology|Tech|Solutions|International|Imports|Exports|Manufacturing|Machinery|Electric|Energy)"
+)
+_LATIN_NAME_WORD = r"[A-Z\u00c0-\u00de][\w&.'/-]*"
+_NEW_NAME = re.compile(
+    r"(?:(?:新认识的|认识的|认识了|新客户|一家叫|一家|叫做|名叫|介绍的|介绍了|来自)\s?)+"
+    rf"(?P<name>{_LATIN_NAME_WORD}(?:\s{_LATIN_NAME_WORD}){{0,4}}|[\u4e00-\u9fff]{{2,12}}?(?=\s|[,，。;；]|$))"
+    rf"|(?<![A-Za-z])(?P<name2>{_LATIN_NAME_WORD}(?:\s{_LATIN_NAME_WORD}){{0,3}}\s{_COMPANY_WORD})(?![A-Za-z])"
 )
 
 

@@ -322,7 +322,6 @@ def _create_or_show(flat: str, number: str | None, body: str, raw_lines: list[st
     return _create(flat, customer, [first[0] if first else "", *raw_lines[1:]])
 
 
-
 # Two to four capitalised Latin words, none of them an incoterm or a currency code (报价 ACME FOB Hamburg …).
 _LATIN_WORD = r"(?!(?:{})(?![A-Za-z]))[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f&.'-]*".format(
     "|".join([*INCOTERMS_2020, *(w.upper() for w in CURRENCY_WORDS if w.isascii() and w.isalpha())])

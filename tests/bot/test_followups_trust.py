@@ -78,3 +78,14 @@ async def test_a_task_is_found_by_the_customers_short_name_and_its_words(bot: Ch
     assert "已改期：安排寄样" in reply
     [task] = await _tasks(bot, heidelberg)
     assert task.due_at == datetime(2026, 12, 2, 1, 0, tzinfo=UTC)  # Wed 2 Dec 09:00 in Shanghai
+
+
+async def test_a_new_company_named_mid_sentence_is_offered_and_then_saved(bot: ChatHarness) -> None:
+    """Held-out miss (a company introduced after 展会认识的): offered for creation, never dropped."""
+    asked = await bot.said("李娜", "展会认识的 Hamburg Marine Supply 想要船用阀目录 下周二寄")
+    assert "Hamburg Marine Supply" in asked and "是" in asked
+    saved = await bot.said("李娜", "是")
+    assert "Hamburg Marine Supply" in saved
+    hamburg = await _customer(bot, "Hamburg Marine Supply")
+    assert any("想要船用阀目录" in n for n in await _notes(bot, hamburg))
+    assert len(await _tasks(bot, hamburg)) == 1  # 下周二寄: the rep's step

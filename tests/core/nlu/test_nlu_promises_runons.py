@@ -134,3 +134,23 @@ def test_nothing_after_lingwai_is_cut(demo: NameIndex, text: str, kept: str) -> 
     saved = (p.summary or "") + " ".join(s.action for s in p.next_steps)
     assert kept.replace("下个月", "").replace("明年", "")[:6] in saved, (p.summary, p.next_steps)
     assert p.next_action is None or p.next_due is not None  # no question about a step that is not the rep's
+
+
+@pytest.mark.parametrize(
+    ("text", "company"),
+    [
+        ("展会认识的 Hamburg Marine Supply 想要船用阀目录 下周二寄", "Hamburg Marine Supply"),
+        ("今天展会上认识了 Oslo Pumpe AS 要报价", "Oslo Pumpe AS"),
+        ("广交会上认识了一家叫 Kiwi Water 的 要DN50样品", "Kiwi Water"),
+        ("展会新认识的海德堡泵阀 想要样品 下周寄", "海德堡泵阀"),
+        ("今天跟 Baltic Shipping Group 的采购通了电话 下周报价", "Baltic Shipping Group"),
+    ],
+)
+def test_a_new_company_named_mid_sentence_is_kept_to_offer(demo: NameIndex, text: str, company: str) -> None:
+    p = parse(text, demo)
+    assert p.intent in (Intent.FOLLOW_UP, Intent.NOTE)
+    assert p.customer == company and p.customer_id is None  # asked (create it?), never filed elsewhere, never dropped
+
+
+def test_a_person_named_mid_sentence_is_no_company(demo: NameIndex) -> None:
+    assert parse("今天打电话给采购经理Klaus Weber 说下周下单", demo).customer is None
