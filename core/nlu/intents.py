@@ -1038,9 +1038,16 @@ _HANDLERS: dict[Intent, Callable[[_Context], bool]] = {
 }
 
 
+# Greetings and thanks (在吗, 谢谢): answered by core/nlu/questions.py, never a customer's name to look up.
+GREETING = re.compile(r"^(?:你好|您好|hi|hello|hey|早上好|早|下午好|晚上好|在吗|在不在)[呀啊吗!！~。.,，\s]*$", re.I)
+THANKS = re.compile(r"^(?:谢谢|多谢|感谢|谢了|thanks|thank you|thx|辛苦了|好的谢谢)[你您啦了呀!！~。.,，\s]*$", re.I)
+
+
 def _classify_free(ctx: _Context) -> Intent:
     """No command word: decide from cue words, in order of how specific they are."""
     text = ctx.text
+    if GREETING.match(text) or THANKS.match(text):
+        return Intent.UNKNOWN
     if _WIN_WORDS.search(text):
         _stage_change(ctx, Intent.WIN)
         return Intent.WIN
