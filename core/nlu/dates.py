@@ -646,7 +646,7 @@ _DATE_RULES: _Rules = [
         re.compile(
             "(?P<h>"
             + "|".join(sorted(_HOLIDAYS, key=len, reverse=True))
-            + r"|春节|(?<![\u4e00-\u9fff])节|(?<!明|今|去|半|\d)年)"
+            + r"|春节|(?<![\u4e00-\u9fff])节|(?<=[说讲等到过再要])节(?=之?后|以后)|(?<!明|今|去|半|\d)年)"
             r"(?P<side>后|之后|以后|前|之前|以前)?",
             re.I,
         ),
