@@ -929,6 +929,18 @@ _CUSTOMER_WANTS = re.compile(
 )
 
 
+_WANTED = re.compile(r"(?:想要|需要|要)(?P<obj>[^\s,，。;；]{2,12})\s?[,，]?\s?$")
+
+
+def _with_object(text: str, lo: int, action: str) -> str:
+    """A bare verb (寄, 发) takes the thing the customer asked for just before it (想要船用阀目录 下周二寄 →
+    寄船用阀目录)."""
+    if len(action) > 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", action):
+        return action
+    m = _WANTED.search(text, 0, lo)
+    return f"{action}{m['obj']}" if m else action
+
+
 def _theirs(text: str, lo: int, hi: int, action: str) -> bool:
     """A step with no 我 in front whose verb is the customer's (see _CUSTOMER_ACT / _CUSTOMER_WANTS)."""
     if _REP_SUBJECT.match(_LEADING_DISCOURSE.sub("", text[lo:hi])):
@@ -959,7 +971,7 @@ def _steps(
         if not (_FUTURE_CUE.search(piece) or not _PAST_CUE.search(piece)):
             continue
         if action:
-            steps.append((NextStep(action, due.value, due.guessed), (lo, hi)))
+            steps.append((NextStep(_with_object(text, lo, action), due.value, due.guessed), (lo, hi)))
     if not any(not step.by_customer for step, _ in steps):
         taken = {span for _, span in steps}
         for lo, hi, promised in reversed(pieces):

@@ -154,3 +154,15 @@ def test_a_new_company_named_mid_sentence_is_kept_to_offer(demo: NameIndex, text
 
 def test_a_person_named_mid_sentence_is_no_company(demo: NameIndex) -> None:
     assert parse("今天打电话给采购经理Klaus Weber 说下周下单", demo).customer is None
+
+
+@pytest.mark.parametrize(
+    ("text", "action"),
+    [
+        ("跟进 艾克美 展会上聊的 他们想要船用阀目录 下周二寄", "寄船用阀目录"),
+        ("艾克美 他们要样品，明天寄", "寄样品"),
+        ("艾克美 要报价 明天发", "发报价"),
+    ],
+)
+def test_a_bare_verb_takes_what_the_customer_asked_for(demo: NameIndex, text: str, action: str) -> None:
+    assert parse(text, demo).next_action == action
