@@ -112,6 +112,7 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
     happened = follow_up.happened_at
     day = format_day(happened.astimezone(ctx.tz))
     lines = [f"已记录 {name} 的{follow_up.kind}跟进（{day}）：{_preview(follow_up.content)}"]
+    lines += _promises(ctx, parsed)
     extra = []
     for step in _further_steps(parsed):
         assert step.due is not None
@@ -139,6 +140,17 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
         buttons=(Button("日期没问题", ConfirmDraft(), "primary"), Button("改日期", EditDraft())),
     )
     return [CardReply(card)]
+
+
+def _promises(ctx: Context, parsed: Parsed) -> list[str]:
+    """The customer's promises (对方说月底前付, 春节后下批量订单): kept in the note with their day, said plainly to be
+    no task of the rep's, so the rep knows where they went."""
+    return [
+        f"对方的安排：{step.action}（{'约' if step.guessed else ''}{format_day(step.due.astimezone(ctx.tz))}），"
+        "已记在跟进里，不加您的待办。"
+        for step in parsed.next_steps
+        if step.by_customer and step.due is not None
+    ]
 
 
 def _preview(content: str) -> str:

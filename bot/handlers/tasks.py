@@ -11,12 +11,13 @@ from bot.errors import NotAllowed, NotFound
 from bot.replies import Reply, TextReply
 from bot.router import Router
 from core.nlu.intents import Intent, Parsed
+from core.nlu.names import NameIndex
 from core.nlu.normalize import asks_for_all
-from core.nlu.task_commands import TaskCommand
+from core.nlu.task_commands import TaskCommand, tasks_named
 from core.timefmt import format_due
 from storage import audit
 from storage.models import Customer, Task
-from storage.repo import lists, tasks
+from storage.repo import customers, lists, tasks
 
 router = Router("tasks")
 
@@ -110,7 +111,13 @@ async def _named(ctx: Context, command: TaskCommand) -> list[Task] | str:
         refused = [f for f in found if isinstance(f, str)]
         return "\n".join(refused) if refused else [f for f in found if isinstance(f, Task)]
     words = command.subject or ""
-    rows = [(t, c) for t, c in await tasks.open_tasks(ctx.session, ctx.user_id, limit=200) if words in t.subject]
+    open_rows = await tasks.open_tasks(ctx.session, ctx.user_id, limit=200)
+    index = NameIndex([])
+    for customer_id in {t.customer_id for t, _ in open_rows if t.customer_id is not None}:
+        if (customer := await customers.get(ctx.session, customer_id)) is not None:
+            index.add(customer_id, customer.name, customer.aliases)
+    ids = tasks_named(words, [(t.id or 0, t.subject, t.customer_id) for t, _ in open_rows], index)
+    rows = [(t, c) for t, c in open_rows if t.id in ids]
     if len(rows) == 1:
         return [rows[0][0]]
     if not rows:

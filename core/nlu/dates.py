@@ -10,9 +10,9 @@ Conventions (documented because several are choices, not facts):
   its time is still ahead (so `周一` said on a Monday at 10:00 is next Monday). In a clause about the past
   (`…了`, `已…`) they mean the latest occurrence instead: `周五拜访了` said on Monday is last Friday.
 - `下周二` / `next Tuesday` is Tuesday of next week; `下周` / `next week` its Monday (guessed).
-- Periods resolve to one day (the default reminder day) and are marked `guessed`: 月初 1st, 上旬 5th, 中旬
-  15th, 下旬 25th, 月底 last day, Q1 / 一季度 last day of the quarter (but Q1启动 / Q1开始 its first working
-  day), 年底 Dec 31, 年前 Chinese New Year's Eve, 这周 Friday, 周末 Saturday; 明年再说 / 上半年 / 下半年
+- Periods resolve to one day (the default reminder day) and are marked `guessed`: 月初 1st, 上旬 5th, 上中旬 10th,
+  中旬 15th, 中下旬 20th, 下旬 25th, 月底 last day, Q1 / 一季度 last day of the quarter (but Q1启动 / Q1开始 its first
+  working day), 年底 Dec 31, 年前 Chinese New Year's Eve, 这周 Friday, 周末 Saturday; 明年再说 / 上半年 / 下半年
   the first working day of the period. Around holidays: 元旦前 / 国庆前 the day before, 元旦后 / 国庆后 /
   春节后 / 节后 / 年后 the first working day after the days off. A period starting on the 1st moves to the
   first working day (下个月初 said in December is 4 January 2027). `两三天内` takes the near end (2 days).
@@ -134,7 +134,7 @@ _EN_NUMBERS = {
 _WEEKDAY_EN = "|".join(sorted(_EN_WEEKDAYS, key=len, reverse=True))
 _MONTH_EN = "|".join(sorted(_EN_MONTHS, key=len, reverse=True))
 _NUM_EN = r"\d+|" + "|".join(sorted(_EN_NUMBERS, key=len, reverse=True))
-_PERIOD_DAY = {"初": 1, "上旬": 5, "中": 15, "中旬": 15, "下旬": 25}
+_PERIOD_DAY = {"初": 1, "上旬": 5, "上中旬": 10, "中": 15, "中旬": 15, "中下旬": 20, "下旬": 25}
 _WEEK_OFFSET = {None: 0, "这": 0, "本": 0, "下": 1, "下下": 2, "上": -1}
 _MONTH_OFFSET = {None: 0, "这": 0, "本": 0, "当": 0, "下": 1, "下下": 2, "上": -1}
 # 除夕 (Chinese New Year's Eve), for 年前 / 春节前.
@@ -621,8 +621,8 @@ _DATE_RULES: _Rules = [
     (re.compile(rf"(今年|明年|去年)?{_N}月{_N}(?:[日号]|(?![\d万千百.]))"), _month_date),
     (
         re.compile(
-            rf"(?:(今年|明年|去年)?{_N}月|(?:(下下个?|下个?|这个?|本|上个?|当)|(?<![个岁\d]))月|(?=[上中下]旬))"
-            r"(底|末|初|中旬|上旬|下旬|中|份|(?![\d一二三四五六七八九十]))"
+            rf"(?:(今年|明年|去年)?{_N}月|(?:(下下个?|下个?|这个?|本|上个?|当)|(?<![个岁\d]))月|(?=[上中下]旬|中下旬|上中旬))"
+            r"(底|末|初|中下旬|上中旬|中旬|上旬|下旬|中|份|(?![\d一二三四五六七八九十]))"
         ),
         _month_part,
     ),
@@ -646,7 +646,7 @@ _DATE_RULES: _Rules = [
         re.compile(
             "(?P<h>"
             + "|".join(sorted(_HOLIDAYS, key=len, reverse=True))
-            + r"|春节|(?<![\u4e00-\u9fff])节|(?<!明|今|去|半|\d)年)"
+            + r"|春节|(?<![\u4e00-\u9fff])节|(?<=[说讲等到过再要])节(?=之?后|以后)|(?<!明|今|去|半|\d)年)"
             r"(?P<side>后|之后|以后|前|之前|以前)?",
             re.I,
         ),

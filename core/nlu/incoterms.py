@@ -34,12 +34,12 @@ class Incoterm:
 
 
 _CODES = "|".join(re.escape(c) for c in (*INCOTERMS_2020, *_LEGACY))
-# Codes in any case; a Latin place is one lower-case word or up to two capitalised ones (Los Angeles). A Chinese
-# place has 2-4 characters, or up to 8 when a space ends it (斯德哥尔摩, 布宜诺斯艾利斯).
+# Codes in any case; a Latin place (Zürich, São Paulo too) is one lower-case word or up to two capitalised ones.
+# A Chinese place has 2-4 characters, or up to 8 when a space ends it (斯德哥尔摩, 布宜诺斯艾利斯).
 _PATTERN = re.compile(
     rf"(?<![A-Za-z])(?P<code>(?i:{_CODES}))(?![A-Za-z])"
     r"(?:\s?[:@]?\s?(?P<place>[\u4e00-\u9fff]{5,8}(?=\s|$)|[\u4e00-\u9fff]{2,4}"
-    r"|[A-Z][A-Za-z]+(?:\s[A-Z][A-Za-z]+)?|[a-z]{3,}))?"
+    r"|[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f]+(?:\s[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f]+)?|[a-z\u00df-\u024f]{3,}))?"
     rf"|(?P<cn>{'|'.join(_CHINESE_TERMS)})"
 )
 # A Chinese place ends before words that continue the sentence: FOB宁波价格 → 宁波.
@@ -78,7 +78,7 @@ def extract_incoterm(text: str) -> Incoterm | None:
         return Incoterm(_CHINESE_TERMS[m["cn"]], None, m.start(), m.end())
     code = m["code"].upper()
     place, end = m["place"], m.end()
-    if place and not place.isascii():
+    if place and "\u4e00" <= place[0] <= "\u9fff":
         cut = _PLACE_END.search(place)
         place = place[: cut.start()] if cut else place
         place = place if len(place) >= 2 else None

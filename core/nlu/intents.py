@@ -502,6 +502,11 @@ class _Context:
                 found = list(self.names.decide(m[group]).matches) if self.names else []
                 self._set_customer(m[group], found, resolved=False)
                 return m.span(group)
+            if m := _NEW_NAME.search(self.text):  # 展会认识的 Hamburg Marine Supply …: a new company, offered
+                group = "name" if m["name"] else "name2"
+                found = list(self.names.decide(m[group]).matches) if self.names else []
+                self._set_customer(m[group], found, resolved=False)
+                return m.span(group)
             return None
         span = (0, len(self.text)) if whole else _leading_token(self.text, self)
         if span is None:
@@ -756,7 +761,8 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
             if first.guessed:
                 ctx.guesses.append("next_due")
     used = [span for step, span in steps if not step.by_customer]
-    summary_text = _blank(text, used)[body_start:]
+    promises = [span for step, span in steps if step.by_customer]
+    summary_text = _dated(_blank(text, used), promises, dates, ctx.tz)[body_start:]
     summary = _clean(_REPEATED_SEP.sub(r"\1", re.sub(r"\s*([,，。;；])\s*", r"\1", summary_text)))
     summary = _clean(_REPEATED_SEP.sub(r"\1", summary))
     if summary:
@@ -785,6 +791,22 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     return True
 
 
+_ABSOLUTE_DAY = re.compile(r"\d{1,2}\s?(?:月|/|\.|-)\s?\d{1,2}|\d{4}-\d{1,2}-\d{1,2}")
+
+
+def _dated(text: str, promises: list[tuple[int, int]], dates: list[DateSpan], tz: ZoneInfo) -> str:
+    """The customer's promises keep their day in the note (下个月中旬定 → 下个月中旬定（约1月15日）): a note read
+    next month still says when. A day already written out (12月5日) is left as it is."""
+    for lo, hi in sorted(promises, reverse=True):
+        day = next((d for d in dates if lo <= d.start < hi), None)
+        if day is None or _ABSOLUTE_DAY.search(text, day.start, day.end):
+            continue
+        local = day.value.astimezone(tz)
+        end = len(text[:hi].rstrip())
+        text = f"{text[:end]}（{'约' if day.guessed else ''}{local.month}月{local.day}日）{text[end:]}"
+    return text
+
+
 # Where a run-on message (voice input, no punctuation) starts a new thought: before a date word that follows
 # a verb phrase. Not after words that bind the date to what precedes it (从 / 到 / 在 / 于 / 截止 / 预计).
 _BINDS_DATE = re.compile(
@@ -795,7 +817,7 @@ _BINDS_DATE = re.compile(
 # The customer speaking or acting (客户说…, 对方月底前付, they will review): theirs to do, not the rep's.
 _THEIRS = r"(?:对方|客户|他们|他|她|老板|买家|the customer|customer|client|they|he|she|buyer)"
 _SPEAKER = re.compile(
-    rf"{_THEIRS}\s?(?:问|will|would|asked)|(?<![我们])(?:说|表示|答应|承诺|讲|称)"
+    rf"{_THEIRS}\s?(?:问|will|would|asked)|(?<![我们])(?:说|表示|答应|承诺|讲|称|提到|透露|反映|觉得|认为)"
     r"|(?<![A-Za-z])(?<!I )(?<!we )(?:said|says|promised)(?![A-Za-z])"
     rf"|^\s?(?:[^\s,]{{0,8}}\s)?{_THEIRS}(?![A-Za-z])",
     re.I,
@@ -809,28 +831,61 @@ _STEP_LEAD = re.compile(
 _STEP_TRAIL = re.compile(r"\s?(?:(?<![A-Za-z])(?:by|before|on|until|till|at)|之前|以前|前|左右|的时候|时)$", re.I)
 
 
-def _pieces(text: str, start: int, dates: list[DateSpan]) -> list[tuple[int, int, bool]]:
-    """Clauses from `start`, with run-on ones cut before each date that starts a new step.
+# Where a run-on clause (voice input) turns to another thought: a discourse word (另外, 然后, 还有), or a pronoun
+# taking over as the subject (…聊了报价他们要下周给答复我周四把样品寄过去). A pronoun right after a word that takes an
+# object (给他们, 让我, 答复我) is no new subject, unless a date follows it (答复我周四…: 我 opens the next step).
+_DISCOURSE = re.compile(r"另外|此外|还有|然后|同时|而且|并且|顺便|对了|接着|another thing|also|and then", re.I)
+_PRONOUN = re.compile(r"我们|我|咱们|他们|她们|对方|他|她")
+_BOUND_OBJECT = "和跟给让对向把被帮请问诉带陪叫找约醒催同与"  # 提醒我明天…, 让他们周五…: always the object
+_TAKES_OBJECT = _BOUND_OBJECT + "的说要系知送寄发回复等为"
+_LEADING_DISCOURSE = re.compile(rf"^\s?(?:{_DISCOURSE.pattern})\s?,?\s?", re.I)
+_REP_SUBJECT = re.compile(r"^\s?(?:我们|我方|我|咱们|we|I)(?![A-Za-z])", re.I)
 
-    Each piece is (start, end, promised): promised when a clause's speaker is the customer (客户说…), which
-    carries over to the rest of that clause.
+
+def _turns(text: str, a: int, b: int, dates: list[DateSpan]) -> list[int]:
+    """Offsets inside one clause where a run-on message starts a new thought (see _DISCOURSE / _PRONOUN)."""
+    starts = {d.start for d in dates}
+    out = [m.start() for m in _DISCOURSE.finditer(text, a, b) if m.start() >= a + 2]
+    for m in _PRONOUN.finditer(text, a, b):
+        at = m.start()
+        if at < a + 2 or (at > 0 and text[at - 1] in "我他她们"):
+            continue
+        follows = text[m.end() : m.end() + 1]
+        dated = m.end() in starts or (follows == " " and m.end() + 1 in starts)
+        if text[at - 1] in _BOUND_OBJECT:
+            continue
+        if dated or (text[at - 1] not in _TAKES_OBJECT and not text[at - 1].isspace() and follows != "的"):
+            out.append(at)
+    return out
+
+
+def _pieces(text: str, start: int, dates: list[DateSpan]) -> list[tuple[int, int, bool]]:
+    """Clauses from `start`, with run-on ones cut before each date that starts a new step and at each turn.
+
+    Each piece is (start, end, promised): promised when a clause's speaker is the customer (客户说…, 他们要…), which
+    carries over to the rest of that clause until the rep speaks (我…).
     """
     out: list[tuple[int, int, bool]] = []
     for clause in CLAUSE.finditer(text, start):
         if not clause.group().strip():
             continue
         a, b = clause.span()
-        cuts = [
+        turns = _turns(text, a, b, dates)
+        dated_cuts = {
             d.start
             for d in dates
-            if a + 2 <= d.start < b and not _BINDS_DATE.search(text, a, d.start) and _clean(text[d.end : b])
-        ]  # `visited ACME today`: a date ending its clause stays with it
+            if a + 2 <= d.start < b
+            and not _BINDS_DATE.search(text, a, d.start)
+            and _clean(text[d.end : b])
+            and not _PRONOUN.fullmatch(_clean(text[max([a, *(t for t in turns if t < d.start)]) : d.start]))
+        }  # `visited ACME today`: a date ending its clause stays with it; 我周四…: the date stays with its subject
+        cuts = sorted(dated_cuts | set(turns))
         promised = False
         for lo, hi in zip([a, *cuts], [*cuts, b], strict=True):
-            piece = text[lo:hi]
+            piece = _LEADING_DISCOURSE.sub("", text[lo:hi])
             if _SPEAKER.search(piece) and not _ASKS_US.search(piece):
                 promised = True
-            elif re.match(r"^\s?(?:我|我们|we|I)(?![A-Za-z])", piece):
+            elif _REP_SUBJECT.match(piece):
                 promised = False
             out.append((lo, hi, promised))
     return _join_bare_dates(text, out, dates)
@@ -860,13 +915,48 @@ def _join_bare_dates(
     return out
 
 
+# What only the customer does (下批量订单, 付款, 下个月中旬定, 给我们答复) or wants (要 8000 米, 想要样品): with no
+# 我 in front, a dated one is their promise (a day to check on, in the note), an undated one is no step at all.
+_CUSTOMER_ACT = re.compile(
+    r"^(?:都|也|就|才|会|能|要|可能|应该|准备|打算|计划|争取|大概|估计)?\s?"
+    r"(?:下单|下.{0,6}?(?:单|订单)|[付打汇回]款|付(?:清|钱|尾款|定金|全款)?$|定(?:下来|单|货)?$|决定|拍板|确认订单|"
+    r"给(?:我们|我)(?:答复|回复|消息|结果|反馈|回音|准信)|出结果|考虑一下|到货|到港|提货|订货|"
+    r"开标|招标)"
+)
+_CUSTOMER_WANTS = re.compile(
+    r"^(?:还|也|都|就)?(?:要|想要|需要|想订|订|采购|求购|买)\s?"
+    r"(?:[\d一二两三四五六七八九十几百千万]|[A-Za-z]{1,4}\s?\d+|样品|样|报价|目录|资料|图纸|价格|方案|规格书|datasheet|catalog)",
+    re.I,
+)
+
+
+_WANTED = re.compile(r"(?:想要|需要|要)(?P<obj>[^\s,，。;；]{2,12})\s?[,，]?\s?$")
+
+
+def _with_object(text: str, lo: int, action: str) -> str:
+    """A bare verb (寄, 发) takes the thing the customer asked for just before it (想要船用阀目录 下周二寄 →
+    寄船用阀目录)."""
+    if len(action) > 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", action):
+        return action
+    m = _WANTED.search(text, 0, lo)
+    return f"{action}{m['obj']}" if m else action
+
+
+def _theirs(text: str, lo: int, hi: int, action: str) -> bool:
+    """A step with no 我 in front whose verb is the customer's (see _CUSTOMER_ACT / _CUSTOMER_WANTS)."""
+    if _REP_SUBJECT.match(_LEADING_DISCOURSE.sub("", text[lo:hi])):
+        return False
+    return bool(_CUSTOMER_ACT.match(action) or _CUSTOMER_WANTS.match(action))
+
+
 def _steps(
     text: str, pieces: list[tuple[int, int, bool]], dates: list[DateSpan], now: datetime
 ) -> list[tuple[NextStep, tuple[int, int]]]:
-    """The rep's planned steps, soonest first, each with the span it came from.
+    """The rep's planned steps and the customer's promises, soonest first, each with the span it came from.
 
     A step is a piece with a date still ahead that plans (再 / 给答复 / send) or at least reports no fact
-    (定了明年Q1的订单 is a fact); without any dated step, the last undated plan (回头再约) is one.
+    (定了明年Q1的订单 is a fact); without any dated step, the last undated plan (回头再约) is one. The customer's
+    promises (对方说月底前付, 春节后下批量订单) are marked by_customer: kept whole, never the rep's task.
     """
     steps: list[tuple[NextStep, tuple[int, int]]] = []
     for lo, hi, promised in pieces:
@@ -874,21 +964,23 @@ def _steps(
         inside = [d for d in dates if lo <= d.start < hi and d.value > now and not d.past]
         if not inside:
             continue
-        if promised:  # kept whole and marked: 对方说月底前付 reads as theirs
-            due = inside[0]
+        due = inside[0]
+        action = _action(text, lo, hi, inside)
+        if promised or (action and _theirs(text, lo, hi, action)):  # kept whole and marked: theirs
             steps.append((NextStep(_clean(piece), due.value, due.guessed, by_customer=True), (lo, hi)))
             continue
         if not (_FUTURE_CUE.search(piece) or not _PAST_CUE.search(piece)):
             continue
-        action = _action(text, lo, hi, inside)
         if action:
-            due = inside[0]
-            steps.append((NextStep(action, due.value, due.guessed), (lo, hi)))
+            steps.append((NextStep(_with_object(text, lo, action), due.value, due.guessed), (lo, hi)))
     if not any(not step.by_customer for step, _ in steps):
+        taken = {span for _, span in steps}
         for lo, hi, promised in reversed(pieces):
             piece = text[lo:hi]
+            if (lo, hi) in taken:
+                continue
             if not promised and _FUTURE_CUE.search(piece) and not _PAST_CUE.search(piece):
-                if action := _action(text, lo, hi, []):
+                if (action := _action(text, lo, hi, [])) and not _theirs(text, lo, hi, action):
                     steps.append((NextStep(action), (lo, hi)))
                 break
     steps.sort(key=lambda s: s[0].due or now)
@@ -959,9 +1051,16 @@ _HANDLERS: dict[Intent, Callable[[_Context], bool]] = {
 }
 
 
+# Greetings and thanks (在吗, 谢谢): answered by core/nlu/questions.py, never a customer's name to look up.
+GREETING = re.compile(r"^(?:你好|您好|hi|hello|hey|早上好|早|下午好|晚上好|在吗|在不在)[呀啊吗!！~。.,，\s]*$", re.I)
+THANKS = re.compile(r"^(?:谢谢|多谢|感谢|谢了|thanks|thank you|thx|辛苦了|好的谢谢)[你您啦了呀!！~。.,，\s]*$", re.I)
+
+
 def _classify_free(ctx: _Context) -> Intent:
     """No command word: decide from cue words, in order of how specific they are."""
     text = ctx.text
+    if GREETING.match(text) or THANKS.match(text):
+        return Intent.UNKNOWN
     if _WIN_WORDS.search(text):
         _stage_change(ctx, Intent.WIN)
         return Intent.WIN
@@ -996,6 +1095,22 @@ def _classify_free(ctx: _Context) -> Intent:
 # `Texas Flow Controls: …`, `Kiwi Water 要样品`: a Latin name (two words or more) opening the message.
 _LEADING_NAME = re.compile(
     r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*)+)\s?(?::|\s(?=[\u4e00-\u9fff]))|^(?P<one>[A-Z][\w&.'-]+)\s?:"
+)
+
+
+# A company named mid-sentence that the index does not know: after words that introduce one (展会认识的, 新客户,
+# 一家叫), or a run of capitalised Latin words ending in a company word (… Hamburg Marine Supply 想要…). Offered
+# for creation, never dropped; a person (采购经理Klaus Weber) has no such cue.
+_COMPANY_WORD = (
+    r"(?:GmbH|Ltd\.?|Limited|Inc\.?|LLC|AG|AB|AS|A/S|SA|S\.A\.|S\.p\.A\.|SpA|BV|NV|Co\.?|Corp\.?|Company|Group|"
+    r"Supply|Supplies|Trading|Traders|Industries|Industrial|Engineering|Pumps|Valves|Marine|Logistics|Systems|"
+    r"Technologies|Technology|Tech|Solutions|International|Imports|Exports|Manufacturing|Machinery|Electric|Energy)"
+)
+_LATIN_NAME_WORD = r"[A-Z\u00c0-\u00de][\w&.'/-]*"
+_NEW_NAME = re.compile(
+    r"(?:(?:新认识的|认识的|认识了|新客户|一家叫|一家|叫做|名叫|介绍的|介绍了|来自)\s?)+"
+    rf"(?P<name>{_LATIN_NAME_WORD}(?:\s{_LATIN_NAME_WORD}){{0,4}}|[\u4e00-\u9fff]{{2,12}}?(?=\s|[,，。;；]|$))"
+    rf"|(?<![A-Za-z])(?P<name2>{_LATIN_NAME_WORD}(?:\s{_LATIN_NAME_WORD}){{0,3}}\s{_COMPANY_WORD})(?![A-Za-z])"
 )
 
 

@@ -111,7 +111,7 @@ _PATTERN = re.compile(
     rf"(?:(?P<pre>US\$|HK\$|[$¥€£]|{_ISO}|人民币|美元|欧元|港币)\s?|(?<![A-Za-z\d.]))(?P<num>{NUMBER})"
     r"(?:(?P<mult>\s?(?:个亿|亿|千万|百万|十万|万|千(?!克|米|瓦))|[kKwW](?![A-Za-z])|[mM](?:n|illion)?(?![A-Za-z])"
     r"|\s?(?:million|billion|bn)(?![A-Za-z]))(?P<tail>[1-9一二三四五六七八九](?![\d.])千?)?)?"
-    rf"(?:\s?(?P<suf>美元|美金|刀(?![片具])|{_ISO}|{_NAMED}|欧元|欧(?![洲盟美式标规])|人民币|块钱|日元|日币|港币|港元|英镑"
+    rf"(?:\s?(?P<suf>美元|美金|刀(?![片具])|{_ISO}(?!\s?\d)|{_NAMED}|欧元|欧(?![洲盟美式标规])|人民币|块钱|日元|日币|港币|港元|英镑"
     r"|元(?![旦器素件])|块(?=$|[\s,，。.;；!?/、)]|一|每|左右|多)|[$€]))?",
     re.I,
 )
@@ -126,7 +126,9 @@ _UNIT_AFTER = re.compile(
     r"(?:kg|pcs|pc|sets?|units?|ctns?|cartons?|containers?|tons?|mt)(?![A-Za-z]))",
     re.I,
 )
-_PER_UNIT_AFTER = re.compile(r"\s?(?:/|每|一)\s?(?:件|个|套|只|台|吨|米|箱|双|pcs|pc|piece|unit|set|kg|ton|mt)", re.I)
+_PER_UNIT_AFTER = re.compile(
+    r"\s?(?:(?:/|每|一|per)\s?(?:件|个|套|只|台|吨|米|箱|双|pcs|pc|piece|unit|set|kg|ton|mt)|each|ea)(?![A-Za-z])", re.I
+)
 _RANGE_JOIN = re.compile(r"\s?(?:到|至|-|~)\s?")
 _BARE_MULTIPLIERS = ("万", "亿", "个亿", "千万", "百万", "十万")
 

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from core.nlu.intents import Intent
+from core.nlu.intents import GREETING, THANKS, Intent
 from core.nlu.normalize import normalize
 
 
@@ -45,8 +45,6 @@ class Question:
         return Intent.QUESTION
 
 
-_GREETING = re.compile(r"^(?:你好|您好|hi|hello|hey|早上好|早|下午好|晚上好|在吗|在不在)[呀啊吗!！~。.,，\s]*$", re.I)
-_THANKS = re.compile(r"^(?:谢谢|多谢|感谢|谢了|thanks|thank you|thx|辛苦了|好的谢谢)[你您啦了呀!！~。.,，\s]*$", re.I)
 _PERIODS = {
     "今天": Period.TODAY,
     "本周": Period.THIS_WEEK,
@@ -99,9 +97,9 @@ def parse_question(text: str) -> Question | None:
     t = normalize(text).strip()
     if not t:
         return None
-    if _GREETING.match(t):
+    if GREETING.match(t):
         return Question(Ask.GREETING)
-    if _THANKS.match(t):
+    if THANKS.match(t):
         return Question(Ask.THANKS)
     if m := _FOLLOWED.match(t):
         who = m["who"].strip() or None

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from core.approval_policy import RejectReason, parse_reject_reason
 from core.nlu.dates import resolve_dates
-from core.nlu.incoterms import extract_incoterm
+from core.nlu.incoterms import INCOTERMS_2020, extract_incoterm
 from core.nlu.intents import Intent
 from core.nlu.money import CURRENCY_WORDS, extract_money
 from core.nlu.normalize import normalize
@@ -315,8 +315,19 @@ def _create_or_show(flat: str, number: str | None, body: str, raw_lines: list[st
         return None  # 报价 12.5万 给罗西了，他们嫌贵: a report of a quote sent, a follow-up
     if not (extract_money(flat) or extract_quantities(flat)):
         return None  # 报价已发给客户 … is a follow-up, not a command
-    customer, *first = re.split(r"\s?:\s?|\s", _FILLER.sub("", body), maxsplit=1)
+    body = _FILLER.sub("", body)
+    if m := _LATIN_NAME.match(body):  # 报价 Alpen Precision AG 控制阀 …: a Latin name keeps its words
+        return _create(flat, m["c"], [body[m.end() :], *raw_lines[1:]])
+    customer, *first = re.split(r"\s?:\s?|\s", body, maxsplit=1)
     return _create(flat, customer, [first[0] if first else "", *raw_lines[1:]])
+
+
+# Two to four capitalised Latin words, none of them an incoterm or a currency code (报价 ACME FOB Hamburg …).
+_LATIN_WORD = r"(?!(?:{})(?![A-Za-z]))[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f&.'-]*".format(
+    "|".join([*INCOTERMS_2020, *(w.upper() for w in CURRENCY_WORDS if w.isascii() and w.isalpha())])
+)
+_LATIN_RUN = rf"{_LATIN_WORD}(?:\s{_LATIN_WORD}){{1,3}}"
+_LATIN_NAME = re.compile(rf"^(?P<c>{_LATIN_RUN})(?:\s?:\s?|\s|$)")
 
 
 # A quote already sent, told as news: 报价…给X了 / 已发 / 发过去了 / 他们嫌贵.
@@ -341,7 +352,8 @@ _QUOTE_FOR = (
         re.I,
     ),
     re.compile(r"^报\s?(?P<c>[^\s价:,一]\S+)\s(?P<rest>.*)$"),  # 报枫叶管道 止回阀 …
-    re.compile(rf"^(?:帮忙|帮我|请)?{_QUOTE_WORD}\s(?P<c>[^\s:,]+)\s?:?\s(?P<rest>.*)$"),  # 做个报价 胡志明机电 …
+    # 做个报价 胡志明机电 …, 报价 Alpen Precision AG …
+    re.compile(rf"^(?:帮忙|帮我|请)?{_QUOTE_WORD}\s(?P<c>{_LATIN_RUN}|[^\s:,]+)\s?:?\s(?P<rest>.*)$"),
 )
 
 

@@ -7,6 +7,7 @@ the forms it does not: several numbers, a task named by its words, and a shift b
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from core.nlu.dates import resolve_dates
 from core.nlu.intents import Intent
+from core.nlu.names import NameIndex
 from core.nlu.normalize import normalize
 
 _NUMBERS = r"\d{1,3}(?:\s*[\s,，、和]\s*\d{1,3})*"
@@ -75,3 +77,36 @@ def parse_task_command(text: str, *, now: datetime, tz: ZoneInfo) -> TaskCommand
         if len(subject) >= 2 and (due is not None or shift is not None):
             return TaskCommand("postpone", subject=subject, due=due, shift_days=shift)
     return None
+
+
+_LINKS = re.compile(r"^[\s的给和跟那个这个条]+|[\s的给和跟那个这个条]+$")
+
+
+def _bigrams(text: str) -> set[str]:
+    text = re.sub(r"\s+", "", text)
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _like(words: str, subject: str) -> bool:
+    """The words of a title, loosely: one inside the other, or most of their character pairs shared (寄样 / 寄样品)."""
+    if words in subject or subject in words:
+        return True
+    pairs = _bigrams(words)
+    return bool(pairs) and len(pairs & _bigrams(subject)) * 2 >= len(pairs)
+
+
+def tasks_named(words: str, tasks: Sequence[tuple[int, str, int | None]], names: NameIndex) -> list[int]:
+    """The ids of the tasks (id, title, customer id) that `words` names: the words are in the title; or they name a
+    customer in any form the index knows (海德堡 for 海德堡泵阀, ACME for 艾克美) and the rest is like the title of
+    one of that customer's tasks (海德堡寄样 → 安排寄样 on 海德堡泵阀; 海德堡那个 → its only task)."""
+    found = [task_id for task_id, subject, _ in tasks if words in subject]
+    if found:
+        return found
+    for mention in names.find_in(words):
+        rest = _LINKS.sub("", words[: mention.start] + " " + words[mention.end :]).strip()
+        found += [
+            task_id
+            for task_id, subject, customer_id in tasks
+            if customer_id == mention.customer_id and task_id not in found and (not rest or _like(rest, subject))
+        ]
+    return found

@@ -26,7 +26,7 @@ KNOWN_MISSES = {
     "A005": {"money"},
     "A013": {"kind"},
     "A015": {"kind"},
-    "A025": {"customer", "data_loss", "dates"},
+    "A025": {"customer", "data_loss"},
     "A029": {"money"},
     "A033": {"customer"},
     "A040": {"kind"},

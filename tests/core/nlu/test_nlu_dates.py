@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from conftest import NOW, TZ
@@ -145,3 +145,23 @@ def test_now_in_utc_resolves_in_local_time() -> None:
     now_utc = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # 2026-11-24 01:00 +08:00
     assert at("明天", now_utc) == [("明天", "2026-11-25 09:00")]
     assert resolve_dates("明天", now_utc, TZ)[0].value.tzinfo == TZ
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("客户说节后再谈明年采购计划", date(2027, 2, 15)),  # 节后 after 说: the Spring Festival
+        ("等节后再说", date(2027, 2, 15)),
+        ("明年1月中下旬交货", date(2027, 1, 20)),
+        ("本月上中旬", date(2026, 12, 10)),
+    ],
+)
+def test_periods_after_a_speech_verb_and_two_thirds_of_a_month(text: str, day: date) -> None:
+    now = datetime(2026, 12, 2, 10, 0, tzinfo=TZ)
+    [span] = resolve_dates(text, now, TZ)
+    assert (span.value.date(), span.guessed) == (day, True)
+
+
+@pytest.mark.parametrize("text", ["这个环节后再看", "季节后", "细节之后再聊"])
+def test_jie_inside_a_word_is_no_holiday(text: str) -> None:
+    assert resolve_dates(text, datetime(2026, 12, 2, 10, 0, tzinfo=TZ), TZ) == []

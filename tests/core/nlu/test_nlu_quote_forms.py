@@ -58,3 +58,38 @@ def test_a_cost_in_wan() -> None:
     cmd = parse_quote_command("报价给 Baltic Energy：控制阀 15台 €2,100/台 DAP Gdansk 成本 1.1万元", now=NOW, tz=TZ)
     assert cmd is not None and cmd.customer == "Baltic Energy"
     assert (cmd.lines[0].unit_cost, cmd.lines[0].cost_currency) == (Decimal(11000), "CNY")
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "quantity", "price", "currency", "place"),
+    [
+        (
+            "Alpen Precision AG 报价 控制阀 DN40 x 30 CHF 1,320 each DAP Zürich",
+            "Alpen Precision AG",
+            30,
+            "1320",
+            "CHF",
+            "Zürich",
+        ),
+        ("报价 Alpen Precision AG: 控制阀 DN40 x 30 CHF 1,320 each", "Alpen Precision AG", 30, "1320", "CHF", None),
+        ("报价 Rhein Chemie 搅拌泵 x 12 EUR 4,800 each DAP Hamburg", "Rhein Chemie", 12, "4800", "EUR", "Hamburg"),
+        ("Nordic HVAC AB 报价 风机盘管 200台 SEK 3,150 each", "Nordic HVAC AB", 200, "3150", "SEK", None),
+        (
+            "报价 Sao Paulo Quimica 储罐 x 4 USD 12,500 each CIF São Paulo",
+            "Sao Paulo Quimica",
+            4,
+            "12500",
+            "USD",
+            "São Paulo",
+        ),
+    ],
+)
+def test_a_quote_led_by_an_english_name_with_a_code_before_the_price(
+    text: str, customer: str, quantity: int, price: str, currency: str, place: str | None
+) -> None:
+    """Held-out miss: `DN40 x 30 CHF 1,320` read 30 as the price; the name was cut to its first word."""
+    cmd = parse_quote_command(text, now=NOW, tz=TZ)
+    assert cmd is not None and cmd.error is None and cmd.customer == customer
+    [line] = cmd.lines
+    assert (line.quantity, line.unit_price, line.currency) == (Decimal(quantity), Decimal(price), currency)
+    assert cmd.terms.port == place

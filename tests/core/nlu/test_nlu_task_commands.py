@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from core.nlu.task_commands import TaskCommand, parse_task_command
+import pytest
+
+from core.nlu.names import NameIndex
+from core.nlu.task_commands import TaskCommand, parse_task_command, tasks_named
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, tzinfo=TZ)
@@ -27,3 +30,29 @@ def test_forms() -> None:
 def test_left_to_the_general_parser() -> None:
     assert _p("完成 2") is None and _p("推迟 2 明天") is None
     assert _p("跟进 艾克美 今天拜访，完成了报价") is None
+
+
+TASKS = [
+    (1, "安排寄样", 201),
+    (2, "发报价单", 202),
+    (3, "寄样品", 202),
+    (4, "确认付款", 201),
+]
+TASK_NAMES = NameIndex([(201, "海德堡泵阀", ()), (202, "艾克美工业有限公司", ("ACME Industrial GmbH", "ACME"))])
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("海德堡寄样", [1]),  # the customer's short name and words of the title
+        ("海德堡泵阀寄样", [1]),
+        ("给海德堡寄样", [1]),
+        ("海德堡的付款", [4]),
+        ("ACME报价单", [2]),
+        ("艾克美 寄样", [3]),  # 寄样 is in both customers' titles: the customer decides
+        ("寄样", [1, 3]),  # no customer: every title with the words, to ask which
+        ("海德堡发票", []),  # the customer has no such task
+    ],
+)
+def test_a_task_is_found_by_its_customer_in_any_form_and_its_words(words: str, expected: list[int]) -> None:
+    assert tasks_named(words, TASKS, TASK_NAMES) == expected
