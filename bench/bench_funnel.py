@@ -1,11 +1,11 @@
-"""Latency of `漏斗` (the funnel / daily report) on PostgreSQL at scale: goal ≤ 1 s for a 200-rep organisation.
+"""Latency of `漏斗` (the funnel / daily report) on PostgreSQL at scale: director p95 ≤ 500 ms for 200 reps.
 
 Run (after `bench/seed_scale.py`):
     .venv/bin/python bench/bench_funnel.py [--schema bench_scale] [--runs 7] [--explain]
 
 Asks `漏斗` end to end (`ChatHarness.say`: inbound log → parse → handler → card → outbox → console rendering) as the
 director (every opportunity) and as one manager (a team of 10 reps), one warm-up then `--runs` timed runs each, and
-reports median and max. Beside it, the same funnel split into its parts, timed directly: the SQL of
+reports median, p95 and max. Beside it, the same funnel split into its parts, timed directly: the SQL of
 `storage.repo.funnel.funnel_input` (with the time of each statement from SQLAlchemy cursor events), the pure
 `core.funnel.build_funnel_report`, and the text rendering. `--explain` prints EXPLAIN (ANALYZE, BUFFERS) of the
 slowest funnel statements.
@@ -30,16 +30,26 @@ from seed_scale import DEFAULT_SCHEMA, PG_URL  # noqa: E402
 from core.funnel import build_funnel_report, render_bar_chart, render_funnel_text  # noqa: E402
 from storage.repo import funnel, users  # noqa: E402
 
+GOAL_MS = 500.0
+
+
+def p95(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
 
 def line(label: str, values: Sequence[float]) -> str:
-    return f"  {label:<34} median {statistics.median(values):7.1f} ms   max {max(values):7.1f} ms   (n={len(values)})"
+    return (
+        f"  {label:<34} median {statistics.median(values):7.1f} ms   p95 {p95(values):7.1f} ms"
+        f"   max {max(values):7.1f} ms   (n={len(values)})"
+    )
 
 
 async def run(args: argparse.Namespace) -> None:
     b = await open_bench(args)
     now, services, log, harness, raw = b.now, b.services, b.log, b.harness, b.raw
     viewers = [("director", "director (全公司)"), (args.manager, f"manager {args.manager} (one team)")]
-    worst = 0.0
+    director_p95 = 0.0
     for who, label in viewers:
         async with services.db.session() as session:
             user = await users.by_identity(session, "console", who)
@@ -67,6 +77,7 @@ async def run(args: argparse.Namespace) -> None:
         build: list[float] = []
         render: list[float] = []
         per_stmt: dict[str, list[float]] = {}
+        statements = 0
         for _ in range(args.runs):
             async with services.db.session() as session:
                 log.reset()
@@ -82,6 +93,7 @@ async def run(args: argparse.Namespace) -> None:
                 )
                 t1 = time.perf_counter()
                 log.on = False
+                statements = log.count
                 names = {u.id: u.name for u in await users.all_users(session)}
             t2 = time.perf_counter()
             report = build_funnel_report(inp)
@@ -96,22 +108,22 @@ async def run(args: argparse.Namespace) -> None:
                 per_stmt.setdefault(stmt, []).append(ms(t))
         print(f"  first run (cold statement caches)  {first_ms:7.1f} ms")
         print(line("end to end (ChatHarness.say)", e2e))
-        print(line("funnel_input SQL (9 statements)", sql))
+        print(line(f"funnel_input SQL ({statements} statements)", sql))
         print(line("build_funnel_report", build))
         print(line("render text + bar chart", render))
         print(f"  events fetched (stage_changes rows): {len(inp.events):,}")
         print("  funnel statements, median ms:")
         for stmt, ts in sorted(per_stmt.items(), key=lambda kv: -statistics.median(kv[1])):
             print(f"    {statistics.median(ts):7.1f}  {' '.join(stmt.split())[:110]}")
-        verdict = "MET" if max(e2e) <= 1000 else "MISSED"
-        print(f"  goal ≤ 1 s end to end: {verdict}")
-        worst = max(worst, max(e2e))
+        if who == "director":
+            director_p95 = p95(e2e)
 
         if args.explain:
             for t, stmt, params in sorted(log.slowest(args.explain_top), key=lambda x: -x[0]):
                 print(f"\n  --- {ms(t):.1f} ms: {' '.join(stmt.split())[:300]}")
                 print("  " + (await explain(raw, stmt, params)).replace("\n", "\n  "))
-    print(f"\nslowest end-to-end 漏斗: {worst:.0f} ms (goal ≤ 1000 ms)")
+    verdict = "met" if director_p95 <= GOAL_MS else "MISSED"
+    print(f"\ndirector 漏斗 end to end p95 {director_p95:.0f} ms (goal ≤ {GOAL_MS:.0f} ms): {verdict}")
     await raw.close()
     await services.db.close()
 

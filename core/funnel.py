@@ -496,7 +496,7 @@ def compute_conversions(
                 entered[ev.from_stage] += 1
                 if to_rank > rank[ev.from_stage]:
                     reached[ev.from_stage] += 1
-            if ev.to_stage in _OPEN:
+            if ev.to_stage in _OPEN and ev.to_stage is not ev.from_stage:
                 entered[ev.to_stage] += 1
             continue
         evs.sort(key=_at)

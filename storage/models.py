@@ -12,6 +12,8 @@ from sqlmodel import Field, SQLModel
 from storage.types import UTCDateTime
 
 POOL = "status = 'pool' OR owner_id IS NULL"  # customers in the public pool
+OPEN_TASK = "status = 'open'"
+MOVE = ["from_stage", "to_stage"]  # what a stage change says, beside its opportunity and time
 
 
 def utcnow() -> datetime:
@@ -134,8 +136,10 @@ class StageChange(SQLModel, table=True):
     """Stage history: the funnel's conversion and 'what moved yesterday' are read from here."""
 
     __tablename__ = "stage_changes"
+    # The funnel's conversion window reads each opportunity's moves in order from this index alone.
+    __table_args__ = (Index("ix_stage_changes_opportunity_at", "opportunity_id", "at", "id", postgresql_include=MOVE),)
     id: int | None = Field(default=None, primary_key=True)
-    opportunity_id: int = Field(foreign_key="opportunities.id", index=True)
+    opportunity_id: int = Field(foreign_key="opportunities.id")
     from_stage: str | None = None  # None: the opportunity was created
     to_stage: str
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
@@ -159,7 +163,17 @@ class FollowUp(SQLModel, table=True):
 
 class Task(SQLModel, table=True):
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_owner_status_due", "owner_id", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_tasks_owner_status_due", "owner_id", "status", "due_at"),
+        # Everyone's overdue tasks (the director's funnel) without reading the done ones.
+        Index(
+            "ix_tasks_open_due",
+            "due_at",
+            postgresql_include=["owner_id"],
+            postgresql_where=text(OPEN_TASK),
+            sqlite_where=text(OPEN_TASK),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     owner_id: int = Field(foreign_key="users.id")
     subject: str

@@ -310,6 +310,16 @@ def test_conversion_window_edges_and_empty_stage():
     assert conv[3].entered == 0 and conv[3].rate is None
 
 
+def test_a_move_into_the_stage_it_was_in_counts_the_opportunity_once():
+    """Imported history can hold S5 → S5; one opportunity is still one in the stage's denominator."""
+    start, end = conversion_window(NOW)
+    t = start + timedelta(days=1)
+    alone = compute_conversions([ev("x", Stage.S5, Stage.S5, t)], {}, start, end)
+    assert (alone[4].entered, alone[4].reached) == (1, 0)
+    twice = compute_conversions([ev("y", Stage.S5, Stage.S5, t), ev("y", Stage.S5, Stage.WON, t)], {}, start, end)
+    assert (twice[4].entered, twice[4].reached) == (1, 1)
+
+
 def test_report_conversions_use_configured_window():
     events = [ev("x", Stage.S1, Stage.S2, NOW - timedelta(days=40))]
     assert report(events=events).conversions[0].reached == 1
