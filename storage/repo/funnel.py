@@ -28,7 +28,7 @@ from core.funnel import (
     yesterday_bounds,
 )
 from core.stages import OPEN_STAGES, Stage
-from storage.models import Approval, FxRate, Opportunity, StageChange, Task
+from storage.models import Approval, FxRate, Opportunity, Quote, StageChange, Task
 from storage.types import UTCDateTime
 
 OPEN = [s.value for s in OPEN_STAGES]
@@ -125,8 +125,10 @@ async def funnel_input(
         )
     ).all()
     pending_q = select(func.count(func.distinct(Approval.quote_id))).where(Approval.decision == "pending")
-    if owner_ids is not None:
-        pending_q = pending_q.where(col(Approval.approver_id).in_(owner_ids))
+    if owner_ids is not None:  # the quotes of these people waiting on anyone, not what waits on these people
+        pending_q = pending_q.join(Quote, col(Quote.id) == col(Approval.quote_id)).where(
+            col(Quote.owner_id).in_(owner_ids)
+        )
     pending = (await session.exec(pending_q)).one()
     fx = {r.currency: r.rate_to_base for r in (await session.exec(select(FxRate))).all()}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from core.text import clean_text
 from storage.models import AuditLog, Customer, TransferRequest
 from tests.fakes.harness import ChatHarness
 
@@ -40,7 +41,7 @@ async def test_no_shadow_of_a_colleagues_account_under_another_spelling(bot: Cha
     async with bot.services.db.session() as s:
         assert len((await s.exec(select(Customer))).all()) == before
         refused = (await s.exec(select(AuditLog).where(AuditLog.action == "refused"))).all()
-    assert [(r.entity, r.message) for r in refused] == [("customers", f"新客户 {name} 德国 B级")]
+    assert [(r.entity, r.message) for r in refused] == [("customers", clean_text(f"新客户 {name} 德国 B级"))]
 
 
 async def test_a_different_company_sharing_a_word_is_created(bot: ChatHarness) -> None:

@@ -149,6 +149,16 @@ async def test_funnel_scope_follows_the_org(bot: ChatHarness) -> None:
     assert "销售漏斗" not in finance and "财务名下没有商机" in finance
 
 
+async def test_the_funnel_counts_the_teams_quotes_waiting_for_approval(bot: ChatHarness) -> None:
+    """Trial: a manager's team funnel counted only the approvals waiting on the manager, not the team's quotes."""
+    await bot.said("李娜", "报价 艾克美 DN50球阀 1000件 单价80美元 成本 ¥500 FOB上海")
+    await bot.said("李娜", "提交")
+    await bot.said("赵敏", "同意 Q-2026-0001")  # now waiting on the director, no longer on the manager
+    assert "【待审批】1 项" in await bot.said("赵敏", "漏斗")
+    assert "【待审批】1 项" in await bot.said("李娜", "漏斗")
+    assert "【待审批】0 项" in await bot.said("王强", "漏斗")
+
+
 async def test_nonsense_gets_a_chinese_answer_with_examples(bot: ChatHarness) -> None:
     reply = await bot.said("李娜", "asdf qwer")
     assert "没太明白" in reply and "可以这样说" in reply, reply
