@@ -420,8 +420,8 @@ async def run(args: argparse.Namespace) -> None:
             print(await explain(raw, stmt, params))
     if profiler:
         buf = io.StringIO()
-        pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(35)
-        print(f"\ncProfile of the {args.profile} path (cumulative):")
+        pstats.Stats(profiler, stream=buf).sort_stats(args.profile_sort).print_stats(args.profile_lines)
+        print(f"\ncProfile of the {args.profile} path ({args.profile_sort}):")
         print(buf.getvalue())
     await raw.close()
     await services.db.close()
@@ -437,6 +437,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest handler statements")
     p.add_argument("--explain-top", type=int, default=5)
     p.add_argument("--profile", choices=("e2e", "handler"), help="cProfile one path")
+    p.add_argument("--profile-sort", default="cumulative", choices=("cumulative", "tottime"))
+    p.add_argument("--profile-lines", type=int, default=35)
     args = p.parse_args(argv)
     asyncio.run(run(args))
 

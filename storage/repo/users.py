@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import delete, func
+from sqlalchemy import case, delete, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,14 +29,11 @@ async def by_identity(session: AsyncSession, channel: str, sender: str) -> User 
             .where(UserIdentity.channel == channel, UserIdentity.external_id == sender, active)
         )
         return (await session.exec(q.limit(1))).first()
-    by_name = (await session.exec(select(User).where(User.name == sender, active).limit(1))).first()
-    if by_name is not None:
-        return by_name
-    q = (
+    q = (  # one statement: a name first, then an id of any app (in channel order)
         select(User)
-        .join(UserIdentity, col(UserIdentity.user_id) == User.id)
-        .where(func.lower(UserIdentity.external_id) == sender.lower(), active)
-        .order_by(col(UserIdentity.channel))
+        .outerjoin(UserIdentity, col(UserIdentity.user_id) == User.id)
+        .where(or_(col(User.name) == sender, func.lower(UserIdentity.external_id) == sender.lower()), active)
+        .order_by(case((col(User.name) == sender, 0), else_=1), col(UserIdentity.channel))
     )
     return (await session.exec(q.limit(1))).first()
 
