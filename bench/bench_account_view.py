@@ -7,12 +7,13 @@ For N random owned customers, each asked for by its owning rep, three timings pe
 
 * end to end — `ChatHarness.say(rep, "查 <name>")`: inbound log row → claim → identity → parse (name index) →
   customer resolved → access check → `account_facts` → card → outbox row → commit → outbox delivery through the
-  console channel, which renders the card to text. This is the figure the goal (p95 ≤ 50 ms) is about.
+  console channel, which renders the card to text. This is the figure the goal (p95 ≤ 25 ms) is about.
 * handler — `bot.dispatcher.dispatch` in one session plus the console rendering of the card: the same path without
   the inbound log / outbox bookkeeping.
 * raw SQL — the same facts (customer + owner, contacts, open opportunities, last 5 follow-ups with authors, quotes,
   open tasks, won deals, fx rates, notes for contact touches) with hand-written SQL straight through asyncpg, one
-  statement after the other on one connection, no transaction: the floor our layers are compared with.
+  statement after the other on one connection, no transaction: the floor our layers are compared with (the
+  handler reads the same facts in one statement, storage/repo/account.py).
 
 Names are resolved per message from the database's name keys (storage/repo/names.py, bench/bench_names.py); the
 first message per rep (`帮助`) is timed separately and left out of the steady state. `--explain` prints
@@ -250,10 +251,16 @@ async def handler_only(services: Services, who: str, text: str) -> str:
     return getattr(reply, "text", "")
 
 
-async def timed(work: Awaitable[Any]) -> tuple[float, Any]:
-    """Milliseconds to await `work` (a coroutine only starts running when awaited), and its result."""
-    t = time.perf_counter()
+CPU: dict[str, list[float]] = {}  # path → this process's CPU ms per message (Python + driver; not the server's)
+
+
+async def timed(work: Awaitable[Any], path: str = "") -> tuple[float, Any]:
+    """Milliseconds to await `work` (a coroutine only starts running when awaited), and its result; with `path`,
+    the process CPU time it took is kept in CPU[path] (on a loaded machine wall time is mostly waiting)."""
+    t, c = time.perf_counter(), time.process_time()
     out = await work
+    if path:
+        CPU.setdefault(path, []).append(ms(time.process_time() - c))
     return ms(time.perf_counter() - t), out
 
 
@@ -345,7 +352,7 @@ async def run(args: argparse.Namespace) -> None:
                 log.on = True
                 if profiler and args.profile == "e2e":
                     profiler.enable()
-                t, out = await timed(harness.say(tg.owner_wecom, text))
+                t, out = await timed(harness.say(tg.owner_wecom, text), "e2e")
                 if profiler and args.profile == "e2e":
                     profiler.disable()
                 log.on = False
@@ -359,14 +366,14 @@ async def run(args: argparse.Namespace) -> None:
                 log.on = True
                 if profiler and args.profile == "handler":
                     profiler.enable()
-                t, out = await timed(handler_only(services, tg.owner_wecom, text))
+                t, out = await timed(handler_only(services, tg.owner_wecom, text), "handler")
                 if profiler and args.profile == "handler":
                     profiler.disable()
                 log.on = False
                 handler.append(t)
                 stmts_handler.append(log.count)
             else:
-                t, _ = await timed(raw_facts(raw, tg.customer_id, since))
+                t, _ = await timed(raw_facts(raw, tg.customer_id, since), "raw")
                 rawsql.append(t)
 
     print()
@@ -394,10 +401,15 @@ async def run(args: argparse.Namespace) -> None:
         f"{statistics.median(stmts_handler):.0f}, raw {len(RAW_SQL)}; time in driver (end to end) "
         f"p50 {pct(driver_e2e, 50):.2f} ms, p95 {pct(driver_e2e, 95):.2f} ms"
     )
-    goal = "MET" if pct(e2e, 95) <= 50 else "MISSED"
+    goal = "MET" if pct(e2e, 95) <= 25 else "MISSED"
+    ratio = all(pct(handler, p) / pct(rawsql, p) <= 2 for p in (50, 95))
     print(
-        f"  goal p95 ≤ 50 ms end to end: {goal};  ratio goal ≤ 2x (handler/raw p95): "
-        f"{'MET' if pct(handler, 95) / pct(rawsql, 95) <= 2 else 'MISSED'}"
+        f"  goal p95 ≤ 25 ms end to end: {goal};  ratio goal ≤ 2x (handler/raw at p50 and p95): "
+        f"{'MET' if ratio else 'MISSED'}"
+    )
+    print(
+        "  CPU of this process per message (p50 / p95): "
+        + ", ".join(f"{k} {pct(CPU[k], 50):.2f} / {pct(CPU[k], 95):.2f} ms" for k in ("e2e", "handler", "raw"))
     )
     print(f"  Python GC during the steady state: {gcs.report()}")
     slowest = sorted(zip(e2e, handler, rawsql, targets, strict=True), key=lambda x: -x[0])[:5]
