@@ -3,7 +3,7 @@
 Run (after `bench/seed_scale.py`):
     .venv/bin/python bench/bench_account_view.py [--schema bench_scale] [-n 300] [--explain] [--profile]
 
-For N random owned customers, each asked for by its owning rep, three timings per customer (in shuffled order):
+For N random owned customers, each asked for by its owning rep, four timings per customer (in shuffled order):
 
 * end to end — `ChatHarness.say(rep, "查 <name>")`: inbound log row → claim → identity → parse (name index) →
   customer resolved → access check → `account_facts` → card → outbox row → commit → outbox delivery through the
@@ -13,7 +13,7 @@ For N random owned customers, each asked for by its owning rep, three timings pe
 * raw SQL — the same facts (customer + owner, contacts, open opportunities, last 5 follow-ups with authors, quotes,
   open tasks, won deals, fx rates, notes for contact touches) with hand-written SQL straight through asyncpg, one
   statement after the other on one connection, no transaction: the floor our layers are compared with (the
-  handler reads the same facts in one statement, storage/repo/account.py).
+  handler reads the same facts in one statement, storage/repo/account.py, which is also timed alone, raw).
 
 Names are resolved per message from the database's name keys (storage/repo/names.py, bench/bench_names.py); the
 first message per rep (`帮助`) is timed separately and left out of the steady state. `--explain` prints
@@ -207,6 +207,18 @@ async def raw_facts(conn: asyncpg.Connection, customer_id: int, since: datetime)
     }
 
 
+def facts_statement() -> str:
+    """The handler's one statement for the account's facts (storage/repo/account.py) as asyncpg takes it ($1 = the
+    customer, $2 = since): sent raw, it is the floor of that statement alone."""
+    from sqlalchemy.dialects.postgresql.asyncpg import dialect
+
+    from storage.repo.account import _STATEMENTS
+
+    compiled = _STATEMENTS["postgresql"].compile(dialect=dialect())
+    assert compiled.positiontup == ["cid", "since"]
+    return compiled.string
+
+
 # --------------------------------------------------------------------------- the benchmark
 
 
@@ -336,6 +348,8 @@ async def run(args: argparse.Namespace) -> None:
     e2e: list[float] = []
     handler: list[float] = []
     rawsql: list[float] = []
+    raw_one: list[float] = []
+    one_statement = facts_statement()
     stmts_e2e: list[int] = []
     driver_e2e: list[float] = []
     stmts_handler: list[int] = []
@@ -344,7 +358,7 @@ async def run(args: argparse.Namespace) -> None:
     gcs = GcPauses()
     for tg in targets:
         text = f"查 {tg.name}"
-        order = ["e2e", "handler", "raw"]
+        order = ["e2e", "handler", "raw", "raw_one"]
         rng.shuffle(order)
         for what in order:
             if what == "e2e":
@@ -372,9 +386,12 @@ async def run(args: argparse.Namespace) -> None:
                 log.on = False
                 handler.append(t)
                 stmts_handler.append(log.count)
-            else:
+            elif what == "raw":
                 t, _ = await timed(raw_facts(raw, tg.customer_id, since), "raw")
                 rawsql.append(t)
+            else:
+                t, _ = await timed(raw.fetchrow(one_statement, tg.customer_id, since))
+                raw_one.append(t)
 
     print()
     print(f"name index, first message per rep (帮助, builds the index):  {summary(first)}")
@@ -389,6 +406,7 @@ async def run(args: argparse.Namespace) -> None:
     print(f"  end to end (ChatHarness.say)   {summary(e2e)}")
     print(f"  handler (dispatch + render)    {summary(handler)}")
     print(f"  raw SQL (asyncpg, 9 queries)   {summary(rawsql)}")
+    print(f"  the handler's facts statement  {summary(raw_one)}  (raw through asyncpg)")
     print(
         f"  ratio end to end / raw: p50 {pct(e2e, 50) / pct(rawsql, 50):.1f}x  p95 {pct(e2e, 95) / pct(rawsql, 95):.1f}x"
     )
