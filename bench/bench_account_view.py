@@ -3,16 +3,17 @@
 Run (after `bench/seed_scale.py`):
     .venv/bin/python bench/bench_account_view.py [--schema bench_scale] [-n 300] [--explain] [--profile]
 
-For N random owned customers, each asked for by its owning rep, three timings per customer (in shuffled order):
+For N random owned customers, each asked for by its owning rep, four timings per customer (in shuffled order):
 
 * end to end — `ChatHarness.say(rep, "查 <name>")`: inbound log row → claim → identity → parse (name index) →
   customer resolved → access check → `account_facts` → card → outbox row → commit → outbox delivery through the
-  console channel, which renders the card to text. This is the figure the goal (p95 ≤ 50 ms) is about.
+  console channel, which renders the card to text. This is the figure the goal (p95 ≤ 25 ms) is about.
 * handler — `bot.dispatcher.dispatch` in one session plus the console rendering of the card: the same path without
   the inbound log / outbox bookkeeping.
 * raw SQL — the same facts (customer + owner, contacts, open opportunities, last 5 follow-ups with authors, quotes,
   open tasks, won deals, fx rates, notes for contact touches) with hand-written SQL straight through asyncpg, one
-  statement after the other on one connection, no transaction: the floor our layers are compared with.
+  statement after the other on one connection, no transaction: the floor our layers are compared with (the
+  handler reads the same facts in one statement, storage/repo/account.py, which is also timed alone, raw).
 
 Names are resolved per message from the database's name keys (storage/repo/names.py, bench/bench_names.py); the
 first message per rep (`帮助`) is timed separately and left out of the steady state. `--explain` prints
@@ -206,6 +207,18 @@ async def raw_facts(conn: asyncpg.Connection, customer_id: int, since: datetime)
     }
 
 
+def facts_statement() -> str:
+    """The handler's one statement for the account's facts (storage/repo/account.py) as asyncpg takes it ($1 = the
+    customer, $2 = since): sent raw, it is the floor of that statement alone."""
+    from sqlalchemy.dialects.postgresql.asyncpg import dialect
+
+    from storage.repo.account import _STATEMENTS
+
+    compiled = _STATEMENTS["postgresql"].compile(dialect=dialect())
+    assert compiled.positiontup == ["cid", "since"]
+    return compiled.string
+
+
 # --------------------------------------------------------------------------- the benchmark
 
 
@@ -250,10 +263,16 @@ async def handler_only(services: Services, who: str, text: str) -> str:
     return getattr(reply, "text", "")
 
 
-async def timed(work: Awaitable[Any]) -> tuple[float, Any]:
-    """Milliseconds to await `work` (a coroutine only starts running when awaited), and its result."""
-    t = time.perf_counter()
+CPU: dict[str, list[float]] = {}  # path → this process's CPU ms per message (Python + driver; not the server's)
+
+
+async def timed(work: Awaitable[Any], path: str = "") -> tuple[float, Any]:
+    """Milliseconds to await `work` (a coroutine only starts running when awaited), and its result; with `path`,
+    the process CPU time it took is kept in CPU[path] (on a loaded machine wall time is mostly waiting)."""
+    t, c = time.perf_counter(), time.process_time()
     out = await work
+    if path:
+        CPU.setdefault(path, []).append(ms(time.process_time() - c))
     return ms(time.perf_counter() - t), out
 
 
@@ -329,6 +348,8 @@ async def run(args: argparse.Namespace) -> None:
     e2e: list[float] = []
     handler: list[float] = []
     rawsql: list[float] = []
+    raw_one: list[float] = []
+    one_statement = facts_statement()
     stmts_e2e: list[int] = []
     driver_e2e: list[float] = []
     stmts_handler: list[int] = []
@@ -337,7 +358,7 @@ async def run(args: argparse.Namespace) -> None:
     gcs = GcPauses()
     for tg in targets:
         text = f"查 {tg.name}"
-        order = ["e2e", "handler", "raw"]
+        order = ["e2e", "handler", "raw", "raw_one"]
         rng.shuffle(order)
         for what in order:
             if what == "e2e":
@@ -345,7 +366,7 @@ async def run(args: argparse.Namespace) -> None:
                 log.on = True
                 if profiler and args.profile == "e2e":
                     profiler.enable()
-                t, out = await timed(harness.say(tg.owner_wecom, text))
+                t, out = await timed(harness.say(tg.owner_wecom, text), "e2e")
                 if profiler and args.profile == "e2e":
                     profiler.disable()
                 log.on = False
@@ -359,15 +380,18 @@ async def run(args: argparse.Namespace) -> None:
                 log.on = True
                 if profiler and args.profile == "handler":
                     profiler.enable()
-                t, out = await timed(handler_only(services, tg.owner_wecom, text))
+                t, out = await timed(handler_only(services, tg.owner_wecom, text), "handler")
                 if profiler and args.profile == "handler":
                     profiler.disable()
                 log.on = False
                 handler.append(t)
                 stmts_handler.append(log.count)
-            else:
-                t, _ = await timed(raw_facts(raw, tg.customer_id, since))
+            elif what == "raw":
+                t, _ = await timed(raw_facts(raw, tg.customer_id, since), "raw")
                 rawsql.append(t)
+            else:
+                t, _ = await timed(raw.fetchrow(one_statement, tg.customer_id, since))
+                raw_one.append(t)
 
     print()
     print(f"name index, first message per rep (帮助, builds the index):  {summary(first)}")
@@ -382,6 +406,7 @@ async def run(args: argparse.Namespace) -> None:
     print(f"  end to end (ChatHarness.say)   {summary(e2e)}")
     print(f"  handler (dispatch + render)    {summary(handler)}")
     print(f"  raw SQL (asyncpg, 9 queries)   {summary(rawsql)}")
+    print(f"  the handler's facts statement  {summary(raw_one)}  (raw through asyncpg)")
     print(
         f"  ratio end to end / raw: p50 {pct(e2e, 50) / pct(rawsql, 50):.1f}x  p95 {pct(e2e, 95) / pct(rawsql, 95):.1f}x"
     )
@@ -394,10 +419,15 @@ async def run(args: argparse.Namespace) -> None:
         f"{statistics.median(stmts_handler):.0f}, raw {len(RAW_SQL)}; time in driver (end to end) "
         f"p50 {pct(driver_e2e, 50):.2f} ms, p95 {pct(driver_e2e, 95):.2f} ms"
     )
-    goal = "MET" if pct(e2e, 95) <= 50 else "MISSED"
+    goal = "MET" if pct(e2e, 95) <= 25 else "MISSED"
+    ratio = all(pct(handler, p) / pct(rawsql, p) <= 2 for p in (50, 95))
     print(
-        f"  goal p95 ≤ 50 ms end to end: {goal};  ratio goal ≤ 2x (handler/raw p95): "
-        f"{'MET' if pct(handler, 95) / pct(rawsql, 95) <= 2 else 'MISSED'}"
+        f"  goal p95 ≤ 25 ms end to end: {goal};  ratio goal ≤ 2x (handler/raw at p50 and p95): "
+        f"{'MET' if ratio else 'MISSED'}"
+    )
+    print(
+        "  CPU of this process per message (p50 / p95): "
+        + ", ".join(f"{k} {pct(CPU[k], 50):.2f} / {pct(CPU[k], 95):.2f} ms" for k in ("e2e", "handler", "raw"))
     )
     print(f"  Python GC during the steady state: {gcs.report()}")
     slowest = sorted(zip(e2e, handler, rawsql, targets, strict=True), key=lambda x: -x[0])[:5]
@@ -420,8 +450,8 @@ async def run(args: argparse.Namespace) -> None:
             print(await explain(raw, stmt, params))
     if profiler:
         buf = io.StringIO()
-        pstats.Stats(profiler, stream=buf).sort_stats("cumulative").print_stats(35)
-        print(f"\ncProfile of the {args.profile} path (cumulative):")
+        pstats.Stats(profiler, stream=buf).sort_stats(args.profile_sort).print_stats(args.profile_lines)
+        print(f"\ncProfile of the {args.profile} path ({args.profile_sort}):")
         print(buf.getvalue())
     await raw.close()
     await services.db.close()
@@ -437,6 +467,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     p.add_argument("--explain", action="store_true", help="EXPLAIN ANALYZE the slowest handler statements")
     p.add_argument("--explain-top", type=int, default=5)
     p.add_argument("--profile", choices=("e2e", "handler"), help="cProfile one path")
+    p.add_argument("--profile-sort", default="cumulative", choices=("cumulative", "tottime"))
+    p.add_argument("--profile-lines", type=int, default=35)
     args = p.parse_args(argv)
     asyncio.run(run(args))
 

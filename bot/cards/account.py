@@ -23,13 +23,9 @@ def _short(text: str, n: int = 26) -> str:
 
 def account_card(facts: AccountFacts, *, now: datetime, tz: ZoneInfo) -> Card:
     c = facts.customer
-    last = facts.recent_follow_ups[0][0].happened_at if facts.recent_follow_ups else None
+    last = facts.recent_follow_ups[0].happened_at if facts.recent_follow_ups else None
     chain = analyze_decision_chain(
-        [
-            ChainContact(p.name, parse_decision_role(p.decision_role), facts.contact_last_touch.get(p.id or 0))
-            for p in facts.contacts
-        ],
-        now=now,
+        [ChainContact(p.name, parse_decision_role(p.decision_role), p.last_touch) for p in facts.contacts], now=now
     )
     rfm = segment_customer(
         [WonDeal(at.astimezone(tz).date(), amount, cur) for at, amount, cur in facts.won],
@@ -62,8 +58,8 @@ def account_card(facts: AccountFacts, *, now: datetime, tz: ZoneInfo) -> Card:
             for o in facts.open_opportunities
         ],
         "follow_ups": [
-            f"{f.happened_at.astimezone(tz):%m-%d} {f.kind} {_short(f.content)}（{author}）"
-            for f, author in facts.recent_follow_ups
+            f"{f.happened_at.astimezone(tz):%m-%d} {f.kind} {_short(f.content)}（{f.author}）"
+            for f in facts.recent_follow_ups
         ],
         "quotes": [
             f"{q.number} 第{q.revision}版 · {QUOTE_STATUS.get(q.status, q.status)} · "

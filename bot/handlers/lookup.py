@@ -16,7 +16,7 @@ router = Router("lookup")
 @router.intent(Intent.LOOKUP, help="查客户360°视图", example="查 艾克美")
 async def show_account(ctx: Context, parsed: Parsed) -> list[Reply]:
     found = await customer_for(ctx, parsed, change=False)
-    facts = await account_facts(ctx.session, found.id or 0, now=ctx.clock.now())
+    facts = await account_facts(ctx.session, found, now=ctx.clock.now())
     if facts is None:
         return [TextReply("这个客户已不存在。")]
     return [CardReply(account_card(facts, now=ctx.clock.now(), tz=ctx.tz))]

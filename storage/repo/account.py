@@ -1,123 +1,187 @@
-"""The facts behind the 360° view of one account, in a handful of indexed queries."""
+"""The facts behind the 360° view of one account, in one statement (one round trip).
+
+Each part of the card is a sub-select aggregated to a JSON array (json_agg on PostgreSQL, json_group_array on
+SQLite: the only differences between the two texts, filled into one template), so the database does the sorting,
+the limits and the contact-touch matching, and Python only reads a few short lists.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import desc, func
-from sqlmodel import col, select
+from sqlalchemy import Integer, bindparam, text
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.stages import OPEN_STAGES
-from storage.models import Contact, Customer, FollowUp, FxRate, Opportunity, Quote, Task, User
+from storage.models import Customer
+from storage.types import UTCDateTime
 
 TOUCH_LOOKBACK = timedelta(days=365)
+TOUCH_NOTES = 300  # the newest notes of the lookback searched for a contact's name
+
+
+@dataclass(frozen=True)
+class ContactFact:
+    name: str
+    decision_role: str
+    last_touch: datetime | None  # last mentioned in a follow-up (full name, or surname + 总/经理/工), within a year
+
+
+@dataclass(frozen=True)
+class OpportunityFact:
+    title: str
+    stage: str
+    amount: Decimal | None
+    currency: str
+    stage_entered_at: datetime
+
+
+@dataclass(frozen=True)
+class FollowUpFact:
+    happened_at: datetime
+    kind: str
+    content: str
+    author: str
+
+
+@dataclass(frozen=True)
+class QuoteFact:
+    number: str
+    revision: int
+    status: str
+    total: Decimal | None
+    currency: str
+
+
+@dataclass(frozen=True)
+class TaskFact:
+    subject: str
+    due_at: datetime | None
 
 
 @dataclass(frozen=True)
 class AccountFacts:
     customer: Customer
     owner_name: str | None
-    contacts: Sequence[Contact]
-    contact_last_touch: dict[int, datetime | None]
-    open_opportunities: Sequence[Opportunity]
-    recent_follow_ups: Sequence[tuple[FollowUp, str]]  # (follow-up, author name), newest first
-    quotes: Sequence[Quote]
-    open_tasks: Sequence[Task]
+    contacts: Sequence[ContactFact]  # in the order they were added
+    open_opportunities: Sequence[OpportunityFact]  # largest amount first, those without an amount last
+    recent_follow_ups: Sequence[FollowUpFact]  # the newest 5, newest first
+    quotes: Sequence[QuoteFact]  # the newest 5 not superseded, newest first
+    open_tasks: Sequence[TaskFact]  # the first 10 open ones by due time, undated last
     won: Sequence[tuple[datetime, Decimal, str]]  # (closed_at, amount, currency)
     fx: dict[str, Decimal]
 
 
-async def account_facts(session: AsyncSession, customer_id: int, *, now: datetime) -> AccountFacts | None:
-    row = (
-        await session.exec(
-            select(Customer, User.name)
-            .join(User, col(User.id) == Customer.owner_id, isouter=True)
-            .where(Customer.id == customer_id)
-        )
-    ).first()
-    if row is None:
-        return None
-    customer, owner_name = row
-    contacts = (
-        await session.exec(select(Contact).where(Contact.customer_id == customer_id).order_by(col(Contact.id)))
-    ).all()
-    opps = (
-        await session.exec(
-            select(Opportunity)
-            .where(Opportunity.customer_id == customer_id, col(Opportunity.stage).in_([s.value for s in OPEN_STAGES]))
-            .order_by(desc(col(Opportunity.amount)))
-        )
-    ).all()
-    recent = (
-        await session.exec(
-            select(FollowUp, User.name)
-            .join(User, col(User.id) == FollowUp.author_id)
-            .where(FollowUp.customer_id == customer_id)
-            .order_by(desc(col(FollowUp.happened_at)))
-            .limit(5)
-        )
-    ).all()
-    quotes = (
-        await session.exec(
-            select(Quote)
-            .where(Quote.customer_id == customer_id, Quote.status != "superseded")
-            .order_by(desc(col(Quote.created_at)))
-            .limit(5)
-        )
-    ).all()
-    tasks = (
-        await session.exec(
-            select(Task)
-            .where(Task.customer_id == customer_id, Task.status == "open")
-            .order_by(col(Task.due_at))
-            .limit(10)
-        )
-    ).all()
-    won = (
-        await session.exec(
-            select(
-                func.coalesce(Opportunity.closed_at, Opportunity.stage_entered_at),
-                col(Opportunity.amount),
-                Opportunity.currency,
-            ).where(Opportunity.customer_id == customer_id, Opportunity.stage == "won")
-        )
-    ).all()
-    fx = {r.currency: r.rate_to_base for r in (await session.exec(select(FxRate))).all()}
-    touches = await _contact_touches(session, customer_id, contacts, since=now - TOUCH_LOOKBACK)
-    return AccountFacts(
-        customer=customer,
-        owner_name=owner_name,
-        contacts=contacts,
-        contact_last_touch=touches,
-        open_opportunities=opps,
-        recent_follow_ups=[(f, n) for f, n in recent],
-        quotes=quotes,
-        open_tasks=tasks,
-        won=[(c, a or Decimal(0), cur) for c, a, cur in won],
-        fx=fx,
+_OPEN = ", ".join(f"'{s.value}'" for s in OPEN_STAGES)
+_NAMED = "{pos}(n.content, x.name) > 0"
+_SURNAMED = "(length(x.name) IN (2, 3) AND {pos}(n.content, substr(x.name, 1, 1) || '%s') > 0)"
+_TOUCH_KEYS = " OR ".join([_NAMED] + [_SURNAMED % title for title in ("总", "经理", "工")])
+
+
+def _part(columns: str, source: str, order: str, limit: int | None, agg: str) -> str:
+    """A JSON array of the `columns` of the first `limit` rows of `source` (whose rows are `x`) in `order`."""
+    rows = f"({source} ORDER BY {order}{f' LIMIT {limit}' if limit else ''}) x"
+    if agg == "json_agg":
+        return f"(SELECT coalesce(json_agg(json_build_array({columns}) ORDER BY {order}), '[]') FROM {rows})"
+    return f"(SELECT coalesce(json_group_array(json_array({columns})), '[]') FROM {rows})"  # keeps the rows' order
+
+
+def _statement(agg: str, pos: str) -> str:
+    touch = (
+        "(SELECT max(n.happened_at) FROM (SELECT happened_at, content FROM follow_ups "
+        f"WHERE customer_id = :cid AND happened_at >= :since ORDER BY happened_at DESC LIMIT {TOUCH_NOTES}) n "
+        f"WHERE {_TOUCH_KEYS.format(pos=pos)})"
+    )
+    parts = [
+        _part(f"x.name, x.decision_role, {touch}", "SELECT * FROM contacts WHERE customer_id = :cid", "id", None, agg),
+        _part(
+            "title, stage, amount, currency, stage_entered_at",
+            f"SELECT * FROM opportunities WHERE customer_id = :cid AND stage IN ({_OPEN})",
+            "amount IS NULL, amount DESC, id",
+            None,
+            agg,
+        ),
+        _part(
+            "happened_at, kind, content, author",
+            "SELECT f.*, (SELECT u.name FROM users u WHERE u.id = f.author_id) AS author "
+            "FROM follow_ups f WHERE f.customer_id = :cid",
+            "happened_at DESC, id DESC",
+            5,
+            agg,
+        ),
+        _part(
+            "number, revision, status, total, currency",
+            "SELECT * FROM quotes WHERE customer_id = :cid AND status <> 'superseded'",
+            "created_at DESC, id DESC",
+            5,
+            agg,
+        ),
+        _part(
+            "subject, due_at",
+            "SELECT * FROM tasks WHERE customer_id = :cid AND status = 'open'",
+            "due_at IS NULL, due_at, id",
+            10,
+            agg,
+        ),
+        _part(
+            "coalesce(closed_at, stage_entered_at), coalesce(amount, 0), currency",
+            "SELECT * FROM opportunities WHERE customer_id = :cid AND stage = 'won'",
+            "id",
+            None,
+            agg,
+        ),
+        _part("currency, rate_to_base", "SELECT * FROM fx_rates", "currency", None, agg),
+    ]
+    return (
+        "SELECT (SELECT u.name FROM users u WHERE u.id = c.owner_id), "
+        + ", ".join(parts)
+        + " FROM customers c WHERE c.id = :cid"
     )
 
 
-async def _contact_touches(
-    session: AsyncSession, customer_id: int, contacts: Sequence[Contact], *, since: datetime
-) -> dict[int, datetime | None]:
-    """When each contact was last mentioned in a follow-up (by full name, or surname + 总/经理/工)."""
-    if not contacts:
-        return {}
-    notes = (
-        await session.exec(
-            select(FollowUp.happened_at, FollowUp.content)
-            .where(FollowUp.customer_id == customer_id, FollowUp.happened_at >= since)
-            .order_by(desc(col(FollowUp.happened_at)))
-            .limit(300)
-        )
-    ).all()
-    out: dict[int, datetime | None] = {}
-    for c in contacts:
-        keys = {c.name} | ({c.name[0] + t for t in ("总", "经理", "工")} if len(c.name) in (2, 3) else set())
-        out[c.id or 0] = next((at for at, text in notes if any(k in text for k in keys)), None)
-    return out
+_PARAMS = (bindparam("cid", type_=Integer), bindparam("since", type_=UTCDateTime))
+_STATEMENTS = {
+    "postgresql": text(_statement("json_agg", "strpos")).bindparams(*_PARAMS),
+    "sqlite": text(_statement("json_group_array", "instr")).bindparams(*_PARAMS),
+}
+
+
+def _at(value: str) -> datetime:
+    """A timestamp as JSON gives it: ISO with an offset (PostgreSQL) or naive UTC (SQLite)."""
+    at = datetime.fromisoformat(value)
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def _rows(value: Any) -> list[list[Any]]:
+    """A JSON array column: a string from asyncpg and SQLite (money parsed exactly, as Decimal)."""
+    return json.loads(value, parse_float=Decimal) if isinstance(value, str) else value  # type: ignore[no-any-return]
+
+
+def _money(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+async def account_facts(session: AsyncSession, customer: Customer, *, now: datetime) -> AccountFacts | None:
+    """None when the customer is gone."""
+    conn = await session.connection()  # Core, not the ORM: nothing here becomes an entity
+    statement = _STATEMENTS[conn.dialect.name]
+    row = (await conn.execute(statement, {"cid": customer.id, "since": now - TOUCH_LOOKBACK})).first()
+    if row is None:
+        return None
+    owner_name, contacts, opps, recent, quotes, tasks, won, fx = row
+    return AccountFacts(
+        customer=customer,
+        owner_name=owner_name,
+        contacts=[ContactFact(n, r, _at(t) if t else None) for n, r, t in _rows(contacts)],
+        open_opportunities=[OpportunityFact(t, s, _money(a), c, _at(e)) for t, s, a, c, e in _rows(opps)],
+        recent_follow_ups=[FollowUpFact(_at(h), k, c, a) for h, k, c, a in _rows(recent)],
+        quotes=[QuoteFact(n, int(r), s, _money(t), c) for n, r, s, t, c in _rows(quotes)],
+        open_tasks=[TaskFact(s, _at(d) if d else None) for s, d in _rows(tasks)],
+        won=[(_at(at), Decimal(a), c) for at, a, c in _rows(won)],
+        fx={c: Decimal(r) for c, r in _rows(fx)},
+    )

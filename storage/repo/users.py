@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import delete, func
+from sqlalchemy import String, bindparam, case, delete, func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -14,6 +14,23 @@ from storage.models import User, UserIdentity
 CONSOLE = "console"
 
 
+_ACTIVE = col(User.active) == True  # noqa: E712
+_SENDER, _CHANNEL = bindparam("sender", type_=String), bindparam("channel", type_=String)
+_BY_ID = (  # built once: a message's identity lookup pays no statement building
+    select(User)
+    .join(UserIdentity, col(UserIdentity.user_id) == User.id)
+    .where(UserIdentity.channel == _CHANNEL, UserIdentity.external_id == _SENDER, _ACTIVE)
+    .limit(1)
+)
+_BY_NAME_OR_ANY_ID = (  # a name first, then an id of any app (in channel order), in one statement
+    select(User)
+    .outerjoin(UserIdentity, col(UserIdentity.user_id) == User.id)
+    .where(or_(col(User.name) == _SENDER, func.lower(UserIdentity.external_id) == func.lower(_SENDER)), _ACTIVE)
+    .order_by(case((col(User.name) == _SENDER, 0), else_=1), col(UserIdentity.channel))
+    .limit(1)
+)
+
+
 async def by_identity(session: AsyncSession, channel: str, sender: str) -> User | None:
     """The active user behind a chat app's id. The console (`kabot chat --as`) also accepts a name or any app's
     id, case-insensitively, since a person at a terminal types whatever they know.
@@ -21,24 +38,9 @@ async def by_identity(session: AsyncSession, channel: str, sender: str) -> User 
     >>> await by_identity(session, "wecom", "lina")
     """
     sender = sender.strip()
-    active = col(User.active) == True  # noqa: E712
     if channel != CONSOLE:
-        q = (
-            select(User)
-            .join(UserIdentity, col(UserIdentity.user_id) == User.id)
-            .where(UserIdentity.channel == channel, UserIdentity.external_id == sender, active)
-        )
-        return (await session.exec(q.limit(1))).first()
-    by_name = (await session.exec(select(User).where(User.name == sender, active).limit(1))).first()
-    if by_name is not None:
-        return by_name
-    q = (
-        select(User)
-        .join(UserIdentity, col(UserIdentity.user_id) == User.id)
-        .where(func.lower(UserIdentity.external_id) == sender.lower(), active)
-        .order_by(col(UserIdentity.channel))
-    )
-    return (await session.exec(q.limit(1))).first()
+        return (await session.exec(_BY_ID, params={"channel": channel, "sender": sender})).first()
+    return (await session.exec(_BY_NAME_OR_ANY_ID, params={"sender": sender})).first()
 
 
 async def identities(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, dict[str, str]]:
