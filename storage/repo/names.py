@@ -49,6 +49,7 @@ from core.nlu.names import (
 from storage.models import POOL, Customer, CustomerNameKey
 
 FUZZY_CANDIDATES = 64  # customers sharing the most grams with a name, scored by rapidfuzz in NameIndex
+_INDEXES = "kabot.name_indexes"  # session.info: (owners, user, text) → the NameIndex read for it in this session
 _MENTIONED = "m"  # a row found by a name in the text (the other rows say KEY_ALIAS, KEY_GRAM or the learned key)
 POOL_AUDIENCE = 0  # `visible_to` of a customer in the public pool: anyone may see it
 _KEYS = CustomerNameKey.__table__  # type: ignore[attr-defined]
@@ -123,6 +124,10 @@ async def index_for(
     `guessed`: the queries are what the parser would ask if the text named no customer, so their fuzzy
     candidates are fetched only when no visible customer's name or its pinyin occurs in the text; the index
     says in `covered` which queries it fully answers, and the caller asks again for any other."""
+    memo: dict[Any, NameIndex] = session.info.setdefault(_INDEXES, {})
+    seen = (None if owner_ids is None else tuple(owner_ids), user_id, text)
+    if not queries and seen in memo:  # any index read for this text has every customer it names
+        return memo[seen]
     mentions = mention_keys(text) if text else set()
     wanted: set[tuple[str, str]] = set()
     for q in queries:
@@ -141,7 +146,7 @@ async def index_for(
         )
         parts.append(learned.add_columns(col(CustomerNameKey.key).label("via")))
     if not parts:
-        return NameIndex(covered=queries)
+        return NameIndex(covered=queries)  # nothing to read (an empty text): nothing worth remembering
     every: Any = union(*parts) if len(parts) > 1 else parts[0]
     found = every.cte("found")
     if session.sync_session.get_bind().dialect.name == "postgresql":  # the few ids as one array: the customers are
@@ -158,9 +163,12 @@ async def index_for(
     learned_ids = {mine[via]: int(cid or 0) for cid, _, _, via in rows if via in mine}
     customers = {int(cid or 0): (name, list(aliases or [])) for cid, name, aliases, _ in rows}
     skipped = guessed and any(via == _MENTIONED for *_, via in rows)  # the fuzzy part found nothing to do
-    return NameIndex(
+    index = NameIndex(
         ((cid, n, a) for cid, (n, a) in sorted(customers.items())), learned_ids, covered=() if skipped else queries
     )
+    if text:
+        memo[seen] = index
+    return index
 
 
 async def learn(session: AsyncSession, user_id: int, written: str, customer: Customer) -> None:
@@ -252,6 +260,8 @@ def _named(c: Customer) -> Named:
 def _keep_keys(session: Session, _context: Any) -> None:
     """Every flush that adds, renames, re-aliases or moves a customer (new owner, into or out of the pool)
     rewrites its keys in the same transaction."""
+    if any(isinstance(o, Customer | CustomerNameKey) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_INDEXES, None)
     touched = [c for c in (*session.new, *session.dirty) if isinstance(c, Customer) and c.id is not None]
     renamed = [c for c in touched if c in session.new or _changed(c, "name", "aliases")]
     moved = [c for c in touched if c not in session.new and _changed(c, "owner_id", "status")]
@@ -259,3 +269,8 @@ def _keep_keys(session: Session, _context: Any) -> None:
         conn = session.connection()
         write_keys(conn, map(_named, renamed))
         _move_keys(conn, map(_named, moved))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_indexes(session: Session) -> None:
+    session.info.pop(_INDEXES, None)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, event, func
+from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,6 +14,7 @@ from core.roles import Role
 from storage.models import User, UserIdentity
 
 CONSOLE = "console"
+_TEAMS = "kabot.teams"  # session.info: manager id → the ids of their team, for this session
 
 
 async def by_identity(session: AsyncSession, channel: str, sender: str) -> User | None:
@@ -95,13 +98,30 @@ async def team_member_ids(session: AsyncSession, manager: User) -> list[int]:
 
 
 async def visible_owner_ids(session: AsyncSession, user: User) -> list[int] | None:
-    """Whose accounts `user` may see: None means everyone's."""
+    """Whose accounts `user` may see: None means everyone's. A manager's team is read once per session (one
+    message), until a flush changes someone."""
     role = Role(user.role)
     if role.sees_everyone:
         return None
     if role is Role.MANAGER:
-        return await team_member_ids(session, user)
+        teams: dict[int, list[int]] = session.info.setdefault(_TEAMS, {})
+        uid = user.id or 0
+        if uid not in teams:
+            teams[uid] = await team_member_ids(session, user)
+        return list(teams[uid])
     return [user.id or 0]
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_teams(session: Session, _context: Any) -> None:
+    """A user added, moved to another manager or given another role: read the teams again."""
+    if any(isinstance(o, User) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_TEAMS, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_teams_rolled_back(session: Session) -> None:
+    session.info.pop(_TEAMS, None)
 
 
 async def holders_of(session: AsyncSession, role: Role) -> Sequence[User]:

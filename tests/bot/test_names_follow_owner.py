@@ -17,6 +17,7 @@ from sqlmodel import select
 
 from bot.understand import _parse
 from storage.models import Customer, User
+from storage.repo import users
 from tests.fakes.harness import ChatHarness
 
 
@@ -105,3 +106,23 @@ async def test_a_message_reads_the_names_once(bot: ChatHarness, who: str, messag
             await _parse(ctx, message)
     assert len([s for s in seen if "customer_name_keys" in s]) == 1
     assert len([s for s in seen if "FROM users" in s]) <= 1
+
+
+@pytest.mark.parametrize("who", ["赵敏", "李娜"])
+async def test_a_whole_message_reads_the_team_and_the_names_once(bot: ChatHarness, who: str) -> None:
+    with _statements(bot) as seen:
+        assert "北欧暖通" in await bot.said(who, "跟进 北欧暖通 今天电话沟通了报价，下周二再跟进")
+    assert len([s for s in seen if "customer_name_keys" in s and s.lstrip().startswith(("SELECT", "WITH"))]) == 1
+    assert len([s for s in seen if "RECURSIVE team" in s]) == (1 if who == "赵敏" else 0)
+
+
+async def test_a_team_change_in_the_same_session_is_seen(bot: ChatHarness) -> None:
+    async with bot.services.db.session() as s:
+        [manager] = (await s.exec(select(User).where(User.name == "赵敏"))).all()
+        [outsider] = (await s.exec(select(User).where(User.name == "陈静"))).all()
+        before = await users.visible_owner_ids(s, manager)
+        assert before is not None and outsider.id not in before
+        outsider.manager_id = manager.id
+        s.add(outsider)
+        await s.flush()
+        assert outsider.id in (await users.visible_owner_ids(s, manager) or [])
