@@ -152,6 +152,7 @@ def _messages(rng: random.Random, names: list[str], count: int) -> list[str]:
 @dataclass
 class Run:
     times: list[float]  # ms per message, wall clock
+    cpu: list[float]  # ms per message of this process's CPU (parsing, statement building, the index)
     statements: list[list[tuple[str, Any]]]  # per message: what was sent (SQL, parameters), the user's row left out
 
 
@@ -159,7 +160,7 @@ async def run_role(url: str, schema: str, user_id: int, messages: list[str]) -> 
     """One fresh engine (a cold replica), then every message in its own session. The user's own row, which the
     app has already read when a message is understood, is not counted among the statements."""
     db = Database(url, schema=schema)
-    run = Run([], [])
+    run = Run([], [], [])
     sent: list[tuple[str, Any]] = []
     event.listen(
         db.engine.sync_engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_: sent.append((sql, params))
@@ -167,7 +168,7 @@ async def run_role(url: str, schema: str, user_id: int, messages: list[str]) -> 
     try:
         for text in messages:
             sent.clear()
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             async with db.session() as session:
                 user = await session.get(User, user_id)
                 assert user is not None
@@ -176,6 +177,7 @@ async def run_role(url: str, schema: str, user_id: int, messages: list[str]) -> 
                 )
                 await _parse(ctx, text)
             run.times.append((time.perf_counter() - t) * 1000)
+            run.cpu.append((time.process_time() - cpu) * 1000)
             run.statements.append(sent[1:])
     finally:
         await db.close()
@@ -257,6 +259,9 @@ async def main_async(args: argparse.Namespace) -> None:
             f"{role:9s} cold first {times[0]:6.1f} ms | p50 {statistics.median(times):5.1f} ms | "
             f"p95 {_pct(times, 0.95):5.1f} ms | max {max(times):6.1f} ms | "
             f"statements per message {statistics.mean(counts):.2f} (max {max(counts)})"
+        )
+        print(
+            f"{'':9s} CPU of this process p50 {statistics.median(run.cpu):5.1f} ms | p95 {_pct(run.cpu, 0.95):5.1f} ms"
         )
         if args.explain:
             server = await server_ms(args.url, args.schema, run)
