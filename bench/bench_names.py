@@ -1,24 +1,25 @@
 """Name resolution at 100,000 customers on PostgreSQL: p50/p95 per role, the first (cold) message included.
 
 Run: .venv/bin/python bench/bench_names.py [--url postgresql+asyncpg://postgres@127.0.0.1:5432/test]
-     [--schema bench_names] [--customers 100000] [--messages 200] [--force]
+     [--schema bench_names] [--customers 100000] [--messages 200] [--force] [--explain]
 
 Seeds its own schema (users of seed_scale's org: 200 reps in 20 teams, a director; customers with seed_scale's
-names, plus a few with aliases; the name keys the app keeps on flush) once, then resolves messages the way a
-chat message is understood (bot.understand: visible owners → candidate index from the name keys → parse, and
-a second read when the parser asked about a name it did not find) for a rep, a manager and the director.
-Every message runs in its own session. The first message of each role is taken on a new engine (empty pool,
-nothing cached), so "cold" is a fresh replica's first message; it is counted in p95 too.
+names, plus a few with aliases; the name keys the app keeps on flush) once, upgrades an older seed in place, then
+resolves messages the way a chat message is understood (bot.understand._parse: visible owners → one read of the
+name keys → parse) for a rep, a manager and the director. Every message runs in its own session. The first message
+of each role is taken on a new engine (empty pool, nothing cached), so "cold" is a fresh replica's first message;
+it is counted in p95 too. Besides the wall clock: statements per message, this process's CPU, and with --explain
+the time inside PostgreSQL (EXPLAIN ANALYZE of each statement sent), which the machine's load hardly moves.
 
 The messages: `查 <short name>`, `跟进 <full name> 今天电话沟通了报价，下周二再跟进`, a mention without a command,
 a typo, a name in pinyin, and a name that does not exist (the fuzzy path at its widest).
 
-Measured 2026-12-02 on the shared 2-core machine under load average ~7-9 (other sessions running tests), where
-an empty session round trip (`SELECT 1`) alone took p50 8.4 ms / p95 19.0 ms; 100,000 customers, 1,444,034 keys:
+Measured 2026-12-02 08:38 UTC on the shared 2-core machine under load average ~9 (floor p50 23 ms / p95 84 ms);
+100,000 customers, 1,444,034 keys (bench/README.md has the before/after table):
 
-    rep       cold first 189.1 ms | p50 43.9 ms | p95 127.6 ms | max 275.1 ms
-    manager   cold first 192.0 ms | p50 71.4 ms | p95 156.4 ms | max 446.4 ms
-    director  cold first 173.0 ms | p50 23.6 ms | p95  56.7 ms | max 173.0 ms
+    rep       1.00 statements | in PostgreSQL p50 1.7 ms, p95 11.1 ms | wall p50 63 ms, p95 162 ms
+    manager   2.00 statements | in PostgreSQL p50 1.9 ms, p95 14.2 ms | wall p50 64 ms, p95 146 ms
+    director  1.00 statements | in PostgreSQL p50 1.3 ms, p95 13.4 ms | wall p50 76 ms, p95 196 ms
 
 (before: the director's first message built a 100,000-name index in 4-9 s, per process and per person.)
 """

@@ -1,9 +1,11 @@
 """Customer names in the database: the keys kept in step with every customer, and the lookups over them.
 
 A message is resolved against a small NameIndex of its candidates — the customers whose alias or pinyin key
-occurs in the text, plus those sharing grams with a name the parser asked about — instead of an index of every
-visible name built per process. The keys are rewritten on flush (create, rename, new alias, undo), whichever
-code path changed the customer, so every replica sees the same names at once.
+occurs in the text, plus those sharing grams with a name the parser asks about — instead of an index of every
+visible name built per process. Each key carries the customer's owner (`visible_to`, 0 in the public pool), so a
+rep's or a team's candidates are found inside the index. The keys are rewritten on flush (create, rename, new
+alias, new owner, into or out of the pool, undo), whichever code path changed the customer, so every replica sees
+the same names at once; an index read is remembered for the rest of the session until a customer changes.
 """
 
 from __future__ import annotations
