@@ -1,24 +1,25 @@
 """Name resolution at 100,000 customers on PostgreSQL: p50/p95 per role, the first (cold) message included.
 
 Run: .venv/bin/python bench/bench_names.py [--url postgresql+asyncpg://postgres@127.0.0.1:5432/test]
-     [--schema bench_names] [--customers 100000] [--messages 200] [--force]
+     [--schema bench_names] [--customers 100000] [--messages 200] [--force] [--explain]
 
 Seeds its own schema (users of seed_scale's org: 200 reps in 20 teams, a director; customers with seed_scale's
-names, plus a few with aliases; the name keys the app keeps on flush) once, then resolves messages the way a
-chat message is understood (bot.understand: visible owners → candidate index from the name keys → parse, and
-a second read when the parser asked about a name it did not find) for a rep, a manager and the director.
-Every message runs in its own session. The first message of each role is taken on a new engine (empty pool,
-nothing cached), so "cold" is a fresh replica's first message; it is counted in p95 too.
+names, plus a few with aliases; the name keys the app keeps on flush) once, upgrades an older seed in place, then
+resolves messages the way a chat message is understood (bot.understand._parse: visible owners → one read of the
+name keys → parse) for a rep, a manager and the director. Every message runs in its own session. The first message
+of each role is taken on a new engine (empty pool, nothing cached), so "cold" is a fresh replica's first message;
+it is counted in p95 too. Besides the wall clock: statements per message, this process's CPU, and with --explain
+the time inside PostgreSQL (EXPLAIN ANALYZE of each statement sent), which the machine's load hardly moves.
 
 The messages: `查 <short name>`, `跟进 <full name> 今天电话沟通了报价，下周二再跟进`, a mention without a command,
 a typo, a name in pinyin, and a name that does not exist (the fuzzy path at its widest).
 
-Measured 2026-12-02 on the shared 2-core machine under load average ~7-9 (other sessions running tests), where
-an empty session round trip (`SELECT 1`) alone took p50 8.4 ms / p95 19.0 ms; 100,000 customers, 1,444,034 keys:
+Measured 2026-12-02 08:38 UTC on the shared 2-core machine under load average ~9 (floor p50 23 ms / p95 84 ms);
+100,000 customers, 1,444,034 keys (bench/README.md has the before/after table):
 
-    rep       cold first 189.1 ms | p50 43.9 ms | p95 127.6 ms | max 275.1 ms
-    manager   cold first 192.0 ms | p50 71.4 ms | p95 156.4 ms | max 446.4 ms
-    director  cold first 173.0 ms | p50 23.6 ms | p95  56.7 ms | max 173.0 ms
+    rep       1.00 statements | in PostgreSQL p50 1.7 ms, p95 11.1 ms | wall p50 63 ms, p95 162 ms
+    manager   2.00 statements | in PostgreSQL p50 1.9 ms, p95 14.2 ms | wall p50 64 ms, p95 146 ms
+    director  1.00 statements | in PostgreSQL p50 1.3 ms, p95 13.4 ms | wall p50 76 ms, p95 196 ms
 
 (before: the director's first message built a 100,000-name index in 4-9 s, per process and per person.)
 """
@@ -32,7 +33,7 @@ import random
 import statistics
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -57,6 +58,7 @@ from seed_scale import (  # type: ignore[import-not-found]  # noqa: E402
     read_marker,
     users_rows,
 )
+from sqlalchemy import event  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
 from bot.understand import _parse  # noqa: E402
@@ -76,6 +78,7 @@ async def seed(url: str, schema: str, customers: int, *, force: bool) -> None:
         marker = await read_marker(admin, schema)
         if marker and marker.get("sizes") == asdict(sizes) and not force:
             print(f"schema {schema} already seeded ({customers:,} customers)")
+            await _upgrade(url, schema)
             return
         await admin.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await admin.execute(f'CREATE SCHEMA "{schema}"')
@@ -107,6 +110,25 @@ async def seed(url: str, schema: str, customers: int, *, force: bool) -> None:
     print(f"seeded {n:,} customers, {keys:,} name keys in {time.perf_counter() - t:.0f} s")
 
 
+async def _upgrade(url: str, schema: str) -> None:
+    """A seed made before a later migration (0010: the owner on the name keys) is brought up to date in place."""
+    db = Database(url, schema=schema)
+    try:
+        before, head = await db.revisions()
+        if before != head:
+            t = time.perf_counter()
+            await db.upgrade()
+            await db.close()
+            conn = await asyncpg.connect(asyncpg_dsn(url), server_settings={"search_path": schema})
+            try:
+                await conn.execute("VACUUM (ANALYZE) customer_name_keys")
+            finally:
+                await conn.close()
+            print(f"schema {schema} upgraded {before} → {head} in {time.perf_counter() - t:.0f} s")
+    finally:
+        await db.close()
+
+
 def _messages(rng: random.Random, names: list[str], count: int) -> list[str]:
     out = []
     for i in range(count):
@@ -128,13 +150,26 @@ def _messages(rng: random.Random, names: list[str], count: int) -> list[str]:
     return out
 
 
-async def run_role(url: str, schema: str, user_id: int, messages: list[str]) -> list[float]:
-    """One fresh engine (a cold replica), then every message in its own session; ms per message."""
+@dataclass
+class Run:
+    times: list[float]  # ms per message, wall clock
+    cpu: list[float]  # ms per message of this process's CPU (parsing, statement building, the index)
+    statements: list[list[tuple[str, Any]]]  # per message: what was sent (SQL, parameters), the user's row left out
+
+
+async def run_role(url: str, schema: str, user_id: int, messages: list[str]) -> Run:
+    """One fresh engine (a cold replica), then every message in its own session. The user's own row, which the
+    app has already read when a message is understood, is not counted among the statements."""
     db = Database(url, schema=schema)
-    times: list[float] = []
+    run = Run([], [], [])
+    sent: list[tuple[str, Any]] = []
+    event.listen(
+        db.engine.sync_engine, "before_cursor_execute", lambda _c, _cur, sql, params, *_: sent.append((sql, params))
+    )
     try:
         for text in messages:
-            t = time.perf_counter()
+            sent.clear()
+            t, cpu = time.perf_counter(), time.process_time()
             async with db.session() as session:
                 user = await session.get(User, user_id)
                 assert user is not None
@@ -142,10 +177,30 @@ async def run_role(url: str, schema: str, user_id: int, messages: list[str]) -> 
                     session=session, user=user, user_id=user_id, now=datetime.now(UTC), tz=TZ, extras={}
                 )
                 await _parse(ctx, text)
-            times.append((time.perf_counter() - t) * 1000)
+            run.times.append((time.perf_counter() - t) * 1000)
+            run.cpu.append((time.process_time() - cpu) * 1000)
+            run.statements.append(sent[1:])
     finally:
         await db.close()
-    return times
+    return run
+
+
+async def server_ms(url: str, schema: str, run: Run) -> list[float]:
+    """Per message, what PostgreSQL spent on its statements (EXPLAIN ANALYZE planning + execution, the second of
+    two runs): a figure the machine's load hardly moves, unlike the wall clock."""
+    conn = await asyncpg.connect(asyncpg_dsn(url), server_settings={"search_path": schema})
+    out = []
+    try:
+        for sent in run.statements:
+            total = 0.0
+            for sql, params in sent:
+                for _ in range(2):
+                    plan = json.loads(await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, *params))[0]
+                total += plan["Planning Time"] + plan["Execution Time"]
+            out.append(total)
+    finally:
+        await conn.close()
+    return out
 
 
 async def _floor(url: str, schema: str, count: int) -> list[float]:
@@ -199,11 +254,22 @@ async def main_async(args: argparse.Namespace) -> None:
     )
     rng = random.Random(7)
     for role, uid in (("rep", rep), ("manager", manager), ("director", director)):
-        times = await run_role(args.url, args.schema, uid, _messages(rng, pick[role], args.messages))
+        run = await run_role(args.url, args.schema, uid, _messages(rng, pick[role], args.messages))
+        times, counts = run.times, [len(sent) for sent in run.statements]
         print(
             f"{role:9s} cold first {times[0]:6.1f} ms | p50 {statistics.median(times):5.1f} ms | "
-            f"p95 {_pct(times, 0.95):5.1f} ms | max {max(times):6.1f} ms"
+            f"p95 {_pct(times, 0.95):5.1f} ms | max {max(times):6.1f} ms | "
+            f"statements per message {statistics.mean(counts):.2f} (max {max(counts)})"
         )
+        print(
+            f"{'':9s} CPU of this process p50 {statistics.median(run.cpu):5.1f} ms | p95 {_pct(run.cpu, 0.95):5.1f} ms"
+        )
+        if args.explain:
+            server = await server_ms(args.url, args.schema, run)
+            print(
+                f"{'':9s} in PostgreSQL (EXPLAIN ANALYZE, planning + execution) p50 {statistics.median(server):5.1f} ms"
+                f" | p95 {_pct(server, 0.95):5.1f} ms | max {max(server):6.1f} ms"
+            )
 
 
 def main() -> None:
@@ -213,6 +279,7 @@ def main() -> None:
     p.add_argument("--customers", type=int, default=100_000)
     p.add_argument("--messages", type=int, default=200)
     p.add_argument("--force", action="store_true", help="drop the schema and seed again")
+    p.add_argument("--explain", action="store_true", help="also each message's time inside PostgreSQL")
     asyncio.run(main_async(p.parse_args()))
 
 

@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from core.nlu.names import name_keys, normalize_name  # noqa: E402
 from core.stages import DEFAULT_PROBABILITY, OPEN_STAGES, Stage  # noqa: E402
 from storage.db import Database  # noqa: E402
+from storage.repo.names import audience  # noqa: E402
 
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 DEFAULT_SCHEMA = "bench_scale"
@@ -479,9 +480,13 @@ def quotes_rows(
 
 async def copy_name_keys(conn: asyncpg.Connection) -> int:
     """The name keys the app writes on every flush (storage/repo/names.py), for the customers COPY loaded."""
-    rows = await conn.fetch("SELECT id, name, aliases FROM customers")
-    keys = ((k, v, r["id"]) for r in rows for k, v in name_keys(r["name"], json.loads(r["aliases"] or "[]")))
-    return await copy(conn, "customer_name_keys", ("kind", "key", "customer_id"), keys)
+    rows = await conn.fetch("SELECT id, name, aliases, owner_id, status FROM customers")
+    keys = (
+        (k, v, r["id"], audience(r["owner_id"], r["status"]))
+        for r in rows
+        for k, v in name_keys(r["name"], json.loads(r["aliases"] or "[]"))
+    )
+    return await copy(conn, "customer_name_keys", ("kind", "key", "customer_id", "visible_to"), keys)
 
 
 async def copy(conn: asyncpg.Connection, table: str, columns: Sequence[str], rows: Any) -> int:

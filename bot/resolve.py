@@ -53,7 +53,7 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         if not allowed:
             raise NotAllowed(await not_yours(ctx, customer), entity="customers", entity_id=customer.id)
         if ctx.command.customer_id and parsed.customer and len(parsed.customer_candidates) > 1:
-            await names.learn(ctx.session, ctx.user_id, parsed.customer, customer.id or 0)  # picked from our list
+            await names.learn(ctx.session, ctx.user_id, parsed.customer, customer)  # picked from our list
         elif ctx.command.customer_id is None and (written := await _other_name(ctx, customer)):
             raise NeedsAnswer(
                 f"“{written}”和您的客户“{customer.name}”名字相近，但不是同一个名字。回复编号：\n"

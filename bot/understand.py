@@ -25,15 +25,18 @@ async def name_index(ctx: Context, text: str = "", queries: Sequence[str] = ()) 
 
 
 async def _parse(ctx: Context, text: str) -> Parsed:
-    """Parse with the names the text mentions; when the parser asked about a name it did not find, fetch the
-    customers resembling it (and the one this rep once picked for it) and read the message again."""
+    """Parse with the customers the text names, and with those resembling each name the parser would ask about
+    (and the one this rep once picked for it): one read of the names. The names it would ask about are found by
+    reading the message once with no customers at all; only when it then asks about another name, or about one
+    whose look-alikes were not fetched since the text named a customer, is there a second read."""
     owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
-    index = await names.index_for(ctx.session, owner_ids, text)
+    probe = NameIndex()
+    parse_message(text, now=ctx.now, tz=ctx.tz, names=probe)
+    index = await names.index_for(ctx.session, owner_ids, text, probe.asked, user_id=ctx.user_id, guessed=True)
     parsed = parse_message(text, now=ctx.now, tz=ctx.tz, names=index)
-    if index.asked:
+    if not index.covered.issuperset(index.asked):
         wider = await names.index_for(ctx.session, owner_ids, text, index.asked, user_id=ctx.user_id)
-        if len(wider) > len(index) or wider.learned:
-            parsed = parse_message(text, now=ctx.now, tz=ctx.tz, names=wider)
+        parsed = parse_message(text, now=ctx.now, tz=ctx.tz, names=wider)
     return parsed
 
 

@@ -92,10 +92,13 @@ class CustomerNameKey(SQLModel, table=True):
     __tablename__ = "customer_name_keys"
     __table_args__ = (  # 艾克森 → 艾克森流体设备: a LIKE prefix needs the pattern operators on PostgreSQL
         Index("ix_customer_name_keys_prefix", "kind", "key", postgresql_ops={"key": "text_pattern_ops"}),
+        # a rep's or a team's keys without a look at customers: visibility is checked inside the index
+        Index("ix_customer_name_keys_visible", "kind", "key", "visible_to", "customer_id"),
     )
     kind: str = Field(primary_key=True)  # a: alias, p: pinyin, g: gram
     key: str = Field(primary_key=True)
     customer_id: int = Field(primary_key=True, foreign_key="customers.id", ondelete="CASCADE", index=True)
+    visible_to: int  # the customer's owner, whose team may see it; 0 in the public pool (storage.repo.names.audience)
 
 
 class Contact(SQLModel, table=True):

@@ -191,9 +191,14 @@ class NameIndex:
     """Customers by alias: built per message from the candidates the database finds for it (storage/repo/names)."""
 
     def __init__(
-        self, customers: Iterable[tuple[int, str, Sequence[str]]] = (), learned: Mapping[str, int] | None = None
+        self,
+        customers: Iterable[tuple[int, str, Sequence[str]]] = (),
+        learned: Mapping[str, int] | None = None,
+        *,
+        covered: Iterable[str] = (),
     ) -> None:
         self._learned = dict(learned or {})  # normalised name as this rep writes it → the customer they picked
+        self.covered = frozenset(covered)  # names whose every plausible candidate is in here (storage fetched them)
         self._names: dict[int, str] = {}
         self._aliases: list[str] = []
         self._owner: list[int] = []

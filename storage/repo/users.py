@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
-from sqlalchemy import String, bindparam, case, delete, func, or_
+from sqlalchemy import String, bindparam, case, delete, event, func, or_
+from sqlalchemy.orm import Session
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,6 +14,7 @@ from core.roles import Role
 from storage.models import User, UserIdentity
 
 CONSOLE = "console"
+_TEAMS = "kabot.teams"  # session.info: manager id → the ids of their team, for this session
 
 
 _ACTIVE = col(User.active) == True  # noqa: E712
@@ -90,29 +93,37 @@ async def all_users(session: AsyncSession) -> Sequence[User]:
 
 
 async def team_member_ids(session: AsyncSession, manager: User) -> list[int]:
-    """Everyone below `manager` in the reporting tree, the manager included."""
-    users = await all_users(session)
-    children: dict[int | None, list[int]] = {}
-    for u in users:
-        children.setdefault(u.manager_id, []).append(u.id or 0)
-    out, todo = [], [manager.id]
-    while todo:
-        uid = todo.pop()
-        if uid is None or uid in out:
-            continue
-        out.append(uid)
-        todo.extend(children.get(uid, []))
-    return out
+    """Everyone below `manager` in the reporting tree, the manager included: their ids alone, in one read."""
+    tree = select(col(User.id)).where(User.id == manager.id).cte("team", recursive=True)
+    tree = tree.union(select(col(User.id)).join(tree, col(User.manager_id) == tree.c.id))
+    return sorted(int(uid) for uid in (await session.exec(select(tree.c.id))).all())
 
 
 async def visible_owner_ids(session: AsyncSession, user: User) -> list[int] | None:
-    """Whose accounts `user` may see: None means everyone's."""
+    """Whose accounts `user` may see: None means everyone's. A manager's team is read once per session (one
+    message), until a flush changes someone."""
     role = Role(user.role)
     if role.sees_everyone:
         return None
     if role is Role.MANAGER:
-        return await team_member_ids(session, user)
+        teams: dict[int, list[int]] = session.info.setdefault(_TEAMS, {})
+        uid = user.id or 0
+        if uid not in teams:
+            teams[uid] = await team_member_ids(session, user)
+        return list(teams[uid])
     return [user.id or 0]
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_teams(session: Session, _context: Any) -> None:
+    """A user added, moved to another manager or given another role: read the teams again."""
+    if any(isinstance(o, User) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_TEAMS, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_teams_rolled_back(session: Session) -> None:
+    session.info.pop(_TEAMS, None)
 
 
 async def holders_of(session: AsyncSession, role: Role) -> Sequence[User]:
