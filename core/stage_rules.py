@@ -86,7 +86,9 @@ def parse_evidence(text: str) -> EvidenceKind:
     if kind is None:
         known = ", ".join(k.value for k in EvidenceKind)
         labels = "、".join(EVIDENCE_LABELS.values())
-        raise ValueError(f"未知的证据 {text!r}，可用：{known}（或 {labels}） / unknown evidence {text!r}; known: {known}")
+        raise ValueError(
+            f"未知的证据 {text!r}，可用：{known}（或 {labels}） / unknown evidence {text!r}; known: {known}"
+        )
     return kind
 
 
@@ -146,10 +148,14 @@ class StageRules:
 
     def __post_init__(self) -> None:
         if Stage.LOST in self.requires:
-            raise ValueError("输单随时都可以，不能给 lost 设证据要求 / lost is always allowed; it cannot have evidence requirements")
+            raise ValueError(
+                "输单随时都可以，不能给 lost 设证据要求 / lost is always allowed; it cannot have evidence requirements"
+            )
         for target, needed in self.must_be_at.items():
             if target is Stage.LOST or needed is Stage.LOST or needed is Stage.WON:
-                raise ValueError("must_be_at 只能用在 S1–S5 和 won 之间 / must_be_at only applies between S1..S5 and won")
+                raise ValueError(
+                    "must_be_at 只能用在 S1–S5 和 won 之间 / must_be_at only applies between S1..S5 and won"
+                )
             if stage_rank(needed) >= stage_rank(target):
                 raise ValueError(
                     f"must_be_at：进入 {target.value} 不能要求先到更后面的 {needed.value}"
@@ -177,14 +183,18 @@ class StageRules:
         if unknown:
             names = ", ".join(sorted(unknown))
             raise ValueError(
-                f"不认识的设置 {names}，可用：requires、must_be_at、lost_requires_reason / unknown stage rule settings: {names}"
+                f"不认识的设置 {names}，可用：requires、must_be_at、lost_requires_reason"
+                f" / unknown stage rule settings: {names}"
             )
         defaults = cls()
         requires = dict(defaults.requires)
         if "requires" in data:
             raw = data["requires"]
             if not isinstance(raw, Mapping):
-                raise ValueError("requires 应是一个表：[requires] 下每行 阶段 = 要求 / requires must be a table of stage -> requirements")
+                raise ValueError(
+                    "requires 应是一个表：[requires] 下每行 阶段 = 要求"
+                    " / requires must be a table of stage -> requirements"
+                )
             for key, value in raw.items():
                 stage = parse_stage(key)
                 reqs = _parse_requirements(value, stage)
@@ -196,7 +206,10 @@ class StageRules:
         if "must_be_at" in data:
             raw = data["must_be_at"]
             if not isinstance(raw, Mapping):
-                raise ValueError("must_be_at 应是一个表：[must_be_at] 下每行 阶段 = 阶段 / must_be_at must be a table of stage -> stage")
+                raise ValueError(
+                    "must_be_at 应是一个表：[must_be_at] 下每行 阶段 = 阶段"
+                    " / must_be_at must be a table of stage -> stage"
+                )
             for key, value in raw.items():
                 stage = parse_stage(key)
                 if value in (None, "", False):
@@ -265,7 +278,7 @@ def _parse_requirements(value: object, stage: Stage) -> tuple[Requirement, ...]:
         items = list(value)
     else:
         raise ValueError(
-            f"requires.{stage.value} 应是列表或文字（如 [\"quote|proposal\"]），收到 {value!r}"
+            f'requires.{stage.value} 应是列表或文字（如 ["quote|proposal"]），收到 {value!r}'
             f" / expected a list or string, got {value!r}"
         )
     reqs = []
