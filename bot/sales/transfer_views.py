@@ -7,7 +7,7 @@ from bot.cards.model import Button, Card
 from bot.replies import CardReply, Reply, TextReply
 from bot.sales import views
 from bot.sales.scope import Scope
-from bot.sales.transfers import Offboarded, Refused, Requested, Transferred
+from bot.sales.transfers import Offboarded, Refused, Requested, Several, Transferred
 from core.countries import country_name
 
 
@@ -35,6 +35,14 @@ def transferred(t: Transferred, scope: Scope) -> list[Reply]:
             text = f"{t.by} 把客户“{name}”从 {t.from_user.name if t.from_user else '公海'} 转给了 {to.name}。"
         out.append(TextReply(text, to_user_id=uid))
     return out
+
+
+def which(s: Several, written: str) -> str:
+    lines = [
+        f"{n}. {c.name}（{country_name(c.country) or '国家未填'}，负责人 {owner}）"
+        for n, (c, owner) in enumerate(zip(s.accounts, s.owners, strict=True), 1)
+    ]
+    return f"“{written}”对应多个客户，要申请转移哪一个？回复编号：\n" + "\n".join(lines) + "\n回复“取消”不申请。"
 
 
 def requested(r: Requested) -> list[Reply]:

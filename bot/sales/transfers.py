@@ -50,6 +50,14 @@ class Requested:
 
 
 @dataclass(frozen=True)
+class Several:
+    """申请转移 北风 names more than one account: the rep picks one, and the request goes on for it."""
+
+    accounts: list[Customer]
+    owners: list[str]  # each account's owner's name, 公海 for none
+
+
+@dataclass(frozen=True)
 class Refused:
     request: TransferRequest
     customer: Customer
@@ -202,11 +210,16 @@ async def offboard(scope: Scope, *, person: str, to: str) -> Offboarded:
 # --- requests ------------------------------------------------------------------------------------------------
 
 
-async def request(scope: Scope, *, customer: str) -> Requested | Transferred:
-    """申请转移: the owner's manager decides. An account in the pool, or one the asker may move, moves at once."""
-    found = await owned_anywhere(scope.session, customer)
+async def request(scope: Scope, *, customer: str, chosen: int | None = None) -> Requested | Transferred | Several:
+    """申请转移: the owner's manager decides. An account in the pool, or one the asker may move, moves at once.
+    A name that fits several accounts asks which (`chosen`: the one the rep picked)."""
+    picked = await customers.get(scope.session, chosen) if chosen is not None else None
+    found = [picked] if picked is not None else await owned_anywhere(scope.session, customer)
     if not found:
         raise NotFound(f"没有找到客户“{customer}”。请写客户全名。", example=EXAMPLE_REQUEST)
+    if len(found) > 1:
+        owners = [await scope.session.get(User, c.owner_id) if c.owner_id else None for c in found]
+        return Several(found, [o.name if o else "公海" for o in owners])
     account = found[0]
     me = scope.user
     if account.owner_id == me.id:

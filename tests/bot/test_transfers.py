@@ -160,3 +160,17 @@ async def test_open_approvals_of_a_leaving_manager_go_up(bot: ChatHarness) -> No
     assert "待处理的报价审批已转给 刘洋" in out
     assert f"报价审批 {number}" in "\n".join(await bot.flush("刘洋"))
     assert "已同意" in await bot.said("刘洋", f"同意 {number}")
+
+
+async def test_a_request_for_a_name_of_several_accounts_asks_which_and_goes_on(bot: ChatHarness) -> None:
+    """Probe (issue 12): `申请转移 北风` picked one of 北风泵业 / 北风贸易 without asking."""
+    assert "已新建客户：北风贸易" in await bot.said("王强", "新客户 北风贸易 德国 B级")
+    asked = await bot.said("陈静", "申请转移 北风")
+    assert "要申请转移哪一个" in asked and "北风泵业" in asked and "北风贸易" in asked
+    assert not await rows(bot, TransferRequest)
+    [number] = [line[0] for line in asked.splitlines() if "北风贸易" in line]
+    done = await bot.said("陈静", number)
+    assert "已把转移申请发给" in done
+    [req] = await rows(bot, TransferRequest)
+    assert req.customer_id == (await customer(bot, "北风贸易")).id
+    assert req.to_user_id == await uid(bot, "陈静")
