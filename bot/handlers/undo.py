@@ -6,6 +6,8 @@ from bot.context import Context
 from bot.errors import Conflict
 from bot.replies import Reply, TextReply
 from bot.router import Router
+from bot.sales import transfer_views, transfers
+from bot.sales.scope import Scope
 from core.nlu.intents import Intent, Parsed
 from storage.models import User
 from storage.undo import CannotUndo, UndoBlocked, undo_last
@@ -15,7 +17,7 @@ router = Router("undo")
 WHAT = {
     "quotes": "报价",
     "approvals": "审批",
-    "transfers": "客户转移",
+    "transfer_requests": "客户转移申请",
     "customers": "客户",
     "contacts": "联系人",
     "opportunities": "商机",
@@ -37,7 +39,7 @@ async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
         return [TextReply(await _why_not(ctx, done))]
     parts = []
     for e in done.entries:
-        if e.entity not in WHAT:
+        if e.entity not in WHAT or e.entity == "transfer_requests":  # said with whom it reached, below
             continue
         label = (
             (e.after or {}).get("name")
@@ -47,7 +49,10 @@ async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
         )
         parts.append(f"{VERB.get(e.action, e.action)}{WHAT[e.entity]}“{str(label)[:20]}”")
     await ctx.record("undo", "audit_log", done.entries[-1].id, before={"undone": [e.id for e in done.entries]})
-    return [TextReply("已撤销：" + "、".join(parts) + "。")]
+    told = [
+        r for req in done.withdrawn for r in transfer_views.withdrawn(await transfers.withdrawal(Scope.of(ctx), req))
+    ]
+    return ([TextReply("已撤销：" + "、".join(parts) + "。")] if parts else []) + told
 
 
 async def _why_not(ctx: Context, cannot: CannotUndo) -> str:

@@ -58,6 +58,17 @@ class Several:
 
 
 @dataclass(frozen=True)
+class Withdrawn:
+    """A request taken back by 撤销: the manager's card is closed, the manager and the owner are told."""
+
+    customer: Customer
+    owner: User | None
+    decider_id: int
+    requester: str
+    finals: tuple[CardFinal, ...]
+
+
+@dataclass(frozen=True)
 class Refused:
     request: TransferRequest
     customer: Customer
@@ -151,6 +162,15 @@ async def _move(scope: Scope, customer: Customer, to: User, *, why: str) -> Tran
 
 def _actor_id(scope: Scope) -> int | None:
     return scope.actor.id if scope.actor else None
+
+
+async def withdrawal(scope: Scope, request: TransferRequest) -> Withdrawn:
+    """What the people a withdrawn request reached must hear (storage.undo withdrew it)."""
+    customer = await customers.get(scope.session, request.customer_id)
+    assert customer is not None  # a customer with a request cannot be deleted
+    owner = await scope.session.get(User, request.from_owner_id) if request.from_owner_id else None
+    closed = _request_final(request, f"已撤回 · {scope.name} 撤销了这个申请")
+    return Withdrawn(customer, owner, request.decider_id, scope.name, closed)
 
 
 def _request_final(request: TransferRequest, text: str) -> tuple[CardFinal, ...]:

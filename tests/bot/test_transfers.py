@@ -174,3 +174,22 @@ async def test_a_request_for_a_name_of_several_accounts_asks_which_and_goes_on(b
     [req] = await rows(bot, TransferRequest)
     assert req.customer_id == (await customer(bot, "北风贸易")).id
     assert req.to_user_id == await uid(bot, "陈静")
+
+
+async def test_undoing_a_request_tells_the_manager_and_the_owner_and_closes_the_card(bot: ChatHarness) -> None:
+    """Issue 8: 撤销 of a request that reached others must tell them, not leave a card that still asks."""
+    await bot.say("李娜", "申请转移 艾克森流体设备")
+    card_buttons = list(bot.console.buttons["赵敏"]) if "赵敏" in bot.console.buttons else []
+    await bot.flush("赵敏")
+    await bot.flush("王强")
+    undone = await bot.said("李娜", "撤销")
+    assert "已撤回对客户“艾克森流体设备”的转移申请" in undone
+    told = "\n".join(await bot.flush("赵敏"))
+    assert "李娜 撤回了对客户“艾克森流体设备”的转移申请" in told and "已撤回 · 李娜" in told
+    assert "李娜 撤回了对您的客户“艾克森流体设备”的转移申请" in "\n".join(await bot.flush("王强"))
+    [req] = await rows(bot, TransferRequest)
+    assert req.status == "withdrawn"
+    bot.console.buttons["赵敏"] = card_buttons
+    assert "已经处理过了" in "\n".join(await bot.tap("赵敏", 1))  # the old card's 同意 moves nothing
+    assert (await customer(bot, "艾克森流体设备")).owner_id == await uid(bot, "王强")
+    assert "已有转移申请" not in await bot.said("陈静", "申请转移 艾克森流体设备")  # the account is free to ask for
