@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -50,6 +51,14 @@ class Undone:
 
 
 @dataclass(frozen=True)
+class Unsubmit:
+    """The last message submitted a quote for approval: the quote service withdraws it (its approvers were told)."""
+
+    quote_id: int
+    entries: tuple[AuditLog, ...]
+
+
+@dataclass(frozen=True)
 class CannotUndo:
     """The last change stays as it is, and why: undo never skips back to an older change."""
 
@@ -58,7 +67,7 @@ class CannotUndo:
     other_actor_id: int | None = None  # edited_since: who changed it afterwards
 
 
-async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> Undone | CannotUndo | None:
+async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> Undone | Unsubmit | CannotUndo | None:
     """Revert every change of the actor's last message, or say why not; None when they changed nothing."""
     last = (
         await session.exec(
@@ -82,10 +91,15 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
             .order_by(col(AuditLog.id))
         )
     ).all()
-    if any(not _undoable(e) for e in group):
+    submitted = [e for e in group if e.entity == "quotes" and e.action == "submit"]
+    if (not submitted or len(submitted) > 1) and any(not _undoable(e) for e in group):
         return CannotUndo("not_undoable", last)
     if last.at < now - UNDO_WINDOW:
         return CannotUndo("too_old", last)
+    if submitted:
+        if any(not (e.entity == "approvals" and e.action == "create") for e in group if e not in submitted):
+            return CannotUndo("not_undoable", last)
+        return Unsubmit(int(submitted[0].entity_id or 0), tuple(group))
     for entry in group:
         later = (
             await session.exec(
@@ -127,6 +141,13 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
         entry.undone = True
         session.add(entry)
     return Undone(tuple(group), tuple(withdrawn))
+
+
+async def mark_undone(session: AsyncSession, entries: Sequence[AuditLog]) -> None:
+    for entry in entries:
+        entry.undone = True
+        session.add(entry)
+    await session.flush()
 
 
 def _undoable(entry: AuditLog) -> bool:
