@@ -44,6 +44,8 @@ PARTIALS = {"quote_body"}  # included by other templates, never a card of its ow
 
 # WeCom's documented lengths (path/90236 发送应用消息: text/markdown content ≤ 2048 bytes; template_card field
 # comments as in the official docs' field tables: 字 = characters). quote_text has no documented length: 160 is ours.
+# Checked again for issue 10: these are the app-message (应用消息) limits. A group robot's template cards have smaller
+# ones (title 26, desc 30, sub_title_text 112, row value 26); kabot sends robots markdown only, never a card.
 MESSAGE_BYTES = 2048
 CARD_CHARS = {
     ("source", "desc"): 20,
