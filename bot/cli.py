@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import cli_dingtalk, cli_quotes
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -32,11 +32,24 @@ async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _services(settings: Settings, *, name_database: bool = False) -> Services:
-    """Services with the schema checked; says when the database is new (or, `name_database`, which it is)."""
+class NoDatabase(Exception):
+    """`kabot chat` where there is no database: a new one would have nobody to chat as."""
+
+
+async def _services(settings: Settings, *, name_database: bool = False, existing: bool = False) -> Services:
+    """Services with the schema checked; says when the database is new (or, `name_database`, which it is).
+    `existing`: refuse to create a SQLite file (NoDatabase) instead."""
     from bot.app import build_services
 
     services = build_services(settings)  # a bad policy or stage rules file stops here, before any database
+    path = sqlite_path(settings.database_url)
+    if existing and path is not None and not path.exists():
+        await services.db.close()
+        raise NoDatabase(
+            f"数据库 {path} 不存在，没有新建。先运行 kabot demo 试用，或 kabot users import 名单.csv 导入名单；"
+            "要用已有的数据库，请到它所在的文件夹运行或设置 KABOT_DATABASE_URL"
+            f" / no database at {path}; nothing was created"
+        )
     _say_which_database(settings, always=name_database)
     await services.db.ensure_schema()
     return services
@@ -142,7 +155,7 @@ def _table(rows: list[tuple[str, ...]]) -> str:
 async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     from bot.repl import chat
 
-    services = await _services(settings, name_database=True)
+    services = await _services(settings, name_database=True, existing=True)
     try:
         return await chat(services, args.as_user)
     finally:
@@ -225,8 +238,9 @@ async def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
         return 1
+    port = runner.addresses[0][1]  # --port 0 asks the system for a free port: say which one it gave
     print(
-        f"kabot 正在 http://{args.host}:{args.port} 上运行（/healthz）"
+        f"kabot 正在 http://{args.host}:{port} 上运行（/healthz）"
         + (f"，{args.workers} 个工作进程处理消息" if args.workers else ""),
         flush=True,
     )
@@ -385,7 +399,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = load_settings()
+    except SettingsError as err:
+        print(err, file=sys.stderr)
+        return 2
     _configure_logging(settings, args.command)
     from core.approval_policy import PolicyError
     from core.stage_rules import StageRulesError
@@ -396,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaBehind as err:
         print(err, file=sys.stderr)
         return 3
+    except NoDatabase as err:
+        print(err, file=sys.stderr)
+        return 1
     except (PolicyError, StageRulesError) as err:  # a bad KABOT_POLICY_FILE / KABOT_STAGE_RULES_FILE stops
         print(err, file=sys.stderr)  # every command at start, naming file and line
         return 2

@@ -15,6 +15,7 @@ from bot.understand import name_index
 from core.countries import country_name
 from core.nlu.intents import Parsed
 from core.nlu.names import build_aliases, clean_name, normalize_name, trade_name
+from core.nlu.near_names import latin_near_name
 from core.nlu.normalize import normalize
 from core.text import MAX_NAME_CHARS
 from storage.models import Customer, User
@@ -99,8 +100,11 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
 
 
 async def _other_name(ctx: Context, customer: Customer) -> str | None:
-    """A longer name written where only the customer's 字号 matched: 宏达电子 for 宏达机电 is another company."""
+    """A longer name written where only the customer's 字号 matched: 宏达电子 for 宏达机电 is another company; in
+    Latin script a plural or another legal form (Hamburg Valves, Hamburg Valve Ltd for Hamburg Valve GmbH)."""
     text = normalize(ctx.command.text)
+    if latin := latin_near_name(text, customer.name, list(customer.aliases)):  # Hamburg Valves, … Ltd for … GmbH
+        return latin
     known = set(build_aliases(customer.name, customer.aliases))
     for match in (await name_index(ctx, ctx.command.text)).find_in(ctx.command.text):
         if match.customer_id != customer.id:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
 from decimal import Decimal
+from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
 DEFAULT_API_BASE = "https://api.dingtalk.com"
 DEFAULT_OAPI_BASE = "https://oapi.dingtalk.com"
@@ -94,7 +98,10 @@ class Settings(BaseSettings):
     @classmethod
     def _aes_key_length(cls, v: SecretStr | None) -> SecretStr | None:
         if v is not None and len(v.get_secret_value()) != 43:
-            raise ValueError("KABOT_WECOM_AES_KEY must be the 43-character EncodingAESKey")
+            raise ValueError(
+                "应为 43 个字符的 EncodingAESKey（企业微信应用“接收消息”设置里的）"
+                " / must be the 43-character EncodingAESKey"
+            )
         return v
 
     def wecom_missing(self) -> list[str]:
@@ -119,3 +126,70 @@ class Settings(BaseSettings):
             "KABOT_DINGTALK_CLIENT_SECRET": self.dingtalk.client_secret,
         }
         return [name for name, value in needed.items() if value is None]
+
+
+class SettingsError(ValueError):
+    """A KABOT_* value that cannot be used: one line per mistake, naming the variable and where it was set."""
+
+
+ENV_FILE = ".env"
+_WHAT_IS_WRONG = {  # pydantic's error types, as a user would be told
+    "int_parsing": "应为整数，例如 1000002",
+    "int_type": "应为整数，例如 1000002",
+    "decimal_parsing": "应为数字，例如 13",
+    "decimal_type": "应为数字，例如 13",
+    "float_parsing": "应为数字，例如 1.0",
+    "float_type": "应为数字，例如 1.0",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "dict_type": '应为 JSON 对象，例如 {"华东": "…"}',
+    "json_invalid": '不是有效的 JSON，例如 {"华东": "…"}',
+    "string_type": "应为文字",
+}
+
+
+_SECRET = re.compile(r"SECRET|TOKEN|KEY|WEBHOOK")  # never echoed, not even in part
+
+
+def load_settings() -> Settings:
+    """Settings(), with every mistake in the environment or .env reported in Chinese (English detail after)."""
+    try:
+        return Settings()
+    except ValidationError as err:
+        prefix = "KABOT_DINGTALK_" if err.title == DingTalkSettings.__name__ else "KABOT_"
+        lines = []
+        for e in err.errors():
+            name = prefix + "_".join(str(part) for part in e["loc"]).upper()
+            if e["type"] == "literal_error":
+                what = f"只能是 {e.get('ctx', {}).get('expected', '')}".replace(" or ", " 或 ")
+            elif e["type"] == "value_error":
+                what = str(e.get("ctx", {}).get("error", e["msg"]))
+            else:
+                what = f"{_WHAT_IS_WRONG.get(e['type'], '取值不对')} / {e['msg']}"
+            shown = "" if _SECRET.search(name) else f" = {_shown(e.get('input'))}"
+            lines.append(f"设置有误 / invalid setting {name}（{_where(name)}）{shown}：{what}")
+        raise SettingsError("\n".join(lines)) from None
+    except SourceError as err:  # a dict-valued variable that is not JSON at all
+        field = re.search(r'field "(\w+)"', str(err))
+        name = "KABOT_" + (field[1].upper() if field else "?")
+        raise SettingsError(
+            f"设置有误 / invalid setting {name}（{_where(name)}）：{_WHAT_IS_WRONG['json_invalid']} / not valid JSON"
+        ) from None
+
+
+def _where(name: str) -> str:
+    """The environment, or the line of .env that sets `name` (the environment wins, as in pydantic-settings)."""
+    if any(k.upper() == name for k in os.environ):
+        return "环境变量"
+    env = Path(ENV_FILE)
+    if env.is_file():
+        for n, line in enumerate(env.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+            if re.match(rf"\s*(export\s+)?{name}\s*=", line, re.IGNORECASE):
+                return f"{env.resolve()} 第{n}行"
+    return "环境变量或 .env"
+
+
+def _shown(value: object) -> str:
+    """The bad value, cut short."""
+    text = repr(value) if not isinstance(value, dict) else "{…}"
+    return text if len(text) <= 12 else text[:6] + "…"

@@ -73,7 +73,10 @@ def parse_stage(text: str) -> Stage:
     key = str(text).strip()
     stage = _STAGE_ALIASES.get(key.lower()) or _STAGE_ALIASES.get(key)
     if stage is None:
-        raise ValueError(f"unknown stage {text!r}; use S1..S5, won, lost or a Chinese stage name")
+        raise ValueError(
+            f"未知的阶段 {text!r}，请写 S1–S5、won、lost 或中文阶段名（如 方案报价、赢单）"
+            f" / unknown stage {text!r}; use S1..S5, won, lost or a Chinese stage name"
+        )
     return stage
 
 
@@ -82,7 +85,10 @@ def parse_evidence(text: str) -> EvidenceKind:
     kind = _EVIDENCE_ALIASES.get(key.lower()) or _EVIDENCE_ALIASES.get(key)
     if kind is None:
         known = ", ".join(k.value for k in EvidenceKind)
-        raise ValueError(f"unknown evidence {text!r}; known: {known}")
+        labels = "、".join(EVIDENCE_LABELS.values())
+        raise ValueError(
+            f"未知的证据 {text!r}，可用：{known}（或 {labels}） / unknown evidence {text!r}; known: {known}"
+        )
     return kind
 
 
@@ -111,7 +117,7 @@ class Requirement:
 
     def __post_init__(self) -> None:
         if not self.any_of:
-            raise ValueError("a requirement needs at least one evidence kind")
+            raise ValueError("每条要求至少要写一种证据 / a requirement needs at least one evidence kind")
 
     def met_by(self, evidence: Evidence) -> bool:
         return any(evidence.has(k) for k in self.any_of)
@@ -142,12 +148,19 @@ class StageRules:
 
     def __post_init__(self) -> None:
         if Stage.LOST in self.requires:
-            raise ValueError("lost is always allowed; it cannot have evidence requirements")
+            raise ValueError(
+                "输单随时都可以，不能给 lost 设证据要求 / lost is always allowed; it cannot have evidence requirements"
+            )
         for target, needed in self.must_be_at.items():
             if target is Stage.LOST or needed is Stage.LOST or needed is Stage.WON:
-                raise ValueError("must_be_at only applies between S1..S5 and won")
+                raise ValueError(
+                    "must_be_at 只能用在 S1–S5 和 won 之间 / must_be_at only applies between S1..S5 and won"
+                )
             if stage_rank(needed) >= stage_rank(target):
-                raise ValueError(f"must_be_at: {target.value} cannot require the later stage {needed.value}")
+                raise ValueError(
+                    f"must_be_at：进入 {target.value} 不能要求先到更后面的 {needed.value}"
+                    f" / must_be_at: {target.value} cannot require the later stage {needed.value}"
+                )
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, object]) -> StageRules:
@@ -168,13 +181,20 @@ class StageRules:
         known = {"requires", "must_be_at", "lost_requires_reason"}
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown stage rule settings: {', '.join(sorted(unknown))}")
+            names = ", ".join(sorted(unknown))
+            raise ValueError(
+                f"不认识的设置 {names}，可用：requires、must_be_at、lost_requires_reason"
+                f" / unknown stage rule settings: {names}"
+            )
         defaults = cls()
         requires = dict(defaults.requires)
         if "requires" in data:
             raw = data["requires"]
             if not isinstance(raw, Mapping):
-                raise ValueError("requires must be a table of stage -> requirements")
+                raise ValueError(
+                    "requires 应是一个表：[requires] 下每行 阶段 = 要求"
+                    " / requires must be a table of stage -> requirements"
+                )
             for key, value in raw.items():
                 stage = parse_stage(key)
                 reqs = _parse_requirements(value, stage)
@@ -186,7 +206,10 @@ class StageRules:
         if "must_be_at" in data:
             raw = data["must_be_at"]
             if not isinstance(raw, Mapping):
-                raise ValueError("must_be_at must be a table of stage -> stage")
+                raise ValueError(
+                    "must_be_at 应是一个表：[must_be_at] 下每行 阶段 = 阶段"
+                    " / must_be_at must be a table of stage -> stage"
+                )
             for key, value in raw.items():
                 stage = parse_stage(key)
                 if value in (None, "", False):
@@ -254,7 +277,10 @@ def _parse_requirements(value: object, stage: Stage) -> tuple[Requirement, ...]:
     elif isinstance(value, Iterable):
         items = list(value)
     else:
-        raise ValueError(f"requires.{stage.value}: expected a list or string, got {value!r}")
+        raise ValueError(
+            f'requires.{stage.value} 应是列表或文字（如 ["quote|proposal"]），收到 {value!r}'
+            f" / expected a list or string, got {value!r}"
+        )
     reqs = []
     for item in items:
         if isinstance(item, str):
@@ -262,9 +288,9 @@ def _parse_requirements(value: object, stage: Stage) -> tuple[Requirement, ...]:
         elif isinstance(item, Iterable):
             kinds = [parse_evidence(str(p)) for p in item]
         else:
-            raise ValueError(f"requires.{stage.value}: bad requirement {item!r}")
+            raise ValueError(f"requires.{stage.value} 的要求写法不对：{item!r} / bad requirement {item!r}")
         if not kinds:
-            raise ValueError(f"requires.{stage.value}: empty requirement")
+            raise ValueError(f"requires.{stage.value} 有一条空要求 / empty requirement")
         reqs.append(Requirement(frozenset(kinds)))
     return tuple(reqs)
 
@@ -277,7 +303,7 @@ def _parse_bool(value: object) -> bool:
         return True
     if text in ("0", "false", "no", "off", "否"):
         return False
-    raise ValueError(f"expected true/false, got {value!r}")
+    raise ValueError(f"应为 true 或 false，收到 {value!r} / expected true/false, got {value!r}")
 
 
 DEFAULT_RULES = StageRules()

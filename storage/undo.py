@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -11,7 +12,8 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.audit import REFUSED
-from storage.models import AuditLog, Contact, Customer, FollowUp, Opportunity, StageChange, Task
+from storage.models import AuditLog, Contact, Customer, FollowUp, Opportunity, StageChange, Task, TransferRequest
+from storage.repo.transfers import settle
 
 UNDO_WINDOW = timedelta(minutes=10)
 UNDOABLE: dict[str, type[SQLModel]] = {
@@ -45,6 +47,15 @@ class UndoBlocked(Exception):
 @dataclass(frozen=True)
 class Undone:
     entries: tuple[AuditLog, ...]  # the reverted changes, in the order they were made
+    withdrawn: tuple[TransferRequest, ...] = ()  # requests that went to others: they are told, their cards closed
+
+
+@dataclass(frozen=True)
+class Unsubmit:
+    """The last message submitted a quote for approval: the quote service withdraws it (its approvers were told)."""
+
+    quote_id: int
+    entries: tuple[AuditLog, ...]
 
 
 @dataclass(frozen=True)
@@ -56,7 +67,7 @@ class CannotUndo:
     other_actor_id: int | None = None  # edited_since: who changed it afterwards
 
 
-async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> Undone | CannotUndo | None:
+async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> Undone | Unsubmit | CannotUndo | None:
     """Revert every change of the actor's last message, or say why not; None when they changed nothing."""
     last = (
         await session.exec(
@@ -80,10 +91,15 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
             .order_by(col(AuditLog.id))
         )
     ).all()
-    if any(e.entity not in UNDOABLE or e.action not in ("create", "update") for e in group):
+    submitted = [e for e in group if e.entity == "quotes" and e.action == "submit"]
+    if (not submitted or len(submitted) > 1) and any(not _undoable(e) for e in group):
         return CannotUndo("not_undoable", last)
     if last.at < now - UNDO_WINDOW:
         return CannotUndo("too_old", last)
+    if submitted:
+        if any(not (e.entity == "approvals" and e.action == "create") for e in group if e not in submitted):
+            return CannotUndo("not_undoable", last)
+        return Unsubmit(int(submitted[0].entity_id or 0), tuple(group))
     for entry in group:
         later = (
             await session.exec(
@@ -99,7 +115,16 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
         ).first()
         if later is not None:
             return CannotUndo("edited_since", last, later.actor_id)
+    withdrawn: list[TransferRequest] = []
     for entry in reversed(group):
+        if entry.entity == "transfer_requests":  # a request is withdrawn, not deleted: the manager had it
+            request = await session.get(TransferRequest, entry.entity_id)
+            if request is None or not await settle(session, request, status="withdrawn", by=actor_id, now=now):
+                return CannotUndo("edited_since", last, request.decided_by_id if request else None)
+            withdrawn.append(request)
+            entry.undone = True
+            session.add(entry)
+            continue
         model = UNDOABLE.get(entry.entity)
         if model is None or entry.entity_id is None:
             continue
@@ -115,7 +140,20 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
         await session.flush()
         entry.undone = True
         session.add(entry)
-    return Undone(tuple(group))
+    return Undone(tuple(group), tuple(withdrawn))
+
+
+async def mark_undone(session: AsyncSession, entries: Sequence[AuditLog]) -> None:
+    for entry in entries:
+        entry.undone = True
+        session.add(entry)
+    await session.flush()
+
+
+def _undoable(entry: AuditLog) -> bool:
+    if entry.entity == "transfer_requests":
+        return entry.action == "create"
+    return entry.entity in UNDOABLE and entry.action in ("create", "update")
 
 
 async def _refuse_if_built_on(session: AsyncSession, model: type[SQLModel], row_id: int, name: object) -> None:

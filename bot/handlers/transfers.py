@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from bot.cards.actions import Answer, TransferDecision
 from bot.context import Context
-from bot.errors import UserInputError
+from bot.errors import NeedsAnswer, UserInputError
 from bot.replies import Reply
 from bot.router import Router
 from bot.sales import transfer_views, transfers
 from bot.sales.cards import card_updates
 from bot.sales.scope import Scope
-from bot.sales.transfers import Refused, Requested
+from bot.sales.transfers import Refused, Requested, Several
 from bot.understand import name_index
 from core.nlu.intents import Intent, Parsed
 from core.nlu.transfer_commands import EXAMPLE_REASSIGN, EXAMPLE_REQUEST, TransferCommand
@@ -51,7 +51,13 @@ async def request_transfer(ctx: Context, cmd: TransferCommand | Parsed) -> list[
     if not cmd.customer:
         raise UserInputError("请写上客户名称。", example=EXAMPLE_REQUEST)
     scope = Scope.of(ctx)
-    done = await transfers.request(scope, customer=cmd.customer)
+    done = await transfers.request(scope, customer=cmd.customer, chosen=ctx.command.customer_id)
+    if isinstance(done, Several):  # the answer ("2") runs this request again for the account picked
+        raise NeedsAnswer(
+            transfer_views.which(done, cmd.customer),
+            kind="choose_customer",
+            data={"command": ctx.command.to_data(), "ids": [c.id for c in done.accounts]},
+        )
     if isinstance(done, Requested):
         return transfer_views.requested(done)
     return [*card_updates(done.finals), *transfer_views.transferred(done, scope)]

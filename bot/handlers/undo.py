@@ -6,16 +6,19 @@ from bot.context import Context
 from bot.errors import Conflict
 from bot.replies import Reply, TextReply
 from bot.router import Router
+from bot.sales import quotes, transfer_views, transfers
+from bot.sales.cards import card_updates
+from bot.sales.scope import Scope
 from core.nlu.intents import Intent, Parsed
 from storage.models import User
-from storage.undo import CannotUndo, UndoBlocked, undo_last
+from storage.undo import CannotUndo, UndoBlocked, Unsubmit, mark_undone, undo_last
 
 router = Router("undo")
 
 WHAT = {
     "quotes": "报价",
     "approvals": "审批",
-    "transfers": "客户转移",
+    "transfer_requests": "客户转移申请",
     "customers": "客户",
     "contacts": "联系人",
     "opportunities": "商机",
@@ -35,9 +38,19 @@ async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
         return [TextReply("您还没有可以撤销的修改。")]
     if isinstance(done, CannotUndo):
         return [TextReply(await _why_not(ctx, done))]
+    if isinstance(done, Unsubmit):  # the approvers had cards: they are closed, and the approvers told
+        back = await quotes.unsubmit(Scope.of(ctx), done.quote_id)
+        await mark_undone(ctx.session, done.entries)
+        await ctx.record("undo", "audit_log", done.entries[-1].id, before={"undone": [e.id for e in done.entries]})
+        said = f"{ctx.user.name} 撤销了报价 {back.number} 的提交，不用再审批了。"
+        return [
+            TextReply(f"已撤销提交：{back.number} 又是草稿了，已告诉审批人。改好后发“提交 {back.number}”。"),
+            *card_updates(back.finals),
+            *(TextReply(said, to_user_id=who) for who in back.told),
+        ]
     parts = []
     for e in done.entries:
-        if e.entity not in WHAT:
+        if e.entity not in WHAT or e.entity == "transfer_requests":  # said with whom it reached, below
             continue
         label = (
             (e.after or {}).get("name")
@@ -47,7 +60,10 @@ async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
         )
         parts.append(f"{VERB.get(e.action, e.action)}{WHAT[e.entity]}“{str(label)[:20]}”")
     await ctx.record("undo", "audit_log", done.entries[-1].id, before={"undone": [e.id for e in done.entries]})
-    return [TextReply("已撤销：" + "、".join(parts) + "。")]
+    told = [
+        r for req in done.withdrawn for r in transfer_views.withdrawn(await transfers.withdrawal(Scope.of(ctx), req))
+    ]
+    return ([TextReply("已撤销：" + "、".join(parts) + "。")] if parts else []) + told
 
 
 async def _why_not(ctx: Context, cannot: CannotUndo) -> str:

@@ -485,6 +485,34 @@ def next_revision(old: Quote, now: datetime) -> Quote:
     )
 
 
+@dataclass(frozen=True)
+class Unsubmitted:
+    """撤销 of a submission: the quote is a draft again; its approvers' cards are closed and they are told."""
+
+    number: str
+    told: tuple[int, ...]  # the approvers whose cards were open
+    finals: tuple[CardFinal, ...]
+
+
+async def unsubmit(scope: Scope, quote_id: int) -> Unsubmitted:
+    """Take a submission back while nobody has decided on it yet; after a decision it stays (say so)."""
+    quote = await quotes.lock(scope.session, quote_id)
+    if quote is None:
+        raise NotFound("这个报价已不存在。")
+    rows = await approvals.for_quote(scope.session, quote_id)
+    if quote.status != "pending" or any(a.decision not in approvals.OPEN for a in rows):
+        raise Conflict(
+            f"{quote.number} 已经有人审批过了（{STATUS_LABELS.get(quote.status, quote.status)}），不能撤销提交；"
+            f"要改请发：修改 {quote.number} 单价78美元"
+        )
+    told = tuple(dict.fromkeys(a.approver_id for a in rows if a.decision == "pending"))
+    finals = await withdraw(scope, quote, f"已撤回 · {scope.name} 撤销了提交")
+    if not await quotes.bump_version(scope.session, quote, status="draft", now=scope.clock.now()):
+        raise Conflict(f"{quote.number} 刚刚被修改了，请重新查看：报价 {quote.number}")
+    await scope.record("unsubmit", "quotes", quote.id, before={"status": "pending"}, after={"status": "draft"})
+    return Unsubmitted(quote.number, told, tuple(finals))
+
+
 async def withdraw(scope: Scope, quote: Quote, card_text: str) -> list[CardFinal]:
     """A superseded revision's open approvals are closed and every card sent for them finalised."""
     rows = await approvals.for_quote(scope.session, quote.id or 0)

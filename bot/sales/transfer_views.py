@@ -6,8 +6,9 @@ from bot.cards.actions import Answer, TransferDecision
 from bot.cards.model import Button, Card
 from bot.replies import CardReply, Reply, TextReply
 from bot.sales import views
+from bot.sales.cards import card_updates
 from bot.sales.scope import Scope
-from bot.sales.transfers import Offboarded, Refused, Requested, Transferred
+from bot.sales.transfers import Offboarded, Refused, Requested, Several, Transferred, Withdrawn
 from core.countries import country_name
 
 
@@ -37,6 +38,14 @@ def transferred(t: Transferred, scope: Scope) -> list[Reply]:
     return out
 
 
+def which(s: Several, written: str) -> str:
+    lines = [
+        f"{n}. {c.name}（{country_name(c.country) or '国家未填'}，负责人 {owner}）"
+        for n, (c, owner) in enumerate(zip(s.accounts, s.owners, strict=True), 1)
+    ]
+    return f"“{written}”对应多个客户，要申请转移哪一个？回复编号：\n" + "\n".join(lines) + "\n回复“取消”不申请。"
+
+
 def requested(r: Requested) -> list[Reply]:
     c = r.customer
     card = Card(
@@ -64,6 +73,18 @@ def requested(r: Requested) -> list[Reply]:
                 to_user_id=r.owner.id,
             )
         )
+    return out
+
+
+def withdrawn(w: Withdrawn) -> list[Reply]:
+    said = f"{w.requester} 撤回了对客户“{w.customer.name}”的转移申请，不用再处理了。"
+    out: list[Reply] = [
+        TextReply(f"已撤回对客户“{w.customer.name}”的转移申请，已告诉处理人。"),
+        *card_updates(w.finals),
+        TextReply(said, to_user_id=w.decider_id),
+    ]
+    if w.owner is not None and w.owner.id != w.decider_id:
+        out.append(TextReply(f"{w.requester} 撤回了对您的客户“{w.customer.name}”的转移申请。", to_user_id=w.owner.id))
     return out
 
 

@@ -50,6 +50,25 @@ class Requested:
 
 
 @dataclass(frozen=True)
+class Several:
+    """申请转移 北风 names more than one account: the rep picks one, and the request goes on for it."""
+
+    accounts: list[Customer]
+    owners: list[str]  # each account's owner's name, 公海 for none
+
+
+@dataclass(frozen=True)
+class Withdrawn:
+    """A request taken back by 撤销: the manager's card is closed, the manager and the owner are told."""
+
+    customer: Customer
+    owner: User | None
+    decider_id: int
+    requester: str
+    finals: tuple[CardFinal, ...]
+
+
+@dataclass(frozen=True)
 class Refused:
     request: TransferRequest
     customer: Customer
@@ -145,6 +164,15 @@ def _actor_id(scope: Scope) -> int | None:
     return scope.actor.id if scope.actor else None
 
 
+async def withdrawal(scope: Scope, request: TransferRequest) -> Withdrawn:
+    """What the people a withdrawn request reached must hear (storage.undo withdrew it)."""
+    customer = await customers.get(scope.session, request.customer_id)
+    assert customer is not None  # a customer with a request cannot be deleted
+    owner = await scope.session.get(User, request.from_owner_id) if request.from_owner_id else None
+    closed = _request_final(request, f"已撤回 · {scope.name} 撤销了这个申请")
+    return Withdrawn(customer, owner, request.decider_id, scope.name, closed)
+
+
 def _request_final(request: TransferRequest, text: str) -> tuple[CardFinal, ...]:
     return (CardFinal(request.card_id, request.decider_id, text),) if request.card_id else ()
 
@@ -202,11 +230,16 @@ async def offboard(scope: Scope, *, person: str, to: str) -> Offboarded:
 # --- requests ------------------------------------------------------------------------------------------------
 
 
-async def request(scope: Scope, *, customer: str) -> Requested | Transferred:
-    """申请转移: the owner's manager decides. An account in the pool, or one the asker may move, moves at once."""
-    found = await owned_anywhere(scope.session, customer)
+async def request(scope: Scope, *, customer: str, chosen: int | None = None) -> Requested | Transferred | Several:
+    """申请转移: the owner's manager decides. An account in the pool, or one the asker may move, moves at once.
+    A name that fits several accounts asks which (`chosen`: the one the rep picked)."""
+    picked = await customers.get(scope.session, chosen) if chosen is not None else None
+    found = [picked] if picked is not None else await owned_anywhere(scope.session, customer)
     if not found:
         raise NotFound(f"没有找到客户“{customer}”。请写客户全名。", example=EXAMPLE_REQUEST)
+    if len(found) > 1:
+        owners = [await scope.session.get(User, c.owner_id) if c.owner_id else None for c in found]
+        return Several(found, [o.name if o else "公海" for o in owners])
     account = found[0]
     me = scope.user
     if account.owner_id == me.id:

@@ -112,6 +112,8 @@ def quote_body(b: QuoteBundle, tz: ZoneInfo) -> dict[str, object]:
         "lines": lines,
         "total": " ".join(x for x in ("合计", term, format_money(p.total, q.currency)) if x)
         + ("" if q.currency == q.base_currency else f" ≈ {format_money(p.total_base, q.base_currency)}"),
+        "amount": format_money(p.total, q.currency),  # a card's rows: the figures alone, never cut by the term
+        "amount_base": "" if q.currency == q.base_currency else format_money(p.total_base, q.base_currency),
         "margin": f"毛利 {p.margin_pct}%" if p.margin_pct is not None else "毛利未知（未填成本）",
         "stack": p.stack.lines() if len(p.stack.steps) > 1 else [],
         "fx": fx,

@@ -63,7 +63,7 @@ _EN_GENERIC = frozenset(
     "materials chemicals textiles foods engineering electric electrical group traders trader automotive "
     "maschinenbau technik handel industrie devices device comercial comercio industria industrias "
     "importadora exportadora distribuidora pumpen pump armaturen maschinen maschinenfabrik werke werk anlagenbau "
-    "antriebstechnik mining minerals chemie industriale industriali tubi valvole pompe meccanica".split()
+    "antriebstechnik mining minerals chemie industriale industriali tubi valvole pompe meccanica fluid fluids".split()
 )
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 # A Latin word, but not part of an e-mail address or a domain (zw@acme.de does not mention ACME).

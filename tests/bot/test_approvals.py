@@ -250,3 +250,28 @@ async def test_the_wecom_card_stays_valid_json_with_conditions_and_comments(bot:
     rendered = json.loads(bot.services.renderer.render_json(card, "wecom", source="kabot", card_url="https://x"))
     assert rendered["sub_title_text"].startswith('单价不低于82美元，"预付"30%；赵敏：老客户')
     assert "前序审批附言 赵敏：老客户" in bot.services.renderer.text(card)
+
+
+async def test_undoing_a_submission_tells_the_approver_and_closes_the_card(bot: ChatHarness) -> None:
+    """Issue 8: 撤销 right after 提交 left the approver with a live card for a quote nobody wanted approved."""
+    number = await quote_and_submit(bot, BIG)
+    assert number in "\n".join(await bot.flush("赵敏"))
+    undone = await bot.said("李娜", "撤销")
+    assert "已撤销提交" in undone and "又是草稿了" in undone
+    told = "\n".join(await bot.flush("赵敏"))
+    assert f"李娜 撤销了报价 {number} 的提交" in told and "已撤回 · 李娜 撤销了提交" in told
+    async with bot.services.db.session() as s:
+        quote = (await s.exec(select(Quote).where(Quote.number == number))).one()
+        approvals = (await s.exec(select(Approval).where(Approval.quote_id == quote.id))).all()
+    assert quote.status == "draft" and all(a.decision not in ("pending", "waiting") for a in approvals)
+    assert "已同意" not in await bot.said("赵敏", f"同意 {number}")
+    assert "已提交" in await bot.said("李娜", f"提交 {number}")  # and it can be submitted again
+
+
+async def test_a_submission_someone_approved_is_not_undone(bot: ChatHarness) -> None:
+    number = await quote_and_submit(bot, BIG)
+    await bot.say("赵敏", f"同意 {number}")
+    await bot.say("李娜", "跟进 艾克美 电话沟通了交期")  # 李娜's last change is now this follow-up …
+    assert "已撤销" in await bot.said("李娜", "撤销")
+    refused = await bot.said("李娜", "撤销")  # … and before it the submission, which 赵敏 has approved
+    assert "已撤销提交" not in refused and "已经有人审批过了" in refused

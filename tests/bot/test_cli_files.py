@@ -129,6 +129,50 @@ def test_a_bad_stage_rules_file_stops_every_command_naming_file_and_line(
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(
+    ("content", "explained"),
+    [
+        ('[requires]\nS4 = ["handshake"]\n', "未知的证据 'handshake'"),
+        ("[must_be_at]\nwon = 'S9'\n", "未知的阶段 'S9'"),
+        ("[requires\nS3 = 1\n", "TOML 格式错误"),
+        ("colour = 'red'\n", "不认识的设置 colour"),
+        ("[requires]\nS3 = 5\n", "requires.S3 应是列表或文字"),
+        ("lost_requires_reason = 'maybe'\n", "应为 true 或 false"),
+    ],
+)
+def test_a_stage_rules_mistake_is_explained_in_chinese(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], content: str, explained: str
+) -> None:
+    """Probe (issue 12): the file and line were named, but what was wrong was said in English only."""
+    rules = tmp_path / "stages.toml"
+    rules.write_text(content, encoding="utf-8")
+    monkeypatch.setenv("KABOT_STAGE_RULES_FILE", str(rules))
+    assert main(["users", "list"]) == 2
+    err = capsys.readouterr().err
+    assert f"{rules} 第" in err and explained in err
+
+
+def test_a_bad_setting_is_one_chinese_line_naming_the_variable_and_its_line_in_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Probe: KABOT_VAT_RATE=abc or a short AES key ended every command in a pydantic traceback."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KABOT_VAT_RATE", "abc")
+    monkeypatch.setenv("KABOT_WECOM_AES_KEY", "tooshort-secret")
+    assert main(["users", "list"]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in "".join(lines)
+    vat, aes = sorted(lines)
+    assert "KABOT_VAT_RATE（环境变量） = 'abc'：应为数字" in vat
+    assert "KABOT_WECOM_AES_KEY（环境变量）：应为 43 个字符的 EncodingAESKey" in aes and "tooshort" not in aes
+    monkeypatch.delenv("KABOT_VAT_RATE")
+    monkeypatch.delenv("KABOT_WECOM_AES_KEY")
+    (tmp_path / ".env").write_text("# kabot\nKABOT_DINGTALK_MODE=socket\n", encoding="utf-8")
+    assert main(["users", "list"]) == 2
+    [mode] = capsys.readouterr().err.strip().splitlines()
+    assert f"KABOT_DINGTALK_MODE（{tmp_path.resolve() / '.env'} 第2行） = 'socket'：只能是 'stream' 或 'http'" in mode
+
+
 def test_a_missing_stage_rules_file_is_named(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

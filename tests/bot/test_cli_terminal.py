@@ -81,3 +81,39 @@ def test_demo_is_never_mixed_into_a_real_roster(tmp_path: Path) -> None:
     assert kabot(tmp_path, "demo", "--reset").returncode == 2
     listed = kabot(tmp_path, "users", "list").stdout
     assert "测试甲" in listed and "李娜" not in listed
+
+
+def test_chat_in_an_empty_folder_says_there_is_no_database_and_leaves_no_file(tmp_path: Path) -> None:
+    """Probe (issue 12): `kabot chat` in an empty folder created an empty kabot.db nobody could chat in."""
+    run = kabot(tmp_path, "chat", "--as", "李娜", stdin="退出\n")
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert f"数据库 {tmp_path.resolve() / 'kabot.db'} 不存在，没有新建" in run.stderr and "kabot demo" in run.stderr
+    assert list(tmp_path.iterdir()) == [] or [p.name for p in tmp_path.iterdir()] == ["kabot.log"]
+    assert not (tmp_path / "kabot.db").exists()
+
+
+def test_serve_on_port_0_prints_the_port_it_really_listens_on(tmp_path: Path) -> None:
+    """Probe (issue 12): `serve --port 0` printed "http://127.0.0.1:0", a port nobody can reach."""
+    import re
+    import signal
+    import urllib.request
+
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KABOT_")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "serve", "--port", "0", "--workers", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=clean,
+        cwd=tmp_path,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        found = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        assert found and found[1] != "0", line
+        with urllib.request.urlopen(f"http://127.0.0.1:{found[1]}/healthz", timeout=30) as answer:
+            assert answer.status == 200
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)

@@ -54,3 +54,12 @@ async def test_a_new_alias_finds_the_customer_at_once(bot: ChatHarness) -> None:
     assert "北风泵业" in await bot.said("李娜", "查 NWP")
     assert "已撤销" in await bot.said("李娜", "撤销")
     assert "北风泵业" not in await bot.said("李娜", "查 NWP")
+
+
+@pytest.mark.parametrize("name", ["ＡＸＯＮ", "AXON", "Axon"])
+async def test_the_short_form_of_a_colleagues_latin_alias_is_no_new_customer(bot: ChatHarness, name: str) -> None:
+    """Probe (issue 12): `新客户 ＡＸＯＮ` created a shadow of 王强's 艾克森流体设备 (alias Axon Fluid)."""
+    reply = await bot.said("李娜", f"新客户 {name}")
+    assert "已存在" in reply and "王强" in reply and "申请转移 艾克森流体设备" in reply
+    async with bot.services.db.session() as s:
+        assert (await s.exec(select(Customer).where(Customer.name == name))).all() == []

@@ -160,3 +160,36 @@ async def test_open_approvals_of_a_leaving_manager_go_up(bot: ChatHarness) -> No
     assert "待处理的报价审批已转给 刘洋" in out
     assert f"报价审批 {number}" in "\n".join(await bot.flush("刘洋"))
     assert "已同意" in await bot.said("刘洋", f"同意 {number}")
+
+
+async def test_a_request_for_a_name_of_several_accounts_asks_which_and_goes_on(bot: ChatHarness) -> None:
+    """Probe (issue 12): `申请转移 北风` picked one of 北风泵业 / 北风贸易 without asking."""
+    assert "已新建客户：北风贸易" in await bot.said("王强", "新客户 北风贸易 德国 B级")
+    asked = await bot.said("陈静", "申请转移 北风")
+    assert "要申请转移哪一个" in asked and "北风泵业" in asked and "北风贸易" in asked
+    assert not await rows(bot, TransferRequest)
+    [number] = [line[0] for line in asked.splitlines() if "北风贸易" in line]
+    done = await bot.said("陈静", number)
+    assert "已把转移申请发给" in done
+    [req] = await rows(bot, TransferRequest)
+    assert req.customer_id == (await customer(bot, "北风贸易")).id
+    assert req.to_user_id == await uid(bot, "陈静")
+
+
+async def test_undoing_a_request_tells_the_manager_and_the_owner_and_closes_the_card(bot: ChatHarness) -> None:
+    """Issue 8: 撤销 of a request that reached others must tell them, not leave a card that still asks."""
+    await bot.say("李娜", "申请转移 艾克森流体设备")
+    card_buttons = list(bot.console.buttons["赵敏"]) if "赵敏" in bot.console.buttons else []
+    await bot.flush("赵敏")
+    await bot.flush("王强")
+    undone = await bot.said("李娜", "撤销")
+    assert "已撤回对客户“艾克森流体设备”的转移申请" in undone
+    told = "\n".join(await bot.flush("赵敏"))
+    assert "李娜 撤回了对客户“艾克森流体设备”的转移申请" in told and "已撤回 · 李娜" in told
+    assert "李娜 撤回了对您的客户“艾克森流体设备”的转移申请" in "\n".join(await bot.flush("王强"))
+    [req] = await rows(bot, TransferRequest)
+    assert req.status == "withdrawn"
+    bot.console.buttons["赵敏"] = card_buttons
+    assert "已经处理过了" in "\n".join(await bot.tap("赵敏", 1))  # the old card's 同意 moves nothing
+    assert (await customer(bot, "艾克森流体设备")).owner_id == await uid(bot, "王强")
+    assert "已有转移申请" not in await bot.said("陈静", "申请转移 艾克森流体设备")  # the account is free to ask for

@@ -44,6 +44,8 @@ PARTIALS = {"quote_body"}  # included by other templates, never a card of its ow
 
 # WeCom's documented lengths (path/90236 发送应用消息: text/markdown content ≤ 2048 bytes; template_card field
 # comments as in the official docs' field tables: 字 = characters). quote_text has no documented length: 160 is ours.
+# Checked again for issue 10: these are the app-message (应用消息) limits. A group robot's template cards have smaller
+# ones (title 26, desc 30, sub_title_text 112, row value 26); kabot sends robots markdown only, never a card.
 MESSAGE_BYTES = 2048
 CARD_CHARS = {
     ("source", "desc"): 20,
@@ -67,7 +69,9 @@ def quote_body(**more: Any) -> dict[str, Any]:
         "customer": f"{LONG_NAME} · A级 · 瑞士",
         "status": "第3版 · 审批中",
         "lines": QUOTE_LINES,
-        "total": "合计 CIF Hamburg $440,000 ≈ ¥3,132,800",
+        "total": "合计 CIF Hamburg Port (Waltershof), Federal Republic of Germany $12,440,000.00 ≈ ¥88,572,800.00",
+        "amount": "$12,440,000.00",
+        "amount_base": "¥88,572,800.00",
         "margin": "毛利 12.22%",
         "stack": ["FOB 上海 $400,000", "运费 $30,000", "保险 $10,000", "CIF Hamburg $440,000"],
         "fx": "1 USD = 7.12 CNY · 来源 财务吴芳 · 设置于 11-20 09:30",
@@ -272,6 +276,36 @@ def within_limits(card: dict[str, Any]) -> list[str]:
     if card.get("card_type") != "button_interaction" or "card_action" in card:
         problems.append("not a button_interaction card, or one that links somewhere")
     return problems
+
+
+async def test_the_total_is_never_cut_by_a_long_incoterm(bot: ChatHarness) -> None:
+    """Issue 10: the 金额 row held "合计 CIF <long port> $… ≈ ¥…" and the 30-character value cut the CNY figure."""
+    channel = wecom(bot.services)
+    for template in ("quote_card", "approval_request", "approval_condition"):
+        card = Card(
+            template,
+            "报价 Q-2026-0999",
+            quote_body(
+                requester="李娜",
+                step=1,
+                steps=2,
+                step_name="经理",
+                reasons="毛利低",
+                conditions=[],
+                approver="赵敏",
+                condition="预付30%",
+                number="Q-2026-0999",
+                history=[],
+                comments=[],
+            ),
+            (Button("提交审批", SubmitQuote(999), "primary"),),
+            "q999",
+        )
+        [*_, last] = channel.render(card, task_id="q999@1")
+        shown = last["template_card"]
+        rows = {r["keyname"]: r["value"] for r in shown["horizontal_content_list"]}
+        assert rows["金额"] == "$12,440,000.00", (template, rows)
+        assert rows.get("折合") == "¥88,572,800.00" or quote_body()["total"] in shown["sub_title_text"]
 
 
 async def test_every_template_for_every_channel_realistic_and_worst_case(bot: ChatHarness) -> None:

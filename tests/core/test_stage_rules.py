@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from core.stage_rules import (
@@ -184,8 +186,11 @@ def test_from_mapping_empty_equals_defaults():
     ],
 )
 def test_from_mapping_validation(data):
-    with pytest.raises(ValueError):
+    """Every mistake is explained in Chinese first (probe, issue 12: the details were English only)."""
+    with pytest.raises(ValueError) as err:
         StageRules.from_mapping(data)
+    chinese = str(err.value).split(" / ")[0]
+    assert re.search(r"[\u4e00-\u9fff]", chinese), err.value
 
 
 def test_parsers():
