@@ -78,7 +78,7 @@ async def test_crash_between_receive_and_reply_loses_nothing_and_doubles_nothing
     services.router = replacing_help(slow)
     inbound_id = await bot.pipeline.receive(hello())
     assert inbound_id is not None
-    task = asyncio.create_task(bot.pipeline.process(inbound_id))
+    task = asyncio.create_task(bot.pipeline.process(inbound_id, hello()))
     await entered.wait()
     task.cancel()  # the kill
     await asyncio.gather(task, return_exceptions=True)
@@ -176,7 +176,7 @@ async def test_two_workers_racing_for_one_message_answer_it_once(bot: ChatHarnes
     inbound_id = await bot.pipeline.receive(hello())
     assert inbound_id is not None
     other = Pipeline(bot.services)  # a second worker: its own sender locks, same database
-    await asyncio.gather(bot.pipeline.process(inbound_id), other.process(inbound_id))
+    await asyncio.gather(bot.pipeline.process(inbound_id, hello()), other.process(inbound_id, hello()))
     async with bot.services.db.session() as s:
         rows = (await s.exec(select(OutboxMessage))).all()
         row = await s.get(InboundMessage, inbound_id)
