@@ -3,6 +3,7 @@
 Rows are claimed with a lease (status 'sending', lease_until) in their own transaction before the network call,
 so two replicas never send the same row at once and a crash mid-send makes the row due again when the lease
 ends. One target's messages go out in order: a row waits while an earlier one to the same target is unsent.
+A message with one reply costs two statements here: the claim (UPDATE … RETURNING) and the mark as sent.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, or_, update
-from sqlalchemy.orm import aliased
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, and_, exists, literal_column, or_, select, update
+from sqlmodel import col
 
 from bot.channels.base import DeliveryError, OutboxItem
 from bot.outbox import UnknownPayload, decode
@@ -33,6 +35,30 @@ def backoff(attempt: int, rng: random.Random | None = None) -> timedelta:
     return timedelta(seconds=cap / 2 + (rng or random).random() * cap / 2)
 
 
+OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """An outbox row leased for this attempt; `more`: its target has a later row waiting behind it."""
+
+    id: int
+    channel: str
+    target: str
+    kind: str
+    payload: dict[str, Any]
+    attempt: int
+    reply_context: dict[str, str]
+    more: bool
+
+
+def _due(t: Any, now: datetime) -> ColumnElement[bool]:
+    return or_(
+        and_(t.c.status == "pending", t.c.next_attempt_at <= now),
+        and_(t.c.status == "sending", t.c.lease_until < now),
+    )
+
+
 class Deliverer:
     def __init__(self, services: Services) -> None:
         self.s = services
@@ -40,80 +66,96 @@ class Deliverer:
     async def run_once(self, *, channel: str | None = None, target: str | None = None, limit: int = 100) -> int:
         """Deliver what is due now, including what waited behind a row sent in this run; returns how many."""
         total = 0
-        while sent := await self._run_batch(channel=channel, target=target, limit=limit):
+        while True:
+            sent, again = await self._run_batch(channel=channel, target=target, limit=limit)
             total += sent
-        return total
+            if not again:
+                return total
 
-    async def _run_batch(self, *, channel: str | None, target: str | None, limit: int) -> int:
-        """Deliver one claimed batch. The rows delivered are marked sent together at the end: one write instead
-        of one per row (on SQLite every write takes the database's only write lock, which the acknowledging
-        process needs too). A crash in between leaves them 'sending'; their lease ends and they go out again,
-        which the channels' idempotence (WeCom's duplicate check, task_id, kept media_id) makes harmless."""
+    async def _run_batch(self, *, channel: str | None, target: str | None, limit: int) -> tuple[int, bool]:
+        """Deliver one claimed batch; (how many were sent, whether more may be due now). The rows delivered are
+        marked sent together at the end: one write instead of one per row (on SQLite every write takes the
+        database's only write lock, which the acknowledging process needs too). A crash in between leaves them
+        'sending'; their lease ends and they go out again, which the channels' idempotence (WeCom's duplicate
+        check, task_id, kept media_id) makes harmless."""
         items = await self._claim(channel=channel, target=target, limit=limit)
         sent: list[int] = []
-        blocked: set[tuple[str, str]] = set()
-        for ch_name, row, attempts in items:
-            key = (ch_name, row.target)
-            assert row.id is not None
-            if key in blocked:
-                await self._release(row.id)
-                continue
-            ch = self.s.channels.get(ch_name)
+        again = len(items) == limit
+        for item in items:
+            ch = self.s.channels.get(item.channel)
             try:
                 if ch is None:
-                    raise DeliveryError(f"channel {ch_name} is not configured", permanent=False)
+                    raise DeliveryError(f"channel {item.channel} is not configured", permanent=False)
                 try:
-                    payload = decode(row.kind, row.payload)
+                    payload = decode(item.kind, item.payload)
                 except UnknownPayload as err:
                     raise DeliveryError(str(err), permanent=True) from None
-                await ch.deliver(OutboxItem(row.id, row.target, payload, attempts, row.reply_context or {}))
+                await ch.deliver(OutboxItem(item.id, item.target, payload, item.attempt, item.reply_context))
             except DeliveryError as err:
-                blocked.add(key)
-                await self._failed(row.id, attempts, err)
+                await self._failed(item.id, item.attempt, err)
                 continue
             except Exception as err:  # noqa: BLE001 — an unexpected failure is retried, never lost
-                log.exception("delivery of outbox %s crashed", row.id)
-                blocked.add(key)
-                await self._failed(row.id, attempts, DeliveryError(f"{type(err).__name__}: {err}"))
+                log.exception("delivery of outbox %s crashed", item.id)
+                await self._failed(item.id, item.attempt, DeliveryError(f"{type(err).__name__}: {err}"))
                 continue
-            sent.append(row.id)
+            sent.append(item.id)
+            again = again or item.more
         await self._sent(sent)
-        return len(sent)
+        return len(sent), again
 
-    async def _claim(
-        self, *, channel: str | None, target: str | None, limit: int
-    ) -> list[tuple[str, OutboxMessage, int]]:
+    async def _claim(self, *, channel: str | None, target: str | None, limit: int) -> list[_Claimed]:
+        """Lease the due rows, oldest first, in one statement: a row whose target has an earlier row unsent waits
+        for it (so one target's messages go out in order, one per batch). A replica that picked the same rows
+        finds them no longer due when its UPDATE gets to them, and skips them."""
         now = self.s.clock.now()
-        earlier = aliased(OutboxMessage)
-        due = or_(
-            and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.next_attempt_at) <= now),
-            and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.lease_until) < now),
-        )
+        cand, earlier, later = OUTBOX.alias("cand"), OUTBOX.alias("earlier"), OUTBOX.alias("later")
         waits_for_earlier = exists().where(
-            col(earlier.channel) == col(OutboxMessage.channel),
-            col(earlier.target) == col(OutboxMessage.target),
-            col(earlier.id) < col(OutboxMessage.id),
-            col(earlier.status).in_(("pending", "sending")),
+            earlier.c.channel == cand.c.channel,
+            earlier.c.target == cand.c.target,
+            earlier.c.id < cand.c.id,
+            earlier.c.status.in_(("pending", "sending")),
         )
-        q = select(OutboxMessage).where(due, ~waits_for_earlier).order_by(col(OutboxMessage.id)).limit(limit)
         # Only channels this process has: a terminal's replies wait for `kabot chat`, and `serve` on the demo's
         # database neither retries them for ever nor fails them.
-        q = q.where(col(OutboxMessage.channel).in_([channel] if channel else list(self.s.channels)))
+        pick = select(cand.c.id).where(
+            _due(cand, now), ~waits_for_earlier, cand.c.channel.in_([channel] if channel else list(self.s.channels))
+        )
         if target:
-            q = q.where(OutboxMessage.target == target)
-        out: list[tuple[str, OutboxMessage, int]] = []
+            pick = pick.where(cand.c.target == target)
+        # RETURNING renders columns unqualified, where `channel` would mean later's: name the updated row's own.
+        this: dict[str, ColumnElement[Any]] = {
+            name: literal_column(f"{OUTBOX.name}.{name}") for name in ("channel", "target", "id")
+        }
+        more = exists().where(
+            later.c.channel == this["channel"],
+            later.c.target == this["target"],
+            later.c.id > this["id"],
+            later.c.status == "pending",
+        )
+        claim = (
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(pick.order_by(cand.c.id).limit(limit).scalar_subquery()), _due(OUTBOX, now))
+            .values(status="sending", lease_until=now + LEASE, attempts=OUTBOX.c.attempts + 1)
+            .returning(
+                OUTBOX.c.id,
+                OUTBOX.c.channel,
+                OUTBOX.c.target,
+                OUTBOX.c.kind,
+                OUTBOX.c.payload,
+                OUTBOX.c.attempts,
+                OUTBOX.c.reply_context,
+                more.label("more"),
+            )
+        )
         async with self.s.db.session() as session:
-            rows = (await session.exec(q)).all()
-            for row in rows:
-                attempts = row.attempts + 1
-                res = await session.exec(  # type: ignore[call-overload]
-                    update(OutboxMessage)
-                    .where(col(OutboxMessage.id) == row.id, due)
-                    .values(status="sending", lease_until=now + LEASE, attempts=OutboxMessage.attempts + 1)
-                )
-                if res.rowcount:
-                    out.append((row.channel, row, attempts))
-        return out
+            rows = (await session.exec(claim)).all()  # type: ignore[call-overload]
+        return sorted(
+            (
+                _Claimed(r.id, r.channel, r.target, r.kind, r.payload, r.attempts, r.reply_context or {}, bool(r.more))
+                for r in rows
+            ),
+            key=lambda c: c.id,
+        )
 
     async def _sent(self, outbox_ids: list[int]) -> None:
         if not outbox_ids:
@@ -123,14 +165,6 @@ class Deliverer:
                 update(OutboxMessage)
                 .where(col(OutboxMessage.id).in_(outbox_ids))
                 .values(status="sent", sent_at=self.s.clock.now(), lease_until=None, last_error=None)
-            )
-
-    async def _release(self, outbox_id: int) -> None:
-        async with self.s.db.session() as session:
-            await session.exec(  # type: ignore[call-overload]
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == outbox_id)
-                .values(status="pending", lease_until=None, attempts=OutboxMessage.attempts - 1)
             )
 
     async def _failed(self, outbox_id: int, attempts: int, err: DeliveryError) -> None:

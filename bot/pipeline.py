@@ -4,6 +4,10 @@ A crash anywhere before the commit leaves the inbound row 'new' and no outbox ro
 start processes it exactly once; a crash after the commit loses nothing either, because the replies are already
 in the outbox. The claiming UPDATE (… WHERE status='new') comes last: if two workers raced, the second finds the
 row taken (after waiting on its lock on PostgreSQL) and rolls its whole run back, so a message is handled once.
+
+Per message, beside what the handler reads and writes: the inbound insert (shared by everyone acknowledged at the
+same moment), the outbox insert and the claim, in one session; the caller passes the message it stored (or a
+worker read in a batch), so the row is never read again.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from storage.repo import users
 log = logging.getLogger(__name__)
 
 STORE_BATCH = 500
+RECOVER_BATCH = 200
 SORRY = "抱歉，处理这条消息时出错了，已记录。请稍后再试，或发“帮助”查看用法。"
 UNSUPPORTED = "暂时只能处理文字消息，请用文字描述您要做的事，例如“跟进 艾克美 今天电话沟通了报价”。发“帮助”查看用法。"
 # A message whose content the platform withheld (DingTalk, its monthly robot message quota used up).
@@ -103,12 +108,12 @@ class Pipeline:
                 if not future.done():
                     future.set_result(inbound_id)
 
-    def process_soon(self, inbound_id: int) -> None:
+    def process_soon(self, inbound_id: int, inbound: Inbound) -> None:
         """Process in the background here, keeping a reference so the task is not garbage-collected —
         unless a separate worker does the processing."""
         if not self.inline:
             return
-        task = asyncio.create_task(self.process(inbound_id))
+        task = asyncio.create_task(self.process(inbound_id, inbound))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
@@ -121,49 +126,44 @@ class Pipeline:
         """Receive and process now (console and tests); returns the inbound id, None for a duplicate."""
         inbound_id = await self.receive(inbound)
         if inbound_id is not None:
-            await self.process(inbound_id)
+            await self.process(inbound_id, inbound)
         return inbound_id
 
-    async def process(self, inbound_id: int) -> None:
-        async with self.s.db.session() as peek:
-            head = await peek.get(InboundMessage, inbound_id)
-        if head is None:
-            return
-        # One sender's messages are handled in order in this process (conversation state depends on it).
-        lock = self._sender_locks.setdefault((head.channel, head.sender), asyncio.Lock())
-        async with lock:
-            try:
-                await self._process_once(inbound_id)
-            except Exception as exc:
-                log.exception("processing inbound %s failed", inbound_id)
-                await self._fail(inbound_id, exc)
+    async def process(self, inbound_id: int, inbound: Inbound) -> None:
+        """Process a stored message and tell the outbox there is something to deliver."""
+        await self._process(inbound_id, inbound)
         self.s.outbox_ready.set()
 
-    async def _process_once(self, inbound_id: int) -> None:
+    async def _process(self, inbound_id: int, inbound: Inbound) -> None:
+        # One sender's messages are handled in order in this process (conversation state depends on it).
+        lock = self._sender_locks.setdefault((inbound.channel, inbound.sender), asyncio.Lock())
+        async with lock:
+            try:
+                await self._process_once(inbound_id, inbound)
+            except Exception as exc:
+                log.exception("processing inbound %s failed", inbound_id)
+                await self._fail(inbound_id, inbound, exc)
+
+    async def _process_once(self, inbound_id: int, inbound: Inbound) -> None:
+        """One session, one transaction: identity, the handler, the replies queued, the claim. The row is not
+        read first: the caller has the message, and the claim (last) finds out whether it was still 'new'."""
         now = self.s.clock.now()
         try:
             async with self.s.db.session() as session:
-                row = await session.get(InboundMessage, inbound_id)
-                if row is None or row.status != "new":
-                    return
-                await self._handle(session, row, now)
+                await self._handle(session, inbound_id, inbound, now)
                 await _claim(session, inbound_id, now)
         except _ProcessedElsewhere:
-            log.info("inbound %s was processed by another worker; this run rolled back", inbound_id)
+            log.info("inbound %s was processed already; this run rolled back", inbound_id)
         except Refusal as refusal:
             # Everything the message changed is rolled back; the refusal is answered (and audited) on its own.
             try:
-                await self._refuse(inbound_id, refusal, now)
+                await self._refuse(inbound_id, inbound, refusal, now)
             except _ProcessedElsewhere:
-                log.info("inbound %s was processed by another worker; this run rolled back", inbound_id)
+                log.info("inbound %s was processed already; this run rolled back", inbound_id)
 
-    async def _refuse(self, inbound_id: int, refusal: Refusal, now: datetime) -> None:
+    async def _refuse(self, inbound_id: int, inbound: Inbound, refusal: Refusal, now: datetime) -> None:
         """The one place a refusal becomes a reply, an audit row (permissions) and an open question (NeedsAnswer)."""
         async with self.s.db.session() as session:
-            row = await session.get(InboundMessage, inbound_id)
-            if row is None or row.status != "new":
-                return
-            inbound = Inbound.from_row(row.channel, row.sender, row.platform_msg_id, row.conversation, row.payload)
             user = await users.by_identity(session, inbound.channel, inbound.sender)
             if user is not None and user.id is not None:
                 if refusal.audited:
@@ -187,11 +187,8 @@ class Pipeline:
             )
             await _claim(session, inbound_id, now)
 
-    async def _handle(self, session: AsyncSession, row: InboundMessage, now: datetime) -> None:
+    async def _handle(self, session: AsyncSession, inbound_id: int, inbound: Inbound, now: datetime) -> None:
         """Run the message through identity and the router, and queue the replies (in the caller's transaction)."""
-        inbound_id = row.id
-        assert inbound_id is not None
-        inbound = Inbound.from_row(row.channel, row.sender, row.platform_msg_id, row.conversation, row.payload)
         user = await users.by_identity(session, inbound.channel, inbound.sender)
         if user is None:
             log.warning("message from unknown %s user %s refused", inbound.channel, inbound.sender)
@@ -218,17 +215,16 @@ class Pipeline:
             replies = await dispatch(ctx)
         await enqueue(session, self.s, replies, inbound=inbound, inbound_id=inbound_id, now=now)
 
-    async def _fail(self, inbound_id: int, exc: Exception) -> None:
+    async def _fail(self, inbound_id: int, inbound: Inbound, exc: Exception) -> None:
+        now = self.s.clock.now()
         async with self.s.db.session() as session:
-            row = await session.get(InboundMessage, inbound_id)
-            if row is None or row.status != "new":
-                return
-            row.status, row.error, row.processed_at = "failed", f"{type(exc).__name__}: {exc}"[:500], self.s.clock.now()
-            session.add(row)
-            inbound = Inbound.from_row(row.channel, row.sender, row.platform_msg_id, row.conversation, row.payload)
-            await enqueue(
-                session, self.s, [TextReply(SORRY)], inbound=inbound, inbound_id=inbound_id, now=self.s.clock.now()
+            failed = await session.exec(  # type: ignore[call-overload]
+                update(InboundMessage)
+                .where(col(InboundMessage.id) == inbound_id, col(InboundMessage.status) == "new")
+                .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:500], processed_at=now)
             )
+            if failed.rowcount:
+                await enqueue(session, self.s, [TextReply(SORRY)], inbound=inbound, inbound_id=inbound_id, now=now)
 
     async def work(self, stop: asyncio.Event) -> None:
         """A worker's loop: whatever is stored and unprocessed, oldest first; then wait a poll interval."""
@@ -247,17 +243,31 @@ class Pipeline:
                 pass
 
     async def recover(self) -> int:
-        """Process what was received but never processed (a crash, a restart). Returns how many."""
-        async with self.s.db.session() as session:
-            ids = (
-                await session.exec(
-                    select(InboundMessage.id).where(InboundMessage.status == "new").order_by(col(InboundMessage.id))
-                )
-            ).all()
-        for inbound_id in ids:
-            assert inbound_id is not None
-            await self.process(inbound_id)
-        return len(ids)
+        """Process what was received but never processed (a crash, a restart, or `serve`'s acknowledgements when
+        this is a worker), oldest first, read in batches; the outbox is told once per batch, so the replies go
+        out together. Returns how many."""
+        done = 0
+        after = 0
+        while True:
+            async with self.s.db.session() as session:
+                rows = (
+                    await session.exec(
+                        select(InboundMessage)
+                        .where(InboundMessage.status == "new", col(InboundMessage.id) > after)
+                        .order_by(col(InboundMessage.id))
+                        .limit(RECOVER_BATCH)
+                    )
+                ).all()
+            for row in rows:
+                assert row.id is not None
+                after = row.id
+                inbound = Inbound.from_row(row.channel, row.sender, row.platform_msg_id, row.conversation, row.payload)
+                await self._process(row.id, inbound)
+            done += len(rows)
+            if rows:
+                self.s.outbox_ready.set()
+            if len(rows) < RECOVER_BATCH:
+                return done
 
 
 async def _claim(session: AsyncSession, inbound_id: int, now: datetime) -> None:

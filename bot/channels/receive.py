@@ -92,4 +92,4 @@ class Receiver:
         if self.seen:
             await self.seen.stored(inbound)
         if inbound_id is not None:
-            self.pipeline.process_soon(inbound_id)
+            self.pipeline.process_soon(inbound_id, inbound)

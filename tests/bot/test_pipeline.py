@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+from sqlalchemy import event
+from sqlalchemy.orm import Session as SASession
 from sqlmodel import select
 
+from bot import pipeline as pipeline_module
 from bot.app import build_services
 from bot.channels.base import DeliveryError, OutboxItem
 from bot.context import Context
@@ -78,7 +82,7 @@ async def test_crash_between_receive_and_reply_loses_nothing_and_doubles_nothing
     services.router = replacing_help(slow)
     inbound_id = await bot.pipeline.receive(hello())
     assert inbound_id is not None
-    task = asyncio.create_task(bot.pipeline.process(inbound_id))
+    task = asyncio.create_task(bot.pipeline.process(inbound_id, hello()))
     await entered.wait()
     task.cancel()  # the kill
     await asyncio.gather(task, return_exceptions=True)
@@ -176,7 +180,7 @@ async def test_two_workers_racing_for_one_message_answer_it_once(bot: ChatHarnes
     inbound_id = await bot.pipeline.receive(hello())
     assert inbound_id is not None
     other = Pipeline(bot.services)  # a second worker: its own sender locks, same database
-    await asyncio.gather(bot.pipeline.process(inbound_id), other.process(inbound_id))
+    await asyncio.gather(bot.pipeline.process(inbound_id, hello()), other.process(inbound_id, hello()))
     async with bot.services.db.session() as s:
         rows = (await s.exec(select(OutboxMessage))).all()
         row = await s.get(InboundMessage, inbound_id)
@@ -191,3 +195,53 @@ async def test_messages_arriving_together_are_stored_once_each(bot: ChatHarness)
     assert ids[0] is not None and ids[1] is None and ids[2] is not None and ids[2] != ids[0]
     async with bot.services.db.session() as s:
         assert len((await s.exec(select(InboundMessage))).all()) == 2
+
+
+async def test_a_message_costs_five_statements_beside_what_its_handler_sends(
+    bot: ChatHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: the inbound log and the outbox add at most five statements per message to the handler's (the
+    sender's identity and `dispatch`, as bench/bench_account_view.py counts them): the inbound insert, the outbox
+    insert, the claim, the delivery's lease and the mark as sent; one session processes the message."""
+    await bot.say("李娜", "帮助")  # warm: the name index, caches
+    statements: list[str] = []
+    sessions = 0
+    in_handler = False
+    real_dispatch = pipeline_module.dispatch
+
+    def executed(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not in_handler:
+            statements.append(statement[:90])
+
+    async def dispatch(ctx: Context) -> list[Reply]:
+        nonlocal in_handler
+        in_handler = True
+        try:
+            return await real_dispatch(ctx)
+        finally:
+            in_handler = False
+
+    def stored(original: Any) -> Any:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            statements.append("INSERT inbound")  # sent through the driver: no SQLAlchemy cursor event
+            return await original(*args, **kwargs)
+
+        return wrapper
+
+    def opened(*_args: Any) -> None:
+        nonlocal sessions
+        sessions += 1
+
+    monkeypatch.setattr(pipeline_module.inbound_log, "store_new", stored(pipeline_module.inbound_log.store_new))
+    monkeypatch.setattr(pipeline_module, "dispatch", dispatch)
+    engine = bot.services.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", executed)
+    event.listen(SASession, "after_begin", opened)
+    try:
+        assert len(await bot.say("李娜", "帮助")) == 1
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+        event.remove(SASession, "after_begin", opened)
+    identity = 1  # the console's sender looked up by name: the handler's, not the pipeline's
+    assert len(statements) - identity <= 5, "\n".join(statements)
+    assert sessions == 3, "one session to process the message, one to lease the reply, one to mark it sent"
