@@ -63,7 +63,7 @@ async def request_transfer(ctx: Context, cmd: TransferCommand | Parsed) -> list[
     return [*card_updates(done.finals), *transfer_views.transferred(done, scope)]
 
 
-@router.intent(Intent.TRANSFER_PENDING, help="等我处理的转移申请", example="转移申请")
+@router.intent(Intent.TRANSFER_PENDING)  # 待审批 lists them too, and says so in 帮助
 async def list_pending(ctx: Context, _cmd: TransferCommand) -> list[Reply]:
     return [TextReply(transfer_views.pending_list(await transfers.pending(Scope.of(ctx)), ctx.tz))]
 
