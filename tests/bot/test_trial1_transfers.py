@@ -52,13 +52,13 @@ async def test_a_rep_moving_an_account_is_told_how_to_ask_for_it(bot: ChatHarnes
     assert "艾克森" not in reply and "可能是" not in reply
 
 
-async def test_an_exact_name_outside_the_team_is_never_corrected_to_another_customer(bot: ChatHarness) -> None:
-    reply = await bot.said("刘洋", "把艾克美工业有限公司转给陈静")  # 刘洋's team (亚非组) cannot see 艾克美
-    assert "不在您的团队里" in reply and "可能是" not in reply
-    async with bot.services.db.session() as s:
-        [acme] = (await s.exec(select(Customer).where(Customer.name == "艾克美工业有限公司"))).all()
-    assert acme.owner_id is not None
-    assert "已把客户" not in reply
+@pytest.mark.parametrize(("exact", "look_alike"), [("艾克美工业有限公司", "艾克曼工业"), ("莱茵化学", "莱茵化工")])
+async def test_an_exact_name_outside_the_team_is_never_corrected_to_another_customer(
+    bot: ChatHarness, exact: str, look_alike: str
+) -> None:
+    assert "已新建客户" in await bot.said("陈静", f"新客户 {look_alike} 德国 B级")
+    reply = await bot.said("刘洋", f"把{exact}转给陈静")  # 刘洋's team (亚非组) sees 陈静's look-alike only
+    assert "不在您的团队里" in reply and look_alike not in reply and "已把客户" not in reply
 
 
 # --- 3. transfer requests the approver can see -------------------------------------------------------------
