@@ -13,7 +13,7 @@ from bot.context import Context
 from bot.errors import NeedsAnswer, NotAllowed, NotFound, UserInputError
 from bot.understand import name_index
 from core.countries import country_name
-from core.nlu.intents import Parsed
+from core.nlu.intents import Intent, Parsed
 from core.nlu.names import build_aliases, clean_name, normalize_name, trade_name
 from core.nlu.near_names import latin_near_name
 from core.nlu.normalize import normalize
@@ -80,23 +80,64 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         )
 
     if not parsed.customer:
-        for word in _WORD.findall(normalize(ctx.command.text))[1:4]:  # an exact name the index cannot show
-            if owned := await names.owned_anywhere(ctx.session, word):
-                if await (can_change(ctx, owned[0]) if change else can_see(ctx, owned[0])):
-                    return owned[0]
-                raise NotAllowed(await not_yours(ctx, owned[0]), entity="customers", entity_id=owned[0].id)
+        if owned := await _named_anywhere(ctx):
+            if await (can_change(ctx, owned) if change else can_see(ctx, owned)):
+                return owned
+            said = "这条没有保存。" if change else ""
+            raise NotAllowed(await not_yours(ctx, owned) + said, entity="customers", entity_id=owned.id)
         raise UserInputError(
             "请告诉我是哪个客户，这条还没有保存。", example=EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"])
         )
 
-    name = fit_name(parsed.customer, "客户名称", EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"]))
+    example = EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"])
+    name = fit_name(parsed.customer, "客户名称", example)
     if elsewhere:
         return elsewhere[0]
+    if not could_be_company(name):  # `查 %克%`, `查 ' OR 1=1 --`, `查 化学`: nothing to create
+        saved = "" if parsed.intent is Intent.LOOKUP else "这条还没有保存。"
+        raise NotFound(f"没有找到客户“{name}”。{await _closest(ctx, name)}{saved}", example=example)
     raise NeedsAnswer(
         f"没有找到客户“{name}”。回复“是”新建这个客户并继续，回复“否”取消。",
         kind="create_customer",
         data={"command": ctx.command.to_data(), "name": name},
     )
+
+
+_NAME_CHARS = re.compile(r"[\w\s&.,·()（）'’/+-]+")
+
+
+def could_be_company(name: str) -> bool:
+    """Whether `name` may be offered as a new customer: letters and digits with the punctuation of company names,
+    no wildcard or SQL-like junk (`%克%`, `' OR 1=1 --`), and more than a generic word (化学, 有限公司, Trading):
+    what is left of `<字号>name` once legal forms and industry words are dropped must be more than the 字号."""
+    probe = "甲乙"  # a stand-in 字号: trade_name keeps a generic word when nothing stands before it
+    return (
+        bool(_NAME_CHARS.fullmatch(name))
+        and name[0].isalnum()
+        and "_" not in name
+        and "--" not in name
+        and trade_name(normalize_name(probe + name)) != probe
+    )
+
+
+async def _closest(ctx: Context, name: str) -> str:
+    """The visible customers `name` resembles, as a sentence (empty when none)."""
+    near = (await name_index(ctx, queries=[name])).lookup(name, limit=3)
+    return f"相近的客户：{'、'.join(m.name for m in near)}。" if near else ""
+
+
+async def _named_anywhere(ctx: Context) -> Customer | None:
+    """The customer of any owner that the message names exactly, where the parser (which sees only this user's
+    customers) found none: `今天拜访了大阪机械 谈了阀门价格` from a rep who does not own 大阪机械. First an alias
+    inside the text (the longest mention), then a word after the command word (a clear start of a name)."""
+    text = ctx.command.text
+    exact = [m for m in (await names.index_for(ctx.session, None, text)).find_in(text) if m.score >= 100]
+    if exact and (found := await customers.get(ctx.session, exact[0].customer_id)) is not None:
+        return found  # a homophone of a name the rep cannot see is no reason to mention it
+    for word in _WORD.findall(normalize(text))[1:4]:  # an exact name the index cannot show
+        if owned := await names.owned_anywhere(ctx.session, word):
+            return owned[0]
+    return None
 
 
 async def _other_name(ctx: Context, customer: Customer) -> str | None:

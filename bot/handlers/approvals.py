@@ -10,7 +10,7 @@ from bot.errors import UserInputError
 from bot.handlers.quotes import checked, yes_no
 from bot.replies import Reply, TextReply
 from bot.router import Router
-from bot.sales import approvals, delegation, quotes, views
+from bot.sales import approvals, delegation, quotes, transfer_views, transfers, views
 from bot.sales.approvals import Decided, Expired
 from bot.sales.cards import card_updates
 from bot.sales.scope import Scope
@@ -114,9 +114,12 @@ async def answer_comment(ctx: Context, data: dict[str, Any], parsed: Any) -> lis
     return await _decide(ctx, approval_id=int(data["approval_id"]), **how)
 
 
-@router.intent(Intent.PENDING_APPROVALS, help="等我审批的报价", example="待审批")
+@router.intent(Intent.PENDING_APPROVALS, help="等我审批的报价和转移申请", example="待审批")
 async def list_pending(ctx: Context, _cmd: QuoteCommand) -> list[Reply]:
-    return [TextReply(views.pending_list(await approvals.pending(Scope.of(ctx)), ctx.tz))]
+    scope = Scope.of(ctx)
+    quoted = views.pending_list(await approvals.pending(scope), ctx.tz)
+    asked = await transfers.pending(scope)
+    return [TextReply(quoted + ("\n\n" + transfer_views.pending_list(asked, ctx.tz) if asked else ""))]
 
 
 @router.intent(Intent.DELEGATE, help="外出时委托他人审批", example=EXAMPLE_DELEGATE)

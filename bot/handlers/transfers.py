@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.cards.actions import Answer, TransferDecision
 from bot.context import Context
 from bot.errors import NeedsAnswer, UserInputError
-from bot.replies import Reply
+from bot.replies import Reply, TextReply
 from bot.router import Router
 from bot.sales import transfer_views, transfers
 from bot.sales.cards import card_updates
@@ -61,6 +61,11 @@ async def request_transfer(ctx: Context, cmd: TransferCommand | Parsed) -> list[
     if isinstance(done, Requested):
         return transfer_views.requested(done)
     return [*card_updates(done.finals), *transfer_views.transferred(done, scope)]
+
+
+@router.intent(Intent.TRANSFER_PENDING)  # 待审批 lists them too, and says so in 帮助
+async def list_pending(ctx: Context, _cmd: TransferCommand) -> list[Reply]:
+    return [TextReply(transfer_views.pending_list(await transfers.pending(Scope.of(ctx)), ctx.tz))]
 
 
 @router.intent(Intent.TRANSFER_DECIDE)  # the manager gets a card with the buttons

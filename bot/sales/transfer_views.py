@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from zoneinfo import ZoneInfo
+
 from bot.cards.actions import Answer, TransferDecision
 from bot.cards.model import Button, Card
 from bot.replies import CardReply, Reply, TextReply
 from bot.sales import views
 from bot.sales.cards import card_updates
 from bot.sales.scope import Scope
-from bot.sales.transfers import Offboarded, Refused, Requested, Several, Transferred, Withdrawn
+from bot.sales.transfers import Offboarded, PendingRequest, Refused, Requested, Several, Transferred, Withdrawn
 from core.countries import country_name
 
 
@@ -74,6 +77,23 @@ def requested(r: Requested) -> list[Reply]:
             )
         )
     return out
+
+
+def pending_list(items: Sequence[PendingRequest], tz: ZoneInfo) -> str:
+    """The transfer requests waiting for this person, with the text commands that decide them."""
+    if not items:
+        return "目前没有等您处理的转移申请。"
+    lines = [
+        f"{n}. {it.customer.name} · {it.requester} 申请接手（现负责人 {it.owner}）"
+        f" · {it.request.created_at.astimezone(tz):%m-%d %H:%M}申请"
+        for n, it in enumerate(items, 1)
+    ]
+    first = items[0].customer.name
+    return (
+        f"等您处理的客户转移申请（{len(items)}）：\n"
+        + "\n".join(lines)
+        + f"\n回复“同意转移 {first}”或“拒绝转移 {first} 原因”，也可以点申请卡片上的按钮。"
+    )
 
 
 def withdrawn(w: Withdrawn) -> list[Reply]:

@@ -104,8 +104,7 @@ async def _may_move(scope: Scope, owner_id: int | None, to: User) -> None:
     """Refused (and audited) unless this person may move an account of `owner_id` to `to`."""
     if scope.actor is None:
         return
-    if scope.role not in MOVERS:
-        raise NotAllowed(f"只有经理可以把客户转给别人。想要同事的客户请发：{EXAMPLE_REQUEST}", entity="customers")
+    _mover(scope, EXAMPLE_REQUEST)
     if Role(to.role) not in HOLDERS:
         raise UserInputError(f"{to.name} 是{Role(to.role).label}，不能负责客户。")
     team = await users.visible_owner_ids(scope.session, scope.user)
@@ -115,6 +114,12 @@ async def _may_move(scope: Scope, owner_id: int | None, to: User) -> None:
         raise NotAllowed("这个客户不在您的团队里，不能转移。", entity="customers")
     if to.id not in team:
         raise NotAllowed(f"{to.name} 不在您的团队里，请让{Role.DIRECTOR.label}处理。", entity="customers")
+
+
+def _mover(scope: Scope, ask: str) -> None:
+    """Refused (and audited) unless this person may move accounts at all; `ask`: the request to send instead."""
+    if scope.actor is not None and scope.role not in MOVERS:
+        raise NotAllowed(f"只有经理可以把客户转给别人。想要同事的客户请发：{ask}", entity="customers")
 
 
 async def _tell(scope: Scope, *people: User | None) -> tuple[int, ...]:
@@ -178,15 +183,24 @@ def _request_final(request: TransferRequest, text: str) -> tuple[CardFinal, ...]
 
 
 async def reassign(scope: Scope, *, customer: str, to: str, names: NameIndex) -> Transferred:
-    """`把北欧暖通转给王强`: a manager moves one of the team's accounts."""
+    """`把北欧暖通转给王强`: a manager moves one of the team's accounts (a rep is told how to ask for it, before
+    any name is looked up: what the rep cannot see is no reason to offer something else)."""
+    _mover(scope, f"申请转移 {customer}")
     target = await _person(scope, to, EXAMPLE_REASSIGN)
-    found = await _visible(scope, customer, names)
+    found = await _named(scope, customer, names)
     await _may_move(scope, found.owner_id, target)
     return await _move(scope, found, target, why="reassign")
 
 
-async def _visible(scope: Scope, name: str, names: NameIndex) -> Customer:
+async def _named(scope: Scope, name: str, names: NameIndex) -> Customer:
+    """The account `name` means. A name (or clear start of one) of a single account anywhere is that account, never
+    "corrected" to a look-alike among those visible (艾克美工业有限公司 is not 艾克森流体设备): whether it may be
+    moved is checked after. Otherwise the visible accounts the name resembles."""
     decision = names.decide(name)
+    exact = await owned_anywhere(scope.session, name)
+    guessed = decision.best.customer_id if decision.kind == "match" and decision.best else None
+    if len(exact) == 1 and guessed != exact[0].id:
+        return exact[0]
     if decision.kind == "choose":
         options = "、".join(m.name for m in decision.matches)
         raise UserInputError(f"“{name}”可能是：{options}。请写全名。", example=EXAMPLE_REASSIGN)
@@ -225,6 +239,25 @@ async def offboard(scope: Scope, *, person: str, to: str) -> Offboarded:
     scope.session.add(leaver)
     await scope.record("offboard", "users", leaver.id, before=before, after={**snapshot(leaver), "to": target.name})
     return Offboarded(leaver, target, tuple(done), heir, tuple(cards), tuple(finals))
+
+
+@dataclass(frozen=True)
+class PendingRequest:
+    """A 申请转移 waiting for this person's decision (待审批 / 转移申请)."""
+
+    request: TransferRequest
+    customer: Customer
+    requester: str
+    owner: str  # 公海 for none
+
+
+async def pending(scope: Scope) -> list[PendingRequest]:
+    out = []
+    for row, account in await transfers.pending_for(scope.session, scope.user_id):
+        requester = await scope.session.get(User, row.to_user_id)
+        owner = await scope.session.get(User, row.from_owner_id) if row.from_owner_id else None
+        out.append(PendingRequest(row, account, requester.name if requester else "?", owner.name if owner else "公海"))
+    return out
 
 
 # --- requests ------------------------------------------------------------------------------------------------

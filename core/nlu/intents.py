@@ -71,6 +71,7 @@ class Intent(StrEnum):
     TRANSFER_REQUEST = "transfer_request"
     TRANSFER_ACCOUNT = "transfer_account"
     TRANSFER_DECIDE = "transfer_decide"
+    TRANSFER_PENDING = "transfer_pending"  # 转移申请: the requests waiting for my decision
     OFFBOARD = "offboard"
     QUESTION = "question"  # core/nlu/questions.py: answered, never logged
     TASK_COMMAND = "task_command"  # core/nlu/task_commands.py: tasks named by number or words

@@ -24,7 +24,7 @@ EXAMPLE_REQUEST = "申请转移 艾克森"
 class TransferCommand:
     """`intent` is what the router dispatches on; `error` set means: reply with it and change nothing."""
 
-    intent: Intent  # TRANSFER_REQUEST / TRANSFER_ACCOUNT / OFFBOARD / TRANSFER_DECIDE
+    intent: Intent  # TRANSFER_REQUEST / TRANSFER_ACCOUNT / OFFBOARD / TRANSFER_DECIDE / TRANSFER_PENDING
     text: str
     customer: str | None = None
     person: str | None = None  # offboard: who leaves
@@ -37,6 +37,7 @@ class TransferCommand:
 _GIVE = r"(?:转给|转交给|交给|移交给|分给|转到|转移给|给)"
 _CUE = re.compile(r"转给|转交|交给|移交|分给|转到|转移|转让|离职|交接|transfer|offboard", re.I)
 _REQUEST = re.compile(r"^(?:申请转移客户|申请转移|申请转让)\s?(?P<customer>.+)$")
+_PENDING = re.compile(r"^(?:(?:待审批|待处理)的?\s?(?:客户)?转移(?:申请)?|(?:客户)?转移申请(?:列表)?)$")
 _DECIDE = re.compile(
     r"^(?P<verb>同意|批准|拒绝|驳回)\s?(?:转移|转让)(?:申请)?\s?(?P<customer>[^\s,，]+)?\s?(?P<note>.*)$"
 )
@@ -67,6 +68,8 @@ def might_be_transfer(text: str) -> bool:
 def parse_transfer_command(text: str, *, people: Collection[str]) -> TransferCommand | None:
     """The transfer command in `text`, or None when the message is not one."""
     flat = normalize(text).strip(" 。.!！")
+    if _PENDING.match(flat):
+        return TransferCommand(Intent.TRANSFER_PENDING, flat)
     if m := _REQUEST.match(flat):
         customer = m["customer"].strip()
         return TransferCommand(Intent.TRANSFER_REQUEST, flat, customer=customer)

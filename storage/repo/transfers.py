@@ -68,6 +68,17 @@ async def pending_request(session: AsyncSession, customer_id: int) -> TransferRe
     return (await session.exec(q.order_by(col(TransferRequest.id)).limit(1))).first()
 
 
+async def pending_for(session: AsyncSession, decider_id: int) -> Sequence[tuple[TransferRequest, Customer]]:
+    """The requests waiting for this person's decision, oldest first, each with its account."""
+    q = (
+        select(TransferRequest, Customer)
+        .join(Customer, col(Customer.id) == col(TransferRequest.customer_id))
+        .where(TransferRequest.decider_id == decider_id, TransferRequest.status == "pending")
+        .order_by(col(TransferRequest.created_at), col(TransferRequest.id))
+    )
+    return (await session.exec(q)).all()
+
+
 async def settle(
     session: AsyncSession, request: TransferRequest, *, status: str, by: int | None, now: datetime
 ) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.nlu.intents import Intent
 from core.nlu.transfer_commands import TransferCommand, parse_transfer_command
 
 PEOPLE = {"王强", "李娜", "赵敏"}
@@ -52,3 +53,10 @@ def test_sentences_that_are_not_transfers(text: str) -> None:
 def test_an_explicit_transfer_to_an_unknown_colleague_says_so() -> None:
     cmd = parse("转移 北欧暖通 给 李那")
     assert cmd is not None and "没有找到同事“李那”" in (cmd.error or "")
+
+
+@pytest.mark.parametrize("text", ["转移申请", "待审批转移", "待审批的转移申请", "客户转移申请", "待处理转移申请"])
+def test_listing_the_pending_transfer_requests(text: str) -> None:
+    """`转移申请` read as a request for a customer called 申请 (trial1): it lists the requests waiting for me."""
+    cmd = parse_transfer_command(text, people={"王强"})
+    assert cmd is not None and cmd.intent is Intent.TRANSFER_PENDING and cmd.customer is None

@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import struct
 from typing import Any
 
@@ -29,12 +30,14 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.channels.base import Rejected
 from core.clock import Clock
+from core.text import clean_text
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_CLOCK_SKEW_S = 300
 MAX_TIMESTAMP_DIGITS = 12  # seconds since 1970 have 10 digits until the year 2286; more is forged
 _BLOCK = 32  # WeCom pads to 32-byte blocks, not AES's 16.
 _FORBIDDEN = (b"<!doctype", b"<!entity")
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # xmltodict turns a single child into a dict/str; these must always be lists (wecom.md §3).
 _FORCE_LIST = ("SelectedItem", "OptionId")
 
@@ -69,6 +72,18 @@ def _as_text(value: Any) -> Any:
     if isinstance(value, bool):
         return str(int(value))
     return str(value)  # ints (CreateTime, MsgId, AgentID) as the XML format would carry them
+
+
+def _xml_chars(plain: bytes) -> bytes | str:
+    """The decrypted XML without the control characters XML 1.0 forbids (C0 but tab, LF, CR), which WeCom passes
+    through from what the user typed (a bell, a vertical tab from an Excel cell): cleaned as the message text would
+    be later (core.text.clean_text, an escape sequence whole), so the message is read, not refused as malformed."""
+    if not _NOT_XML.search(plain):
+        return plain
+    try:
+        return clean_text(plain.decode("utf-8"))
+    except UnicodeDecodeError:
+        return plain  # parse_xml refuses it as malformed
 
 
 def parse_xml(raw: bytes | str, *, root: str = "xml") -> dict[str, Any]:
@@ -143,7 +158,7 @@ class WeComCrypto:
         self._check_fresh(timestamp)
         self._check_signature(msg_signature, timestamp, nonce, encrypt)
         plain = self._decrypt_b64(encrypt)
-        return parse_json(plain) if is_json else parse_xml(plain)
+        return parse_json(plain) if is_json else parse_xml(_xml_chars(plain))
 
     # ---- outbound (fakes, tests, passive replies) ------------------------------------------------
 
