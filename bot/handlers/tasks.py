@@ -27,7 +27,7 @@ CHOOSE_TASK = "choose_task"  # several tasks matched the words of 完成 / 推�
 FIRST_PAGE, EVERYTHING = 20, 300  # `待办` lists the first 20; `待办 全部` everything (a phone scrolls, a rep has < 300)
 
 
-@router.intent(Intent.LIST_TASKS, help="我的待办（逾期的在最前）；“待办 全部”列出全部", example="待办")
+@router.intent(Intent.LIST_TASKS, help="我的待办（逾期的在最前）", example="待办")
 async def list_tasks(ctx: Context, parsed: Parsed) -> list[Reply]:
     limit = EVERYTHING if asks_for_all(parsed.text) else FIRST_PAGE
     rows = await tasks.open_tasks(ctx.session, ctx.user_id, limit=limit)
