@@ -14,6 +14,7 @@ from bot.cards.actions import CardAction
 from bot.context import Context
 from bot.replies import Reply
 from core.nlu.intents import Intent
+from core.roles import Role
 
 Handler = Callable[[Context, Any], Awaitable[list[Reply]]]
 StateHandler = Callable[[Context, dict[str, Any], Any], Awaitable[list[Reply] | None]]
@@ -23,6 +24,10 @@ StateHandler = Callable[[Context, dict[str, Any], Any], Awaitable[list[Reply] | 
 class HelpEntry:
     title: str
     example: str
+    roles: tuple[Role, ...] | None = None  # who sees it in 帮助; None: everyone
+
+    def shown_to(self, role: Role) -> bool:
+        return self.roles is None or role in self.roles
 
 
 class Router:
@@ -42,13 +47,19 @@ class Router:
         self.help: list[HelpEntry] = []
 
     def intent(
-        self, *intents: Intent, help: str | None = None, example: str | None = None
+        self,
+        *intents: Intent,
+        help: str | None = None,
+        example: str | None = None,
+        roles: tuple[Role, ...] | None = None,
     ) -> Callable[[Handler], Handler]:
+        """`roles`: who sees the help line (None: everyone); the handler still checks who may act."""
+
         def register(fn: Handler) -> Handler:
             for name in intents:
                 _add(self.intents, str(name), fn, self.name)
             if help and example:
-                self.help.append(HelpEntry(help, example))
+                self.help.append(HelpEntry(help, example, roles))
             return fn
 
         return register

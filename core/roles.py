@@ -22,6 +22,10 @@ class Role(StrEnum):
         return self in (Role.DIRECTOR, Role.GM, Role.ADMIN)
 
 
+APPROVERS = (Role.MANAGER, Role.DIRECTOR, Role.GM, Role.FINANCE, Role.ADMIN)  # quotes are routed to them
+MANAGERS = (Role.MANAGER, Role.DIRECTOR, Role.GM, Role.ADMIN)  # move accounts between people
+FX_SETTERS = (Role.FINANCE, Role.ADMIN)  # set exchange rates
+
 ROLE_LABELS: dict[Role, str] = {
     Role.REP: "销售",
     Role.MANAGER: "销售经理",

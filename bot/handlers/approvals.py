@@ -18,6 +18,7 @@ from core.approval_policy import Verdict
 from core.nlu.intents import Intent
 from core.nlu.normalize import whole_command
 from core.nlu.quote_commands import EXAMPLE_DELEGATE, EXAMPLE_REJECT, QuoteCommand, classify_reject_reason
+from core.roles import APPROVERS
 
 router = Router("approvals")
 TAP_VERDICT = {Tap.APPROVE: Verdict.APPROVE, Tap.REJECT: Verdict.REJECT, Tap.CONDITIONAL: Verdict.CONDITIONAL}
@@ -49,7 +50,9 @@ def _replies(ctx: Context, scope: Scope, done: Decided) -> list[Reply]:
     return [*card_updates(done.finals), *views.decided(done, scope)]
 
 
-@router.intent(Intent.APPROVE, help="同意报价（可附言；附条件用“有条件同意”）", example="同意 Q-2026-0007")
+@router.intent(
+    Intent.APPROVE, help="同意报价（可附言；附条件用“有条件同意”）", example="同意 Q-2026-0007", roles=APPROVERS
+)
 async def approve_text(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     checked(cmd)
     if cmd.number is None:
@@ -59,7 +62,7 @@ async def approve_text(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     return await _decide(ctx, number=cmd.number, verdict=verdict, comment=cmd.note, condition=cmd.condition)
 
 
-@router.intent(Intent.REJECT, help="驳回报价（写明原因）", example=EXAMPLE_REJECT)
+@router.intent(Intent.REJECT, help="驳回报价（写明原因）", example=EXAMPLE_REJECT, roles=APPROVERS)
 async def reject_text(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     if checked(cmd).number is None:
         raise UserInputError("请写明报价编号和原因。", example=EXAMPLE_REJECT)
@@ -114,7 +117,7 @@ async def answer_comment(ctx: Context, data: dict[str, Any], parsed: Any) -> lis
     return await _decide(ctx, approval_id=int(data["approval_id"]), **how)
 
 
-@router.intent(Intent.PENDING_APPROVALS, help="等我审批的报价和转移申请", example="待审批")
+@router.intent(Intent.PENDING_APPROVALS, help="等我审批的报价和转移申请", example="待审批", roles=APPROVERS)
 async def list_pending(ctx: Context, _cmd: QuoteCommand) -> list[Reply]:
     scope = Scope.of(ctx)
     quoted = views.pending_list(await approvals.pending(scope), ctx.tz)
@@ -122,7 +125,7 @@ async def list_pending(ctx: Context, _cmd: QuoteCommand) -> list[Reply]:
     return [TextReply(quoted + ("\n\n" + transfer_views.pending_list(asked, ctx.tz) if asked else ""))]
 
 
-@router.intent(Intent.DELEGATE, help="外出时委托他人审批", example=EXAMPLE_DELEGATE)
+@router.intent(Intent.DELEGATE, help="外出时委托他人审批", example=EXAMPLE_DELEGATE, roles=APPROVERS)
 async def delegate(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     checked(cmd)
     assert cmd.person is not None and cmd.until is not None
@@ -131,7 +134,7 @@ async def delegate(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     return [*card_updates(done.finals), *views.delegated(done, scope)]
 
 
-@router.intent(Intent.DELEGATE_CANCEL, help="取消审批委托", example="取消委托")
+@router.intent(Intent.DELEGATE_CANCEL, help="取消审批委托", example="取消委托", roles=APPROVERS)
 async def cancel_delegation(ctx: Context, _cmd: QuoteCommand) -> list[Reply]:
     rows = await delegation.cancel_delegations(Scope.of(ctx))
     if not rows:

@@ -16,6 +16,7 @@ from bot.sales.scope import Scope
 from bot.understand import name_index
 from core.nlu.intents import Intent, Parsed
 from core.nlu.quote_commands import EXAMPLE_ADD, EXAMPLE_CREATE, EXAMPLE_REVISE, QuoteCommand
+from core.roles import FX_SETTERS
 
 router = Router("quotes")
 
@@ -73,7 +74,7 @@ async def show_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     return views.shown(await quotes.show(Scope.of(ctx), cmd.number), ctx.tz)
 
 
-@router.intent(Intent.FX_SET, help="设置汇率（财务）", example="汇率 USD 7.12")
+@router.intent(Intent.FX_SET, help="设置汇率（财务）", example="汇率 USD 7.12", roles=FX_SETTERS)
 async def set_fx(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
     checked(cmd)
     assert cmd.currency is not None and cmd.rate is not None

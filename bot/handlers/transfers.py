@@ -14,6 +14,7 @@ from bot.sales.transfers import Refused, Requested, Several
 from bot.understand import name_index
 from core.nlu.intents import Intent, Parsed
 from core.nlu.transfer_commands import EXAMPLE_REASSIGN, EXAMPLE_REQUEST, TransferCommand
+from core.roles import MANAGERS
 
 router = Router("transfers")
 
@@ -24,7 +25,7 @@ def _checked(cmd: TransferCommand) -> TransferCommand:
     return cmd
 
 
-@router.intent(Intent.TRANSFER_ACCOUNT, help="经理转客户", example=EXAMPLE_REASSIGN)
+@router.intent(Intent.TRANSFER_ACCOUNT, help="经理转客户", example=EXAMPLE_REASSIGN, roles=MANAGERS)
 async def reassign(ctx: Context, cmd: TransferCommand) -> list[Reply]:
     _checked(cmd)
     assert cmd.customer is not None and cmd.to is not None

@@ -17,12 +17,11 @@ from bot.errors import Conflict, NeedsAnswer, NotAllowed, NotFound, UserInputErr
 from bot.sales.scope import Scope
 from core.nlu.quote_commands import EXAMPLE_FX
 from core.pricing import format_rate, rate_change_pct, rate_problem
-from core.roles import Role
+from core.roles import FX_SETTERS, Role
 from storage.audit import snapshot
 from storage.models import AuditLog, FxRate
 from storage.repo import quotes, users
 
-FX_SETTERS = (Role.FINANCE, Role.ADMIN)
 ENTITY = "fx_rates"
 CONFIRM = "fx_confirm"  # the open question after a big move
 

@@ -159,6 +159,15 @@ async def test_the_funnel_counts_the_teams_quotes_waiting_for_approval(bot: Chat
     assert "【待审批】0 项" in await bot.said("王强", "漏斗")
 
 
+async def test_help_lists_what_the_person_can_do(bot: ChatHarness) -> None:
+    """帮助 fits one WeCom message for a rep: approving, moving accounts and setting rates are for others."""
+    rep, manager, finance = (await bot.said(n, "帮助") for n in ("李娜", "赵敏", "吴芳"))
+    assert "待办" in rep and "同意 Q-" not in rep and "把北欧暖通转给王强" not in rep and "汇率 USD" not in rep
+    assert len(rep.encode()) < 2048
+    assert "同意 Q-" in manager and "把北欧暖通转给王强" in manager and "汇率 USD" not in manager
+    assert "汇率 USD 7.12" in finance
+
+
 async def test_nonsense_gets_a_chinese_answer_with_examples(bot: ChatHarness) -> None:
     reply = await bot.said("李娜", "asdf qwer")
     assert "没太明白" in reply and "可以这样说" in reply, reply
