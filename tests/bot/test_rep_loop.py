@@ -161,7 +161,7 @@ async def test_the_funnel_counts_the_teams_quotes_waiting_for_approval(bot: Chat
 
 async def test_help_lists_what_the_person_can_do(bot: ChatHarness) -> None:
     """帮助 fits one WeCom message for a rep: approving, moving accounts and setting rates are for others."""
-    rep, manager, finance = (await bot.said(n, "帮助") for n in ("李娜", "赵敏", "吴芳"))
+    rep, manager, finance = [await bot.said(n, "帮助") for n in ("李娜", "赵敏", "吴芳")]
     assert "待办" in rep and "同意 Q-" not in rep and "把北欧暖通转给王强" not in rep and "汇率 USD" not in rep
     assert len(rep.encode()) < 2048
     assert "同意 Q-" in manager and "把北欧暖通转给王强" in manager and "汇率 USD" not in manager
