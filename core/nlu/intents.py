@@ -760,8 +760,8 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
             ctx.fields["next_due"] = first.due
             if first.guessed:
                 ctx.guesses.append("next_due")
-    used = [span for step, span in steps if not step.by_customer]
-    promises = [span for step, span in steps if step.by_customer]
+    used = [span for step, span in steps if not step.by_customer and not _asked_of_rep(text, *span, dates)]
+    promises = [span for step, span in steps if step.by_customer]  # theirs, and what they asked of us, stay
     summary_text = _dated(_blank(text, used), promises, dates, ctx.tz)[body_start:]
     summary = _clean(_REPEATED_SEP.sub(r"\1", re.sub(r"\s*([,，。;；])\s*", r"\1", summary_text)))
     summary = _clean(_REPEATED_SEP.sub(r"\1", summary))
@@ -942,6 +942,42 @@ def _with_object(text: str, lo: int, action: str) -> str:
     return f"{action}{m['obj']}" if m else action
 
 
+# What the customer asks the rep to deliver by a day (周五要报价单, 要求周五前回复, they want samples by next Friday):
+# the rep's task, not their promise. What they will do themselves (付款, 下单, 给我们答复) stays theirs.
+_DELIVERABLE_CN = (
+    r"报价单|报价|样品|样本|样|目录|资料|图纸|价格|价钱|方案|规格书|技术参数|参数表|证书|测试报告|检测报告|合同|形式发票|"
+    r"datasheet|catalog|PI|回复|答复|回音|反馈"
+)
+_ASKS_CN = re.compile(
+    r"(?<!给我们)(?<!给我)(?:要求|希望|想要|需要|要|让我们|让我|请我们|催)\s?(?:我们|我方|我)?\s?"
+    r"(?:尽快|先|把)?(?:发|提供|给|寄|出|做|报)?(?:个|一份|一下|一套|一版)?\s?"
+    rf"(?P<obj>(?:[A-Za-z0-9]+\s?)?[^\s,，。;；]{{0,6}}?(?:{_DELIVERABLE_CN}))",
+    re.I,
+)
+_ASKS_EN = re.compile(
+    r"(?<![A-Za-z])(?:wants?|need|needs|asked for|asks for|ask for|requested|requests|expects?|would like)\s"
+    r"(?:us to (?:send|provide|give|share)\s)?(?:to (?:see|get|have|receive)\s)?(?:our\s|a\s|an\s|the\s|some\s)?"
+    r"(?P<obj>(?:[\w.-]+\s){0,4}?(?:quote|quotation|samples?|catalogs?|catalogues?|datasheets?|drawings?|prices?|"
+    r"pricing|proposal|offer|specs?|specifications|certificates?|test reports?|reply|answer|feedback))(?![A-Za-z])",
+    re.I,
+)
+
+
+def _asked_of_rep(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str | None:
+    """The rep's task when the customer asks for something of the rep's by a day: `发报价单`, `send samples`."""
+    piece = _blank(text, [(max(lo, d.start), min(hi, d.end)) for d in dates])[lo:hi]
+    piece = re.sub(r"\s+", " ", piece)
+    if m := _ASKS_EN.search(piece):
+        obj = m["obj"]
+        return f"reply to them ({obj})" if re.fullmatch(r"reply|answer|feedback", obj, re.I) else f"send {obj}"
+    if m := _ASKS_CN.search(piece):
+        obj = m["obj"].strip()
+        if re.fullmatch(r"回复|答复|回音|反馈", obj):
+            return "回复客户"
+        return f"发{obj}"
+    return None
+
+
 def _theirs(text: str, lo: int, hi: int, action: str) -> bool:
     """A step with no 我 in front whose verb is the customer's (see _CUSTOMER_ACT / _CUSTOMER_WANTS)."""
     if _REP_SUBJECT.match(_LEADING_DISCOURSE.sub("", text[lo:hi])):
@@ -966,6 +1002,9 @@ def _steps(
             continue
         due = inside[0]
         action = _action(text, lo, hi, inside)
+        if wanted := _asked_of_rep(text, lo, hi, inside):  # they want our quote by Friday: the rep's to do
+            steps.append((NextStep(wanted, due.value, due.guessed), (lo, hi)))
+            continue
         if promised or (action and _theirs(text, lo, hi, action)):  # kept whole and marked: theirs
             steps.append((NextStep(_clean(piece), due.value, due.guessed, by_customer=True), (lo, hi)))
             continue
@@ -1135,32 +1174,71 @@ def _free_follow_up(ctx: _Context) -> Intent:
     return Intent.FOLLOW_UP
 
 
-def _by_customer(text: str, names: NameIndex | None) -> list[tuple[int, int]]:
-    """Spans of a free-text message that each speak of another customer (上午去了A，下午去了B).
+# Words that make a part of the message speak of every customer named (两家都问交期, both want samples).
+_SHARED = re.compile(r"两家|三家|几家|各家|每家|都|分别|各自|(?<![A-Za-z])(?:both|all of them|each)(?![A-Za-z])", re.I)
+# Only a conjunction between two names (A和B都要样本): one part about both, no split.
+_JOINS_NAMES = re.compile(r"\s?(?:和|与|跟|及|以及|还有|、|/|&|,|，|and)?\s?", re.I)
 
-    A new part starts at the clause where a customer not mentioned before first appears; one part, or
-    several customers in one clause (A和B都要报价), is no split.
+
+def _again(text: str, found: list[NameMatch]) -> list[NameMatch]:
+    """Every mention, not only each customer's first (…滨海国贸周五要报价单 names it a second time)."""
+    out = list(found)
+    for m in found:
+        written, at = text[m.start : m.end], m.end
+        while (at := text.find(written, at)) >= 0:
+            if not any(o.start <= at < o.end for o in out):
+                out.append(replace(m, start=at, end=at + len(written)))
+            at += len(written)
+    return out
+
+
+def _by_customer(text: str, names: NameIndex | None, dates: list[DateSpan]) -> list[tuple[NameMatch, str]]:
+    """The parts of a free-text message that each speak of one customer (上午去了A，下午去了B), one text each.
+
+    The message is cut into clauses, and a run-on clause naming two customers (上午拜访A下午电话B) is cut again
+    before the second one's date or contact word. A piece naming one customer is that customer's; a piece naming
+    none belongs to the customer before it, unless it speaks of all of them (两家都问交期: every customer's); a
+    piece naming several joined by 和 / 、 is every one of them's. One customer, or an ambiguous mention, is no split.
     """
     if names is None:
         return []
-    mentions = names.find_in(text)
-    firsts: dict[int, int] = {}
-    for m in sorted(mentions, key=lambda m: m.start):
-        spans = {(o.start, o.end) for o in mentions}
-        if sum(1 for o in mentions if (o.start, o.end) == (m.start, m.end)) > 1 or len(spans) < 2:
-            return []  # an ambiguous mention is asked about first
-        firsts.setdefault(m.customer_id, m.start)
-    if len(firsts) < 2:
+    found = names.find_in(text)
+    spans = {(m.start, m.end) for m in found}
+    if any(sum(1 for o in found if (o.start, o.end) == span) > 1 for span in spans):
+        return []  # an ambiguous mention is asked about first
+    if len({m.customer_id for m in found}) < 2:
         return []
-    clauses = [c.span() for c in re.finditer(r"[^,，。;；!！?？\n]+", text)]
-    starts = []
-    for at in sorted(firsts.values()):
-        clause = next((c for c in clauses if c[0] <= at < c[1]), None)
-        if clause is None or clause[0] in starts:
-            return []
-        starts.append(clause[0])
-    starts[0] = 0
-    return [(a, b) for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    mentions = sorted(_again(text, found), key=lambda m: m.start)
+    cuts: set[int] = set()
+    for clause in CLAUSE.finditer(text):
+        inside = [m for m in mentions if clause.start() <= m.start < clause.end()]
+        for prev, m in zip(inside, inside[1:], strict=False):
+            if prev.customer_id == m.customer_id or _JOINS_NAMES.fullmatch(text, prev.end, m.start):
+                continue
+            turn = [d.start for d in dates if prev.end <= d.start < m.start]
+            turn += [k.start() for k in _KIND_ANY.finditer(text, prev.end, m.start)]
+            cuts.add(min(turn) if turn else prev.end)
+    bounds = sorted({c.start() for c in CLAUSE.finditer(text)} | cuts)
+    pieces = [(a, b) for a, b in zip(bounds, [*bounds[1:], len(text)], strict=True) if text[a:b].strip(" ,，。;；")]
+    owners: list[set[int] | None] = []  # None: every customer's
+    last: set[int] = set()
+    for a, b in pieces:
+        named = {m.customer_id for m in mentions if a <= m.start < b}
+        if named:
+            last = named
+            owners.append(named if len(named) == 1 else None)
+        elif _SHARED.search(text, a, b):
+            owners.append(None)
+        else:
+            owners.append(last or None)
+    order = {m.customer_id: m for m in reversed(mentions)}  # each customer's first mention
+    if not any(o is not None and len(o) == 1 for o in owners) or sum(1 for o in owners if o) < 2:
+        return []  # every piece is about all of them: one record copied to each (_same_for_others)
+    parts = []
+    for cid, first in sorted(order.items(), key=lambda item: item[1].start):
+        mine = [_clean(text[a:b]) for (a, b), o in zip(pieces, owners, strict=True) if o is None or cid in o]
+        parts.append((first, "，".join(p for p in mine if p)))
+    return parts
 
 
 # A question about a customer (艾克美的预付款到账了没, Gulf Star 的联系人邮箱是多少, 孟买工程那单现在什么阶段):
@@ -1206,8 +1284,8 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
         if handler is None or handler(ctx):
             return _finish(intent, normalized, ctx.fields, ctx.guesses, 0.95)
         ctx = _Context(normalized, now, tz, names)
-    spans = _by_customer(normalized, names) if canon is None else []
-    parts = [_free_part(normalized[a:b], now, tz, names) for a, b in spans]
+    texts = _by_customer(normalized, names, ctx.dates) if canon is None else []
+    parts = [_free_part(part, now, tz, names, normalized[m.start : m.end], m.customer_id) for m, part in texts]
     if len(parts) > 1 and all(p.intent in _RECORDS for p in parts):
         return replace(parts[0], text=normalized, also=tuple(parts[1:]))
     intent = _classify_free(ctx)
@@ -1236,10 +1314,13 @@ def _same_for_others(parsed: Parsed, mentions: list[NameMatch]) -> tuple[Parsed,
     )
 
 
-def _free_part(text: str, now: datetime, tz: ZoneInfo, names: NameIndex | None) -> Parsed:
+def _free_part(text: str, now: datetime, tz: ZoneInfo, names: NameIndex | None, written: str, cid: int) -> Parsed:
+    """One customer's part of a message (see _by_customer), filed under that customer even when a shared piece
+    (北风和穆勒都…) names another one first."""
     ctx = _Context(_clean(text), now, tz, names)
     intent = _classify_free(ctx)
-    return _finish(intent, ctx.text, ctx.fields, ctx.guesses, 0.8 if "customer_id" in ctx.fields else 0.6)
+    fields = {**ctx.fields, "customer": written, "customer_id": cid, "customer_candidates": ()}
+    return _finish(intent, ctx.text, fields, ctx.guesses, 0.8)
 
 
 def _finish(intent: Intent, text: str, fields: dict[str, Any], guesses: list[str], confidence: float) -> Parsed:

@@ -37,7 +37,9 @@ _SPACES = re.compile(r"\s+")
 
 # A clause ends at punctuation, or at a space between Chinese words (reps often type no punctuation);
 # `85,000` and `send samples next Friday` stay whole.
-CLAUSE = re.compile(r"(?:[^,，。;；!！?？\n ]|(?<=\d),(?=\d{3})| (?![\u4e00-\u9fff])|(?<![\u4e00-\u9fff]) )+")
+CLAUSE = re.compile(
+    r"(?:[^,，。;；!！?？\n .]|\.(?!\s|$)|(?<=\d),(?=\d{3})| (?![\u4e00-\u9fff])|(?<![\u4e00-\u9fff]) )+"
+)  # `…next week. Follow up on Monday.`: a full stop before a space ends a sentence; 1.5 and v2.0 stay whole
 
 
 @lru_cache(maxsize=512)

@@ -1,0 +1,150 @@
+"""Issue 8, a new rep's first day (trial 1): what was done today without 了 is a follow-up, not tomorrow's task; a
+plan is a task, not a visit done today; two customers in one run-on message each keep their own part; what the
+customer asks the rep to deliver by a day is the rep's task. The injected clock decides which times are past."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.nlu import Intent, NameIndex, Parsed, parse_message
+
+TZ = ZoneInfo("Asia/Shanghai")
+AFTERNOON = datetime(2026, 12, 2, 15, 30, tzinfo=TZ)  # a Wednesday
+MORNING = datetime(2026, 12, 2, 8, 0, tzinfo=TZ)
+
+DEMO = [
+    (1, "北风泵业", ("Nordwind Pumps GmbH",)),
+    (2, "阿兹特克建材", ("Azteca Materiales",)),
+    (3, "滨海国贸", ("Binhai International",)),
+    (4, "伊比利亚水务", ("Iberia Aguas S.A.",)),
+    (5, "穆勒机械", ("Müller Maschinenbau",)),
+    (6, "安第斯铜业", ("Andes Copper",)),
+    (7, "北欧暖通", ("Nordic HVAC AB", "Nordic HVAC")),
+    (8, "大阪机械", ("Osaka Kikai",)),
+]
+
+
+@pytest.fixture(scope="module")
+def demo() -> NameIndex:
+    return NameIndex(DEMO)
+
+
+def parse(text: str, names: NameIndex, now: datetime = AFTERNOON) -> Parsed:
+    return parse_message(text, now=now, tz=TZ, names=names)
+
+
+def at(day: int, hour: int = 9, month: int = 12) -> datetime:
+    return datetime(2026, month, day, hour, 0, tzinfo=TZ)
+
+
+def reps_steps(p: Parsed) -> list[tuple[str, datetime | None]]:
+    return [(s.action, s.due) for s in p.next_steps if not s.by_customer]
+
+
+def promises(p: Parsed) -> list[datetime | None]:
+    return [s.due for s in p.next_steps if s.by_customer]
+
+
+# --- 1. a time of day already past, an activity, no future word: it happened today ------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "hour"),
+    [
+        ("上午给北风泵业打电话催付款，对方说月底前付清30%尾款", 9),
+        ("早上给北风泵业打电话催付款 对方说月底前付30%", 9),
+        ("上午拜访北风泵业，对方说这个月底前付清尾款", 9),
+        ("下午给北风泵业打电话催尾款，对方说月底前付清", 14),
+    ],
+)
+def test_a_past_time_of_day_is_a_follow_up_done_today_with_the_customers_promise(
+    demo: NameIndex, text: str, hour: int
+) -> None:
+    p = parse(text, demo)
+    assert p.intent is Intent.FOLLOW_UP and p.customer_id == 1
+    assert p.occurred_at == at(2, hour)
+    assert reps_steps(p) == []  # nothing is the rep's to do tomorrow
+    assert promises(p) == [at(31)]  # 月底前: their promise, kept in the note
+    assert "催" in (p.summary or "") or "拜访" in (p.summary or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["上午给阿兹特克建材打电话问交期，对方说下周能确认", "早上电话阿兹特克建材问了下交期 对方说下周能给确认"],
+)
+def test_the_customers_reply_is_part_of_the_call_done_this_morning(demo: NameIndex, text: str) -> None:
+    p = parse(text, demo)
+    assert p.intent is Intent.FOLLOW_UP and p.customer_id == 2
+    assert p.occurred_at == at(2, 9)
+    assert reps_steps(p) == []
+    assert "交期" in (p.summary or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["上午给北风泵业打电话催付款", "下午要给北风泵业打电话催付款", "上午准备去拜访北风泵业"],
+)
+def test_a_time_of_day_still_ahead_or_a_future_word_is_a_plan(demo: NameIndex, text: str) -> None:
+    p = parse(text, demo, now=MORNING if text.startswith("上午给") else AFTERNOON)
+    assert p.intent is Intent.PLAN and p.customer_id == 1
+    assert len(reps_steps(p)) == 1 and reps_steps(p)[0][1] is not None
+
+
+def test_a_past_time_alone_in_a_postponement_still_means_the_next_one(demo: NameIndex) -> None:
+    p = parse("推迟 3 上午", demo)
+    assert p.intent is Intent.POSTPONE_TASK and p.next_due == at(3, 9)
+
+
+# --- 2. two customers in one message: each customer's part goes to that customer --------------------------
+
+
+def test_a_run_on_message_about_two_customers_splits_their_parts(demo: NameIndex) -> None:
+    p = parse("上午拜访滨海国贸下午电话阿兹特克建材 两家都问DN50球阀交期 滨海国贸周五要报价单", demo)
+    by_customer = {part.customer_id: part for part in (p, *p.also)}
+    assert set(by_customer) == {2, 3} and p.intent is Intent.FOLLOW_UP
+    binhai, aztec = by_customer[3], by_customer[2]
+    assert (binhai.kind, binhai.occurred_at) == ("拜访", at(2, 9))
+    assert (aztec.kind, aztec.occurred_at) == ("电话", at(2, 14))
+    assert "交期" in (binhai.summary or "") and "交期" in (aztec.summary or "")  # 两家都…: both
+    assert [due for _, due in reps_steps(binhai)] == [at(4)]  # the quote on Friday is 滨海国贸's only
+    assert reps_steps(aztec) == [] and "报价单" not in (aztec.summary or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上午拜访滨海国贸，下午电话阿兹特克建材",
+        "上午去了滨海国贸 下午给阿兹特克建材打了电话",
+        "早上拜访滨海国贸下午电话阿兹特克建材",
+    ],
+)
+def test_two_visits_done_today_are_two_follow_ups_and_no_task(demo: NameIndex, text: str) -> None:
+    p = parse(text, demo)
+    parts = (p, *p.also)
+    assert sorted(part.customer_id or 0 for part in parts) == [2, 3]
+    assert all(part.intent is Intent.FOLLOW_UP and not reps_steps(part) for part in parts)
+    assert all(part.occurred_at is not None and part.occurred_at.date() == at(2).date() for part in parts)
+
+
+def test_a_piece_naming_one_customer_goes_back_to_that_customer(demo: NameIndex) -> None:
+    p = parse("今天拜访了北风泵业 聊了交期 阿兹特克建材打电话来问价格 北风泵业下周二再约", demo)
+    by_customer = {part.customer_id: part for part in (p, *p.also)}
+    assert [due for _, due in reps_steps(by_customer[1])] == [at(8)]
+    assert reps_steps(by_customer[2]) == [] and "价格" in (by_customer[2].summary or "")
+    assert "交期" not in (by_customer[2].summary or "")
+
+
+def test_a_shared_opening_then_one_line_each(demo: NameIndex) -> None:
+    p = parse("今天分别给北风泵业和穆勒机械打了电话，北风泵业下周要样品，穆勒机械还在比价", demo)
+    by_customer = {part.customer_id: part for part in (p, *p.also)}
+    assert set(by_customer) == {1, 5}
+    assert "比价" in (by_customer[5].summary or "") and "样品" not in (by_customer[5].summary or "")
+    assert "比价" not in (by_customer[1].summary or "")
+
+
+def test_one_sentence_about_two_customers_is_still_filed_under_both(demo: NameIndex) -> None:
+    p = parse("北风泵业和阿兹特克建材都要了样本", demo)
+    assert sorted(part.customer_id or 0 for part in (p, *p.also)) == [1, 2]
