@@ -790,10 +790,8 @@ def resolve_dates(text: str, now: datetime, tz: ZoneInfo) -> list[DateSpan]:
         owner.start, owner.end = min(owner.start, clock.start), max(owner.end, clock.end)
         owner.clock, owner.clock_guessed = clock.clock, clock.clock_guessed
     days.sort(key=lambda h: h.start)
-    return [
-        _finish(h, ctx, local_now, tz, (days[i - 1].end if i else 0, days[i + 1].start if i + 1 < len(days) else len(text)))
-        for i, h in enumerate(days)
-    ]
+    ends, starts = [0, *(h.end for h in days)], [*(h.start for h in days[1:]), len(text)]
+    return [_finish(h, ctx, local_now, tz, (ends[i], starts[i])) for i, h in enumerate(days)]
 
 
 # Words that put an action still ahead (上午要去…, 下午准备给X打电话, 提醒我下午…): a bare time of day with one of them
