@@ -740,6 +740,14 @@ _NAME_SUFFIX = re.compile(
 )
 
 
+# A message that opens with a plan (打算下周去拜访…, 准备月中旬…, 我们计划…) and reports nothing done: tasks only.
+_PLAN_OPENING = re.compile(
+    r"\s?(?:我们|我方|我)?\s?(?:打算|准备|计划|想要?|要去|将要?|(?:下周|下个?月|明天|后天|周[一二三四五六日末])\s?要?去)"
+    r"|\s?(?:I|we)\s(?:plan|am planning|are planning|intend|am going|are going|will)\s",
+    re.I,
+)
+
+
 def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     """Summary, kind, when it happened, and every planned step (a task each); the customer's promises stay
     in the summary (对方说月底前付 is theirs to do, not the rep's)."""
@@ -770,6 +778,8 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     elif first:
         ctx.fields["summary"] = first.action
         ctx.plan_only = not explicit and not any(d.past for d in dates) and not any(s.by_customer for s, _ in steps)
+    if first and _PLAN_OPENING.match(text, body_start) and not _PAST_CUE.search(text[body_start:]):
+        ctx.plan_only = not any(d.past for d in dates) and not any(s.by_customer for s, _ in steps)
     kind = next((k for k, p in _KINDS if p.search(summary or "")), None) or next(
         (k for k, p in _KINDS if p.search(text)), None
     )
@@ -811,6 +821,7 @@ def _dated(text: str, promises: list[tuple[int, int]], dates: list[DateSpan], tz
 # a verb phrase. Not after words that bind the date to what precedes it (从 / 到 / 在 / 于 / 截止 / 预计).
 _BINDS_DATE = re.compile(
     r"(?:从|到|在|于|截止|截至|预计|大概|约|是|和|或|及|的|了|过|说|表示|答应|承诺|讲|称|问|提醒我|记得|remind me|"
+    r"打算|准备|计划|想|将|"
     r"and|or|on|by|before|until|said|says)\s?$",
     re.I,
 )
@@ -824,7 +835,8 @@ _SPEAKER = re.compile(
 )
 _ASKS_US = re.compile(r"要求|让我|需要我|希望我|要我|请我|叫我|asked us|asked me|wants us|need us", re.I)
 _STEP_LEAD = re.compile(
-    r"^(?:提醒我|记得|我们|我方|我|先|然后|再说|之后|remind me to|remind me|and then|then|and|I'll|I will|we'll|"
+    r"^(?:提醒我|记得|我们|我方|我|先|然后|再说|之后|打算|准备|计划|想要|想|要(?=去|来|约|拜访|见|打|跟|给|和)|"
+    r"remind me to|remind me|and then|then|and|I'll|I will|we'll|"
     r"we will|will)\s?",
     re.I,
 )
@@ -923,6 +935,13 @@ _CUSTOMER_ACT = re.compile(
     r"给(?:我们|我)(?:答复|回复|消息|结果|反馈|回音|准信)|出结果|考虑一下|到货|到港|提货|订货|"
     r"开标|招标)"
 )
+# `Nordic HVAC will pay by end of month`, `they'll place the order next week`: the customer's own act, in English.
+_CUSTOMER_ACT_EN = re.compile(
+    r"(?<!I )(?<!we )(?<!We )(?:(?<![A-Za-z])(?:will|would|to|promised to|plan to|going to)|'ll)\s"
+    r"(?:pay|place|order|sign|confirm|decide|"
+    r"get back|reply|come back|release|issue|send (?:us|the (?:PO|RFQ|order|payment|deposit)))(?![A-Za-z])",
+    re.I,
+)
 _CUSTOMER_WANTS = re.compile(
     r"^(?:还|也|都|就)?(?:要|想要|需要|想订|订|采购|求购|买)\s?"
     r"(?:[\d一二两三四五六七八九十几百千万]|[A-Za-z]{1,4}\s?\d+|样品|样|报价|目录|资料|图纸|价格|方案|规格书|datasheet|catalog)",
@@ -982,7 +1001,7 @@ def _theirs(text: str, lo: int, hi: int, action: str) -> bool:
     """A step with no 我 in front whose verb is the customer's (see _CUSTOMER_ACT / _CUSTOMER_WANTS)."""
     if _REP_SUBJECT.match(_LEADING_DISCOURSE.sub("", text[lo:hi])):
         return False
-    return bool(_CUSTOMER_ACT.match(action) or _CUSTOMER_WANTS.match(action))
+    return bool(_CUSTOMER_ACT.match(action) or _CUSTOMER_WANTS.match(action) or _CUSTOMER_ACT_EN.search(action))
 
 
 def _steps(
@@ -1282,6 +1301,8 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
         intent = _COMMAND_INTENT[canon]
         handler = _HANDLERS.get(intent)
         if handler is None or handler(ctx):
+            if intent is Intent.FOLLOW_UP and ctx.plan_only:  # 跟进 X 打算下周去拜访: nothing happened yet
+                intent, ctx.fields["occurred_at"] = Intent.PLAN, None
             return _finish(intent, normalized, ctx.fields, ctx.guesses, 0.95)
         ctx = _Context(normalized, now, tz, names)
     texts = _by_customer(normalized, names, ctx.dates) if canon is None else []

@@ -34,6 +34,9 @@ _SHORTHANDS = {
 }
 _SHORTHAND = re.compile("|".join(_SHORTHANDS))
 _SPACES = re.compile(r"\s+")
+# Pasted markup is no part of what the rep said (<script>alert(1)</script> 查 艾克美 is 查 艾克美): a script or
+# style element goes whole, any other tag leaves its text.
+_MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,200})?/?>", re.I | re.S)
 
 # A clause ends at punctuation, or at a space between Chinese words (reps often type no punctuation);
 # `85,000` and `send samples next Friday` stay whole.
@@ -45,7 +48,7 @@ CLAUSE = re.compile(
 @lru_cache(maxsize=512)
 def normalize(text: str) -> str:
     """NFKC (full-width → ASCII), trad → simp, `周5`/`礼拜五` → `周五`, `明早` → `明天早上`, single spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRAD)
+    text = _MARKUP.sub(" ", unicodedata.normalize("NFKC", text)).translate(_TRAD)
     text = _WEEK_WORD.sub("周", text)
     text = _WEEKDAY.sub(lambda m: "周" + _WEEKDAY_DIGIT[m.group(1)], text)
     text = _SHORTHAND.sub(lambda m: _SHORTHANDS[m.group(0)], text)

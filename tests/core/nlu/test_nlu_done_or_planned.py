@@ -148,3 +148,77 @@ def test_a_shared_opening_then_one_line_each(demo: NameIndex) -> None:
 def test_one_sentence_about_two_customers_is_still_filed_under_both(demo: NameIndex) -> None:
     p = parse("北风泵业和阿兹特克建材都要了样本", demo)
     assert sorted(part.customer_id or 0 for part in (p, *p.also)) == [1, 2]
+
+
+# --- 3. a plan is a task (or a plan note), never a follow-up dated today -----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("打算下周去拜访伊比利亚水务", at(7)),
+        ("准备下周三去伊比利亚水务拜访一下", at(9)),
+        ("计划月中旬拜访伊比利亚水务，带新样品过去", at(15)),
+        ("我们想下周约伊比利亚水务的采购吃个饭", at(7)),
+        ("跟进 伊比利亚水务 打算下周去拜访", at(7)),
+    ],
+)
+def test_a_plan_is_only_a_task(demo: NameIndex, text: str, due: datetime) -> None:
+    p = parse(text, demo)
+    assert p.intent is Intent.PLAN and p.customer_id == 4 and p.occurred_at is None
+    assert [d for _, d in reps_steps(p)] == [due]
+    assert not any(w in reps_steps(p)[0][0] for w in ("打算", "准备", "计划"))
+
+
+def test_a_plan_done_is_a_follow_up(demo: NameIndex) -> None:
+    p = parse("打算的事今天办了：拜访了伊比利亚水务，下周二再电话", demo)
+    assert p.intent is Intent.FOLLOW_UP and [d for _, d in reps_steps(p)] == [at(8)]
+
+
+# --- 5. what the customer asks the rep to deliver by a day is the rep's; what they do is theirs --------------
+
+
+@pytest.mark.parametrize(
+    ("text", "action", "due"),
+    [
+        ("call with Andes Copper today, they want samples by next Friday", "send samples", at(11)),
+        (
+            "跟进 大阪机械 met Mr Tanaka today he want 500pcs DN25 valve quote by friday",
+            "send 500pcs DN25 valve quote",
+            at(4),
+        ),
+        ("Andes Copper needs our price by Friday", "send price", at(4)),
+        ("大阪机械周五要报价单", "发报价单", at(4)),
+        ("大阪机械客户周四要样品", "发样品", at(3)),
+    ],
+)
+def test_what_they_ask_of_the_rep_by_a_day_is_the_reps_task(
+    demo: NameIndex, text: str, action: str, due: datetime
+) -> None:
+    p = parse(text, demo)
+    assert (action, due) in reps_steps(p)
+    assert not promises(p)
+
+
+def test_follow_up_on_monday_after_a_full_stop_is_a_task(demo: NameIndex) -> None:
+    p = parse(
+        "Visited Nordic HVAC yesterday, met their CTO, they promised to send the RFQ next week. Follow up on Monday.",
+        demo,
+    )
+    assert p.occurred_at == at(1) and ("Follow up", at(7)) in reps_steps(p)
+    assert promises(p) == [at(7)] and "RFQ" in (p.summary or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "北欧暖通说下周给答复",
+        "北欧暖通月底前下单",
+        "北欧暖通说月底前付清尾款",
+        "Nordic HVAC will pay by end of month",
+        "Nordic HVAC they'll place the order next week",
+    ],
+)
+def test_what_the_customer_will_do_themselves_stays_their_promise(demo: NameIndex, text: str) -> None:
+    p = parse(text, demo)
+    assert reps_steps(p) == [] and len(promises(p)) == 1
