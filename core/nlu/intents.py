@@ -1114,6 +1114,14 @@ GREETING = re.compile(r"^(?:你好|您好|hi|hello|hey|早上好|早|下午好|�
 THANKS = re.compile(r"^(?:谢谢|多谢|感谢|谢了|thanks|thank you|thx|辛苦了|好的谢谢)[你您啦了呀!！~。.,，\s]*$", re.I)
 
 
+# A command kabot does not have (删除 艾克美, 合并 A B, 导出 艾克美): shown the right ones, never logged as a note.
+_OTHER_COMMAND = re.compile(
+    r"^(?:删除|删掉|合并|导出|导入|修改|编辑|更改|关闭|停用|启用|恢复|重命名|改名|归档|设置|设为|标记|分配|delete|remove|"
+    r"merge|export|import|edit|rename|archive)(?:\s|$)",
+    re.I,
+)
+
+
 def _classify_free(ctx: _Context) -> Intent:
     """No command word: decide from cue words, in order of how specific they are."""
     text = ctx.text
@@ -1305,6 +1313,8 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
                 intent, ctx.fields["occurred_at"] = Intent.PLAN, None
             return _finish(intent, normalized, ctx.fields, ctx.guesses, 0.95)
         ctx = _Context(normalized, now, tz, names)
+    if _OTHER_COMMAND.match(normalized):
+        return _finish(Intent.UNKNOWN, normalized, {}, [], 0.0)
     texts = _by_customer(normalized, names, ctx.dates) if canon is None else []
     parts = [_free_part(part, now, tz, names, normalized[m.start : m.end], m.customer_id) for m, part in texts]
     if len(parts) > 1 and all(p.intent in _RECORDS for p in parts):

@@ -222,3 +222,18 @@ def test_follow_up_on_monday_after_a_full_stop_is_a_task(demo: NameIndex) -> Non
 def test_what_the_customer_will_do_themselves_stays_their_promise(demo: NameIndex, text: str) -> None:
     p = parse(text, demo)
     assert reps_steps(p) == [] and len(promises(p)) == 1
+
+
+# --- 4. a command kabot does not have, naming a customer, is never logged as a note ----------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["删除 北风泵业", "合并 北风泵业 阿兹特克建材", "导出 北欧暖通", "修改 北风泵业 电话 123"]
+)
+def test_an_unknown_command_with_a_customer_is_not_a_note(demo: NameIndex, text: str) -> None:
+    p = parse(text, demo)
+    assert p.intent is Intent.UNKNOWN and not p.also
+
+
+def test_a_sentence_starting_with_such_a_verb_is_still_a_follow_up(demo: NameIndex) -> None:
+    assert parse("修改了北风泵业的报价，下周二再电话", demo).intent is Intent.FOLLOW_UP
