@@ -655,7 +655,8 @@ def _new_contact(ctx: _Context) -> bool:
         if m := pattern.search(_blank(text, spans)):
             ctx.fields[name] = _ROLES.get(m[0].lower(), m[0]) if name == "decision_role" else m[0]
             spans.append(m.span())
-    rest = _CONTACT_KEYS.sub(" ", _blank(text, spans)).split()
+    rest = re.split(r"[\s,，、;；]+", _CONTACT_KEYS.sub(" ", _blank(text, spans)).strip(" ,，、;；"))
+    rest = [t for t in rest if t]
     if rest:
         ctx.fields["contact_name"] = " ".join(_latin_run(rest)) if _LATIN.match(rest[0]) else rest[0]
     return True
@@ -1303,6 +1304,8 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
     if m := _CHOICE.match(normalized):
         return _finish(Intent.CHOICE, normalized, {"number": int(m["n"])}, [], 1.0)
     canon, rest = split_command(normalized)
+    if canon is None and (named := _named_command(normalized, names)) is not None:
+        canon, rest = named
     ctx = _Context(rest, now, tz, names)
     ctx.sentence = bool(re.match(r"^\S{1,3}了", normalized)) and canon in ("完成", "推迟")
     if canon is not None:
@@ -1329,6 +1332,20 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
 
 
 _RECORDS = (Intent.FOLLOW_UP, Intent.PLAN, Intent.NOTE)
+_AFTER_NAME = ("联系人", "商机")  # commands reps write after the customer: 孟买工程 新增联系人 …, X 新商机 …
+
+
+def _named_command(text: str, names: NameIndex | None) -> tuple[str, str] | None:
+    """`孟买工程 新增联系人 Rajesh Kumar 技术总监`: a known customer first, then a command word — that command,
+    with the customer in front of the rest (联系人 孟买工程 Rajesh Kumar 技术总监)."""
+    found = names.find_in(text) if names else []
+    first = min(found, key=lambda m: m.start, default=None)
+    if first is None or first.start != 0:
+        return None
+    canon, rest = split_command(text[first.end :].lstrip())
+    if canon not in _AFTER_NAME or rest == text[first.end :].lstrip() or not rest.strip() or _QUESTION.search(text):
+        return None  # 罗西管业联系人有哪些, Alpen Precision contact phone?: a question
+    return canon, f"{text[: first.end]} {rest}"
 
 
 def _same_for_others(parsed: Parsed, mentions: list[NameMatch]) -> tuple[Parsed, ...]:

@@ -67,7 +67,7 @@ PREFIX_COMMANDS: dict[str, tuple[str, ...]] = _variants(
         "新刻户|心客户|new customer|new client",
         "客户": "客户|修改客户|更新客户|编辑客户|改客户|update customer",
         "别名": "别名|加别名|添加别名|新增别名|alias",
-        "联系人": "联系人|新联系人|添加联系人|新增联系人|加联系人|联络人|联系仁|连系人|contact",
+        "联系人": "联系人|新联系人|添加联系人|新增联系人|加联系人|加个联系人|新加联系人|联络人|联系仁|连系人|contact",
         "商机": "商机|新商机|新建商机|添加商机|新增商机|加商机|商几|new deal|new opportunity|opportunity|opp",
         "推进": "推进|推近|阶段|advance",
         "赢单": "赢单|赢丹|成单|签单|won|win",

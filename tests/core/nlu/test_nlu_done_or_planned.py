@@ -237,3 +237,24 @@ def test_an_unknown_command_with_a_customer_is_not_a_note(demo: NameIndex, text:
 
 def test_a_sentence_starting_with_such_a_verb_is_still_a_follow_up(demo: NameIndex) -> None:
     assert parse("修改了北风泵业的报价，下周二再电话", demo).intent is Intent.FOLLOW_UP
+
+
+# --- the command word after the customer (孟买工程 新增联系人 …) -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("北欧暖通 新联系人 Klaus Weber，决策者，CEO，klaus.weber@nordic.se", "Klaus Weber"),
+        ("北风泵业 加个联系人 王磊 采购经理 电话13812345678", "王磊"),
+        ("Andes Copper 添加联系人 Diego Soto buyer", "Diego Soto"),
+    ],
+)
+def test_a_contact_command_after_the_customer(demo: NameIndex, text: str, name: str) -> None:
+    p = parse(text, demo)
+    assert p.intent is Intent.NEW_CONTACT and p.customer_id is not None and p.contact_name == name
+
+
+def test_a_question_about_contacts_after_the_customer_stays_a_question(demo: NameIndex) -> None:
+    assert parse("北风泵业联系人有哪些", demo).intent is not Intent.NEW_CONTACT
+    assert parse("大阪机械 新商机 阀门改造 S2", demo).intent is Intent.NEW_OPPORTUNITY
