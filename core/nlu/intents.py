@@ -405,7 +405,11 @@ _CONTACT_KEYS = re.compile(
 _KIND_WORDS = (
     ("视频会议", "视频|腾讯会议|zoom|teams|video|google meet"),
     ("电话", "电话|通话|致电|来电|打给|call|called|calls|phoned|phone|rang"),
-    ("拜访", "拜访|上门|见面|面谈|走访|来访|来厂|来公司|验厂|参观|见了|开会|会面|visit|visited|visiting|met|meeting"),
+    (
+        "拜访",
+        "拜访|上门|见面|面谈|走访|来访|来厂|来公司|验厂|参观|见了|开会|会面|(?<![寄发送带拿回过下])去了|去过|跑了一趟|"
+        "visit|visited|visiting|met|meeting",
+    ),
     ("邮件", "邮件|邮箱|email|emailed|e-mail|mail|mailed"),
     ("微信", "微信|wechat|vx"),
     ("展会", "展会|展上|展位|广交会|展台|expo|fair|trade show|booth"),

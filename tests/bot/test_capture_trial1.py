@@ -116,3 +116,11 @@ async def test_what_the_customer_asks_the_rep_to_send_is_the_reps_task(bot: Chat
     assert "待办：send 500pcs DN25 valve quote" in out
     out = await bot.said("李娜", "阿兹特克建材说月底前付款")
     assert "对方的安排" in out and "待办：" not in out
+
+
+async def test_a_command_kabot_does_not_have_says_nothing_was_saved(bot: ChatHarness) -> None:
+    before = await _count(bot)
+    for text in ("删除 北风泵业", "合并 北风泵业 阿兹特克建材"):
+        out = await bot.said("李娜", text)
+        assert "没有记录" in out and "查 北风泵业" in out
+    assert await _count(bot) == before

@@ -258,3 +258,9 @@ def test_a_contact_command_after_the_customer(demo: NameIndex, text: str, name: 
 def test_a_question_about_contacts_after_the_customer_stays_a_question(demo: NameIndex) -> None:
     assert parse("北风泵业联系人有哪些", demo).intent is not Intent.NEW_CONTACT
     assert parse("大阪机械 新商机 阀门改造 S2", demo).intent is Intent.NEW_OPPORTUNITY
+
+
+def test_went_to_a_customer_is_a_visit(demo: NameIndex) -> None:
+    p = parse("上午去了滨海国贸 下午给阿兹特克建材打了电话", demo)
+    assert {part.customer_id: part.kind for part in (p, *p.also)} == {3: "拜访", 2: "电话"}
+    assert parse("样品寄去了北风泵业", demo).kind != "拜访"
