@@ -797,7 +797,7 @@ def resolve_dates(text: str, now: datetime, tz: ZoneInfo) -> list[DateSpan]:
 # Words that put an action still ahead (上午要去…, 下午准备给X打电话, 提醒我下午…): a bare time of day with one of them
 # is a plan even when today's is past (then tomorrow's); without one, a past time of day is when it happened.
 _AHEAD = re.compile(
-    r"要|去(?![了过])|准备|打算|计划|想|将|会(?!议|谈|面)(?<!开会)|明天|明早|下周|下次|再|回头|提醒|记得|安排|待|需要|"
+    r"要|去(?![了过])|准备|打算|计划|想|将|(?<![开个次场])会(?!议|谈|面)|明天|明早|下周|下次|再|回头|提醒|记得|安排|待|需要|"
     r"(?<![A-Za-z])(?:will|going to|plan|need to|remind|tomorrow|next)(?![A-Za-z])",
     re.I,
 )
@@ -810,7 +810,8 @@ def _already_done(text: str, hit: _Hit, segment: tuple[int, int]) -> bool:
         return False
     clause = next((m.span() for m in CLAUSE.finditer(text) if m.start() <= hit.start < m.end()), (hit.start, hit.end))
     before = text[max(clause[0], segment[0]) : hit.start]
-    after = text[hit.end : min(clause[1], segment[1])]
+    # What the customer said they want (来电话说要加单) is no plan of the rep's.
+    after = re.split(r"说|表示|问|称|讲|反映|said|asked", text[hit.end : min(clause[1], segment[1])])[0]
     if not re.search(r"[\u4e00-\u9fffA-Za-z]", after):
         return False  # `推迟 3 下午`: only a time, no activity
     return not _AHEAD.search(before) and not _AHEAD.search(after)

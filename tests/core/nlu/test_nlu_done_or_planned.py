@@ -264,3 +264,9 @@ def test_went_to_a_customer_is_a_visit(demo: NameIndex) -> None:
     p = parse("上午去了滨海国贸 下午给阿兹特克建材打了电话", demo)
     assert {part.customer_id: part.kind for part in (p, *p.also)} == {3: "拜访", 2: "电话"}
     assert parse("样品寄去了北风泵业", demo).kind != "拜访"
+
+
+@pytest.mark.parametrize("text", ["上午和北风泵业开了个会", "早上北风泵业来电话说要加单", "上午跟北风泵业开会讨论交期"])
+def test_what_they_said_they_want_or_a_meeting_held_this_morning_is_done_today(demo: NameIndex, text: str) -> None:
+    p = parse(text, demo)
+    assert p.intent is Intent.FOLLOW_UP and p.occurred_at == at(2, 9) and reps_steps(p) == []
