@@ -12,6 +12,7 @@ from bot.understand import name_index
 from core.money import format_money_short
 from core.nlu.normalize import normalize
 from core.nlu.questions import Ask, Period, Question
+from core.stages import Stage
 from core.timefmt import format_day
 from storage.models import Contact
 from storage.repo import questions, users
@@ -40,6 +41,8 @@ async def answer(ctx: Context, q: Question) -> str:
         return f"您负责 {len(rows)} 个客户：\n" + "\n".join(f"• {c.name}（{c.tier}级）" for c in rows)
     if q.ask is Ask.QUOTES:
         return await _quotes(ctx, q)
+    if q.ask is Ask.STAGE:
+        return await _stage(ctx, q)
     return CANNOT
 
 
@@ -108,6 +111,41 @@ async def _followed(ctx: Context, q: Question) -> str:
         return f"{who}{q.period.value}没有跟进记录。"
     lines = [f"• {name}：{n} 次，最近 {format_day(at.astimezone(ctx.tz))}" for name, n, at in rows]
     return f"{who}{q.period.value}跟进了 {len(rows)} 个客户：\n" + "\n".join(lines)
+
+
+async def _stage(ctx: Context, q: Question) -> str:
+    """Where a customer's open opportunities stand, the furthest first."""
+    subject = q.subject or ""
+    decision = (await name_index(ctx, subject, [subject])).decide(subject)
+    if decision.best is None:
+        raise NotFound(f"没找到您能查看的客户“{subject}”。例如：艾克美现在到哪个阶段了")
+    rows = await questions.open_opportunities(ctx.session, decision.best.customer_id)
+    name = decision.best.name
+    if not rows:
+        return f"{name} 现在没有在谈的商机。新建：商机 {name} DN50球阀 12万美元 S2"
+    lines = [
+        f"• {o.title}：{o.stage} {Stage(o.stage).label}"
+        f"{'，' + format_money_short(o.amount, o.currency) if o.amount is not None else ''}"
+        f"{f'，预计 {o.expected_close:%m-%d} 成交' if o.expected_close else ''}"
+        for o in rows
+    ]
+    return f"{name} 在谈的商机（{len(rows)} 个）：\n" + "\n".join(lines)
+
+
+async def pending_transfers(ctx: Context, customer: str | None = None) -> str:
+    """What waits on this person's decision, and how to decide it (审批 转移 X, 同意 X without a request)."""
+    rows = await questions.transfers_waiting_on(ctx.session, ctx.user_id)
+    waiting = customer and any(customer in c or c in customer for c, _ in rows)
+    head = f"没有“{customer}”的待处理转移申请（这条消息没有记录）。\n" if customer and not waiting else ""
+    if not rows:
+        return f"{head}现在没有等您决定的客户转移申请。报价审批请发“待审批”查看。"
+    lines = [f"• {c}：{who} 申请转给自己" for c, who in rows]
+    first = next((c for c, _ in rows if customer and (customer in c or c in customer)), rows[0][0])
+    return (
+        f"{head}等您决定的客户转移申请：\n"
+        + "\n".join(lines)
+        + f"\n同意请发“同意转移 {first}”，拒绝请发“拒绝转移 {first} 原因”。报价审批请发“待审批”查看。"
+    )
 
 
 async def _quotes(ctx: Context, q: Question) -> str:

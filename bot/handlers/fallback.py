@@ -31,5 +31,5 @@ async def not_understood(ctx: Context, parsed: Parsed) -> list[Reply]:
         ]
     else:
         examples = [e.example for e in ctx.services.router.help[:3]]
-    head = f"我看到了{'、'.join(seen)}，但不确定您想做什么。" if seen else "没太明白这条消息。"
+    head = f"我看到了{'、'.join(seen)}，但不确定您想做什么，这条没有记录。" if seen else "没太明白这条消息，没有记录。"
     return [TextReply(head + "可以这样说：\n" + "\n".join(f"• {e}" for e in examples) + "\n发“帮助”查看全部用法。")]

@@ -6,6 +6,7 @@ only fills in (or corrects) the saved task: no question ever leaves the follow-u
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -75,13 +76,17 @@ async def _plan_only(ctx: Context, customer_id: int, name: str, parsed: Parsed) 
     steps = [s for s in parsed.next_steps if not s.by_customer and s.due is not None]
     if not steps and parsed.next_action and parsed.next_due is not None:
         steps = [NextStep(parsed.next_action, parsed.next_due)]
-    if not steps:
-        follow_up = await _save_follow_up(ctx, customer_id, parsed)  # nothing datable: keep the words as a note
-        return [f"已记录 {name} 的备注：{_preview(follow_up.content)}"]
+    if not steps:  # nothing datable: the words are kept as a plan note, and said to be no task
+        note = replace(parsed, kind="其他", summary=f"计划：{parsed.summary or parsed.text}")
+        follow_up = await _save_follow_up(ctx, customer_id, note)
+        return [f"已记录 {name} 的计划备注（没有日期，没加待办）：{_preview(follow_up.content)}"]
+    # The plan's details that are no step of their own (…，带新样品过去) go with its first task.
+    details = parsed.summary if parsed.summary and all(parsed.summary != s.action for s in steps) else None
     lines = []
-    for step in steps:
+    for i, step in enumerate(steps):
         assert step.due is not None
-        task = await _new_task(ctx, customer_id, step.action, step.due, source="plan", source_id=None)
+        subject = f"{step.action}（{details}）" if details and i == 0 else step.action
+        task = await _new_task(ctx, customer_id, subject, step.due, source="plan", source_id=None)
         lines.append(f"已为 {name} 加待办：{task.subject} —— {format_due(step.due.astimezone(ctx.tz), now=ctx.now)}")
     return lines
 

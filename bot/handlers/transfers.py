@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from bot.answers import pending_transfers
 from bot.cards.actions import Answer, TransferDecision
 from bot.context import Context
-from bot.errors import NeedsAnswer, UserInputError
+from bot.errors import NeedsAnswer, NotFound, UserInputError
 from bot.replies import Reply, TextReply
 from bot.router import Router
 from bot.sales import transfer_views, transfers
@@ -72,7 +73,12 @@ async def list_pending(ctx: Context, _cmd: TransferCommand) -> list[Reply]:
 @router.intent(Intent.TRANSFER_DECIDE)  # the manager gets a card with the buttons
 async def decide_text(ctx: Context, cmd: TransferCommand) -> list[Reply]:
     _checked(cmd)
-    return await _decide(ctx, approve=bool(cmd.approve), customer=cmd.customer, note=cmd.note)
+    if cmd.approve is None:  # 审批 转移 X: which way is not said
+        return [TextReply(await pending_transfers(ctx, cmd.customer))]
+    try:
+        return await _decide(ctx, approve=cmd.approve, customer=cmd.customer, note=cmd.note)
+    except NotFound:  # 同意 X with no request for X waiting: what is waiting, and how to decide it
+        return [TextReply(await pending_transfers(ctx, cmd.customer))]
 
 
 @router.action(TransferDecision)

@@ -5,7 +5,8 @@ word, so bare numbers (`1000件`, `40HQ`, `$1.2M`) are never dates (pitfall 8).
 
 Conventions (documented because several are choices, not facts):
 - A date without a time is 09:00 local (`has_time=False`). A time without a date is today, or tomorrow if
-  that time has passed.
+  that time has passed and something is still ahead (`下午要给X打电话` at 16:00); a past time of day before an
+  activity with no future word (`上午给X打电话催付款` said after lunch) is when it happened, today (`past`).
 - Open references (`周五`, `5号`, `12月5日`, `月底`, `Q1`) mean the next occurrence: today counts only if
   its time is still ahead (so `周一` said on a Monday at 10:00 is next Monday). In a clause about the past
   (`…了`, `已…`) they mean the latest occurrence instead: `周五拜访了` said on Monday is last Friday.
@@ -59,6 +60,7 @@ class _Hit:
     past: bool = False  # intrinsically past (昨天, 上周二, 3天前)
     clock: time | None = None
     clock_guessed: bool = False
+    bare_clock: bool = False  # a time of day with no day (上午, 3点): today's may already be past
 
 
 @dataclass(frozen=True, slots=True)
@@ -783,15 +785,39 @@ def resolve_dates(text: str, now: datetime, tz: ZoneInfo) -> list[DateSpan]:
             None,
         )
         if owner is None:
-            owner = _Hit(clock.start, clock.end, clock.at, rolls=True)
+            owner = _Hit(clock.start, clock.end, clock.at, rolls=True, bare_clock=True)
             days.append(owner)
         owner.start, owner.end = min(owner.start, clock.start), max(owner.end, clock.end)
         owner.clock, owner.clock_guessed = clock.clock, clock.clock_guessed
     days.sort(key=lambda h: h.start)
-    return [_finish(h, ctx, local_now, tz) for h in days]
+    ends, starts = [0, *(h.end for h in days)], [*(h.start for h in days[1:]), len(text)]
+    return [_finish(h, ctx, local_now, tz, (ends[i], starts[i])) for i, h in enumerate(days)]
 
 
-def _finish(hit: _Hit, ctx: _Ctx, now: datetime, tz: ZoneInfo) -> DateSpan:
+# Words that put an action still ahead (上午要去…, 下午准备给X打电话, 提醒我下午…): a bare time of day with one of them
+# is a plan even when today's is past (then tomorrow's); without one, a past time of day is when it happened.
+_AHEAD = re.compile(
+    r"要|去(?![了过])|准备|打算|计划|想|将|(?<![开个次场])会(?!议|谈|面)|明天|明早|下周|下次|再|回头|提醒|记得|安排|待|需要|"
+    r"(?<![A-Za-z])(?:will|going to|plan|need to|remind|tomorrow|next)(?![A-Za-z])",
+    re.I,
+)
+
+
+def _already_done(text: str, hit: _Hit, segment: tuple[int, int]) -> bool:
+    """A bare time of day that is already past today opens a report (上午给北风泵业打电话催付款 said in the
+    afternoon): the words from it to the next date in its clause name an activity and nothing still ahead."""
+    if not hit.bare_clock:
+        return False
+    clause = next((m.span() for m in CLAUSE.finditer(text) if m.start() <= hit.start < m.end()), (hit.start, hit.end))
+    before = text[max(clause[0], segment[0]) : hit.start]
+    # What the customer said they want (来电话说要加单) is no plan of the rep's.
+    after = re.split(r"说|表示|问|称|讲|反映|said|asked", text[hit.end : min(clause[1], segment[1])])[0]
+    if not re.search(r"[\u4e00-\u9fffA-Za-z]", after):
+        return False  # `推迟 3 下午`: only a time, no activity
+    return not _AHEAD.search(before) and not _AHEAD.search(after)
+
+
+def _finish(hit: _Hit, ctx: _Ctx, now: datetime, tz: ZoneInfo, segment: tuple[int, int]) -> DateSpan:
     text = ctx.text
     start, end, deadline = hit.start, hit.end, hit.deadline
     if m := _DEADLINE_AFTER.match(text, end):
@@ -804,7 +830,7 @@ def _finish(hit: _Hit, ctx: _Ctx, now: datetime, tz: ZoneInfo) -> DateSpan:
     def at(k: int) -> datetime:
         return datetime.combine(hit.at(k), clock, tzinfo=tz)
 
-    in_past = not deadline and _past_context(text, start, end)
+    in_past = not deadline and (_past_context(text, start, end) or (at(0) <= now and _already_done(text, hit, segment)))
     k = 0
     if hit.rolls and in_past:
         while at(k) > now and k > -60:

@@ -406,7 +406,11 @@ _CONTACT_KEYS = re.compile(
 _KIND_WORDS = (
     ("视频会议", "视频|腾讯会议|zoom|teams|video|google meet"),
     ("电话", "电话|通话|致电|来电|打给|call|called|calls|phoned|phone|rang"),
-    ("拜访", "拜访|上门|见面|面谈|走访|来访|来厂|来公司|验厂|参观|见了|开会|会面|visit|visited|visiting|met|meeting"),
+    (
+        "拜访",
+        "拜访|上门|见面|面谈|走访|来访|来厂|来公司|验厂|参观|见了|开会|开了个?会|会面|(?<![寄发送带拿回过下])去了|去过|跑了一趟|"
+        "visit|visited|visiting|met|meeting",
+    ),
     ("邮件", "邮件|邮箱|email|emailed|e-mail|mail|mailed"),
     ("微信", "微信|wechat|vx"),
     ("展会", "展会|展上|展位|广交会|展台|expo|fair|trade show|booth"),
@@ -656,7 +660,8 @@ def _new_contact(ctx: _Context) -> bool:
         if m := pattern.search(_blank(text, spans)):
             ctx.fields[name] = _ROLES.get(m[0].lower(), m[0]) if name == "decision_role" else m[0]
             spans.append(m.span())
-    rest = _CONTACT_KEYS.sub(" ", _blank(text, spans)).split()
+    rest = re.split(r"[\s,，、;；]+", _CONTACT_KEYS.sub(" ", _blank(text, spans)).strip(" ,，、;；"))
+    rest = [t for t in rest if t]
     if rest:
         ctx.fields["contact_name"] = " ".join(_latin_run(rest)) if _LATIN.match(rest[0]) else rest[0]
     return True
@@ -741,6 +746,14 @@ _NAME_SUFFIX = re.compile(
 )
 
 
+# A message that opens with a plan (打算下周去拜访…, 准备月中旬…, 我们计划…) and reports nothing done: tasks only.
+_PLAN_OPENING = re.compile(
+    r"\s?(?:我们|我方|我)?\s?(?:打算|准备|计划|想要?|要去|将要?|(?:下周|下个?月|明天|后天|周[一二三四五六日末])\s?要?去)"
+    r"|\s?(?:I|we)\s(?:plan|am planning|are planning|intend|am going|are going|will)\s",
+    re.I,
+)
+
+
 def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     """Summary, kind, when it happened, and every planned step (a task each); the customer's promises stay
     in the summary (对方说月底前付 is theirs to do, not the rep's)."""
@@ -761,8 +774,8 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
             ctx.fields["next_due"] = first.due
             if first.guessed:
                 ctx.guesses.append("next_due")
-    used = [span for step, span in steps if not step.by_customer]
-    promises = [span for step, span in steps if step.by_customer]
+    used = [span for step, span in steps if not step.by_customer and not _asked_of_rep(text, *span, dates)]
+    promises = [span for step, span in steps if step.by_customer]  # theirs, and what they asked of us, stay
     summary_text = _dated(_blank(text, used), promises, dates, ctx.tz)[body_start:]
     summary = _clean(_REPEATED_SEP.sub(r"\1", re.sub(r"\s*([,，。;；])\s*", r"\1", summary_text)))
     summary = _clean(_REPEATED_SEP.sub(r"\1", summary))
@@ -771,6 +784,8 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     elif first:
         ctx.fields["summary"] = first.action
         ctx.plan_only = not explicit and not any(d.past for d in dates) and not any(s.by_customer for s, _ in steps)
+    if first and _PLAN_OPENING.match(text, body_start) and not _PAST_CUE.search(text[body_start:]):
+        ctx.plan_only = not any(d.past for d in dates) and not any(s.by_customer for s, _ in steps)
     kind = next((k for k, p in _KINDS if p.search(summary or "")), None) or next(
         (k for k, p in _KINDS if p.search(text)), None
     )
@@ -812,6 +827,7 @@ def _dated(text: str, promises: list[tuple[int, int]], dates: list[DateSpan], tz
 # a verb phrase. Not after words that bind the date to what precedes it (从 / 到 / 在 / 于 / 截止 / 预计).
 _BINDS_DATE = re.compile(
     r"(?:从|到|在|于|截止|截至|预计|大概|约|是|和|或|及|的|了|过|说|表示|答应|承诺|讲|称|问|提醒我|记得|remind me|"
+    r"打算|准备|计划|想|将|"
     r"and|or|on|by|before|until|said|says)\s?$",
     re.I,
 )
@@ -825,7 +841,8 @@ _SPEAKER = re.compile(
 )
 _ASKS_US = re.compile(r"要求|让我|需要我|希望我|要我|请我|叫我|asked us|asked me|wants us|need us", re.I)
 _STEP_LEAD = re.compile(
-    r"^(?:提醒我|记得|我们|我方|我|先|然后|再说|之后|remind me to|remind me|and then|then|and|I'll|I will|we'll|"
+    r"^(?:提醒我|记得|我们|我方|我|先|然后|再说|之后|打算|准备|计划|想要|想|要(?=去|来|约|拜访|见|打|跟|给|和)|"
+    r"remind me to|remind me|and then|then|and|I'll|I will|we'll|"
     r"we will|will)\s?",
     re.I,
 )
@@ -924,6 +941,13 @@ _CUSTOMER_ACT = re.compile(
     r"给(?:我们|我)(?:答复|回复|消息|结果|反馈|回音|准信)|出结果|考虑一下|到货|到港|提货|订货|"
     r"开标|招标)"
 )
+# `Nordic HVAC will pay by end of month`, `they'll place the order next week`: the customer's own act, in English.
+_CUSTOMER_ACT_EN = re.compile(
+    r"(?<!I )(?<!we )(?<!We )(?:(?<![A-Za-z])(?:will|would|to|promised to|plan to|going to)|'ll)\s"
+    r"(?:pay|place|order|sign|confirm|decide|"
+    r"get back|reply|come back|release|issue|send (?:us|the (?:PO|RFQ|order|payment|deposit)))(?![A-Za-z])",
+    re.I,
+)
 _CUSTOMER_WANTS = re.compile(
     r"^(?:还|也|都|就)?(?:要|想要|需要|想订|订|采购|求购|买)\s?"
     r"(?:[\d一二两三四五六七八九十几百千万]|[A-Za-z]{1,4}\s?\d+|样品|样|报价|目录|资料|图纸|价格|方案|规格书|datasheet|catalog)",
@@ -943,11 +967,47 @@ def _with_object(text: str, lo: int, action: str) -> str:
     return f"{action}{m['obj']}" if m else action
 
 
+# What the customer asks the rep to deliver by a day (周五要报价单, 要求周五前回复, they want samples by next Friday):
+# the rep's task, not their promise. What they will do themselves (付款, 下单, 给我们答复) stays theirs.
+_DELIVERABLE_CN = (
+    r"报价单|报价|样品|样本|样|目录|资料|图纸|价格|价钱|方案|规格书|技术参数|参数表|证书|测试报告|检测报告|合同|形式发票|"
+    r"datasheet|catalog|PI|回复|答复|回音|反馈"
+)
+_ASKS_CN = re.compile(
+    r"(?<!给我们)(?<!给我)(?:要求|希望|想要|需要|要|让我们|让我|请我们|催)\s?(?:我们|我方|我)?\s?"
+    r"(?:尽快|先|把)?(?:发|提供|给|寄|出|做|报)?(?:个|一份|一下|一套|一版)?\s?"
+    rf"(?P<obj>(?:[A-Za-z0-9]+\s?)?[^\s,，。;；]{{0,6}}?(?:{_DELIVERABLE_CN}))",
+    re.I,
+)
+_ASKS_EN = re.compile(
+    r"(?<![A-Za-z])(?:wants?|need|needs|asked for|asks for|ask for|requested|requests|expects?|would like)\s"
+    r"(?:us to (?:send|provide|give|share)\s)?(?:to (?:see|get|have|receive)\s)?(?:our\s|a\s|an\s|the\s|some\s)?"
+    r"(?P<obj>(?:[\w.-]+\s){0,4}?(?:quote|quotation|samples?|catalogs?|catalogues?|datasheets?|drawings?|prices?|"
+    r"pricing|proposal|offer|specs?|specifications|certificates?|test reports?|reply|answer|feedback))(?![A-Za-z])",
+    re.I,
+)
+
+
+def _asked_of_rep(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str | None:
+    """The rep's task when the customer asks for something of the rep's by a day: `发报价单`, `send samples`."""
+    piece = _blank(text, [(max(lo, d.start), min(hi, d.end)) for d in dates])[lo:hi]
+    piece = re.sub(r"\s+", " ", piece)
+    if m := _ASKS_EN.search(piece):
+        obj = m["obj"]
+        return f"reply to them ({obj})" if re.fullmatch(r"reply|answer|feedback", obj, re.I) else f"send {obj}"
+    if m := _ASKS_CN.search(piece):
+        obj = m["obj"].strip()
+        if re.fullmatch(r"回复|答复|回音|反馈", obj):
+            return "回复客户"
+        return f"发{obj}"
+    return None
+
+
 def _theirs(text: str, lo: int, hi: int, action: str) -> bool:
     """A step with no 我 in front whose verb is the customer's (see _CUSTOMER_ACT / _CUSTOMER_WANTS)."""
     if _REP_SUBJECT.match(_LEADING_DISCOURSE.sub("", text[lo:hi])):
         return False
-    return bool(_CUSTOMER_ACT.match(action) or _CUSTOMER_WANTS.match(action))
+    return bool(_CUSTOMER_ACT.match(action) or _CUSTOMER_WANTS.match(action) or _CUSTOMER_ACT_EN.search(action))
 
 
 def _steps(
@@ -967,6 +1027,9 @@ def _steps(
             continue
         due = inside[0]
         action = _action(text, lo, hi, inside)
+        if wanted := _asked_of_rep(text, lo, hi, inside):  # they want our quote by Friday: the rep's to do
+            steps.append((NextStep(wanted, due.value, due.guessed), (lo, hi)))
+            continue
         if promised or (action and _theirs(text, lo, hi, action)):  # kept whole and marked: theirs
             steps.append((NextStep(_clean(piece), due.value, due.guessed, by_customer=True), (lo, hi)))
             continue
@@ -1057,6 +1120,14 @@ GREETING = re.compile(r"^(?:你好|您好|hi|hello|hey|早上好|早|下午好|�
 THANKS = re.compile(r"^(?:谢谢|多谢|感谢|谢了|thanks|thank you|thx|辛苦了|好的谢谢)[你您啦了呀!！~。.,，\s]*$", re.I)
 
 
+# A command kabot does not have (删除 艾克美, 合并 A B, 导出 艾克美): shown the right ones, never logged as a note.
+_OTHER_COMMAND = re.compile(
+    r"^(?:删除|删掉|合并|导出|导入|修改|编辑|更改|关闭|停用|启用|恢复|重命名|改名|归档|设置|设为|标记|分配|delete|remove|"
+    r"merge|export|import|edit|rename|archive)(?:\s|$)",
+    re.I,
+)
+
+
 def _classify_free(ctx: _Context) -> Intent:
     """No command word: decide from cue words, in order of how specific they are."""
     text = ctx.text
@@ -1136,32 +1207,71 @@ def _free_follow_up(ctx: _Context) -> Intent:
     return Intent.FOLLOW_UP
 
 
-def _by_customer(text: str, names: NameIndex | None) -> list[tuple[int, int]]:
-    """Spans of a free-text message that each speak of another customer (上午去了A，下午去了B).
+# Words that make a part of the message speak of every customer named (两家都问交期, both want samples).
+_SHARED = re.compile(r"两家|三家|几家|各家|每家|都|分别|各自|(?<![A-Za-z])(?:both|all of them|each)(?![A-Za-z])", re.I)
+# Only a conjunction between two names (A和B都要样本): one part about both, no split.
+_JOINS_NAMES = re.compile(r"\s?(?:和|与|跟|及|以及|还有|、|/|&|,|，|and)?\s?", re.I)
 
-    A new part starts at the clause where a customer not mentioned before first appears; one part, or
-    several customers in one clause (A和B都要报价), is no split.
+
+def _again(text: str, found: list[NameMatch]) -> list[NameMatch]:
+    """Every mention, not only each customer's first (…滨海国贸周五要报价单 names it a second time)."""
+    out = list(found)
+    for m in found:
+        written, at = text[m.start : m.end], m.end
+        while (at := text.find(written, at)) >= 0:
+            if not any(o.start <= at < o.end for o in out):
+                out.append(replace(m, start=at, end=at + len(written)))
+            at += len(written)
+    return out
+
+
+def _by_customer(text: str, names: NameIndex | None, dates: list[DateSpan]) -> list[tuple[NameMatch, str]]:
+    """The parts of a free-text message that each speak of one customer (上午去了A，下午去了B), one text each.
+
+    The message is cut into clauses, and a run-on clause naming two customers (上午拜访A下午电话B) is cut again
+    before the second one's date or contact word. A piece naming one customer is that customer's; a piece naming
+    none belongs to the customer before it, unless it speaks of all of them (两家都问交期: every customer's); a
+    piece naming several joined by 和 / 、 is every one of them's. One customer, or an ambiguous mention, is no split.
     """
     if names is None:
         return []
-    mentions = names.find_in(text)
-    firsts: dict[int, int] = {}
-    for m in sorted(mentions, key=lambda m: m.start):
-        spans = {(o.start, o.end) for o in mentions}
-        if sum(1 for o in mentions if (o.start, o.end) == (m.start, m.end)) > 1 or len(spans) < 2:
-            return []  # an ambiguous mention is asked about first
-        firsts.setdefault(m.customer_id, m.start)
-    if len(firsts) < 2:
+    found = names.find_in(text)
+    spans = {(m.start, m.end) for m in found}
+    if any(sum(1 for o in found if (o.start, o.end) == span) > 1 for span in spans):
+        return []  # an ambiguous mention is asked about first
+    if len({m.customer_id for m in found}) < 2:
         return []
-    clauses = [c.span() for c in re.finditer(r"[^,，。;；!！?？\n]+", text)]
-    starts = []
-    for at in sorted(firsts.values()):
-        clause = next((c for c in clauses if c[0] <= at < c[1]), None)
-        if clause is None or clause[0] in starts:
-            return []
-        starts.append(clause[0])
-    starts[0] = 0
-    return [(a, b) for a, b in zip(starts, [*starts[1:], len(text)], strict=True)]
+    mentions = sorted(_again(text, found), key=lambda m: m.start)
+    cuts: set[int] = set()
+    for clause in CLAUSE.finditer(text):
+        inside = [m for m in mentions if clause.start() <= m.start < clause.end()]
+        for prev, m in zip(inside, inside[1:], strict=False):
+            if prev.customer_id == m.customer_id or _JOINS_NAMES.fullmatch(text, prev.end, m.start):
+                continue
+            turn = [d.start for d in dates if prev.end <= d.start < m.start]
+            turn += [k.start() for k in _KIND_ANY.finditer(text, prev.end, m.start)]
+            cuts.add(min(turn) if turn else prev.end)
+    bounds = sorted({c.start() for c in CLAUSE.finditer(text)} | cuts)
+    pieces = [(a, b) for a, b in zip(bounds, [*bounds[1:], len(text)], strict=True) if text[a:b].strip(" ,，。;；")]
+    owners: list[set[int] | None] = []  # None: every customer's
+    last: set[int] = set()
+    for a, b in pieces:
+        named = {m.customer_id for m in mentions if a <= m.start < b}
+        if named:
+            last = named
+            owners.append(named if len(named) == 1 else None)
+        elif _SHARED.search(text, a, b):
+            owners.append(None)
+        else:
+            owners.append(last or None)
+    order = {m.customer_id: m for m in reversed(mentions)}  # each customer's first mention
+    if not any(o is not None and len(o) == 1 for o in owners) or sum(1 for o in owners if o) < 2:
+        return []  # every piece is about all of them: one record copied to each (_same_for_others)
+    parts = []
+    for cid, first in sorted(order.items(), key=lambda item: item[1].start):
+        mine = [_clean(text[a:b]) for (a, b), o in zip(pieces, owners, strict=True) if o is None or cid in o]
+        parts.append((first, "，".join(p for p in mine if p)))
+    return parts
 
 
 # A question about a customer (艾克美的预付款到账了没, Gulf Star 的联系人邮箱是多少, 孟买工程那单现在什么阶段):
@@ -1199,16 +1309,22 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
     if m := _CHOICE.match(normalized):
         return _finish(Intent.CHOICE, normalized, {"number": int(m["n"])}, [], 1.0)
     canon, rest = split_command(normalized)
+    if canon is None and (named := _named_command(normalized, names)) is not None:
+        canon, rest = named
     ctx = _Context(rest, now, tz, names)
     ctx.sentence = bool(re.match(r"^\S{1,3}了", normalized)) and canon in ("完成", "推迟")
     if canon is not None:
         intent = _COMMAND_INTENT[canon]
         handler = _HANDLERS.get(intent)
         if handler is None or handler(ctx):
+            if intent is Intent.FOLLOW_UP and ctx.plan_only:  # 跟进 X 打算下周去拜访: nothing happened yet
+                intent, ctx.fields["occurred_at"] = Intent.PLAN, None
             return _finish(intent, normalized, ctx.fields, ctx.guesses, 0.95)
         ctx = _Context(normalized, now, tz, names)
-    spans = _by_customer(normalized, names) if canon is None else []
-    parts = [_free_part(normalized[a:b], now, tz, names) for a, b in spans]
+    if _OTHER_COMMAND.match(normalized):
+        return _finish(Intent.UNKNOWN, normalized, {}, [], 0.0)
+    texts = _by_customer(normalized, names, ctx.dates) if canon is None else []
+    parts = [_free_part(part, now, tz, names, normalized[m.start : m.end], m.customer_id) for m, part in texts]
     if len(parts) > 1 and all(p.intent in _RECORDS for p in parts):
         return replace(parts[0], text=normalized, also=tuple(parts[1:]))
     intent = _classify_free(ctx)
@@ -1221,6 +1337,20 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
 
 
 _RECORDS = (Intent.FOLLOW_UP, Intent.PLAN, Intent.NOTE)
+_AFTER_NAME = ("联系人", "商机")  # commands reps write after the customer: 孟买工程 新增联系人 …, X 新商机 …
+
+
+def _named_command(text: str, names: NameIndex | None) -> tuple[str, str] | None:
+    """`孟买工程 新增联系人 Rajesh Kumar 技术总监`: a known customer first, then a command word — that command,
+    with the customer in front of the rest (联系人 孟买工程 Rajesh Kumar 技术总监)."""
+    found = names.find_in(text) if names else []
+    first = min(found, key=lambda m: m.start, default=None)
+    if first is None or first.start != 0:
+        return None
+    canon, rest = split_command(text[first.end :].lstrip())
+    if canon not in _AFTER_NAME or rest == text[first.end :].lstrip() or not rest.strip() or _QUESTION.search(text):
+        return None  # 罗西管业联系人有哪些, Alpen Precision contact phone?: a question
+    return canon, f"{text[: first.end]} {rest}"
 
 
 def _same_for_others(parsed: Parsed, mentions: list[NameMatch]) -> tuple[Parsed, ...]:
@@ -1237,10 +1367,13 @@ def _same_for_others(parsed: Parsed, mentions: list[NameMatch]) -> tuple[Parsed,
     )
 
 
-def _free_part(text: str, now: datetime, tz: ZoneInfo, names: NameIndex | None) -> Parsed:
+def _free_part(text: str, now: datetime, tz: ZoneInfo, names: NameIndex | None, written: str, cid: int) -> Parsed:
+    """One customer's part of a message (see _by_customer), filed under that customer even when a shared piece
+    (北风和穆勒都…) names another one first."""
     ctx = _Context(_clean(text), now, tz, names)
     intent = _classify_free(ctx)
-    return _finish(intent, ctx.text, ctx.fields, ctx.guesses, 0.8 if "customer_id" in ctx.fields else 0.6)
+    fields = {**ctx.fields, "customer": written, "customer_id": cid, "customer_candidates": ()}
+    return _finish(intent, ctx.text, fields, ctx.guesses, 0.8)
 
 
 def _finish(intent: Intent, text: str, fields: dict[str, Any], guesses: list[str], confidence: float) -> Parsed:

@@ -34,16 +34,21 @@ _SHORTHANDS = {
 }
 _SHORTHAND = re.compile("|".join(_SHORTHANDS))
 _SPACES = re.compile(r"\s+")
+# Pasted markup is no part of what the rep said (<script>alert(1)</script> 查 艾克美 is 查 艾克美): a script or
+# style element goes whole, any other tag leaves its text.
+_MARKUP = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]{0,200})?/?>", re.I | re.S)
 
 # A clause ends at punctuation, or at a space between Chinese words (reps often type no punctuation);
 # `85,000` and `send samples next Friday` stay whole.
-CLAUSE = re.compile(r"(?:[^,，。;；!！?？\n ]|(?<=\d),(?=\d{3})| (?![\u4e00-\u9fff])|(?<![\u4e00-\u9fff]) )+")
+CLAUSE = re.compile(
+    r"(?:[^,，。;；!！?？\n .]|\.(?!\s|$)|(?<=\d),(?=\d{3})| (?![\u4e00-\u9fff])|(?<![\u4e00-\u9fff]) )+"
+)  # `…next week. Follow up on Monday.`: a full stop before a space ends a sentence; 1.5 and v2.0 stay whole
 
 
 @lru_cache(maxsize=512)
 def normalize(text: str) -> str:
     """NFKC (full-width → ASCII), trad → simp, `周5`/`礼拜五` → `周五`, `明早` → `明天早上`, single spaces."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRAD)
+    text = _MARKUP.sub(" ", unicodedata.normalize("NFKC", text)).translate(_TRAD)
     text = _WEEK_WORD.sub("周", text)
     text = _WEEKDAY.sub(lambda m: "周" + _WEEKDAY_DIGIT[m.group(1)], text)
     text = _SHORTHAND.sub(lambda m: _SHORTHANDS[m.group(0)], text)
@@ -62,7 +67,7 @@ PREFIX_COMMANDS: dict[str, tuple[str, ...]] = _variants(
         "新刻户|心客户|new customer|new client",
         "客户": "客户|修改客户|更新客户|编辑客户|改客户|update customer",
         "别名": "别名|加别名|添加别名|新增别名|alias",
-        "联系人": "联系人|新联系人|添加联系人|新增联系人|加联系人|联络人|联系仁|连系人|contact",
+        "联系人": "联系人|新联系人|添加联系人|新增联系人|加联系人|加个联系人|新加联系人|联络人|联系仁|连系人|contact",
         "商机": "商机|新商机|新建商机|添加商机|新增商机|加商机|商几|new deal|new opportunity|opportunity|opp",
         "推进": "推进|推近|阶段|advance",
         "赢单": "赢单|赢丹|成单|签单|won|win",

@@ -19,6 +19,7 @@ class Ask(StrEnum):
     FOLLOWED = "followed"  # whom someone followed up in a period
     MY_CUSTOMERS = "my_customers"
     QUOTES = "quotes"  # my quotes, or one customer's, with their status
+    STAGE = "stage"  # where a customer's open opportunities stand (艾克美现在到哪个阶段了)
     GREETING = "greeting"
     THANKS = "thanks"
     OTHER = "other"  # a question kabot cannot answer yet
@@ -63,6 +64,14 @@ _FOLLOWED = re.compile(
 )
 _MY_CUSTOMERS = re.compile(r"^(?:我的客户|我有哪些客户|我负责的客户|我的客户(?:有哪些|列表))[?？]*$")
 _QUOTES = re.compile(r"^(?P<who>[^,，。;；]{1,16}?)的?报价(?:单)?(?:情况|状态|进度|怎么样了?|到哪了)?[?？呢吗]*$")
+# 艾克美现在到哪个阶段了, 艾克美那单到哪一步了, 艾克美的商机什么阶段, ACME what stage: a customer's open deals.
+_STAGE_Q = re.compile(
+    r"^(?:查一?下|请问)?(?P<who>[^,，。;；?？]{1,24}?)\s?(?:的)?(?:那单|这单|单子|商机|项目|订单)?\s?(?:现在|目前|最近)?\s?"
+    r"(?:到了?|在|是|处于|处在|进展到|推进到|走到)?\s?(?:哪个|什么|啥|哪一个|哪)\s?(?:阶段|一步|步)了?\s?[?？呢吗啊]*$"
+    r"|^(?P<who2>[^,，。;；?？]{1,24}?)\s?(?:的)?(?:那单|这单|单子|商机|项目)?\s?(?:现在|目前)?\s?(?:进展到|到|推进到)哪了?[?？呢]*$"
+    r"|^(?:what stage is|which stage is|where is)\s(?P<who3>.{1,40}?)\s?(?:at|in)?[?]*$",
+    re.I,
+)
 _FIELDS = {
     "电话": "phone",
     "手机": "phone",
@@ -110,6 +119,9 @@ def parse_question(text: str) -> Question | None:
     if (m := _QUOTES.match(t)) and not (_LOG_WORD.match(t) or _QUESTION_WORD.match(t)):
         who = m["who"].strip()
         return Question(Ask.QUOTES, subject=None if who == "我" else who)
+    if (m := _STAGE_Q.match(t)) and not _LOG_WORD.match(t):
+        who = (m["who"] or m["who2"] or m["who3"]).strip()
+        return Question(Ask.STAGE, subject=who)
     if m := _WHO_IS_PHONE.match(t):
         return Question(Ask.CONTACT, subject=m["phone"].strip(), field="name")
     if (m := _CONTACT.match(t)) and not (_LOG_WORD.match(t) or _TO_DO.search(t)):

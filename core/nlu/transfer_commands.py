@@ -35,11 +35,15 @@ class TransferCommand:
 
 
 _GIVE = r"(?:转给|转交给|交给|移交给|分给|转到|转移给|给)"
-_CUE = re.compile(r"转给|转交|交给|移交|分给|转到|转移|转让|离职|交接|transfer|offboard", re.I)
+_CUE = re.compile(
+    r"转给|转交|交给|移交|分给|转到|转移|转让|离职|交接|transfer|offboard|^\s?(?:同意|批准|审批|拒绝|驳回)", re.I
+)
 _REQUEST = re.compile(r"^(?:申请转移客户|申请转移|申请转让)\s?(?P<customer>.+)$")
 _PENDING = re.compile(r"^(?:(?:待审批|待处理)的?\s?(?:客户)?转移(?:申请)?|(?:客户)?转移申请(?:列表)?)$")
+# 同意转移 X / 拒绝转移 X 原因; also a manager's shorter try (同意 X, 审批 转移 X: which way is not said). A message
+# opening with a decision word is never a follow-up: quote numbers are taken before (parse_quote_command).
 _DECIDE = re.compile(
-    r"^(?P<verb>同意|批准|拒绝|驳回)\s?(?:转移|转让)(?:申请)?\s?(?P<customer>[^\s,，]+)?\s?(?P<note>.*)$"
+    r"^(?P<verb>同意|批准|审批|拒绝|驳回)\s?(?:(?:转移|转让)(?:申请)?)?\s?(?P<customer>[^\s,，]+)?\s?(?P<note>.*)$"
 )
 _OFFBOARD = (
     re.compile(
@@ -79,9 +83,9 @@ def parse_transfer_command(text: str, *, people: Collection[str]) -> TransferCom
         if not m["customer"]:
             error = "请写明是哪个客户的转移申请。\n例如：同意转移 艾克森"
             return TransferCommand(Intent.TRANSFER_DECIDE, flat, error=error)
-        return TransferCommand(
-            Intent.TRANSFER_DECIDE, flat, customer=m["customer"], approve=m["verb"] in ("同意", "批准"), note=m["note"]
-        )
+        approve = None if m["verb"] == "审批" else m["verb"] in ("同意", "批准")
+        customer = re.sub(r"的?(?:转移|转让)(?:申请)?$", "", m["customer"]) or m["customer"]  # 批准 X的转移申请
+        return TransferCommand(Intent.TRANSFER_DECIDE, flat, customer=customer, approve=approve, note=m["note"])
     for pattern in _OFFBOARD:
         if (m := pattern.match(flat)) and m["person"] in people and _name(m["to"]) in people:
             return TransferCommand(Intent.OFFBOARD, flat, person=m["person"], to=_name(m["to"]))

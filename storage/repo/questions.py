@@ -13,7 +13,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Contact, Customer, FollowUp, Quote
+from core.stages import OPEN_STAGES
+from storage.models import Contact, Customer, FollowUp, Opportunity, Quote, TransferRequest, User
 from storage.repo.names import visible
 
 
@@ -84,3 +85,29 @@ async def latest_quotes(
         )
     ).all()
     return [(q, n) for q, n in rows]
+
+
+async def open_opportunities(session: AsyncSession, customer_id: int) -> Sequence[Opportunity]:
+    """A customer's opportunities still in play, the furthest stage first."""
+    return (
+        await session.exec(
+            select(Opportunity)
+            .where(Opportunity.customer_id == customer_id, col(Opportunity.stage).in_([s.value for s in OPEN_STAGES]))
+            .order_by(col(Opportunity.stage).desc(), col(Opportunity.id))
+        )
+    ).all()
+
+
+async def transfers_waiting_on(session: AsyncSession, decider_id: int) -> list[tuple[str, str]]:
+    """Pending 申请转移 that this person decides: (customer's name, who asked), oldest first."""
+    rows = (
+        await session.exec(
+            select(Customer.name, User.name)
+            .select_from(TransferRequest)
+            .join(Customer, col(TransferRequest.customer_id) == col(Customer.id))
+            .join(User, col(TransferRequest.to_user_id) == col(User.id))
+            .where(TransferRequest.decider_id == decider_id, TransferRequest.status == "pending")
+            .order_by(col(TransferRequest.created_at))
+        )
+    ).all()
+    return [(c, u) for c, u in rows]

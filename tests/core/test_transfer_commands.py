@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.nlu.intents import Intent
-from core.nlu.transfer_commands import TransferCommand, parse_transfer_command
+from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command
 
 PEOPLE = {"王强", "李娜", "赵敏"}
 
@@ -60,3 +60,22 @@ def test_listing_the_pending_transfer_requests(text: str) -> None:
     """`转移申请` read as a request for a customer called 申请 (trial1): it lists the requests waiting for me."""
     cmd = parse_transfer_command(text, people={"王强"})
     assert cmd is not None and cmd.intent is Intent.TRANSFER_PENDING and cmd.customer is None
+
+
+@pytest.mark.parametrize(
+    ("text", "customer", "approve"),
+    [
+        ("同意 莱茵化学", "莱茵化学", True),
+        ("批准 莱茵化学的转移申请", "莱茵化学", True),
+        ("审批 转移 莱茵化学", "莱茵化学", None),
+        ("驳回 莱茵化学 客户在谈判", "莱茵化学", False),
+    ],
+)
+def test_a_managers_shorter_decision_words_are_a_transfer_decision(
+    text: str, customer: str, approve: bool | None
+) -> None:
+    """Issue 8 trial: `同意 莱茵化学` was saved as a 其他 follow-up. A decision word opening a message is never one."""
+    assert might_be_transfer(text)
+    cmd = parse_transfer_command(text, people=set())
+    assert cmd is not None and cmd.intent is Intent.TRANSFER_DECIDE
+    assert (cmd.customer, cmd.approve) == (customer, approve)

@@ -56,3 +56,15 @@ def test_whole_command(text: str, canonical: str | None) -> None:
 )
 def test_split_command(text: str, command: str | None, rest: str) -> None:
     assert split_command(normalize(text)) == (command, rest)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("<script>alert(1)</script> 查 艾克美", "查 艾克美"),
+        ("<b>跟进</b> 艾克美 今天电话", "跟进 艾克美 今天电话"),
+        ("价格<5万 数量>300", "价格<5万 数量>300"),
+    ],
+)
+def test_pasted_markup_is_no_part_of_the_message(text: str, expected: str) -> None:
+    assert normalize(text) == expected

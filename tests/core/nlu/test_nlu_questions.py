@@ -53,3 +53,24 @@ def test_things_to_do_or_log_are_not_questions(text: str) -> None:
 def test_a_call_to_make_is_not_a_question_about_a_phone_number(text: str) -> None:
     question = parse_question(text)
     assert question is None or question.ask is not Ask.CONTACT
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [
+        ("艾克美现在到哪个阶段了", "艾克美"),
+        ("艾克美那单到哪一步了", "艾克美"),
+        ("北风泵业的商机什么阶段？", "北风泵业"),
+        ("北风泵业目前在什么阶段", "北风泵业"),
+        ("北风泵业进展到哪了", "北风泵业"),
+        ("what stage is Andes Copper at?", "Andes Copper"),
+    ],
+)
+def test_where_a_customers_deals_stand_is_a_question(text: str, subject: str) -> None:
+    q = parse_question(text)
+    assert q is not None and (q.ask, q.subject) == (Ask.STAGE, subject)
+
+
+def test_a_follow_up_about_a_stage_is_not_a_question() -> None:
+    q = parse_question("跟进 艾克美 现在到哪个阶段了")
+    assert q is None or q.ask is not Ask.STAGE
