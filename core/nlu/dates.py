@@ -740,8 +740,8 @@ _PAST_MARK = re.compile(
     r"(?![A-Za-z])",
     re.I,
 )
-_FUTURE_MARK = re.compile(
-    r"再|会|要|将|准备|计划|打算|下次|之后|以后|前|"
+_FUTURE_MARK = re.compile(  # 约好了 / 约了 is an appointment: its day is ahead even after 了
+    r"再|会|要|将|准备|计划|打算|下次|之后|以后|前|约(?:好|了|定)|"
     r"(?<![A-Za-z])(?:will|next|by|before|to)"
     r"(?![A-Za-z])",
     re.I,

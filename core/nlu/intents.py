@@ -429,7 +429,7 @@ _ACTIVITY = re.compile(
 )
 _FUTURE_CUE = re.compile(
     _alt(
-        "再|下次|回头|需要|要|准备|计划|打算|安排|待|给答复|答复|回复|回访|跟进|"
+        "再|下次|回头|需要|要|准备|计划|打算|安排|待|给答复|答复|回复|回访|跟进|约好了|约好|约了|约定了|约定|"
         "will|need to|send|follow up|to do|plan to|going to|remind"
     ),
     re.I,
@@ -842,6 +842,7 @@ _SPEAKER = re.compile(
 _ASKS_US = re.compile(r"要求|让我|需要我|希望我|要我|请我|叫我|asked us|asked me|wants us|need us", re.I)
 _STEP_LEAD = re.compile(
     r"^(?:提醒我|记得|我们|我方|我|先|然后|再说|之后|打算|准备|计划|想要|想|要(?=去|来|约|拜访|见|打|跟|给|和)|"
+    r"(?:已经)?约(?:好了|好|了|定了|定)|"
     r"remind me to|remind me|and then|then|and|I'll|I will|we'll|"
     r"we will|will)\s?",
     re.I,

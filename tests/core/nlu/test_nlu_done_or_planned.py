@@ -270,3 +270,20 @@ def test_went_to_a_customer_is_a_visit(demo: NameIndex) -> None:
 def test_what_they_said_they_want_or_a_meeting_held_this_morning_is_done_today(demo: NameIndex, text: str) -> None:
     p = parse(text, demo)
     assert p.intent is Intent.FOLLOW_UP and p.occurred_at == at(2, 9) and reps_steps(p) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("已经约好了12月10号拜访北风泵业", at(10)),
+        ("和北欧暖通约了下周四视频会议", at(10)),
+        ("下下周一约了穆勒机械的Klaus开会", at(14)),
+    ],
+)
+def test_an_appointment_made_is_a_task_on_its_day_never_a_follow_up_dated_then(
+    demo: NameIndex, text: str, due: datetime
+) -> None:
+    """Trial 2: `已经约好了12月10号拜访…` was a visit logged on 12-10 (or today) and no task: 约好了 is not 了."""
+    p = parse(text, demo)
+    assert p.intent is Intent.PLAN and p.occurred_at is None
+    assert [d for _, d in reps_steps(p)] == [due]
