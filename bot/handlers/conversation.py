@@ -9,8 +9,9 @@ from bot.continuation import Continuation
 from bot.dispatcher import redispatch
 from bot.replies import Reply, TextReply
 from bot.router import Router
+from bot.sales import customers
+from bot.sales.scope import Scope
 from core.nlu.intents import Intent, Parsed
-from core.nlu.names import normalize_name
 from storage import audit
 from storage.models import Customer
 
@@ -72,17 +73,10 @@ async def near_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> l
 
 
 async def _create_and_go_on(ctx: Context, data: dict[str, Any]) -> list[Reply]:
-    now = ctx.clock.now()
-    customer = Customer(
-        name=data["name"],
-        normalized_name=normalize_name(data["name"]),
-        owner_id=ctx.user_id,
-        created_at=now,
-        updated_at=now,
-    )
-    ctx.session.add(customer)
-    await ctx.session.flush()
-    await ctx.record("create", "customers", customer.id, after=audit.snapshot(customer))
+    """是 / 2 to "create it?": through the same duplicate guard as 新客户 (a colleague's name is refused)."""
+    customer = await customers.create(Scope.of(ctx), data["name"], unsaved="这条消息没有保存。")
+    if isinstance(customer, customers.AlreadyYours):
+        return await redispatch(ctx, _command(data).settle(customer_id=customer.customer.id))
     replies = await redispatch(ctx, _command(data).settle(customer_id=customer.id))
     return [
         TextReply(

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.errors import NotAllowed
 from bot.replies import Reply, TextReply
 from bot.resolve import customer_for, fit_name
 from bot.router import Router
+from bot.sales import customers
+from bot.sales.customers import CustomerFields
+from bot.sales.scope import Scope
 from core.countries import country_code, country_name
 from core.nlu.intents import Intent, Parsed
-from core.nlu.names import normalize_name
 from storage import audit
-from storage.models import Customer, User
-from storage.repo import names
 
 router = Router("customers")
 
@@ -25,33 +24,12 @@ async def create_customer(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not parsed.customer:
         return [TextReply("请写上客户名称。例如：新客户 艾克美工业 德国 A级 行业阀门 来源展会")]
     name = fit_name(parsed.customer, "客户名称", "新客户 艾克美工业 德国 A级 行业阀门 来源展会")
-    normalized = normalize_name(name)
-    if existing := await names.owned_anywhere(ctx.session, name):  # 艾克美, ACME, Ａ​CME …
-        c = existing[0]
-        if c.owner_id == ctx.user_id:
-            return [TextReply(f"客户“{c.name}”已经在您名下了，发“查 {c.name}”查看。")]
-        owner = await ctx.session.get(User, c.owner_id) if c.owner_id else None
-        raise NotAllowed(
-            f"客户“{c.name}”已存在，负责人是{owner.name if owner else '（公海）'}，未重复创建。"
-            f"如需转给您，请发：申请转移 {c.name}",
-            entity="customers",
-            entity_id=c.id,
-        )
-    now = ctx.clock.now()
-    customer = Customer(
-        name=name,
-        normalized_name=normalized,
-        country=country_code(parsed.country) or parsed.country,
-        tier=(parsed.tier or "C").upper(),
-        industry=parsed.industry,
-        source=parsed.source,
-        owner_id=ctx.user_id,
-        created_at=now,
-        updated_at=now,
+    fields = CustomerFields(
+        country_code(parsed.country) or parsed.country, parsed.tier or "C", parsed.industry, parsed.source
     )
-    ctx.session.add(customer)
-    await ctx.session.flush()
-    await ctx.record("create", "customers", customer.id, after=audit.snapshot(customer))
+    customer = await customers.create(Scope.of(ctx), name, fields)
+    if isinstance(customer, customers.AlreadyYours):
+        return [TextReply(f"客户“{customer.customer.name}”已经在您名下了，发“查 {customer.customer.name}”查看。")]
     facts = " · ".join(
         x
         for x in (

@@ -63,3 +63,26 @@ async def test_the_short_form_of_a_colleagues_latin_alias_is_no_new_customer(bot
     assert "已存在" in reply and "王强" in reply and "申请转移 艾克森流体设备" in reply
     async with bot.services.db.session() as s:
         assert (await s.exec(select(Customer).where(Customer.name == name))).all() == []
+
+
+async def test_a_colleagues_exact_name_beside_a_near_one_of_mine_says_whose_it_is(bot: ChatHarness) -> None:
+    """Trial 2: with her own 艾克森泵业, 李娜's follow-up about 王强's 艾克森流体设备 offered "记到 艾克森泵业 / 新建",
+    and `2` created a second 艾克森流体设备 under her name."""
+    await bot.said("李娜", "新客户 艾克森泵业 德国 C级")
+    reply = await bot.said("李娜", "今天给艾克森流体设备发了邮件 问了止回阀的样品")
+    assert "负责人：王强" in reply and "申请转移 艾克森流体设备" in reply and "没有保存" in reply
+    assert "名字相近" not in reply
+    async with bot.services.db.session() as s:
+        rows = (await s.exec(select(Customer).where(Customer.name == "艾克森流体设备"))).all()
+    assert len(rows) == 1
+
+
+async def test_yes_to_create_never_makes_a_second_of_a_colleagues_name(bot: ChatHarness) -> None:
+    """The 是 / 2 answers go through the same duplicate guard as 新客户."""
+    asked = await bot.said("李娜", "跟进 汉森阀门 今天拜访聊了报价")  # nobody has it: kabot offers to create it
+    assert "回复“是”新建" in asked
+    await bot.said("王强", "新客户 汉森阀门 中国 B级")  # meanwhile a colleague files it
+    refused = await bot.said("李娜", "是")
+    assert "已存在，负责人是王强" in refused and "这条消息没有保存" in refused
+    async with bot.services.db.session() as s:
+        assert len((await s.exec(select(Customer).where(Customer.name == "汉森阀门"))).all()) == 1
