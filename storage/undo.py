@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -101,11 +101,14 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
             return CannotUndo("not_undoable", last)
         return Unsubmit(int(submitted[0].entity_id or 0), tuple(group))
     for entry in group:
+        account = (entry.after or {}).get("customer_id") if entry.entity != "customers" else None
         later = (
             await session.exec(
                 select(AuditLog).where(
-                    AuditLog.entity == entry.entity,
-                    AuditLog.entity_id == entry.entity_id,
+                    or_(
+                        and_(col(AuditLog.entity) == entry.entity, col(AuditLog.entity_id) == entry.entity_id),
+                        and_(col(AuditLog.entity) == "customers", col(AuditLog.entity_id) == account),  # moved, say
+                    ),
                     col(AuditLog.id) > entry.id,
                     AuditLog.actor_id != actor_id,
                     col(AuditLog.undone).is_(False),
@@ -115,6 +118,8 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
         ).first()
         if later is not None:
             return CannotUndo("edited_since", last, later.actor_id)
+        if entry.action == "update" and await _moved_on(session, entry):
+            return CannotUndo("edited_since", last)
     withdrawn: list[TransferRequest] = []
     for entry in reversed(group):
         if entry.entity == "transfer_requests":  # a request is withdrawn, not deleted: the manager had it
@@ -154,6 +159,24 @@ def _undoable(entry: AuditLog) -> bool:
     if entry.entity == "transfer_requests":
         return entry.action == "create"
     return entry.entity in UNDOABLE and entry.action in ("create", "update")
+
+
+# A row changed without its own audit entry (a transfer moves the account's tasks and deals with it) is still changed.
+_OWNERSHIP = ("owner_id", "customer_id")
+
+
+async def _moved_on(session: AsyncSession, entry: AuditLog) -> bool:
+    """Whether the row no longer holds what this update left in it (its changed fields, or whose it is)."""
+    model = UNDOABLE.get(entry.entity)
+    if model is None or entry.entity_id is None or not entry.before or not entry.after:
+        return False
+    row = await session.get(model, entry.entity_id)
+    if row is None:
+        return False
+    left = model.model_validate(entry.after)  # typed: a due time is compared as an instant, not as its text
+    watched = [k for k in entry.after if entry.before.get(k) != entry.after[k] and k != "updated_at"]
+    watched += [k for k in _OWNERSHIP if k in entry.after]
+    return any(getattr(row, k) != getattr(left, k) for k in watched)
 
 
 async def _refuse_if_built_on(session: AsyncSession, model: type[SQLModel], row_id: int, name: object) -> None:

@@ -193,3 +193,28 @@ async def test_undoing_a_request_tells_the_manager_and_the_owner_and_closes_the_
     assert "已经处理过了" in "\n".join(await bot.tap("赵敏", 1))  # the old card's 同意 moves nothing
     assert (await customer(bot, "艾克森流体设备")).owner_id == await uid(bot, "王强")
     assert "已有转移申请" not in await bot.said("陈静", "申请转移 艾克森流体设备")  # the account is free to ask for
+
+
+async def test_undo_after_the_account_moved_on_is_refused(bot: ChatHarness) -> None:
+    """Trial 2: 李娜 完成 a task, the account moved to 王强, 李娜 撤销 → the task reopened in 李娜's list (a done
+    task stays with whoever did it; undo now says the account has changed since and leaves it done)."""
+    await bot.said("李娜", "跟进 北风泵业 今天电话沟通，明天寄不锈钢样品")
+    listed = await bot.said("李娜", "待办")
+    number = next(line.split(".")[0] for line in listed.splitlines() if "寄不锈钢样品" in line)
+    assert "已完成" in await bot.said("李娜", f"完成 {number}")
+    await bot.said("赵敏", "把北风泵业转给王强")
+    refused = await bot.said("李娜", "撤销")
+    assert "没有撤销" in refused
+    [task] = await rows(bot, Task, Task.subject == "寄不锈钢样品")
+    assert task.status == "done"
+    assert "寄不锈钢样品" not in await bot.said("李娜", "待办")
+
+
+async def test_undo_of_a_postponement_still_works(bot: ChatHarness) -> None:
+    """The check compares due times as instants: a task moved in Shanghai time is undone as before."""
+    await bot.said("李娜", "跟进 北风泵业 今天电话沟通，明天寄不锈钢样品")
+    [task] = await rows(bot, Task, Task.subject == "寄不锈钢样品")
+    await bot.said("李娜", "寄不锈钢样品那个推迟到下周三")
+    assert "已撤销" in await bot.said("李娜", "撤销")
+    [back] = await rows(bot, Task, Task.subject == "寄不锈钢样品")
+    assert back.due_at == task.due_at
