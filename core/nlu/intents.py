@@ -814,7 +814,7 @@ def _dated(text: str, promises: list[tuple[int, int]], dates: list[DateSpan], tz
     """The customer's promises keep their day in the note (下个月中旬定 → 下个月中旬定（约1月15日）): a note read
     next month still says when. A day already written out (12月5日) is left as it is."""
     for lo, hi in sorted(promises, reverse=True):
-        day = next((d for d in dates if lo <= d.start < hi), None)
+        day = next((d for d in reversed(dates) if lo <= d.start < hi and not d.past), None)  # 下午…月底前下单: 月底
         if day is None or _ABSOLUTE_DAY.search(text, day.start, day.end):
             continue
         local = day.value.astimezone(tz)
@@ -1226,6 +1226,9 @@ def _again(text: str, found: list[NameMatch]) -> list[NameMatch]:
     return out
 
 
+_TURN = re.compile(r"然后|另外|接着|随后|之后又|还有|(?<![A-Za-z])(?:and then|then)(?![A-Za-z])", re.I)
+
+
 def _by_customer(text: str, names: NameIndex | None, dates: list[DateSpan]) -> list[tuple[NameMatch, str]]:
     """The parts of a free-text message that each speak of one customer (上午去了A，下午去了B), one text each.
 
@@ -1249,9 +1252,12 @@ def _by_customer(text: str, names: NameIndex | None, dates: list[DateSpan]) -> l
         for prev, m in zip(inside, inside[1:], strict=False):
             if prev.customer_id == m.customer_id or _JOINS_NAMES.fullmatch(text, prev.end, m.start):
                 continue
+            # The last date or discourse word before the second name starts its part (他们说下周给图纸然后下午又给B:
+            # at 下午, not at 下周); with neither, its first contact word (上午拜访A电话B).
             turn = [d.start for d in dates if prev.end <= d.start < m.start]
-            turn += [k.start() for k in _KIND_ANY.finditer(text, prev.end, m.start)]
-            cuts.add(min(turn) if turn else prev.end)
+            turn += [t.start() for t in _TURN.finditer(text, prev.end, m.start)]
+            kinds = [k.start() for k in _KIND_ANY.finditer(text, prev.end, m.start)]
+            cuts.add(max(turn) if turn else min(kinds) if kinds else prev.end)
     bounds = sorted({c.start() for c in CLAUSE.finditer(text)} | cuts)
     pieces = [(a, b) for a, b in zip(bounds, [*bounds[1:], len(text)], strict=True) if text[a:b].strip(" ,，。;；")]
     owners: list[set[int] | None] = []  # None: every customer's

@@ -287,3 +287,19 @@ def test_an_appointment_made_is_a_task_on_its_day_never_a_follow_up_dated_then(
     p = parse(text, demo)
     assert p.intent is Intent.PLAN and p.occurred_at is None
     assert [d for _, d in reps_steps(p)] == [due]
+
+
+def test_a_run_on_message_about_two_customers_is_cut_where_the_second_begins() -> None:
+    """Trial 2: the cut fell at the first date (下周给图纸) instead of the last one before the second name, so the
+    first customer's promise became a task of the second, and 月底前下单 was noted as 约12月2日 (the 下午)."""
+    names = NameIndex([(1, "泰晤士工程", ()), (2, "莱茵化学", ())])
+    p = parse(
+        "今天上午去了泰晤士工程聊了管件的规格他们说下周给图纸然后下午又给莱茵化学打电话李洋说预算批下来了月底前下单"
+        "我下周四过去一趟",
+        names,
+    )
+    thames, rhine = p, p.also[0]
+    assert thames.customer_id == 1 and rhine.customer_id == 2
+    assert "下周给图纸（约12月7日）" in (thames.summary or "") and reps_steps(thames) == []
+    assert "月底前下单（约12月31日）" in (rhine.summary or "")
+    assert reps_steps(rhine) == [("过去一趟", at(10))]
