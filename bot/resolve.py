@@ -56,11 +56,11 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         if ctx.command.customer_id and parsed.customer and len(parsed.customer_candidates) > 1:
             await names.learn(ctx.session, ctx.user_id, parsed.customer, customer)  # picked from our list
         elif ctx.command.customer_id is None and (written := await _other_name(ctx, customer)):
-            if owned := await names.owned_anywhere(ctx.session, written):  # the exact name of another account
-                if await (can_change(ctx, owned[0]) if change else can_see(ctx, owned[0])):
-                    return owned[0]
+            if exact := await names.owned_anywhere(ctx.session, written):  # the exact name of another account
+                if await (can_change(ctx, exact[0]) if change else can_see(ctx, exact[0])):
+                    return exact[0]
                 said = "这条没有保存。" if change else ""
-                raise NotAllowed(await not_yours(ctx, owned[0]) + said, entity="customers", entity_id=owned[0].id)
+                raise NotAllowed(await not_yours(ctx, exact[0]) + said, entity="customers", entity_id=exact[0].id)
             raise NeedsAnswer(
                 f"“{written}”和您的客户“{customer.name}”名字相近，但不是同一个名字。回复编号：\n"
                 f"1. 记到 {customer.name}（以后“{written}”也认作它）\n2. 新建客户“{written}”\n回复“取消”不保存。",
