@@ -59,7 +59,7 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
             if exact := await names.owned_anywhere(ctx.session, written):  # the exact name of another account
                 if await (can_change(ctx, exact[0]) if change else can_see(ctx, exact[0])):
                     return exact[0]
-                said = "这条没有保存。" if change else ""
+                said = "\n这条没有保存。" if change else ""
                 raise NotAllowed(await not_yours(ctx, exact[0]) + said, entity="customers", entity_id=exact[0].id)
             raise NeedsAnswer(
                 f"“{written}”和您的客户“{customer.name}”名字相近，但不是同一个名字。回复编号：\n"
@@ -88,7 +88,7 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         if owned := await _named_anywhere(ctx):
             if await (can_change(ctx, owned) if change else can_see(ctx, owned)):
                 return owned
-            said = "这条没有保存。" if change else ""
+            said = "\n这条没有保存。" if change else ""
             raise NotAllowed(await not_yours(ctx, owned) + said, entity="customers", entity_id=owned.id)
         raise UserInputError(
             "请告诉我是哪个客户，这条还没有保存。", example=EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"])
