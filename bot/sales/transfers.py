@@ -17,7 +17,7 @@ from bot.sales.cards import CardFinal, new_card_id
 from bot.sales.quotes import QuoteBundle
 from bot.sales.scope import Scope
 from core.approval_policy import may_delegate
-from core.nlu.names import NameIndex
+from core.nlu.names import NameIndex, normalize_name
 from core.nlu.transfer_commands import EXAMPLE_OFFBOARD, EXAMPLE_REASSIGN, EXAMPLE_REQUEST
 from core.roles import Role
 from storage.audit import snapshot
@@ -355,7 +355,13 @@ async def _request(scope: Scope, request_id: int | None, customer: str | None) -
             raise NotFound("这个按钮已失效。")
         return row
     found = await owned_anywhere(scope.session, customer or "")
-    row = await transfers.pending_request(scope.session, found[0].id or 0) if found else None
-    if row is None:
-        raise NotFound(f"没有“{customer}”的待处理转移申请。")
-    return row
+    rows = [r for c in found if (r := await transfers.pending_request(scope.session, c.id or 0)) is not None]
+    if not rows and customer and scope.actor is not None:  # 同意转移 华信: a short form of a request waiting on me
+        key = normalize_name(customer)
+        mine = await transfers.pending_for(scope.session, scope.user_id)
+        rows = [r for r, c in mine if key and key in normalize_name(c.name)]
+    if len(rows) > 1:
+        raise NotFound(f"“{customer}”对应多条待处理的转移申请，请写客户全名（发“转移申请”查看）。")
+    if not rows:
+        raise NotFound(f"没有“{customer}”的待处理转移申请。发“转移申请”查看等您处理的申请。")
+    return rows[0]

@@ -114,3 +114,10 @@ async def test_a_lookup_of_a_real_new_name_still_offers_to_create_it(bot: ChatHa
     await bot.say("李娜", "是")
     async with bot.services.db.session() as s:
         assert (await s.exec(select(Customer).where(Customer.name == "汉森阀门"))).first() is not None
+
+
+async def test_a_request_is_decided_by_a_short_form_of_its_customer(bot: ChatHarness) -> None:
+    """Trial 2: `同意转移 华信` answered "没有“华信”的待处理转移申请" while one request (华信电子) waited."""
+    await bot.said("李娜", "申请转移 艾克森流体设备")  # 艾克 also starts 艾克美 (李娜's own)
+    await bot.flush("赵敏")
+    assert "已把客户“艾克森流体设备”转给 李娜" in await bot.said("赵敏", "同意转移 艾克")
