@@ -754,6 +754,10 @@ _PLAN_OPENING = re.compile(
 )
 
 
+# All that is left once the dated step is taken out is the appointment itself (约了 + the customer and a name).
+_APPOINTMENT_ONLY = re.compile(r"(?:已经)?(?:和|跟|与)?[^\s,，。;；]{0,12}?约(?:好了|好|了|定了|定)[^\s,，。;；]{0,12}")
+
+
 def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     """Summary, kind, when it happened, and every planned step (a task each); the customer's promises stay
     in the summary (对方说月底前付 is theirs to do, not the rep's)."""
@@ -784,6 +788,8 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     elif first:
         ctx.fields["summary"] = first.action
         ctx.plan_only = not explicit and not any(d.past for d in dates) and not any(s.by_customer for s, _ in steps)
+    if first and summary and _APPOINTMENT_ONLY.fullmatch(summary):  # 约了艾克美张芳 | 下周四下午两点来公司开会
+        ctx.plan_only = not any(d.past for d in dates)
     if first and _PLAN_OPENING.match(text, body_start) and not _PAST_CUE.search(text[body_start:]):
         ctx.plan_only = not any(d.past for d in dates) and not any(s.by_customer for s, _ in steps)
     kind = next((k for k, p in _KINDS if p.search(summary or "")), None) or next(
@@ -1004,6 +1010,9 @@ def _asked_of_rep(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str | N
     return None
 
 
+_TO_THEM = re.compile(r"(?:发|寄|送|报|传|交|回复|回)给?(?:她们|他们|她|他|对方|客户)(?![们])")
+
+
 def _theirs(text: str, lo: int, hi: int, action: str) -> bool:
     """A step with no 我 in front whose verb is the customer's (see _CUSTOMER_ACT / _CUSTOMER_WANTS)."""
     if _REP_SUBJECT.match(_LEADING_DISCOURSE.sub("", text[lo:hi])):
@@ -1030,6 +1039,9 @@ def _steps(
         action = _action(text, lo, hi, inside)
         if wanted := _asked_of_rep(text, lo, hi, inside):  # they want our quote by Friday: the rep's to do
             steps.append((NextStep(wanted, due.value, due.guessed), (lo, hi)))
+            continue
+        if action and _TO_THEM.search(action):  # 她说…明天上午十点前把新报价发给她: sent to them, so by the rep
+            steps.append((NextStep(_with_object(text, lo, action), due.value, due.guessed), (lo, hi)))
             continue
         if promised or (action and _theirs(text, lo, hi, action)):  # kept whole and marked: theirs
             steps.append((NextStep(_clean(piece), due.value, due.guessed, by_customer=True), (lo, hi)))

@@ -54,6 +54,20 @@ def _when(text: str, now: datetime, tz: ZoneInfo) -> tuple[datetime | None, int 
     return (spans[0].value, None) if spans else (None, None)
 
 
+# A task named by its words is a few words (寄样品, 海德堡寄样那个): a report that says something was put off
+# (罗西管业黄勇说寄样品的事推迟到下个月, 他们的付款要推迟到一月中旬) is a follow-up for the parser, never a command.
+_REPORT = re.compile(
+    r"[，,。;；!?！？]|说|讲|告诉|表示|他们|他|她|对方|客户|电话|拜访|去了|聊|谈|的事|要推迟|(?<![A-Za-z])(?:said|they)(?![A-Za-z])",
+    re.I,
+)
+MAX_SUBJECT = 20
+
+
+def _named(subject: str) -> str | None:
+    subject = _FILLER.sub("", subject).strip()
+    return subject if 2 <= len(subject) <= MAX_SUBJECT and not _REPORT.search(subject) else None
+
+
 def parse_task_command(text: str, *, now: datetime, tz: ZoneInfo) -> TaskCommand | None:
     t = normalize(text).strip()
     if m := _DONE.match(t):
@@ -61,8 +75,8 @@ def parse_task_command(text: str, *, now: datetime, tz: ZoneInfo) -> TaskCommand
         if re.fullmatch(_NUMBERS, rest):
             numbers = _numbers(rest)
             return TaskCommand("done", numbers=numbers) if len(numbers) > 1 else None
-        subject = _FILLER.sub("", rest).strip()
-        return TaskCommand("done", subject=subject) if len(subject) >= 2 else None
+        subject = _named(rest)
+        return TaskCommand("done", subject=subject) if subject else None
     if m := _POSTPONE_SHIFT.match(t):
         return TaskCommand("postpone", numbers=_numbers(m["nums"]), shift_days=int(m["n"]))
     if m := _POSTPONE_NUMBERS.match(t):
@@ -73,8 +87,8 @@ def parse_task_command(text: str, *, now: datetime, tz: ZoneInfo) -> TaskCommand
         return TaskCommand("postpone", numbers=numbers, due=due, shift_days=shift)
     if m := _POSTPONE_VERB_FIRST.match(t) or _POSTPONE_NAMED.match(t):
         due, shift = _when(m["when"], now, tz)
-        subject = _FILLER.sub("", m["subject"]).strip()
-        if len(subject) >= 2 and (due is not None or shift is not None):
+        subject = _named(m["subject"])
+        if subject and (due is not None or shift is not None):
             return TaskCommand("postpone", subject=subject, due=due, shift_days=shift)
     return None
 

@@ -76,3 +76,16 @@ async def test_the_task_list_says_how_many_there_are_when_it_shows_the_first(bot
         assert f"{len(open_tasks)}. " in everything and "先列最早" not in everything
     last = await bot.said("李娜", f"完成 {len(open_tasks)}")  # a number past 20 acts on the task listed there
     assert "已完成" in last
+
+
+async def test_a_report_that_something_was_put_off_is_a_follow_up_not_a_task_command(bot: ChatHarness) -> None:
+    """Trial 3: `…他们的付款要推迟到一月中旬` was read as 推迟 <task> and the whole call was lost; `罗西管业黄勇说寄样品
+    的事推迟到下个月` silently moved the rep's own task and logged nothing."""
+    before = {t.id: t.due_at for t in await _tasks(bot, "")}
+    said = await bot.said("王强", "罗西管业黄勇说寄样品的事推迟到下个月")
+    assert "已记录 罗西管业" in said
+    call = await bot.said(
+        "王强", "下午跟罗西管业打电话他们说仓库搬迁了新地址下周发给我们另外他们的付款要推迟到一月中旬"
+    )
+    assert "已记录 罗西管业" in call and "未完成待办" not in call
+    assert {t.id: t.due_at for t in await _tasks(bot, "") if t.id in before} == before

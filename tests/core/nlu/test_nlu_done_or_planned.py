@@ -303,3 +303,18 @@ def test_a_run_on_message_about_two_customers_is_cut_where_the_second_begins() -
     assert "下周给图纸（约12月7日）" in (thames.summary or "") and reps_steps(thames) == []
     assert "月底前下单（约12月31日）" in (rhine.summary or "")
     assert reps_steps(rhine) == [("过去一趟", at(10))]
+
+
+def test_an_appointment_with_a_named_contact_is_a_plan(demo: NameIndex) -> None:
+    """Trial 3: `约了艾克美张芳下周四…` left "约了艾克美张芳" as a visit logged today beside the task."""
+    names = NameIndex([*DEMO, (9, "艾克美", ())])
+    p = parse("约了艾克美张芳下周四下午两点来公司开会", names)
+    assert p.intent is Intent.PLAN and reps_steps(p) == [("来公司开会", at(10, 14))]
+
+
+def test_something_to_send_to_them_is_the_reps_task_even_in_their_words(demo: NameIndex) -> None:
+    """Trial 3: `…她说价格可以再谈明天上午十点前把新报价发给她` was her promise, so no reminder for the quote."""
+    p = parse("下午三点半给北风泵业刘静打电话她说价格可以再谈明天上午十点前把新报价发给她", demo, now=at(2, 16))
+    assert reps_steps(p) == [("把新报价发给她", at(3, 10))]
+    theirs = parse("北风泵业他们说下周发给我们图纸", demo)
+    assert reps_steps(theirs) == []

@@ -30,6 +30,15 @@ def test_forms() -> None:
 def test_left_to_the_general_parser() -> None:
     assert _p("完成 2") is None and _p("推迟 2 明天") is None
     assert _p("跟进 艾克美 今天拜访，完成了报价") is None
+    # Reports that something was put off or done (trial 3): a follow-up each, never a task command.
+    for report in (
+        "下午跟自由港物流打电话他们说仓库搬迁了新地址下周发给我们另外他们的付款要推迟到一月中旬",
+        "罗西管业黄勇说寄样品的事推迟到下个月",
+        "艾克美杨芳电话说确认交期的事推迟到下周五",
+        "完成了罗西管业的样品寄送 客户下周确认",
+        "客户说交货推迟到下周三",
+    ):
+        assert _p(report) is None, report
 
 
 TASKS = [
