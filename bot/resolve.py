@@ -145,6 +145,21 @@ async def _named_anywhere(ctx: Context) -> Customer | None:
     return None
 
 
+async def colleagues_named(ctx: Context, filed: set[int]) -> list[str]:
+    """What the message says about accounts the user may not change, named exactly beside the ones it was filed
+    under (今天分别拜访了枫叶管道和艾克美工业有限公司, from 王强): one line each, so nothing is dropped silently."""
+    text = ctx.command.text
+    lines = []
+    for m in (await names.index_for(ctx.session, None, text)).find_in(text):
+        if m.score < 100 or m.customer_id in filed:
+            continue
+        filed.add(m.customer_id)
+        other = await customers.get(ctx.session, m.customer_id)
+        if other is not None and not await can_change(ctx, other):
+            lines.append(f"{await not_yours(ctx, other)}\n这条里关于“{other.name}”的部分没有保存。")
+    return lines
+
+
 async def _other_name(ctx: Context, customer: Customer) -> str | None:
     """A longer name written where only the customer's 字号 matched: 宏达电子 for 宏达机电 is another company; in
     Latin script a plural or another legal form (Hamburg Valves, Hamburg Valve Ltd for Hamburg Valve GmbH)."""

@@ -15,7 +15,7 @@ from bot.cards.actions import ConfirmDraft, EditDraft
 from bot.cards.model import Button, Card
 from bot.context import Context
 from bot.replies import CardReply, Reply, TextReply
-from bot.resolve import customer_for
+from bot.resolve import colleagues_named, customer_for
 from bot.router import Router
 from core.nlu.dates import resolve_dates
 from core.nlu.intents import Intent, NextStep, Parsed
@@ -45,6 +45,8 @@ PREVIEW_CHARS = 200
 async def log_follow_up(ctx: Context, parsed: Parsed) -> list[Reply]:
     found = await customer_for(ctx, parsed, change=True)
     others = [line for part in parsed.also for line in await _log_other(ctx, part)]
+    filed = {found.id or 0, *(p.customer_id for p in parsed.also if p.customer_id is not None)}
+    others += await colleagues_named(ctx, filed)
     if parsed.intent is Intent.PLAN:
         lines = await _plan_only(ctx, found.id or 0, found.name, parsed)
         return [TextReply("\n".join([*lines, *others, "说错了可发“撤销”。"]))]

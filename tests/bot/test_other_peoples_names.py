@@ -86,3 +86,10 @@ async def test_yes_to_create_never_makes_a_second_of_a_colleagues_name(bot: Chat
     assert "已存在，负责人是王强" in refused and "这条消息没有保存" in refused
     async with bot.services.db.session() as s:
         assert len((await s.exec(select(Customer).where(Customer.name == "汉森阀门"))).all()) == 1
+
+
+async def test_a_colleagues_account_named_beside_mine_is_said_not_dropped(bot: ChatHarness) -> None:
+    """Trial 3: 王强's `今天分别拜访了枫叶管道和艾克美工业有限公司` logged 枫叶管道 and said nothing about 艾克美."""
+    reply = await bot.said("王强", "今天分别拜访了枫叶管道和艾克美工业有限公司")
+    assert "已记录 枫叶管道" in reply
+    assert "负责人：李娜" in reply and "关于“艾克美工业有限公司”的部分没有保存" in reply
