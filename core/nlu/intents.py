@@ -754,6 +754,15 @@ _PLAN_OPENING = re.compile(
 )
 
 
+# A note that would end on a request or a speech verb once the step is taken out (客户要求, 要我们, 她说让我们,
+# they want): the step is what they said, so the note keeps it.
+_DANGLING = re.compile(
+    r"(?:要求|希望|请求|让我们?|要我们?|请我们?|叫我们?|说|表示|提出|需要|想要|"
+    r"(?<![A-Za-z])(?:want|wants|asked(?: us)?|need|needs|requested)(?![A-Za-z]))[\s,，:：]*$",
+    re.I,
+)
+
+
 # All that is left once the dated step is taken out is the appointment itself (约了 + the customer and a name).
 _APPOINTMENT_ONLY = re.compile(r"(?:已经)?(?:和|跟|与)?[^\s,，。;；]{0,12}?约(?:好了|好|了|定了|定)[^\s,，。;；]{0,12}")
 
@@ -781,6 +790,8 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     used = [span for step, span in steps if not step.by_customer and not _asked_of_rep(text, *span, dates)]
     promises = [span for step, span in steps if step.by_customer]  # theirs, and what they asked of us, stay
     summary_text = _dated(_blank(text, used), promises, dates, ctx.tz)[body_start:]
+    if _DANGLING.search(_clean(summary_text)):  # 客户要求 | 周五前报价DN100闸阀: what they asked stays in the note
+        summary_text = _dated(text, promises, dates, ctx.tz)[body_start:]
     summary = _clean(_REPEATED_SEP.sub(r"\1", re.sub(r"\s*([,，。;；])\s*", r"\1", summary_text)))
     summary = _clean(_REPEATED_SEP.sub(r"\1", summary))
     if summary:
@@ -1238,7 +1249,7 @@ def _again(text: str, found: list[NameMatch]) -> list[NameMatch]:
     return out
 
 
-_TURN = re.compile(r"然后|另外|接着|随后|之后又|还有|(?<![A-Za-z])(?:and then|then)(?![A-Za-z])", re.I)
+_TURN = re.compile(r"然后|另外|接着|随后|之后又|后来又|后来|还有|(?<![A-Za-z])(?:and then|then)(?![A-Za-z])", re.I)
 
 
 def _by_customer(text: str, names: NameIndex | None, dates: list[DateSpan]) -> list[tuple[NameMatch, str]]:

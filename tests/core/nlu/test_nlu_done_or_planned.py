@@ -318,3 +318,10 @@ def test_something_to_send_to_them_is_the_reps_task_even_in_their_words(demo: Na
     assert reps_steps(p) == [("把新报价发给她", at(3, 10))]
     theirs = parse("北风泵业他们说下周发给我们图纸", demo)
     assert reps_steps(theirs) == []
+
+
+def test_what_the_customer_asked_for_stays_in_the_note(demo: NameIndex) -> None:
+    """Trial 3: `…客户要求周五前报价DN100闸阀` was noted as "…客户要求": once the task was done, nobody knew why."""
+    p = parse("刚才给穆勒机械打了电话，客户要求周五前报价DN100闸阀", demo)
+    assert (p.summary or "").endswith("客户要求周五前报价DN100闸阀")
+    assert reps_steps(p) == [("报价DN100闸阀", at(4))]
