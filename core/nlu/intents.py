@@ -1152,6 +1152,13 @@ _OTHER_COMMAND = re.compile(
 )
 
 
+# A person introduced with a number (新来的采购叫刘强 电话139…, 新的对接人是王丽 邮箱…): a contact to add.
+_INTRODUCED = re.compile(
+    r"(?:新来的|新的|新任|新换的|换了)\S{0,6}?(?:叫|名叫|是)\s?(?P<name>[\u4e00-\u9fff]{2,3}?)"
+    r"(?=\s|电话|手机|邮箱|微信|,|，|$)"
+)
+
+
 def _classify_free(ctx: _Context) -> Intent:
     """No command word: decide from cue words, in order of how specific they are."""
     text = ctx.text
@@ -1181,6 +1188,10 @@ def _classify_free(ctx: _Context) -> Intent:
         if ctx.mentions:
             ctx.customer(explicit=False)
         return Intent.LOOKUP
+    if ctx.mentions and (called := _INTRODUCED.search(text)) and (_PHONE.search(text) or _EMAIL.search(text)):
+        _new_contact(ctx)  # 北风泵业新来的采购叫刘强 电话139…: a person to add, not a call that happened
+        ctx.fields["contact_name"] = called["name"]
+        return Intent.NEW_CONTACT
     if _KIND_ANY.search(text) or _ACTIVITY.search(text) or (ctx.mentions and ctx.dates) or _REMIND.match(text):
         return _free_follow_up(ctx)
     if ctx.mentions or _LEADING_NAME.match(text):

@@ -325,3 +325,10 @@ def test_what_the_customer_asked_for_stays_in_the_note(demo: NameIndex) -> None:
     p = parse("刚才给穆勒机械打了电话，客户要求周五前报价DN100闸阀", demo)
     assert (p.summary or "").endswith("客户要求周五前报价DN100闸阀")
     assert reps_steps(p) == [("报价DN100闸阀", at(4))]
+
+
+def test_a_person_introduced_with_a_number_is_a_new_contact(demo: NameIndex) -> None:
+    """Trial 3: `北风泵业新来的采购叫刘强 电话139… 商务对接` was logged as a phone call; no contact was made."""
+    p = parse("北风泵业新来的采购叫刘强 电话13912345678 商务对接", demo)
+    assert p.intent is Intent.NEW_CONTACT and p.customer_id == 1
+    assert (p.contact_name, p.phone, p.decision_role) == ("刘强", "13912345678", "商务对接人")
