@@ -145,10 +145,15 @@ async def _named_anywhere(ctx: Context) -> Customer | None:
     return None
 
 
+_LISTS_NAMES = re.compile(r"和|、|与|及|还有|分别|两家|几家|(?<![A-Za-z])(?:and|both)(?![A-Za-z])", re.I)
+
+
 async def colleagues_named(ctx: Context, filed: set[int]) -> list[str]:
     """What the message says about accounts the user may not change, named exactly beside the ones it was filed
     under (今天分别拜访了枫叶管道和艾克美工业有限公司, from 王强): one line each, so nothing is dropped silently."""
     text = ctx.command.text
+    if not _LISTS_NAMES.search(text):  # one account named: no second read of the names
+        return []
     lines = []
     for m in (await names.index_for(ctx.session, None, text)).find_in(text):
         if m.score < 100 or m.customer_id in filed:
