@@ -810,8 +810,11 @@ def _already_done(text: str, hit: _Hit, segment: tuple[int, int]) -> bool:
         return False
     clause = next((m.span() for m in CLAUSE.finditer(text) if m.start() <= hit.start < m.end()), (hit.start, hit.end))
     before = text[max(clause[0], segment[0]) : hit.start]
-    # What the customer said they want (来电话说要加单) is no plan of the rep's.
-    after = re.split(r"说|表示|问|称|讲|反映|said|asked", text[hit.end : min(clause[1], segment[1])])[0]
+    # What the customer said or wants (来电话说要加单, 电话北欧暖通他们要目录) is no plan of the rep's.
+    after = re.split(
+        r"说|表示|问|称|讲|反映|said|asked|(?:他们|她们|对方|客户|他|她)(?=要|想|希望|需要|打算|准备)",
+        text[hit.end : min(clause[1], segment[1])],
+    )[0]
     if not re.search(r"[\u4e00-\u9fffA-Za-z]", after):
         return False  # `推迟 3 下午`: only a time, no activity
     return not _AHEAD.search(before) and not _AHEAD.search(after)

@@ -767,6 +767,10 @@ _DANGLING = re.compile(
 _APPOINTMENT_ONLY = re.compile(r"(?:已经)?(?:和|跟|与)?[^\s,，。;；]{0,12}?约(?:好了|好|了|定了|定)[^\s,，。;；]{0,12}")
 
 
+# The customer's name as the subject of a want or a word (北风要样品, 雅典那边说…): what follows is theirs.
+_CUSTOMER_WANTS_AFTER = re.compile(r"\s?(?:那边|方面|这边)?\s?(?:要|需要|想要|希望|说|表示|反馈|问|觉得|认为|嫌)")
+
+
 def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     """Summary, kind, when it happened, and every planned step (a task each); the customer's promises stay
     in the summary (对方说月底前付 is theirs to do, not the rep's)."""
@@ -777,7 +781,9 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     if body_start and (suffix := _NAME_SUFFIX.match(text, body_start)):  # 跟进 艾克美工业有限公司 …: the name's tail
         body_start = suffix.end()
     dates = [d for d in ctx.dates if d.start >= body_start]
-    pieces = _pieces(text, body_start, dates)
+    mentions = ctx.names.mentions(text) if ctx.names else []
+    subjects = frozenset(m.start for m in mentions if _CUSTOMER_WANTS_AFTER.match(text, m.end))
+    pieces = _pieces(text, body_start, dates, subjects)
     steps = _steps(text, pieces, dates, ctx.now)
     if steps:
         ctx.fields["next_steps"] = tuple(step for step, _ in steps)
@@ -895,11 +901,14 @@ def _turns(text: str, a: int, b: int, dates: list[DateSpan]) -> list[int]:
     return out
 
 
-def _pieces(text: str, start: int, dates: list[DateSpan]) -> list[tuple[int, int, bool]]:
+def _pieces(
+    text: str, start: int, dates: list[DateSpan], subjects: frozenset[int] = frozenset()
+) -> list[tuple[int, int, bool]]:
     """Clauses from `start`, with run-on ones cut before each date that starts a new step and at each turn.
 
-    Each piece is (start, end, promised): promised when a clause's speaker is the customer (客户说…, 他们要…), which
-    carries over to the rest of that clause until the rep speaks (我…).
+    Each piece is (start, end, promised): promised when a clause's speaker is the customer (客户说…, 他们要…, or
+    a piece opening with the customer's name and a want or a word: 北风要样品, `subjects` are where such names
+    start), which carries over to the rest of that clause until the rep speaks (我…).
     """
     out: list[tuple[int, int, bool]] = []
     for clause in CLAUSE.finditer(text, start):
@@ -919,7 +928,8 @@ def _pieces(text: str, start: int, dates: list[DateSpan]) -> list[tuple[int, int
         promised = False
         for lo, hi in zip([a, *cuts], [*cuts, b], strict=True):
             piece = _LEADING_DISCOURSE.sub("", text[lo:hi])
-            if _SPEAKER.search(piece) and not _ASKS_US.search(piece):
+            named = hi - len(piece.lstrip()) in subjects
+            if (named or _SPEAKER.search(piece)) and not _ASKS_US.search(piece):
                 promised = True
             elif _REP_SUBJECT.match(piece):
                 promised = False
@@ -1248,18 +1258,23 @@ _SHARED = re.compile(r"两家|三家|几家|各家|每家|都|分别|各自|(?<!
 _JOINS_NAMES = re.compile(r"\s?(?:和|与|跟|及|以及|还有|、|/|&|,|，|and)?\s?", re.I)
 
 
-def _again(text: str, found: list[NameMatch]) -> list[NameMatch]:
-    """Every mention, not only each customer's first (…滨海国贸周五要报价单 names it a second time)."""
-    out = list(found)
-    for m in found:
-        written, at = text[m.start : m.end], m.end
-        while (at := text.find(written, at)) >= 0:
-            if not any(o.start <= at < o.end for o in out):
-                out.append(replace(m, start=at, end=at + len(written)))
-            at += len(written)
+def _mentions(names: NameIndex, text: str) -> list[NameMatch] | None:
+    """Every mention in order; a short form shared by several (华信) is the one named in full elsewhere in the
+    message, else the message is ambiguous (None: asked about first)."""
+    by_span: dict[tuple[int, int], list[NameMatch]] = {}
+    for m in names.mentions(text):
+        by_span.setdefault((m.start, m.end), []).append(m)
+    sure = {ms[0].customer_id for ms in by_span.values() if len(ms) == 1}
+    out = []
+    for ms in by_span.values():
+        known = [m for m in ms if m.customer_id in sure] if len(ms) > 1 else ms
+        if len(known) != 1:
+            return None
+        out.append(known[0])
     return out
 
 
+_SAID = re.compile(r"说|表示|答应|承诺|反馈|回复说|告诉我")
 _TURN = re.compile(r"然后|另外|接着|随后|之后又|后来又|后来|还有|(?<![A-Za-z])(?:and then|then)(?![A-Za-z])", re.I)
 
 
@@ -1273,13 +1288,9 @@ def _by_customer(text: str, names: NameIndex | None, dates: list[DateSpan]) -> l
     """
     if names is None:
         return []
-    found = names.find_in(text)
-    spans = {(m.start, m.end) for m in found}
-    if any(sum(1 for o in found if (o.start, o.end) == span) > 1 for span in spans):
-        return []  # an ambiguous mention is asked about first
-    if len({m.customer_id for m in found}) < 2:
+    mentions = _mentions(names, text)
+    if mentions is None or len({m.customer_id for m in mentions}) < 2:
         return []
-    mentions = sorted(_again(text, found), key=lambda m: m.start)
     cuts: set[int] = set()
     for clause in CLAUSE.finditer(text):
         inside = [m for m in mentions if clause.start() <= m.start < clause.end()]
@@ -1288,10 +1299,14 @@ def _by_customer(text: str, names: NameIndex | None, dates: list[DateSpan]) -> l
                 continue
             # The last date or discourse word before the second name starts its part (他们说下周给图纸然后下午又给B:
             # at 下午, not at 下周); with neither, its first contact word (上午拜访A电话B).
-            turn = [d.start for d in dates if prev.end <= d.start < m.start]
+            # A date after what the first one said (A那边说下周发图纸B说…) is part of their words: the cut is then
+            # at the second name.
+            said = _SAID.search(text, prev.end, m.start)
+            heard = said.end() if said else m.start
+            turn = [d.start for d in dates if prev.end <= d.start < m.start and d.start < heard]
             turn += [t.start() for t in _TURN.finditer(text, prev.end, m.start)]
             kinds = [k.start() for k in _KIND_ANY.finditer(text, prev.end, m.start)]
-            cuts.add(max(turn) if turn else min(kinds) if kinds else prev.end)
+            cuts.add(max(turn) if turn else min(kinds) if kinds else m.start)
     bounds = sorted({c.start() for c in CLAUSE.finditer(text)} | cuts)
     pieces = [(a, b) for a, b in zip(bounds, [*bounds[1:], len(text)], strict=True) if text[a:b].strip(" ,，。;；")]
     owners: list[set[int] | None] = []  # None: every customer's
@@ -1360,7 +1375,14 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
         if handler is None or handler(ctx):
             if intent is Intent.FOLLOW_UP and ctx.plan_only:  # 跟进 X 打算下周去拜访: nothing happened yet
                 intent, ctx.fields["occurred_at"] = Intent.PLAN, None
-            return _finish(intent, normalized, ctx.fields, ctx.guesses, 0.95)
+            parsed = _finish(intent, normalized, ctx.fields, ctx.guesses, 0.95)
+            if intent is Intent.FOLLOW_UP and (cid := parsed.customer_id) is not None:
+                written = parsed.customer or ""
+                occasions = [t.removeprefix(written) for t in _by_occasion(ctx.text, ctx.dates, now, tz)]
+                parts = [_free_part(t, now, tz, names, written, cid) for t in occasions]
+                if parts and all(p.intent is Intent.FOLLOW_UP for p in parts):
+                    return replace(parts[0], text=normalized, also=tuple(parts[1:]))
+            return parsed
         ctx = _Context(normalized, now, tz, names)
     if _OTHER_COMMAND.match(normalized):
         return _finish(Intent.UNKNOWN, normalized, {}, [], 0.0)
@@ -1373,8 +1395,40 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
         return _finish(intent, normalized, {}, [], 0.0)
     parsed = _finish(intent, normalized, ctx.fields, ctx.guesses, 0.8 if "customer_id" in ctx.fields else 0.6)
     if canon is None and intent in _RECORDS and parsed.customer_id is not None:
-        return replace(parsed, also=_same_for_others(parsed, ctx.mentions))
+        if others := _same_for_others(parsed, ctx.mentions):
+            return replace(parsed, also=others)
+        cid, written = parsed.customer_id, parsed.customer or ""
+        parts = [_free_part(t, now, tz, names, written, cid) for t in _by_occasion(normalized, ctx.dates, now, tz)]
+        if parts and all(p.intent is Intent.FOLLOW_UP for p in parts):
+            return replace(parts[0], text=normalized, also=tuple(parts[1:]))
     return parsed
+
+
+_BOOKED_FOR = re.compile(r"(?:约|约了|约好|约在|定在|定了|改到|改在|推到|到|在|从|于|说|答应)\s?$")
+
+
+def _by_occasion(text: str, dates: list[DateSpan], now: datetime, tz: ZoneInfo) -> list[str]:
+    """昨天下午拜访了北风杨杰 今天又电话跟进了一次: two contacts on two occasions are two records, each on its day.
+
+    An occasion is a day or time already come, followed closely by a contact word (拜访 / 电话 / 微信 …); a later
+    occasion at another time, not bound to the words before it (约了今天下午拜访 is one), starts a part.
+    """
+    today = now.astimezone(tz).date()
+    occasions = [
+        d
+        for d in dates
+        if (d.past or d.value.astimezone(tz).date() <= today) and _KIND_ANY.search(text, d.end, d.end + 8)
+    ]
+    cuts = [
+        d.start
+        for prev, d in zip(occasions, occasions[1:], strict=False)
+        if d.value != prev.value and d.start >= prev.end and not _BOOKED_FOR.search(text, 0, d.start)
+    ]
+    bounds = [0, *cuts, len(text)]
+    parts = [text[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    if not cuts or not all(_PAST_CUE.search(p) for p in parts[1:]):  # 约了…今天下午拜访: not yet reported as done
+        return []
+    return [_clean(p) for p in parts]
 
 
 _RECORDS = (Intent.FOLLOW_UP, Intent.PLAN, Intent.NOTE)

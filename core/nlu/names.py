@@ -303,6 +303,17 @@ class NameIndex:
         Spans index into normalize(text). Overlapping mentions go to the longer alias (华信阀门 over 华信);
         several results with the same span mean the mention is ambiguous (华信 → 华信阀门 and 华信电子).
         """
+        seen: set[int] = set()
+        result: list[NameMatch] = []
+        for m in self.mentions(text):  # a customer's first mention
+            if m.customer_id not in seen:
+                seen.add(m.customer_id)
+                result.append(m)
+        result.sort(key=lambda m: (-m.score, m.start))
+        return result
+
+    def mentions(self, text: str) -> list[NameMatch]:
+        """Every mention in order, by any alias (莱茵化学 … 莱茵说月底前付款: both are 莱茵化学's)."""
         low = _strip_diacritics(normalize(text).lower())
         hits = self._exact_hits(low) or self._pinyin_hits(low)
         hits.sort(key=lambda h: (h[0] - h[1], -h[3], h[0]))
@@ -311,14 +322,7 @@ class NameIndex:
             start, end = hit[0], hit[1]
             if all(end <= k[0] or start >= k[1] or (start, end) == (k[0], k[1]) for k in kept):
                 kept.append(hit)
-        seen: set[int] = set()
-        result: list[NameMatch] = []
-        for start, end, owner, score in sorted(kept, key=lambda k: k[0]):  # a customer's first mention
-            if owner not in seen:
-                seen.add(owner)
-                result.append(NameMatch(owner, self._names[owner], score, start, end))
-        result.sort(key=lambda m: (-m.score, m.start))
-        return result
+        return [NameMatch(o, self._names[o], score, a, b) for a, b, o, score in sorted(kept, key=lambda k: k[0])]
 
     def _exact_hits(self, low: str) -> list[tuple[int, int, int, float]]:
         hits: list[tuple[int, int, int, float]] = []

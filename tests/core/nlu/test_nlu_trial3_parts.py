@@ -1,0 +1,112 @@
+"""Issue 8, trial 3: a run-on message about two customers where one is later called by its short name (雅典那边说…,
+莱茵说…) keeps each remark with its own customer; two contacts with one customer on two occasions (昨天拜访…今天又
+电话…) are two records, each on its day; the customer's name as the subject of a want (北风要样品) is their wish, not
+the rep's task; a time of day already past with the customer's wish after it (下午电话北欧暖通他们要目录) is when the
+call happened."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.nlu import Intent, NameIndex, Parsed, parse_message
+
+TZ = ZoneInfo("Asia/Shanghai")
+EVENING = datetime(2026, 12, 2, 19, 0, tzinfo=TZ)  # a Wednesday
+
+DEMO = [
+    (1, "北风泵业", ("Nordwind Pumps GmbH",)),
+    (2, "穆勒机械", ("Mueller Maschinenbau",)),
+    (3, "北欧暖通", ("Nordic HVAC AB",)),
+    (4, "莱茵化学", ("Rhein Chemie",)),
+    (5, "雅典能源", ("Athens Energy",)),
+]
+
+
+@pytest.fixture(scope="module")
+def demo() -> NameIndex:
+    return NameIndex(DEMO)
+
+
+def parse(text: str, names: NameIndex) -> Parsed:
+    return parse_message(text, now=EVENING, tz=TZ, names=names)
+
+
+def at(day: int, hour: int = 9, month: int = 12) -> datetime:
+    return datetime(2026, month, day, hour, 0, tzinfo=TZ)
+
+
+def records(p: Parsed) -> list[Parsed]:
+    return [p, *p.also]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上午拜访了莱茵化学谈了价格 下午去了雅典能源 雅典那边说下周发图纸 莱茵说月底前付款",
+        "今天上午拜访了莱茵化学下午去了雅典能源雅典那边说下周把图纸发过来莱茵说月底付款",
+    ],
+)
+def test_a_short_name_later_in_the_message_takes_the_remark_back_to_its_customer(text: str, demo: NameIndex) -> None:
+    by_id = {r.customer_id: r for r in records(parse(text, demo))}
+    assert set(by_id) == {4, 5}
+    assert "月底" in (by_id[4].summary or "") and "月底" not in (by_id[5].summary or "")
+    assert "图纸" in (by_id[5].summary or "") and "图纸" not in (by_id[4].summary or "")
+
+
+def test_a_short_name_shared_by_two_is_the_one_named_in_full() -> None:
+    names = NameIndex([(1, "华信阀门", ()), (2, "华信电子", ()), (3, "北风泵业", ())])
+    by_id = {r.customer_id: r for r in records(parse("拜访了华信阀门 下午电话了北风泵业 华信说月底前下单", names))}
+    assert set(by_id) == {1, 3}
+    assert "月底" in (by_id[1].summary or "") and "月底" not in (by_id[3].summary or "")
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds", "days"),
+    [
+        ("昨天下午拜访了北风泵业杨杰 今天又电话跟进了一次 他们说月底下单", ["拜访", "电话"], [at(1, 14), EVENING]),
+        ("上周三拜访了北风泵业，今天又电话问了进度", ["拜访", "电话"], [at(25, month=11), EVENING]),
+        ("跟进 北风泵业 昨天拜访了 今天又电话跟进了", ["拜访", "电话"], [at(1), EVENING]),
+    ],
+)
+def test_two_occasions_with_one_customer_are_two_records_each_on_its_day(
+    text: str, kinds: list[str], days: list[datetime], demo: NameIndex
+) -> None:
+    parts = records(parse(text, demo))
+    assert [p.intent for p in parts] == [Intent.FOLLOW_UP] * 2
+    assert {p.customer_id for p in parts} == {1}
+    assert [p.kind for p in parts] == kinds
+    assert [p.occurred_at for p in parts] == days
+    assert not (parts[0].summary or "").startswith("北风泵业 ")  # the command's customer token is not the note
+
+
+def test_a_visit_booked_by_phone_and_not_yet_reported_stays_one_record(demo: NameIndex) -> None:
+    p = parse("昨天电话约了北风泵业今天下午拜访", demo)
+    assert p.also == () and p.kind == "电话" and p.occurred_at == at(1)
+
+
+def test_the_next_step_after_the_second_occasion_is_still_a_task(demo: NameIndex) -> None:
+    parts = records(parse("跟进 北风 昨天拜访了今天又电话跟进了 下周一发报价", demo))
+    steps = [(s.action, s.due) for p in parts for s in p.next_steps if not s.by_customer]
+    assert steps == [("发报价", at(7))]
+
+
+@pytest.mark.parametrize("text", ["拜访了北风泵业 北风要样品", "去了穆勒机械和北欧暖通 穆勒要样品 北欧要目录"])
+def test_the_customer_wanting_something_is_no_undated_task_of_the_rep(text: str, demo: NameIndex) -> None:
+    for part in records(parse(text, demo)):
+        assert part.next_action is None and "next_due" not in part.missing
+        assert "要" in (part.summary or "")  # what they want stays in the note
+
+
+def test_a_dated_plan_after_the_customers_name_is_still_the_reps(demo: NameIndex) -> None:
+    p = parse("今天拜访了北风泵业 聊了交期 北风泵业下周二再约", demo)
+    assert [(s.action, s.due) for s in p.next_steps if not s.by_customer] == [("再约", at(8))]
+
+
+def test_a_past_time_of_day_before_the_customers_wish_is_when_the_call_was(demo: NameIndex) -> None:
+    parts = records(parse("上午去了穆勒机械谈了蝶阀报价下午电话北欧暖通他们要目录我明天发", demo))
+    nordic = next(p for p in parts if p.customer_id == 3)
+    assert nordic.kind == "电话" and nordic.occurred_at == at(2, 14)
+    assert [(s.action, s.due) for s in nordic.next_steps if not s.by_customer] == [("发目录", at(3))]
