@@ -12,6 +12,8 @@ from storage.models import Contact, Customer
 from storage.repo import contacts
 
 FIELDS = ("title", "decision_role", "phone", "email", "wechat")
+KEPT = ("phone", "email")  # a person's earlier numbers and addresses are kept behind the new one
+SEPARATOR, KEEP = " / ", 3
 LABELS = {"title": "职位", "decision_role": "角色", "phone": "电话", "email": "邮箱", "wechat": "微信"}
 
 
@@ -35,6 +37,14 @@ class ContactAdded:
 class ContactUpdated:
     contact: Contact
     changes: tuple[tuple[str, str | None, str], ...]  # (field, before, after); empty: nothing new was said
+
+
+def _with_earlier(new: str, on_file: str | None) -> str:
+    """`139… / 138…`: the new value first, then up to two earlier ones; one already on file changes nothing."""
+    earlier = [v for v in (on_file or "").split(SEPARATOR) if v]
+    if new in earlier:
+        return on_file or new
+    return SEPARATOR.join([new, *earlier][:KEEP])
 
 
 def _key(name: str) -> str:
@@ -69,6 +79,9 @@ async def save_contact(scope: Scope, customer: Customer, details: ContactDetails
         await scope.session.flush()
         await scope.record("create", "contacts", contact.id, after=audit.snapshot(contact))
         return ContactAdded(contact, details.decision_role is not None)
+    for f in KEPT:  # a new number goes first, the one on file stays behind it (换号了 is not always for good)
+        if (v := said[f]) is not None:
+            said[f] = _with_earlier(v, getattr(same, f))
     changes = tuple((f, getattr(same, f), v) for f in FIELDS if (v := said[f]) is not None and v != getattr(same, f))
     if changes:
         before = audit.snapshot(same)

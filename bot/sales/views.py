@@ -22,7 +22,9 @@ from bot.sales.approvals import (
     Submitted,
     expired_text,
 )
+from bot.sales.contacts import KEPT as KEPT_CONTACT_FIELDS
 from bot.sales.contacts import LABELS as CONTACT_LABELS
+from bot.sales.contacts import SEPARATOR as CONTACT_SEPARATOR
 from bot.sales.contacts import ContactAdded, ContactUpdated
 from bot.sales.delegation import Delegated
 from bot.sales.fx import RateRow, RateSet, RateUndone
@@ -461,6 +463,13 @@ def rate_list(rows: Sequence[RateRow], base: str, tz: ZoneInfo) -> str:
     return "当前汇率（1 单位外币折合本位币）：\n" + "\n".join(lines)
 
 
+def _contact_change(field: str, old: str | None, new: str) -> str:
+    """A new number is said with the old one kept behind it (电话 139…（原 138… 仍保留）)."""
+    if field in KEPT_CONTACT_FIELDS and old and new.endswith(old):
+        return f"{CONTACT_LABELS[field]} {new.split(CONTACT_SEPARATOR)[0]}（原 {old} 仍保留）"
+    return f"{CONTACT_LABELS[field]} {new}" + (f"（原 {old}）" if old else "")
+
+
 def contact_saved(outcome: ContactAdded | ContactUpdated, customer: str) -> str:
     c = outcome.contact
     if isinstance(outcome, ContactAdded):
@@ -469,7 +478,5 @@ def contact_saved(outcome: ContactAdded | ContactUpdated, customer: str) -> str:
         return f"已添加联系人：{c.name}（{facts}）→ {customer}。{hint}说错了可发“撤销”。"
     if not outcome.changes:
         return f"{c.name} 已在 {customer} 的联系人里，信息没有变化。"
-    changed = "；".join(
-        f"{CONTACT_LABELS[f]} {new}" + (f"（原 {old}）" if old else "") for f, old, new in outcome.changes
-    )
+    changed = "；".join(_contact_change(f, old, new) for f, old, new in outcome.changes)
     return f"{c.name} 已在 {customer} 的联系人里，已更新：{changed}。说错了可发“撤销”。"
