@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.access import can_change
-from bot.cards.actions import ConfirmDraft, EditDraft
+from bot.cards.actions import ConfirmDraft, EditDraft, TaskDone, TasksDone
 from bot.cards.model import Button, Card
 from bot.context import Context
 from bot.replies import CardReply, Reply, TextReply
@@ -20,10 +20,11 @@ from bot.router import Router
 from core.nlu.dates import resolve_dates
 from core.nlu.intents import Intent, NextStep, Parsed
 from core.nlu.normalize import normalize
+from core.nlu.task_commands import reported_done, reports_delivery
 from core.timefmt import format_day, format_due
 from storage import audit, state
 from storage.models import FollowUp, Task
-from storage.repo import customers
+from storage.repo import customers, tasks
 
 router = Router("followups")
 
@@ -33,6 +34,7 @@ NEXT_DATE = "next_step_date"
 # An answer to "which day?" is the date and little else ("下周三", "周三上午吧"); longer text is a new message.
 ANSWER_SLACK = 4
 PREVIEW_CHARS = 200
+MAX_DONE_OFFERED = 5  # tasks a note about a delivery offers to close with one tap
 
 
 @router.intent(
@@ -120,6 +122,8 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
     day = format_day(happened.astimezone(ctx.tz))
     lines = [f"已记录 {name} 的{follow_up.kind}跟进（{day}）：{_preview(follow_up.content)}"]
     lines += _promises(ctx, parsed)
+    done = await _reported_done(ctx, customer_id, follow_up.content)
+    lines += _done_line(done)
     extra = []
     for step in _further_steps(parsed):
         assert step.due is not None
@@ -132,13 +136,14 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
         lines.append(f"下一步“{parsed.next_action}”是哪天？直接回复时间即可（例如“下周三”），我会把它加进待办。")
         return [TextReply("\n".join([*lines, *extra]))]
     if not parsed.next_action or parsed.next_due is None:
-        return [TextReply("\n".join([*lines, *extra, "说错了可发“撤销”。"]))]
+        return [_with_done_button("\n".join([*lines, *extra, "说错了可发“撤销”。"]), done, name)]
     task = await _add_task(ctx, follow_up, parsed.next_due)
     due = format_due(parsed.next_due.astimezone(ctx.tz), now=ctx.now)
     guessed = any(g in parsed.guesses for g in CONFIRM_GUESSES)
     if ctx.command.confirmed or not guessed or not ask:
         mark = "（日期是我推测的）" if guessed and not ctx.command.confirmed else ""
-        return [TextReply("\n".join([*lines, f"待办：{task.subject} —— {due}{mark}", *extra, "说错了可发“撤销”。"]))]
+        text = "\n".join([*lines, f"待办：{task.subject} —— {due}{mark}", *extra, "说错了可发“撤销”。"])
+        return [_with_done_button(text, done, name)]
     await ctx.ask(NEXT_DATE, {"follow_up_id": follow_up.id, "task_id": task.id})
     card = Card(
         template="draft",
@@ -147,6 +152,30 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
         buttons=(Button("日期没问题", ConfirmDraft(), "primary"), Button("改日期", EditDraft())),
     )
     return [CardReply(card)]
+
+
+async def _reported_done(ctx: Context, customer_id: int, note: str) -> list[Task]:
+    """The rep's open tasks on this customer that the note says are done (样品今天已经快递给北风了 → 寄样品)."""
+    if not reports_delivery(note):
+        return []
+    on_customer = await tasks.open_on_customer(ctx.session, ctx.user_id, customer_id)
+    return [t for t in on_customer if reported_done(note, t.subject)][:MAX_DONE_OFFERED]
+
+
+def _done_line(done: list[Task]) -> list[str]:
+    if not done:
+        return []
+    subjects = "、".join(f"“{s}”" for s in dict.fromkeys(t.subject for t in done))
+    count = f"（{len(done)} 条）" if len(done) > 1 else ""
+    return [f"待办{subjects}{count}看来已经做了：点“标记完成”，或回复“完成 {done[0].subject}”。"]
+
+
+def _with_done_button(text: str, done: list[Task], name: str) -> Reply:
+    """The reply, with a button that closes the tasks the note reports as done."""
+    if not done:
+        return TextReply(text)
+    action = TaskDone(done[0].id or 0) if len(done) == 1 else TasksDone("-".join(str(t.id) for t in done))
+    return CardReply(Card("notice", f"已记录 · {name}", {"body": text}, (Button("标记完成", action, "primary"),)))
 
 
 def _promises(ctx: Context, parsed: Parsed) -> list[str]:

@@ -124,3 +124,28 @@ def tasks_named(words: str, tasks: Sequence[tuple[int, str, int | None]], names:
             if customer_id == mention.customer_id and task_id not in found and (not rest or _like(rest, subject))
         ]
     return found
+
+
+# A note that reports a delivery as done (样品今天已经快递给北风了, 报价单发过去了, 对方说目录收到了) closes the rep's
+# task to deliver the same thing; one that is still ahead or denied (还没寄, 下周寄) does not.
+_OBJECTS = re.compile(
+    r"样品|样本|报价单|报价|目录|资料|图纸|合同|方案|证书|报告|形式发票|规格书|参数|PI|catalog|samples?|quote", re.I
+)
+_DELIVERED = re.compile(
+    r"(?:寄|发|快递|送|交|传|提交|报|给)(?:了|过去了|过去|出去了|出去|到了)|已(?:经)?(?:寄|发|快递|送|交|传|提交|报)|收到了?"
+)
+_NOT_YET = re.compile(r"没|未|尚|待|准备|打算|要|明天|下周|下次")
+
+
+def _things(text: str) -> set[str]:
+    return {m.group().lower().removesuffix("单").replace("样本", "样品") for m in _OBJECTS.finditer(text)}
+
+
+def reports_delivery(note: str) -> bool:
+    """Whether `note` says something was sent or received (not 还没寄, not 明天发)."""
+    return any(not _NOT_YET.search(note, max(0, m.start() - 4), m.start()) for m in _DELIVERED.finditer(note))
+
+
+def reported_done(note: str, subject: str) -> bool:
+    """Whether `note` says the thing `subject` was to deliver (寄样品, 发报价单) has been delivered."""
+    return reports_delivery(note) and bool(_things(subject) & _things(note))

@@ -26,3 +26,13 @@ async def open_tasks(session: AsyncSession, owner_id: int, *, limit: int = 20) -
         .limit(limit)
     )
     return (await session.exec(q)).all()  # type: ignore[return-value]
+
+
+async def open_on_customer(session: AsyncSession, owner_id: int, customer_id: int) -> Sequence[Task]:
+    """A rep's open tasks on one customer, earliest due first."""
+    q = (
+        select(Task)
+        .where(Task.owner_id == owner_id, Task.customer_id == customer_id, Task.status == "open")
+        .order_by(nulls_last(col(Task.due_at).asc()), col(Task.id))
+    )
+    return (await session.exec(q)).all()

@@ -89,3 +89,12 @@ async def test_a_report_that_something_was_put_off_is_a_follow_up_not_a_task_com
     )
     assert "已记录 罗西管业" in call and "未完成待办" not in call
     assert {t.id: t.due_at for t in await _tasks(bot, "") if t.id in before} == before
+
+
+async def test_a_note_that_the_samples_went_out_offers_to_close_the_sample_task(bot: ChatHarness) -> None:
+    """Trial 3: 样品今天已经快递给X了 was saved as a note and the task 寄样品 stayed open, to be reminded of."""
+    await bot.said("李娜", "跟进 北风泵业 电话沟通了认证文件 明天寄样品")
+    reply = await bot.said("李娜", "样品今天已经快递给北风泵业了")
+    assert "已记录 北风泵业" in reply and "待办“寄样品”（3 条）看来已经做了" in reply and "标记完成" in reply
+    assert "已完成：寄样品" in "\n".join(await bot.tap("李娜", 1))
+    assert "寄样品（北风泵业）" not in await bot.said("李娜", "待办")  # 艾克美 still waits for its samples
