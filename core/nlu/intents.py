@@ -768,7 +768,10 @@ _APPOINTMENT_ONLY = re.compile(r"(?:已经)?(?:和|跟|与)?[^\s,，。;；]{0,1
 
 
 # The customer's name as the subject of a want or a word (北风要样品, 雅典那边说…): what follows is theirs.
-_CUSTOMER_WANTS_AFTER = re.compile(r"\s?(?:那边|方面|这边)?\s?(?:要|需要|想要|希望|说|表示|反馈|问|觉得|认为|嫌)")
+_CUSTOMER_WANTS_AFTER = re.compile(
+    r"\s?(?:那边|方面|这边)?\s?(?:打电话来|打来电话|来电话?|发邮件来|来邮件|发来|来信)?\s?"
+    r"(?:要|需要|想要|希望|说|表示|反馈|问|觉得|认为|嫌)"
+)
 
 
 def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
@@ -986,13 +989,17 @@ _CUSTOMER_WANTS = re.compile(
 _WANTED = re.compile(r"(?:想要|需要|要)(?P<obj>[^\s,，。;；]{2,12})\s?[,，]?\s?$")
 
 
-def _with_object(text: str, lo: int, action: str) -> str:
+def _with_object(text: str, lo: int, action: str) -> tuple[str, int]:
     """A bare verb (寄, 发) takes the thing the customer asked for just before it (想要船用阀目录 下周二寄 →
-    寄船用阀目录)."""
+    寄船用阀目录), or the thing put first (样品我周五寄, 报价我明天发 → 寄样品, 发报价), which then belongs to the
+    step (returned: the title and where the step now starts)."""
     if len(action) > 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", action):
-        return action
-    m = _WANTED.search(text, 0, lo)
-    return f"{action}{m['obj']}" if m else action
+        return action, lo
+    if m := _WANTED.search(text, 0, lo):
+        return f"{action}{m['obj']}", lo
+    if m := _THING_FIRST.search(text, 0, lo):
+        return f"{action}{m['obj']}", m.start()
+    return action, lo
 
 
 # What the customer asks the rep to deliver by a day (周五要报价单, 要求周五前回复, they want samples by next Friday):
@@ -1014,6 +1021,19 @@ _ASKS_EN = re.compile(
     r"pricing|proposal|offer|specs?|specifications|certificates?|test reports?|reply|answer|feedback))(?![A-Za-z])",
     re.I,
 )
+
+
+_THINGS = re.compile(_DELIVERABLE_CN.removesuffix("|回复|答复|回音|反馈"), re.I)
+_THEIR_SUBJECT = re.compile(r"\s?(?:他们|她们|对方|客户|他|她|they|he|she)(?![A-Za-z])", re.I)
+
+
+def _things_in(text: str, a: int, b: int) -> set[str]:
+    """The deliverables a piece speaks of, 报价单 as 报价 and 样本 / 样 as 样品."""
+    return {_SAME_THING.get(t, t) for t in _THINGS.findall(text, a, b)}
+
+
+_SAME_THING = {"报价单": "报价", "样本": "样品", "样": "样品", "价钱": "价格"}
+_THING_FIRST = re.compile(rf"(?:^|(?<=[\s,，。;；]))(?P<obj>(?:{_DELIVERABLE_CN}))\s?(?:我们|我)?\s?$")
 
 
 def _asked_of_rep(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str | None:
@@ -1062,7 +1082,8 @@ def _steps(
             steps.append((NextStep(wanted, due.value, due.guessed), (lo, hi)))
             continue
         if action and _TO_THEM.search(action):  # 她说…明天上午十点前把新报价发给她: sent to them, so by the rep
-            steps.append((NextStep(_with_object(text, lo, action), due.value, due.guessed), (lo, hi)))
+            title, start = _with_object(text, lo, action)
+            steps.append((NextStep(title, due.value, due.guessed), (start, hi)))
             continue
         if promised or (action and _theirs(text, lo, hi, action)):  # kept whole and marked: theirs
             steps.append((NextStep(_clean(piece), due.value, due.guessed, by_customer=True), (lo, hi)))
@@ -1070,7 +1091,8 @@ def _steps(
         if not (_FUTURE_CUE.search(piece) or not _PAST_CUE.search(piece)):
             continue
         if action:
-            steps.append((NextStep(_with_object(text, lo, action), due.value, due.guessed), (lo, hi)))
+            title, start = _with_object(text, lo, action)
+            steps.append((NextStep(title, due.value, due.guessed), (start, hi)))
     if not any(not step.by_customer for step, _ in steps):
         taken = {span for _, span in steps}
         for lo, hi, promised in reversed(pieces):
@@ -1311,6 +1333,7 @@ def _by_customer(text: str, names: NameIndex | None, dates: list[DateSpan]) -> l
     pieces = [(a, b) for a, b in zip(bounds, [*bounds[1:], len(text)], strict=True) if text[a:b].strip(" ,，。;；")]
     owners: list[set[int] | None] = []  # None: every customer's
     last: set[int] = set()
+    things: dict[str, set[int]] = {}  # 报价 → the customers whose own pieces speak of it
     for a, b in pieces:
         named = {m.customer_id for m in mentions if a <= m.start < b}
         if named:
@@ -1319,7 +1342,13 @@ def _by_customer(text: str, names: NameIndex | None, dates: list[DateSpan]) -> l
         elif _SHARED.search(text, a, b):
             owners.append(None)
         else:
-            owners.append(last or None)
+            # 穆勒…谈了蝶阀报价 北欧暖通…要目录 我明天发报价: the step about the quote is 穆勒's.
+            about = {c for thing in _things_in(text, a, b) for c in things.get(thing, ())}
+            theirs = _THEIR_SUBJECT.match(_LEADING_DISCOURSE.sub("", text[a:b]))  # 他们也要样品: the last one's
+            owners.append(about if len(about) == 1 and not theirs else last or None)
+        if (owner := owners[-1]) is not None and len(owner) == 1:
+            for thing in _things_in(text, a, b):
+                things.setdefault(thing, set()).update(owner)
     order = {m.customer_id: m for m in reversed(mentions)}  # each customer's first mention
     if not any(o is not None and len(o) == 1 for o in owners) or sum(1 for o in owners if o) < 2:
         return []  # every piece is about all of them: one record copied to each (_same_for_others)

@@ -110,3 +110,26 @@ def test_a_past_time_of_day_before_the_customers_wish_is_when_the_call_was(demo:
     nordic = next(p for p in parts if p.customer_id == 3)
     assert nordic.kind == "电话" and nordic.occurred_at == at(2, 14)
     assert [(s.action, s.due) for s in nordic.next_steps if not s.by_customer] == [("发目录", at(3))]
+
+
+@pytest.mark.parametrize(
+    ("text", "owner", "title"),
+    [
+        ("上午拜访了穆勒机械谈了蝶阀报价 北欧暖通打电话来要目录 我明天发报价", 2, "发报价"),
+        ("去了穆勒机械 他们要样品 又去了北欧暖通 聊了交期 样品我周五寄", 2, "寄样品"),
+        ("去了穆勒机械 他们要样品 又去了北欧暖通 他们也要样品 样品我周五寄", 3, "寄样品"),
+        ("穆勒机械要报价 北欧暖通要目录 目录下周发", 3, "发目录"),
+    ],
+)
+def test_the_reps_step_goes_to_the_customer_whose_thing_it_sends(
+    text: str, owner: int, title: str, demo: NameIndex
+) -> None:
+    """Trial 3: with no date or 然后 between them, the step after a two-customer message went to the last one named."""
+    steps = {r.customer_id: [s.action for s in r.next_steps if not s.by_customer] for r in records(parse(text, demo))}
+    assert steps[owner] == [title]
+    assert all(not actions for cid, actions in steps.items() if cid != owner)
+
+
+def test_the_thing_put_first_is_in_the_title_not_left_in_the_note(demo: NameIndex) -> None:
+    p = parse("跟进 北欧暖通 聊了交期 报价我明天发", demo)
+    assert (p.next_action, p.summary) == ("发报价", "聊了交期")
