@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from unicodedata import east_asian_width
 from zoneinfo import ZoneInfo
 
 from bot.cards.model import Card
@@ -17,8 +18,15 @@ STATUS_LABELS = {"active": "跟进中", "pool": "公海", "dormant": "休眠", "
 QUOTE_STATUS = {"draft": "草稿", "pending": "审批中", "approved": "已批准", "rejected": "已驳回"}
 
 
-def _short(text: str, n: int = 26) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+def _short(text: str, width: int = 60) -> str:
+    """Cut to about two phone lines by width: a Chinese character takes two columns, a Latin letter one (an English
+    note cut at 26 characters said nothing)."""
+    used = 0
+    for i, ch in enumerate(text):
+        used += 2 if east_asian_width(ch) in "WF" else 1
+        if used > width:
+            return text[:i] + "…"
+    return text
 
 
 def account_card(facts: AccountFacts, *, now: datetime, tz: ZoneInfo) -> Card:

@@ -22,7 +22,7 @@ from core.nlu.dates import DateSpan, resolve_dates
 from core.nlu.incoterms import Incoterm, extract_incoterm
 from core.nlu.money import extract_money
 from core.nlu.names import NameIndex, NameMatch
-from core.nlu.normalize import CLAUSE, asks_for_all, normalize, split_command, whole_command
+from core.nlu.normalize import CLAUSE, as_written, asks_for_all, normalize, split_command, whole_command
 from core.nlu.quantity import QuantitySpan, extract_quantities
 from core.stages import OPEN_STAGES, STAGE_LABELS, Stage
 
@@ -434,7 +434,12 @@ _FUTURE_CUE = re.compile(
     ),
     re.I,
 )
-_PAST_CUE = re.compile(_alt("了|已|visited|called|met|sent|was|were|did|had"), re.I)
+_PAST_CUE = re.compile(
+    _alt("了|已|visited|called|met|sent|was|were|did|had|went|got|told|spoke|gave|saw|took|brought")
+    + r"|(?<![A-Za-z])(?!(?:need|speed|feed|seed|proceed|exceed|embed|red|bed|shed|breed)(?![A-Za-z]))"
+    r"[a-z]{2,}ed(?![A-Za-z])",
+    re.I,
+)  # English past tense: discussed, agreed, confirmed (not need, speed)
 _LOOKUP_TAIL = re.compile(
     r"\s?(?:的)?(?:怎么样了?|咋样了?|什么情况|啥情况|情况如何|情况怎么样|最近如何|最近怎么样|近况|进展如何|"
     r"进展怎么样)\s?[?]*$|\s?的(?:情况|进展|进度|资料|信息|详情)\s?[?]*$"
@@ -854,9 +859,9 @@ def _dated(text: str, promises: list[tuple[int, int]], dates: list[DateSpan], tz
 _BINDS_DATE = re.compile(
     r"(?:从|到|在|于|截止|截至|预计|大概|约|是|和|或|及|的|了|过|说|表示|答应|承诺|讲|称|问|提醒我|记得|remind me|"
     r"打算|准备|计划|想|将|"
-    r"and|or|on|by|before|until|said|says)\s?$",
+    r"and|or|on|by|before|until|said|says|(?<![A-Za-z])(?:the|a|an|of|for|in|this|that|our|their|its|about))\s?$",
     re.I,
-)
+)  # …discussed the Q1 delivery schedule: a date after an article or a preposition is part of what was said
 # The customer speaking or acting (客户说…, 对方月底前付, they will review): theirs to do, not the rep's.
 _THEIRS = r"(?:对方|客户|他们|他|她|老板|买家|the customer|customer|client|they|he|she|buyer)"
 _SPEAKER = re.compile(
@@ -1016,7 +1021,8 @@ _ASKS_CN = re.compile(
 )
 _ASKS_EN = re.compile(
     r"(?<![A-Za-z])(?:wants?|need|needs|asked for|asks for|ask for|requested|requests|expects?|would like)\s"
-    r"(?:us to (?:send|provide|give|share)\s)?(?:to (?:see|get|have|receive)\s)?(?:our\s|a\s|an\s|the\s|some\s)?"
+    r"(?:(?:us |me )?to (?:send|provide|give|share)\s)?(?:to (?:see|get|have|receive)\s)?"
+    r"(?:our\s|a\s|an\s|the\s|some\s)?"
     r"(?P<obj>(?:[\w.-]+\s){0,4}?(?:quote|quotation|samples?|catalogs?|catalogues?|datasheets?|drawings?|prices?|"
     r"pricing|proposal|offer|specs?|specifications|certificates?|test reports?|reply|answer|feedback))(?![A-Za-z])",
     re.I,
@@ -1501,6 +1507,8 @@ def _free_part(text: str, now: datetime, tz: ZoneInfo, names: NameIndex | None, 
 
 
 def _finish(intent: Intent, text: str, fields: dict[str, Any], guesses: list[str], confidence: float) -> Parsed:
+    if fields.get("summary"):
+        fields = {**fields, "summary": as_written(fields["summary"])}
     missing = tuple(f for f in _REQUIRED.get(intent, ()) if fields.get(f) is None)
     if fields.get("amount") is not None and fields.get("currency") is None:
         missing += ("currency",)

@@ -128,3 +128,15 @@ def split_command(text: str) -> tuple[str | None, str]:
                 continue  # `fu` must not match `future`, `opp` not `oppo`
             return canon, _AFTER_COMMAND.sub("", rest)
     return None, text
+
+
+_HALF_WIDTH = {",": "，", ";": "；", ":": "：", "!": "！", "?": "？"}
+_NEXT_TO_HANZI = re.compile(r"(?<=[\u4e00-\u9fff])\s*([,;:!?])\s*|\s*([,;:!?])\s*(?=[\u4e00-\u9fff])")
+_LATIN_AFTER = re.compile(r"(?<=[A-Za-z0-9])([,;])(?=[A-Za-z])")
+
+
+def as_written(text: str) -> str:
+    """Punctuation as a reader expects it back after normalize(): full width beside Chinese (谈了报价，下周跟进),
+    a space after an English comma (Q1, they want)."""
+    text = _NEXT_TO_HANZI.sub(lambda m: _HALF_WIDTH[m[1] or m[2]], text)
+    return _LATIN_AFTER.sub(r"\1 ", text)

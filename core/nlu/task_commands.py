@@ -26,6 +26,7 @@ _POSTPONE_NAMED = re.compile(
     r"^(?P<subject>[^\d\s].*?)\s*(?:那个|那条|这个|这条|的待办)?\s*(?:推迟|延后|延期|改期|挪|改)(?:到|至)\s*(?P<when>.+)$"
 )
 _POSTPONE_VERB_FIRST = re.compile(r"^(?:推迟|延后|改期)\s*(?P<subject>[^\d\s].*?)\s*(?:到|至)\s*(?P<when>.+)$")
+_POSTPONE_SPACED = re.compile(r"^(?:推迟|延后|改期)\s*(?P<subject>[^\d\s]\S*?)\s+(?P<when>\S.*)$")  # 推迟 寄样品 周五
 _SHIFT = re.compile(r"^(?P<n>\d{1,3})\s*(?:天|日)$")
 _FILLER = re.compile(r"(?:那个|那条|这个|这条|待办)$")
 
@@ -85,7 +86,7 @@ def parse_task_command(text: str, *, now: datetime, tz: ZoneInfo) -> TaskCommand
         if len(numbers) == 1 and shift is None:
             return None
         return TaskCommand("postpone", numbers=numbers, due=due, shift_days=shift)
-    if m := _POSTPONE_VERB_FIRST.match(t) or _POSTPONE_NAMED.match(t):
+    if m := _POSTPONE_VERB_FIRST.match(t) or _POSTPONE_NAMED.match(t) or _POSTPONE_SPACED.match(t):
         due, shift = _when(m["when"], now, tz)
         subject = _named(m["subject"])
         if subject and (due is not None or shift is not None):

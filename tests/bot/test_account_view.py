@@ -29,7 +29,7 @@ A级 · 德国 · 阀门 · 负责人 李娜 · 跟进中
   • 小额配件 · S1 初步接触 · $800 · 本阶段 3 天
   • 无金额试单 · S2 需求确认 · 金额未填 · 本阶段 1 天
 最近跟进：
-  • 11-22 电话 电话沟通交期，客户希望提前两周到货并且要求分批发运…（李娜）
+  • 11-22 电话 电话沟通交期，客户希望提前两周到货并且要求分批发运，另附装箱…（李娜）
   • 11-22 视频会议 讨论了蝶阀年度框架协议（李娜）
   • 11-22 电话 客户说 anna berg 休假（小写不算）（李娜）
   • 11-21 电话 和周总确认了图纸，周五给样品（李娜）
@@ -130,3 +130,12 @@ async def test_an_account_with_nothing_yet(bot: ChatHarness) -> None:
     view = await bot.said("李娜", "查 诺华泵业")
     assert view.startswith("【诺华泵业】\nB级 · 德国 · 负责人 李娜 · 跟进中\n从未联系 · 价值分层 新客户/无成交")
     assert "在跟商机（0）：\n  暂无" in view and "待办（0）：\n  暂无" in view and "报价" not in view
+
+
+async def test_an_english_note_is_cut_by_width_not_at_26_letters(bot: ChatHarness) -> None:
+    """Trial 3: `discussed the new pump specs…` showed as `…开了视频会 dis…` in 查."""
+    note = "video call with Hans, discussed the new pump specs and the Q1 delivery schedule"
+    await bot.said("李娜", f"跟进 北风泵业 {note}")
+    view = await bot.said("李娜", "查 北风")
+    assert "video call with Hans, discussed the new pump specs and the Q…" in view
+    assert "delivery schedule" not in view  # no task was made of the Q1 it talked about

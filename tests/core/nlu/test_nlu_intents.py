@@ -92,7 +92,7 @@ CASES: list[tuple[str, Intent, dict[str, Any]]] = [
             "customer_id": 1,
             "kind": "电话",
             "occurred_at": NOW,
-            "summary": "今天电话沟通了DN50球阀需求,客户关心交期",
+            "summary": "今天电话沟通了DN50球阀需求，客户关心交期",
             "next_action": "再电话跟进",
             "next_due": local(12, 1),
         },

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.nlu.names import NameIndex
-from core.nlu.task_commands import TaskCommand, parse_task_command, tasks_named
+from core.nlu.task_commands import TaskCommand, parse_task_command, reported_done, tasks_named
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, tzinfo=TZ)
@@ -25,6 +25,22 @@ def test_forms() -> None:
     assert _p("寄样品那个推迟到下周三") == TaskCommand(
         "postpone", subject="寄样品", due=datetime(2026, 12, 2, 9, tzinfo=TZ)
     )
+
+
+def test_a_task_put_off_to_a_day_without_到() -> None:
+    """Trial 3: `推迟 寄样品 周五` was asked for a task number."""
+    assert _p("推迟 寄样品 周五") == TaskCommand("postpone", subject="寄样品", due=datetime(2026, 11, 27, 9, tzinfo=TZ))
+    assert _p("推迟 寄样品 3天") == TaskCommand("postpone", subject="寄样品", shift_days=3)
+
+
+def test_a_delivery_reported_done_closes_the_task_to_deliver_it() -> None:
+    assert reported_done("样品今天已经快递给北风泵业了", "寄样品")
+    assert reported_done("报价单发过去了", "发报价")
+    assert reported_done("对方说目录收到了", "发目录")
+    assert not reported_done("样品还没寄出去", "寄样品")
+    assert not reported_done("样品准备寄了", "寄样品")
+    assert not reported_done("样品今天已经快递给北风泵业了", "发报价")
+    assert not reported_done("今天拜访了北风泵业 谈了报价", "发报价")
 
 
 def test_left_to_the_general_parser() -> None:
