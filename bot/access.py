@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.context import Context
+from bot.errors import NotAllowed
 from storage.models import Customer, User
 from storage.repo import users
 
@@ -27,3 +28,15 @@ async def not_yours(ctx: Context, customer: Customer) -> str:
         f"“{customer.name}”不是您的客户（负责人：{who}），无法查看或修改详情。"
         f"如需转给您，请发：申请转移 {customer.name}"
     )
+
+
+async def colleague_in_view(ctx: Context, name: str, what: str) -> User | None:
+    """The colleague called `name` whose `what` (跟进, 待办, 漏斗) the asker may see — themselves, or for a manager
+    anyone in the team; None when nobody is called that (the name is a customer's, say)."""
+    found = next((u for u in await users.all_users(ctx.session) if u.name == name), None)
+    if found is None or found.id == ctx.user_id:
+        return found
+    visible = await users.visible_owner_ids(ctx.session, ctx.user)
+    if visible is not None and found.id not in visible:
+        raise NotAllowed(f"您不能查看{found.name}的{what}（只能看自己的，经理可看团队的）。", entity="users")
+    return found

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from datetime import datetime, time, timedelta
 
+from bot.access import colleague_in_view
 from bot.cards.account import QUOTE_STATUS
 from bot.context import Context
-from bot.errors import NotAllowed, NotFound
+from bot.errors import NotFound
 from bot.understand import name_index
 from core.money import format_money_short
 from core.nlu.normalize import normalize
@@ -96,12 +97,9 @@ def _span(period: Period, now: datetime) -> tuple[datetime, datetime]:
 async def _followed(ctx: Context, q: Question) -> str:
     person = ctx.user
     if q.person:
-        found = next((u for u in await users.all_users(ctx.session) if u.name == q.person), None)
+        found = await colleague_in_view(ctx, q.person, "跟进")
         if found is None:
             raise NotFound(f"没有叫“{q.person}”的同事。")
-        visible = await users.visible_owner_ids(ctx.session, ctx.user)
-        if found.id != ctx.user_id and visible is not None and found.id not in visible:
-            raise NotAllowed(f"您不能查看{found.name}的跟进（只能看自己的，经理可看团队的）。", entity="users")
         person = found
     since, until = _span(q.period, ctx.now)
     assert person.id is not None

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from bot.access import colleague_in_view
 from bot.cards.actions import TaskDone, TasksDone, TaskSnooze, TasksSnooze
 from bot.context import Context
 from bot.errors import NotAllowed, NotFound
 from bot.replies import Reply, TextReply
 from bot.router import Router
+from bot.sales.views import task_list
 from core.nlu.intents import Intent, Parsed
 from core.nlu.names import NameIndex
 from core.nlu.normalize import asks_for_all
@@ -29,22 +31,16 @@ FIRST_PAGE, EVERYTHING = 20, 300  # `待办` lists the first 20; `待办 全部`
 
 @router.intent(Intent.LIST_TASKS, help="我的待办（逾期的在最前）", example="待办")
 async def list_tasks(ctx: Context, parsed: Parsed) -> list[Reply]:
+    """My open tasks, numbered for 完成 / 推迟; or, for a manager, one of the team's (待办 李娜), to read only."""
+    colleague = await colleague_in_view(ctx, parsed.person, "待办") if parsed.person else None
+    owner = colleague or ctx.user
+    mine = owner.id == ctx.user_id
     limit = EVERYTHING if asks_for_all(parsed.text) else FIRST_PAGE
-    rows = await tasks.open_tasks(ctx.session, ctx.user_id, limit=limit)
-    total = await tasks.open_count(ctx.session, ctx.user_id)
-    await lists.remember(ctx.session, ctx.user_id, "tasks", [t.id or 0 for t, _ in rows], ctx.clock.now())
-    if not rows:
-        return [TextReply("您没有未完成的待办。")]
-    now = ctx.clock.now()
-    overdue = sum(1 for t, _ in rows if t.due_at is not None and t.due_at < now)
-    shown = f"，先列最早的 {len(rows)} 条（发“待办 全部”看其余 {total - len(rows)} 条）" if total > len(rows) else ""
-    head = f"您有 {total} 条待办{shown}" + (f"，其中 {overdue} 条已逾期" if overdue else "") + "："
-    lines = []
-    for i, (t, customer) in enumerate(rows, 1):
-        due = format_due(t.due_at.astimezone(ctx.tz), now=ctx.now) if t.due_at else "无截止时间"
-        flag = "⚠逾期 " if t.due_at is not None and t.due_at < now else ""
-        lines.append(f"{i}. {flag}{due} {t.subject}" + (f"（{customer}）" if customer else ""))
-    return [TextReply("\n".join([head, *lines, "完成请发“完成 1”，改期请发“推迟 1 明天”。"]))]
+    rows = await tasks.open_tasks(ctx.session, owner.id or 0, limit=limit)
+    total = await tasks.open_count(ctx.session, owner.id or 0)
+    if mine:
+        await lists.remember(ctx.session, ctx.user_id, "tasks", [t.id or 0 for t, _ in rows], ctx.clock.now())
+    return [TextReply(task_list(rows, total, None if mine else owner.name, now=ctx.clock.now(), tz=ctx.tz))]
 
 
 async def _task(ctx: Context, number: int | None) -> Task | str:

@@ -5,6 +5,7 @@ of bot.sales. No state changes here; every card id was recorded by the service t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,8 @@ from core.conditions import Effect
 from core.countries import country_name, country_name_en
 from core.money import format_money
 from core.pricing import format_rate
+from core.timefmt import format_due
+from storage.models import Task
 
 DECISION_LABELS = {
     "pending": "待审批",
@@ -480,3 +483,24 @@ def contact_saved(outcome: ContactAdded | ContactUpdated, customer: str) -> str:
         return f"{c.name} 已在 {customer} 的联系人里，信息没有变化。"
     changed = "；".join(_contact_change(f, old, new) for f, old, new in outcome.changes)
     return f"{c.name} 已在 {customer} 的联系人里，已更新：{changed}。说错了可发“撤销”。"
+
+
+def task_list(
+    rows: Sequence[tuple[Task, str | None]], total: int, owner: str | None, *, now: datetime, tz: ZoneInfo
+) -> str:
+    """待办, overdue first, numbered for 完成 / 推迟; `owner` names a colleague whose list a manager reads (no numbers
+    to act on: the tasks are theirs)."""
+    who = owner or "您"
+    if not rows:
+        return f"{who}没有未完成的待办。"
+    overdue = sum(1 for t, _ in rows if t.due_at is not None and t.due_at < now)
+    more = f"待办 {owner} 全部" if owner else "待办 全部"
+    shown = f"，先列最早的 {len(rows)} 条（发“{more}”看其余 {total - len(rows)} 条）" if total > len(rows) else ""
+    head = f"{who}有 {total} 条待办{shown}" + (f"，其中 {overdue} 条已逾期" if overdue else "") + "："
+    lines = []
+    for i, (t, customer) in enumerate(rows, 1):
+        due = format_due(t.due_at.astimezone(tz), now=now.astimezone(tz)) if t.due_at else "无截止时间"
+        flag = "⚠逾期 " if t.due_at is not None and t.due_at < now else ""
+        lines.append(f"{i}. {flag}{due} {t.subject}" + (f"（{customer}）" if customer else ""))
+    tail = f"这是{owner}的待办，由{owner}本人完成或改期。" if owner else "完成请发“完成 1”，改期请发“推迟 1 明天”。"
+    return "\n".join([head, *lines, tail])

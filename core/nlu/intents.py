@@ -122,6 +122,7 @@ class Parsed:
     next_steps: tuple[NextStep, ...] = ()  # every planned step; the first is next_action / next_due
     number: int | None = None  # task number or menu choice
     task_hint: str | None = None  # a task named by its words instead of its number (完成 寄样品)
+    person: str | None = None  # a colleague named after 待办 / 漏斗 (待办 李娜, 李娜的漏斗): a manager's look
     quantity: QuantitySpan | None = None
     incoterm: Incoterm | None = None
     missing: tuple[str, ...] = ()  # required fields the message did not give
@@ -1154,6 +1155,15 @@ def _list_tasks(ctx: _Context) -> bool:
     return True
 
 
+# 待办 李娜, 李娜的待办, 漏斗 李娜, 李娜的漏斗: a manager looks at one of the team (the handler knows the people; a name
+# that is nobody's is read as before).
+_COLLEAGUE_VIEW = re.compile(
+    r"(?:(?P<cmd>漏斗|日报|待办|任务)\s?(?!全部|所有|更多|剩下|其余)(?P<a>[\u4e00-\u9fff]{2,4})(?:的)?"
+    r"|(?P<b>[\u4e00-\u9fff]{2,4})\s?的\s?(?P<cmd2>漏斗|日报|待办|任务|逾期待办))(?:\s?(?:全部|所有))?\s?[?？]*"
+)
+_VIEW_INTENT = {"漏斗": Intent.FUNNEL, "日报": Intent.FUNNEL}
+
+
 def _transfer(ctx: _Context) -> bool:
     ctx.customer(explicit=True, whole=True)
     return True
@@ -1399,6 +1409,9 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
         return _finish(_COMMAND_INTENT[canon], normalized, {}, [], 1.0)
     if m := _CHOICE.match(normalized):
         return _finish(Intent.CHOICE, normalized, {"number": int(m["n"])}, [], 1.0)
+    if m := _COLLEAGUE_VIEW.fullmatch(normalized):
+        intent = _VIEW_INTENT.get(m["cmd"] or m["cmd2"], Intent.LIST_TASKS)
+        return _finish(intent, normalized, {"person": m["a"] or m["b"]}, [], 1.0)
     canon, rest = split_command(normalized)
     if canon is None and (named := _named_command(normalized, names)) is not None:
         canon, rest = named
