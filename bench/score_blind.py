@@ -8,7 +8,8 @@ transfer and task commands, questions, then parse_message) at now = 2026-12-02 1
 demo company's customers (bot/demo.py CUSTOMERS; every rep sees all of them here, so ownership is not scored).
 
 Customer outcomes: correct (exactly the labelled customers resolved), asked (the bot would ask: a list to pick
-from, or "create this new customer?"; a 新客户 command creating the labelled name is correct), wrong-silent (a customer that was not meant is filed without asking,
+from, "create this new customer?", or — for a note naming no customer it knows — "which customer is it?", the
+note kept until the rep answers; a 新客户 command creating the labelled name is correct), wrong-silent (a customer that was not meant is filed without asking,
 the worst case), missed (a labelled customer that nothing keeps). Dates are the days to act on (next steps,
 the customer's promises, close dates, new due dates): the labels list no past day (昨天, 上周 are when something
 happened, kept as the follow-up's time), so the scorer compares only those. Data loss: a message the bot would drop
@@ -134,6 +135,8 @@ def _parsed_reading(parsed: Parsed, names: NameIndex) -> Reading:
             reading.resolved.append(names.name(part.customer_id))
         elif part.customer_candidates or part.customer:
             reading.asked = True
+        elif part.intent in (Intent.FOLLOW_UP, Intent.NOTE, Intent.PLAN):
+            reading.asked = True  # "是哪个客户的？": the note waits for the name (bot/resolve.py NAME_CUSTOMER)
         for value in (part.next_due, part.close_date, *(s.due for s in part.next_steps)):
             if value is not None:
                 reading.dates.add(value.astimezone(TZ).date().isoformat())

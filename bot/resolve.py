@@ -22,6 +22,8 @@ from storage.models import Customer, User
 from storage.repo import customers, names
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_RECORDS = (Intent.FOLLOW_UP, Intent.NOTE, Intent.PLAN)
+NAME_CUSTOMER = "name_customer"  # a note with no customer in it waits for the rep to name one
 _WORD = re.compile(r"[^\s,，。;；:：]+")
 EXAMPLES = {
     "lookup": "查 艾克美",
@@ -90,6 +92,12 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
                 return owned
             said = "\n这条没有保存。" if change else ""
             raise NotAllowed(await not_yours(ctx, owned) + said, entity="customers", entity_id=owned.id)
+        if parsed.intent in _RECORDS:  # aikemei说节后再谈…: the note waits for the customer's name
+            raise NeedsAnswer(
+                "这条还没有保存：是哪个客户的？直接回复客户名（例如“艾克美”），我就记到它名下；回复“取消”不保存。",
+                kind=NAME_CUSTOMER,
+                data={"command": ctx.command.to_data()},
+            )
         raise UserInputError(
             "请告诉我是哪个客户，这条还没有保存。", example=EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"])
         )

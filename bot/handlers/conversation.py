@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.continuation import Continuation
 from bot.dispatcher import redispatch
 from bot.replies import Reply, TextReply
+from bot.resolve import NAME_CUSTOMER
 from bot.router import Router
 from bot.sales import customers
 from bot.sales.scope import Scope
@@ -17,6 +18,7 @@ from storage.models import Customer
 
 router = Router("conversation")
 
+MAX_ANSWER_CHARS = 30  # a customer's name, not a new message
 NOTHING_PENDING = "现在没有需要确认的事。发“帮助”查看可以做什么。"
 
 
@@ -43,6 +45,19 @@ async def choose_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) ->
     if not isinstance(choice, int):
         return choice
     return await redispatch(ctx, _command(data).settle(customer_id=choice))
+
+
+@router.state(NAME_CUSTOMER)
+async def name_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
+    """A customer's name answering "是哪个客户的？": the note is filed as `跟进 <name> <note>` (which may ask again:
+    which of two, or whether to create it). Anything longer is a new message."""
+    if parsed.intent is Intent.CANCEL:
+        return [TextReply("好的，已取消，这条没有保存。")]
+    answer = (ctx.inbound.text or "").strip()
+    if parsed.intent not in (Intent.LOOKUP, Intent.UNKNOWN) or not answer or len(answer) > MAX_ANSWER_CHARS:
+        return None
+    command = _command(data)
+    return await redispatch(ctx, command.settle(text=f"跟进 {answer} {command.text}"))
 
 
 @router.state("create_customer")

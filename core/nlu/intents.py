@@ -513,11 +513,11 @@ class _Context:
                 found = list(self.names.decide(m[group]).matches) if self.names else []
                 self._set_customer(m[group], found, resolved=False)
                 return m.span(group)
-            if m := _NEW_NAME.search(self.text):  # 展会认识的 Hamburg Marine Supply …: a new company, offered
-                group = "name" if m["name"] else "name2"
-                found = list(self.names.decide(m[group]).matches) if self.names else []
-                self._set_customer(m[group], found, resolved=False)
-                return m.span(group)
+            if found_new := _new_name(self.text):  # 展会认识的 Hamburg Marine Supply …: a new company, offered
+                start, end = found_new
+                found = list(self.names.decide(self.text[start:end]).matches) if self.names else []
+                self._set_customer(self.text[start:end], found, resolved=False)
+                return found_new
             return None
         span = (0, len(self.text)) if whole else _leading_token(self.text, self)
         if span is None:
@@ -1267,6 +1267,22 @@ _NEW_NAME = re.compile(
     rf"(?P<name>{_LATIN_NAME_WORD}(?:\s{_LATIN_NAME_WORD}){{0,4}}|[\u4e00-\u9fff]{{2,12}}?(?=\s|[,，。;；]|$))"
     rf"|(?<![A-Za-z])(?P<name2>{_LATIN_NAME_WORD}(?:\s{_LATIN_NAME_WORD}){{0,3}}\s{_COMPANY_WORD})(?![A-Za-z])"
 )
+
+
+# What follows 新客户 may be what was done with them, not their name (周五约了新客户开会, 新客户海德堡泵阀开会).
+_DONE_WITH = re.compile(r"(?:开会|开个会|见面|碰面|吃饭|拜访|面谈|谈判|沟通|视频|电话|聊聊|聊)$")
+
+
+def _new_name(text: str) -> tuple[int, int] | None:
+    """Where a company the index does not know is named (see _NEW_NAME), its activity word left out."""
+    for m in _NEW_NAME.finditer(text):
+        group = "name" if m["name"] else "name2"
+        start, end = m.span(group)
+        if (cut := _DONE_WITH.search(text, start, end)) is not None:
+            end = cut.start()
+        if end - start >= 2:
+            return start, end
+    return None
 
 
 def _note(ctx: _Context) -> Intent:
