@@ -92,6 +92,16 @@ _CONTACT = re.compile(
     rf"^(?:查一?下|请问)?(?P<who>[^,，。;；]{{1,24}}?)的?(?P<field>{_FIELD})(?:号码)?(?:是|是多少|多少|是什么|呢|有吗|给我)*[?？]*$",
     re.I,
 )
+# Klaus phone?, what is Klaus Becker's email, ACME contact email, phone number of Anna
+_FIELDS_EN = {"phone": "phone", "mobile": "phone", "number": "phone", "phone number": "phone", "email": "email",
+              "e-mail": "email", "mail": "email", "title": "role", "role": "role", "position": "role"}  # fmt: skip
+_FIELD_EN = "|".join(sorted(map(re.escape, _FIELDS_EN), key=len, reverse=True))
+_CONTACT_EN = re.compile(
+    rf"^(?!(?:send|call|give|tell|ask|remind|email|mail|update|add|change)\s)"
+    rf"(?:what(?:'s| is)\s)?(?:the\s)?(?:(?P<field1>{_FIELD_EN})\s(?:of|for)\s(?P<who1>[^?]{{1,40}}?)"
+    rf"|(?P<who2>[^?]{{1,40}}?)(?:'s|s')?\s(?:contact\s)?(?P<field2>{_FIELD_EN}))\s?[?]*$",
+    re.I,
+)
 _PHONE = re.compile(r"^\+?[\d\s-]{7,20}$")
 _WHO_IS_PHONE = re.compile(r"^(?P<phone>\+?\d[\d\s-]{6,19})\s*(?:是谁|是哪位|是谁的)[?？]*$")
 _QUESTION_END = re.compile(r"(?:[?？]|吗|么|呢)\s*$")
@@ -124,6 +134,9 @@ def parse_question(text: str) -> Question | None:
         return Question(Ask.STAGE, subject=who)
     if m := _WHO_IS_PHONE.match(t):
         return Question(Ask.CONTACT, subject=m["phone"].strip(), field="name")
+    if (m := _CONTACT_EN.match(t)) and not _LOG_WORD.match(t):
+        who, field = (m["who1"], m["field1"]) if m["who1"] else (m["who2"], m["field2"])
+        return Question(Ask.CONTACT, subject=who.strip(), field=_FIELDS_EN[field.lower()])
     if (m := _CONTACT.match(t)) and not (_LOG_WORD.match(t) or _TO_DO.search(t)):
         return Question(Ask.CONTACT, subject=m["who"].strip(), field=_FIELDS[m["field"].lower()])
     if _PHONE.match(t):

@@ -42,3 +42,9 @@ async def test_a_department_is_a_title_and_an_unreadable_email_is_said(bot: Chat
     assert li.title == "技术部"
     saved = await bot.said("李娜", "联系人 艾克美 Anna Schmidt 技术经理 技术影响者 邮箱 anna@hft")
     assert "已添加联系人：Anna Schmidt" in saved and "邮箱“anna@hft”不完整，没有保存" in saved
+
+
+async def test_an_english_question_about_a_contacts_phone_is_answered(bot: ChatHarness) -> None:
+    await bot.said("李娜", "联系人 艾克美 Klaus Becker 采购经理 决策者 电话 +49 170 1234567 邮箱 kb@acme.de")
+    assert "+491701234567" in await bot.said("李娜", "Klaus phone?")
+    assert "kb@acme.de" in await bot.said("李娜", "what is Klaus Becker's email")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.nlu.questions import Ask, Period, parse_question
+from core.nlu.questions import Ask, Period, Question, parse_question
 
 
 @pytest.mark.parametrize(
@@ -74,3 +74,21 @@ def test_where_a_customers_deals_stand_is_a_question(text: str, subject: str) ->
 def test_a_follow_up_about_a_stage_is_not_a_question() -> None:
     q = parse_question("跟进 艾克美 现在到哪个阶段了")
     assert q is None or q.ask is not Ask.STAGE
+
+
+@pytest.mark.parametrize(
+    ("text", "who", "field"),
+    [
+        ("Klaus phone?", "Klaus", "phone"),
+        ("what is Klaus Becker's email", "Klaus Becker", "email"),
+        ("ACME contact email?", "ACME", "email"),
+        ("phone number of Anna", "Anna", "phone"),
+    ],
+)
+def test_a_contact_question_in_english_is_answered(text: str, who: str, field: str) -> None:
+    """Trial 3: English contact questions were not understood."""
+    assert parse_question(text) == Question(Ask.CONTACT, subject=who, field=field)
+
+
+def test_an_instruction_naming_a_phone_is_no_question() -> None:
+    assert parse_question("send Klaus the phone") is None
