@@ -493,6 +493,17 @@ def _split_line_numbers(segment: str) -> list[str]:
     return [segment[a:b] for a, b in zip(starts, [*starts[1:], len(segment)], strict=True)]
 
 
+# 总价 26 万美元 含法兰、止回阀: one price for the lot, a line of one 批.
+_LUMP_SUM = re.compile(r"(?:总价|合计|总额|总金额|一共|整单价?|打包价?|(?<![A-Za-z])(?:lump[- ]sum|total))\s?$", re.I)
+
+
+def _lump_unit(text: str) -> str:
+    return "批" if re.search(r"[\u4e00-\u9fff]", text) else "lot"
+
+
+_INCLUDING = re.compile(r"^(?:含|包含|包括|including)\s?", re.I)
+
+
 def _line_change(segment: str) -> LineSpec | None:
     """Whatever of a line this segment gives; None when it gives nothing."""
     text = normalize(segment)
@@ -520,16 +531,22 @@ def _line_change(segment: str) -> LineSpec | None:
     if qty is not None:
         cue = _QTY_CUE.search(text, 0, qty.start)
         cut.append((cue.start() if cue else qty.start, qty.end))
+    lump_cue = _LUMP_SUM.search(text, 0, price.start) if qty is None and price is not None else None
+    lump = lump_cue is not None
+    if lump_cue is not None:
+        cut.append(lump_cue.span())
     product = text
     for start, end in sorted(cut, reverse=True):
         product = product[:start] + " " + product[end:]
     product = _FILLER.sub("", _PRODUCT_NOISE.sub("", normalize(product)))
+    if lump:
+        product = _INCLUDING.sub("", product)
     if price is None and qty is None and cost is None and not line_no and rename is None:
         return None
     return LineSpec(
         product=product,
-        quantity=qty.value if qty else None,
-        unit=qty.unit if qty else None,
+        quantity=qty.value if qty else Decimal(1) if lump else None,
+        unit=qty.unit if qty else _lump_unit(text) if lump else None,
         unit_price=price.amount if price else None,
         currency=price.currency if price else None,
         unit_cost=cost[0] if cost else None,

@@ -65,7 +65,6 @@ KNOWN_MISSES = {
     "A168": {"kind"},
     "A173": {"money"},
     "A178": {"customer"},
-    "A180": {"customer", "data_loss", "money"},
     "A181": {"customer"},
     "A184": {"customer"},
     "A186": {"kind", "stage"},

@@ -93,3 +93,23 @@ def test_a_quote_led_by_an_english_name_with_a_code_before_the_price(
     [line] = cmd.lines
     assert (line.quantity, line.unit_price, line.currency) == (Decimal(quantity), Decimal(price), currency)
     assert cmd.terms.port == place
+
+
+@pytest.mark.parametrize(
+    ("text", "product", "unit", "price"),
+    [
+        ("报价 迪拜海湾贸易 总价 26 万美元 含 法兰 止回阀 CFR Jebel Ali", "法兰 止回阀", "批", "260000"),
+        ("quote ACME valves lump sum USD 5000", "valves", "lot", "5000"),
+    ],
+)
+def test_a_total_for_the_lot_is_one_line_of_one_lot(text: str, product: str, unit: str, price: str) -> None:
+    """Blind set A180: a quote given as a total (总价 26 万美元) was refused for want of a quantity."""
+    q = parse_quote_command(text, now=NOW, tz=TZ)
+    assert q is not None and q.error is None
+    [line] = q.lines
+    assert (line.product, line.quantity, line.unit, line.unit_price) == (product, Decimal(1), unit, Decimal(price))
+
+
+def test_a_unit_price_without_a_quantity_still_asks_for_it() -> None:
+    q = parse_quote_command("报价 艾克美 DN50球阀 单价80美元", now=NOW, tz=TZ)
+    assert q is not None and q.error is not None and "缺少数量" in q.error
