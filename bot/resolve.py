@@ -94,7 +94,7 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
             raise NotAllowed(await not_yours(ctx, owned) + said, entity="customers", entity_id=owned.id)
         if parsed.intent in _RECORDS:  # aikemei说节后再谈…: the note waits for the customer's name
             raise NeedsAnswer(
-                "这条还没有保存：是哪个客户的？直接回复客户名（例如“艾克美”），我就记到它名下；回复“取消”不保存。",
+                "这条还没有保存：是哪个客户的？直接回复客户名，例如“艾克美”，我就记到它名下；回复“取消”不保存。",
                 kind=NAME_CUSTOMER,
                 data={"command": ctx.command.to_data()},
             )
@@ -116,6 +116,14 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
     )
 
 
+def names_a_company(answer: str) -> bool:
+    """Whether a short answer can be a customer's name (海德堡泵阀), not a new message (12月5日 5万美元)."""
+    text = normalize(answer).strip()
+    return 0 < len(text) <= MAX_ANSWER_CHARS and could_be_company(text) and not _DIGIT.search(text)
+
+
+MAX_ANSWER_CHARS = 30
+_DIGIT = re.compile(r"\d")
 _NAME_CHARS = re.compile(r"[\w\s&.,·()（）'’/+-]+")
 
 

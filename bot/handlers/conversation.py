@@ -8,7 +8,7 @@ from bot.context import Context
 from bot.continuation import Continuation
 from bot.dispatcher import redispatch
 from bot.replies import Reply, TextReply
-from bot.resolve import NAME_CUSTOMER
+from bot.resolve import NAME_CUSTOMER, names_a_company
 from bot.router import Router
 from bot.sales import customers
 from bot.sales.scope import Scope
@@ -18,7 +18,6 @@ from storage.models import Customer
 
 router = Router("conversation")
 
-MAX_ANSWER_CHARS = 30  # a customer's name, not a new message
 NOTHING_PENDING = "现在没有需要确认的事。发“帮助”查看可以做什么。"
 
 
@@ -54,7 +53,7 @@ async def name_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> l
     if parsed.intent is Intent.CANCEL:
         return [TextReply("好的，已取消，这条没有保存。")]
     answer = (ctx.inbound.text or "").strip()
-    if parsed.intent not in (Intent.LOOKUP, Intent.UNKNOWN) or not answer or len(answer) > MAX_ANSWER_CHARS:
+    if parsed.intent is not Intent.LOOKUP and not (parsed.intent is Intent.UNKNOWN and names_a_company(answer)):
         return None
     command = _command(data)
     return await redispatch(ctx, command.settle(text=f"跟进 {answer} {command.text}"))
