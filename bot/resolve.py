@@ -7,13 +7,14 @@ The open question is kept with `ctx.ask`, and the answer ('2', or '是') complet
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from bot.access import can_change, can_see, not_yours
 from bot.context import Context
 from bot.errors import NeedsAnswer, NotAllowed, NotFound, UserInputError
 from bot.understand import name_index
 from core.countries import country_name
-from core.nlu.intents import Intent, Parsed
+from core.nlu.intents import Intent, Parsed, parse_message
 from core.nlu.names import build_aliases, clean_name, normalize_name, trade_name
 from core.nlu.near_names import latin_near_name
 from core.nlu.normalize import normalize
@@ -161,24 +162,36 @@ async def _named_anywhere(ctx: Context) -> Customer | None:
     return None
 
 
-_LISTS_NAMES = re.compile(r"和|、|与|及|还有|分别|两家|几家|(?<![A-Za-z])(?:and|both)(?![A-Za-z])", re.I)
+# A message that may name more than one account (A和B, 顺便去了趟B, 然后去了B): worth a second read of the names, with
+# everyone's accounts, to find a colleague's among them.
+_MAY_NAME_OTHERS = re.compile(
+    r"和|、|与|及|还有|分别|两家|几家|顺便|然后|另外|后来|接着|又去|也去|再去|"
+    r"(?<![A-Za-z])(?:and|both|then|also)(?![A-Za-z])",
+    re.I,
+)
 
 
-async def colleagues_named(ctx: Context, filed: set[int]) -> list[str]:
-    """What the message says about accounts the user may not change, named exactly beside the ones it was filed
-    under (今天分别拜访了枫叶管道和艾克美工业有限公司, from 王强): one line each, so nothing is dropped silently."""
+async def apart_from_colleagues(ctx: Context, parsed: Parsed) -> tuple[Parsed, list[str]]:
+    """The message's records without what it says about accounts the user may not change (今天分别拜访了枫叶管道和
+    艾克美工业有限公司, from 王强; 去了穆勒和罗西管业 穆勒要样品 罗西要报价, from 李娜), and one line for each such
+    account: its part is neither saved nor left inside the user's own note."""
     text = ctx.command.text
-    if not _LISTS_NAMES.search(text):  # one account named: no second read of the names
-        return []
-    lines = []
-    for m in (await names.index_for(ctx.session, None, text)).find_in(text):
-        if m.score < 100 or m.customer_id in filed:
-            continue
-        filed.add(m.customer_id)
-        other = await customers.get(ctx.session, m.customer_id)
+    if not _MAY_NAME_OTHERS.search(text):  # one account named: no second read of the names
+        return parsed, []
+    everyone = await names.index_for(ctx.session, None, text)
+    theirs: dict[int, Customer] = {}
+    for m in everyone.find_in(text):
+        other = await customers.get(ctx.session, m.customer_id) if m.score >= 100 else None
         if other is not None and not await can_change(ctx, other):
-            lines.append(f"{await not_yours(ctx, other)}\n这条里关于“{other.name}”的部分没有保存。")
-    return lines
+            theirs[m.customer_id] = other
+    if not theirs:
+        return parsed, []
+    lines = [f"{await not_yours(ctx, other)}\n这条里关于“{other.name}”的部分没有保存。" for other in theirs.values()]
+    split = parse_message(text, now=ctx.now, tz=ctx.tz, names=everyone)
+    mine = [p for p in (split, *split.also) if p.customer_id is not None and p.customer_id not in theirs]
+    if not mine or parsed.intent is not split.intent:  # nothing of the user's own, or read otherwise: as it was
+        return parsed, lines
+    return replace(mine[0], text=split.text, also=tuple(mine[1:])), lines
 
 
 async def _other_name(ctx: Context, customer: Customer) -> str | None:

@@ -15,7 +15,7 @@ from bot.cards.actions import ConfirmDraft, EditDraft, TaskDone, TasksDone
 from bot.cards.model import Button, Card
 from bot.context import Context
 from bot.replies import CardReply, Reply, TextReply
-from bot.resolve import colleagues_named, customer_for
+from bot.resolve import apart_from_colleagues, customer_for
 from bot.router import Router
 from core.nlu.dates import resolve_dates
 from core.nlu.intents import Intent, NextStep, Parsed
@@ -45,10 +45,9 @@ MAX_DONE_OFFERED = 5  # tasks a note about a delivery offers to close with one t
     example="今天拜访了艾克美张总，谈了阀门报价，下周二再电话跟进",
 )
 async def log_follow_up(ctx: Context, parsed: Parsed) -> list[Reply]:
+    parsed, theirs = await apart_from_colleagues(ctx, parsed)
     found = await customer_for(ctx, parsed, change=True)
-    others = [line for part in parsed.also for line in await _log_other(ctx, part)]
-    filed = {found.id or 0, *(p.customer_id for p in parsed.also if p.customer_id is not None)}
-    others += await colleagues_named(ctx, filed)
+    others = [line for part in parsed.also for line in await _log_other(ctx, part)] + theirs
     if parsed.intent is Intent.PLAN:
         lines = await _plan_only(ctx, found.id or 0, found.name, parsed)
         return [TextReply("\n".join([*lines, *others, "说错了可发“撤销”。"]))]

@@ -775,7 +775,7 @@ _APPOINTMENT_ONLY = re.compile(r"(?:已经)?(?:和|跟|与)?[^\s,，。;；]{0,1
 
 # The customer's name as the subject of a want or a word (北风要样品, 雅典那边说…): what follows is theirs.
 _CUSTOMER_WANTS_AFTER = re.compile(
-    r"\s?(?:那边|方面|这边)?\s?(?:打电话来|打来电话|来电话?|发邮件来|来邮件|发来|来信)?\s?"
+    r"\s?(?:那边|方面|这边|[\u4e00-\u9fff]{1,3}(?:总|经理|工)?)?\s?(?:打电话来|打来电话|来电话?|发邮件来|来邮件|发来|来信)?\s?"
     r"(?:要|需要|想要|希望|说|表示|反馈|问|觉得|认为|嫌)"
 )
 

@@ -25,3 +25,18 @@ async def test_a_visit_yesterday_and_a_call_today_are_two_follow_ups(bot: ChatHa
     assert reply.count("已记录 北风泵业") == 2
     assert "已撤销" in await bot.said("李娜", "撤销")
     assert {f.id for f in await _follow_ups(bot, "北风泵业")} == before
+
+
+async def test_a_colleagues_part_is_neither_saved_nor_left_in_my_note(bot: ChatHarness) -> None:
+    """Trial 4: `罗西要报价` (王强's account) was said to be unsaved, then asked a date for and filed under 穆勒机械."""
+    reply = await bot.said("李娜", "去了穆勒和罗西管业 穆勒周静要样品 罗西要报价")
+    assert "这条里关于“罗西管业”的部分没有保存" in reply and "是哪天" not in reply
+    [note] = [f for f in await _follow_ups(bot, "穆勒机械") if "周静" in f.content]
+    assert "罗西要报价" not in note.content
+
+
+async def test_a_colleagues_account_named_after_顺便_is_said(bot: ChatHarness) -> None:
+    """Trial 4: `顺便去了趟艾克森流体` was folded into 北欧暖通's note without a word."""
+    reply = await bot.said("李娜", "拜访了北欧暖通赵涛 顺便去了趟艾克森流体 聊了泵的交期")
+    assert "“艾克森流体设备”不是您的客户（负责人：王强）" in reply
+    assert all("艾克森" not in f.content for f in await _follow_ups(bot, "北欧暖通"))
