@@ -1402,9 +1402,22 @@ _QUESTION = re.compile(
 _REPORTED_SPEECH = re.compile(r"问|说|问了|asked|said|wants to know", re.I)
 
 
+# A question word inside a short message with nothing reported (艾克美上次是谁去拜访的, 北风的合同什么时候签,
+# 泰晤士工程开标是哪天, 艾克美还有哪些待办没做): asked, not logged.
+_ASKS_INSIDE = re.compile(r"谁|什么时候|啥时候|哪天|几号|几时|哪些|哪一天|多少钱|有没有|是不是|是否|怎么办|为什么")
+_NOT_KNOWN = re.compile(r"不清楚|不知道|不确定|还没定|待定|再说|要问|问问|确认一下")
+
+
 def _is_question(ctx: _Context) -> bool:
     text = ctx.text
-    return bool(_QUESTION.search(text)) and not _REPORTED_SPEECH.search(text) and len(text) <= 40
+    if _REPORTED_SPEECH.search(text):
+        return False
+    if _QUESTION.search(text) and len(text) <= 40:
+        return True
+    asks = _ASKS_INSIDE.search(text)
+    if asks is None or not ctx.mentions or len(text) > 30 or _PAST_CUE.search(text) or _NOT_KNOWN.search(text):
+        return False
+    return not _KIND_ANY.search(text, 0, asks.start())  # 拜访北风 谁负责采购: a visit reported first
 
 
 def _is_lookup(ctx: _Context) -> bool:

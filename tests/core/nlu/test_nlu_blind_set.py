@@ -51,7 +51,6 @@ KNOWN_MISSES = {
     "A127": {"dates", "kind"},
     "A136": {"kind"},
     "A139": {"kind"},
-    "A146": {"kind"},
     "A147": {"kind"},
     "A148": {"kind"},
     "A149": {"customer"},

@@ -133,3 +133,18 @@ def test_the_reps_step_goes_to_the_customer_whose_thing_it_sends(
 def test_the_thing_put_first_is_in_the_title_not_left_in_the_note(demo: NameIndex) -> None:
     p = parse("跟进 北欧暖通 聊了交期 报价我明天发", demo)
     assert (p.next_action, p.summary) == ("发报价", "聊了交期")
+
+
+@pytest.mark.parametrize(
+    "text", ["北风泵业上次是谁去拜访的", "北风的合同什么时候签", "北欧暖通开标是哪天", "穆勒机械还有哪些待办没做"]
+)
+def test_a_question_word_inside_a_short_message_about_a_customer_is_asked_not_logged(
+    text: str, demo: NameIndex
+) -> None:
+    """Trial 4: each of these was saved as a note (the 360° view answers them)."""
+    assert parse(text, demo).intent is Intent.LOOKUP
+
+
+@pytest.mark.parametrize("text", ["拜访了北风泵业 谁负责采购还不清楚", "北风什么时候来验厂 我明天问问"])
+def test_a_report_with_a_question_word_is_still_logged(text: str, demo: NameIndex) -> None:
+    assert parse(text, demo).intent is Intent.FOLLOW_UP
