@@ -7,11 +7,12 @@ keys (storage/repo/names.py): nothing is cached in the process, so every replica
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.context import Context
 from core.nlu.intents import Intent, Parsed, parse_message
 from core.nlu.names import NameIndex
-from core.nlu.questions import Ask, Question, parse_question
+from core.nlu.questions import Ask, Question, parse_question, report_then_question
 from core.nlu.quote_commands import QuoteCommand, parse_quote_command
 from core.nlu.task_commands import TaskCommand, parse_task_command
 from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command
@@ -53,6 +54,10 @@ async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | Transfe
     if (task_command := parse_task_command(text, now=ctx.now, tz=ctx.tz)) is not None:
         return task_command
     question = parse_question(text)
+    if question is not None and (split := report_then_question(text)) is not None:
+        head = await _parse(ctx, split[0])  # 艾克美张芳说下周签合同 对了穆勒的报价发了吗: the news is kept
+        if head.intent in (Intent.FOLLOW_UP, Intent.NOTE, Intent.PLAN) and head.customer_id is not None:
+            return replace(head, aside=split[1])
     if question is not None and question.ask is not Ask.OTHER:
         return question
     parsed = await _parse(ctx, text)

@@ -48,6 +48,8 @@ async def log_follow_up(ctx: Context, parsed: Parsed) -> list[Reply]:
     parsed, theirs = await apart_from_colleagues(ctx, parsed)
     found = await customer_for(ctx, parsed, change=True)
     others = [line for part in parsed.also for line in await _log_other(ctx, part)] + theirs
+    if parsed.aside:
+        others.append(f"最后一句“{parsed.aside}”是个问题，没有记进跟进；要查请单独再发一次。")
     if parsed.intent is Intent.PLAN:
         lines = await _plan_only(ctx, found.id or 0, found.name, parsed)
         return [TextReply("\n".join([*lines, *others, "说错了可发“撤销”。"]))]

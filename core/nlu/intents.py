@@ -123,6 +123,7 @@ class Parsed:
     number: int | None = None  # task number or menu choice
     task_hint: str | None = None  # a task named by its words instead of its number (完成 寄样品)
     person: str | None = None  # a colleague named after 待办 / 漏斗 (待办 李娜, 李娜的漏斗): a manager's look
+    aside: str | None = None  # a question after a report (…下周签合同 对了穆勒的报价发了吗): not logged, said so
     quantity: QuantitySpan | None = None
     incoterm: Incoterm | None = None
     missing: tuple[str, ...] = ()  # required fields the message did not give

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from core.nlu.intents import GREETING, THANKS, Intent
-from core.nlu.normalize import normalize
+from core.nlu.normalize import CLAUSE, normalize
 
 
 class Ask(StrEnum):
@@ -144,3 +144,15 @@ def parse_question(text: str) -> Question | None:
     if not _LOG_WORD.match(t) and (_QUESTION_END.search(t) or _QUESTION_WORD.match(t)):
         return Question(Ask.OTHER)
     return None
+
+
+def report_then_question(text: str) -> tuple[str, str] | None:
+    """(report, question) when only the last clause of a longer message asks (…下周签合同 对了穆勒的报价发了吗)."""
+    t = normalize(text).strip()
+    clauses = [m for m in CLAUSE.finditer(t) if m.group().strip()]
+    if len(clauses) < 2:
+        return None
+    last = clauses[-1]
+    if parse_question(t[last.start() :]) is None or parse_question(t[: last.start()]) is not None:
+        return None
+    return t[: last.start()].rstrip(" ,，。;；"), t[last.start() :].strip()
