@@ -819,6 +819,8 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
         ctx.plan_only = not any(d.past for d in dates)
     if first and _PLAN_OPENING.match(text, body_start) and not _PAST_CUE.search(text[body_start:]):
         ctx.plan_only = not any(d.past for d in dates) and not any(s.by_customer for s, _ in steps)
+    if first and first.due is not None and _dated_before_the_activity(text, body_start, dates, ctx.now):
+        ctx.plan_only = not any(s.by_customer for s, _ in steps)  # 南十字矿业 下周四 视频会议 讲方案: still to come
     kind = next((k for k, p in _KINDS if p.search(summary or "")), None) or next(
         (k for k, p in _KINDS if p.search(text)), None
     )
@@ -838,6 +840,20 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     ctx.fields["occurred_at"] = occurred
     _extras(ctx)
     return True
+
+
+def _dated_before_the_activity(text: str, start: int, dates: list[DateSpan], now: datetime) -> bool:
+    """Nothing done yet: every day is still ahead, nothing says 了 / 已, and the first one comes before the contact
+    word's clause ends (明天上午去拜访雅典能源 带上新样册; not 电话北风沟通交期 下周二再跟进, a call and a plan)."""
+    if not dates or any(d.past or d.value <= now for d in dates) or _PAST_CUE.search(text, start):
+        return False
+    if _SAID.search(text, start):  # 老刘说周五过来: they said so, a conversation that happened
+        return False
+    contact = _KIND_ANY.search(text, start)
+    if contact is None:
+        return False
+    clause_end = next((c.end() for c in CLAUSE.finditer(text, start) if c.start() <= contact.start() < c.end()), 0)
+    return dates[0].start < clause_end
 
 
 _ABSOLUTE_DAY = re.compile(r"\d{1,2}\s?(?:月|/|\.|-)\s?\d{1,2}|\d{4}-\d{1,2}-\d{1,2}")

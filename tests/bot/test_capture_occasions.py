@@ -40,3 +40,17 @@ async def test_a_colleagues_account_named_after_顺便_is_said(bot: ChatHarness)
     reply = await bot.said("李娜", "拜访了北欧暖通赵涛 顺便去了趟艾克森流体 聊了泵的交期")
     assert "“艾克森流体设备”不是您的客户（负责人：王强）" in reply
     assert all("艾克森" not in f.content for f in await _follow_ups(bot, "北欧暖通"))
+
+
+async def test_a_meeting_still_to_come_is_a_task_and_no_contact_today(bot: ChatHarness) -> None:
+    """Trial 4: `南十字矿业 下周四 视频会议 …` and `明天上午去拜访雅典能源 …` were logged as contacts held today, so the
+    accounts read 今天联系过 and the manager's weekly list counted them."""
+    for text, name in (
+        ("南十字矿业 下周四 视频会议 讲DN80闸阀方案", "南十字矿业"),
+        ("明天上午去拜访雅典能源 带上新样册", "雅典能源"),
+    ):
+        before = len(await _follow_ups(bot, name))
+        reply = await bot.said("王强", text)
+        assert f"已为 {name} 加待办" in reply
+        assert len(await _follow_ups(bot, name)) == before
+    assert "新样册" in await bot.said("王强", "待办")  # the detail goes with the task

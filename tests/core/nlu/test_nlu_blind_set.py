@@ -29,6 +29,7 @@ KNOWN_MISSES = {
     "A029": {"money"},
     "A033": {"customer"},
     "A040": {"kind"},
+    "A043": {"kind"},  # labelled a follow-up; a contact still ahead, named before anything done, is a plan (trial 4)
     "A050": {"customer"},
     "A051": {"money"},
     "A061": {"kind"},
@@ -55,6 +56,7 @@ KNOWN_MISSES = {
     "A148": {"kind"},
     "A149": {"customer"},
     "A150": {"customer"},
+    "A156": {"kind"},  # labelled a follow-up; a contact still ahead, named before anything done, is a plan (trial 4)
     "A157": {"kind"},
     "A161": {"kind"},
     "A162": {"kind"},
@@ -78,6 +80,7 @@ KNOWN_MISSES = {
     "A218": {"kind"},
     "A219": {"kind"},
     "A226": {"customer"},
+    "A227": {"kind"},  # labelled a follow-up; a contact still ahead, named before anything done, is a plan (trial 4)
     "A230": {"kind", "money"},
     "A237": {"kind"},
     "A239": {"customer"},
@@ -85,6 +88,7 @@ KNOWN_MISSES = {
     "A241": {"kind"},
     "A246": {"dates"},
     "A248": {"money"},
+    "A251": {"kind"},  # labelled a follow-up; a contact still ahead, named before anything done, is a plan (trial 4)
     "A253": {"kind", "money"},
     "A259": {"kind"},
     "A260": {"kind", "stage"},
@@ -93,8 +97,14 @@ KNOWN_MISSES = {
     "A263": {"kind"},
     "A264": {"customer"},
     "A265": {"kind"},
-    "A268": {"customer"},
-    "A269": {"money"},
+    "A268": {
+        "customer",
+        "kind",
+    },  # labelled a follow-up; a contact still ahead, named before anything done, is a plan (trial 4)
+    "A269": {
+        "kind",
+        "money",
+    },  # labelled a follow-up; a contact still ahead, named before anything done, is a plan (trial 4)
     "A278": {"kind"},
     "A280": {"kind"},
     "A282": {"customer"},
