@@ -829,9 +829,16 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
         ctx.guesses.append("kind")
     ctx.fields["kind"] = kind
     in_step = [(a, b) for a, b in used]
-    happened = next(
-        (d for d in dates if d.past or (d.value <= ctx.now and not any(a <= d.start < b for a, b in in_step))),
-        None,
+    # The latest day that has come (上周五发了报价 今天张总回复说要再降5%: today's contact is the news).
+    happened = max(
+        (
+            d
+            for d in dates
+            if (d.past or (d.value <= ctx.now and not any(a <= d.start < b for a, b in in_step)))
+            and not _BOOKED_IN_CLAUSE.search(_clause_before(text, d.start))  # 约了北风今天下午拜访: not yet reported
+        ),
+        key=lambda d: d.value,
+        default=None,
     )
     occurred = ctx.now
     today = ctx.now.astimezone(ctx.tz).date()
@@ -840,6 +847,15 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     ctx.fields["occurred_at"] = occurred
     _extras(ctx)
     return True
+
+
+_BOOKED_IN_CLAUSE = re.compile(r"约|定在|改到|改在|推到")
+
+
+def _clause_before(text: str, at: int) -> str:
+    """The text of `at`'s clause before it."""
+    start = next((c.start() for c in CLAUSE.finditer(text) if c.start() <= at < c.end()), at)
+    return text[start:at]
 
 
 def _dated_before_the_activity(text: str, start: int, dates: list[DateSpan], now: datetime) -> bool:
@@ -876,7 +892,7 @@ def _dated(text: str, promises: list[tuple[int, int]], dates: list[DateSpan], tz
 # a verb phrase. Not after words that bind the date to what precedes it (从 / 到 / 在 / 于 / 截止 / 预计).
 _BINDS_DATE = re.compile(
     r"(?:从|到|在|于|截止|截至|预计|大概|约|是|和|或|及|的|了|过|说|表示|答应|承诺|讲|称|问|提醒我|记得|remind me|"
-    r"打算|准备|计划|想|将|"
+    r"打算|准备|计划|想|将|下一步|"
     r"and|or|on|by|before|until|said|says|(?<![A-Za-z])(?:the|a|an|of|for|in|this|that|our|their|its|about))\s?$",
     re.I,
 )  # …discussed the Q1 delivery schedule: a date after an article or a preposition is part of what was said
@@ -890,7 +906,7 @@ _SPEAKER = re.compile(
 )
 _ASKS_US = re.compile(r"要求|让我|需要我|希望我|要我|请我|叫我|asked us|asked me|wants us|need us", re.I)
 _STEP_LEAD = re.compile(
-    r"^(?:提醒我|记得|我们|我方|我|先|然后|再说|之后|打算|准备|计划|想要|想|要(?=去|来|约|拜访|见|打|跟|给|和)|"
+    r"^(?:提醒我|记得|下一步|next steps?|我们|我方|我|先|然后|再说|之后|打算|准备|计划|想要|想|要(?=去|来|约|拜访|见|打|跟|给|和)|"
     r"(?:已经)?约(?:好了|好|了|定了|定)|"
     r"remind me to|remind me|and then|then|and|I'll|I will|we'll|"
     r"we will|will)\s?",
@@ -902,7 +918,10 @@ _STEP_TRAIL = re.compile(r"\s?(?:(?<![A-Za-z])(?:by|before|on|until|till|at)|之
 # Where a run-on clause (voice input) turns to another thought: a discourse word (另外, 然后, 还有), or a pronoun
 # taking over as the subject (…聊了报价他们要下周给答复我周四把样品寄过去). A pronoun right after a word that takes an
 # object (给他们, 让我, 答复我) is no new subject, unless a date follows it (答复我周四…: 我 opens the next step).
-_DISCOURSE = re.compile(r"另外|此外|还有|然后|同时|而且|并且|顺便|对了|接着|another thing|also|and then", re.I)
+_DISCOURSE = re.compile(
+    r"另外|此外|还有|然后|同时|而且|并且|顺便|对了|接着|下一步|another thing|also|and then|next steps?(?![A-Za-z])", re.I
+)
+_REP_NEXT = re.compile(r"\s?(?:下一步|next steps?(?![A-Za-z]))", re.I)  # the rep's own plan, whoever spoke before
 _PRONOUN = re.compile(r"我们|我|咱们|他们|她们|对方|他|她")
 _BOUND_OBJECT = "和跟给让对向把被帮请问诉带陪叫找约醒催同与"  # 提醒我明天…, 让他们周五…: always the object
 _TAKES_OBJECT = _BOUND_OBJECT + "的说要系知送寄发回复等为"
@@ -957,7 +976,7 @@ def _pieces(
             named = hi - len(piece.lstrip()) in subjects
             if (named or _SPEAKER.search(piece)) and not _ASKS_US.search(piece):
                 promised = True
-            elif _REP_SUBJECT.match(piece):
+            elif _REP_SUBJECT.match(piece) or _REP_NEXT.match(text, lo):
                 promised = False
             out.append((lo, hi, promised))
     return _join_bare_dates(text, out, dates)

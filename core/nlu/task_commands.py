@@ -130,16 +130,22 @@ def tasks_named(words: str, tasks: Sequence[tuple[int, str, int | None]], names:
 # A note that reports a delivery as done (样品今天已经快递给北风了, 报价单发过去了, 对方说目录收到了) closes the rep's
 # task to deliver the same thing; one that is still ahead or denied (还没寄, 下周寄) does not.
 _OBJECTS = re.compile(
-    r"样品|样本|报价单|报价|目录|资料|图纸|合同|方案|证书|报告|形式发票|规格书|参数|PI|catalog|samples?|quote", re.I
+    r"样品|样本|报价单|报价|目录|资料|图纸|合同|方案|认证文件|证书|文件|报告|形式发票|规格书|参数|PI|catalog|samples?|quote",
+    re.I,
 )
 _DELIVERED = re.compile(
-    r"(?:寄|发|快递|送|交|传|提交|报|给)(?:了|过去了|过去|出去了|出去|到了)|已(?:经)?(?:寄|发|快递|送|交|传|提交|报)|收到了?"
+    r"(?:寄|发|快递|送|交|传|提交|报|给)(?:了|过去了|过去|出去了|出去|出了|出|到了|过了)|已(?:经)?(?:寄|发|快递|送|交|传|提交|报)"
+    r"|收到了?|(?<![A-Za-z])(?:sent|shipped|delivered|received)(?![A-Za-z])",
+    re.I,
 )
 _NOT_YET = re.compile(r"没|未|尚|待|准备|打算|要|明天|下周|下次")
 
 
 def _things(text: str) -> set[str]:
-    return {m.group().lower().removesuffix("单").replace("样本", "样品") for m in _OBJECTS.finditer(text)}
+    return {_SAME.get(t, t) for t in (m.group().lower().removesuffix("单") for m in _OBJECTS.finditer(text))}
+
+
+_SAME = {"样本": "样品", "认证文件": "证书", "samples": "样品", "sample": "样品", "quote": "报价", "catalog": "目录"}
 
 
 def reports_delivery(note: str) -> bool:

@@ -41,6 +41,11 @@ def test_a_delivery_reported_done_closes_the_task_to_deliver_it() -> None:
     assert not reported_done("样品准备寄了", "寄样品")
     assert not reported_done("样品今天已经快递给北风泵业了", "发报价")
     assert not reported_done("今天拜访了北风泵业 谈了报价", "发报价")
+    # Trial 4: what was missed
+    assert reported_done("艾克美样品今天寄出了 DHL单号123", "寄样品")
+    assert reported_done("认证文件今天已经发给艾克美杨芳了", "发送认证文件")
+    assert reported_done("里斯本船舶的认证文件已经发了", "发认证文件")
+    assert reported_done("samples sent to ACME today", "send samples")
 
 
 def test_left_to_the_general_parser() -> None:

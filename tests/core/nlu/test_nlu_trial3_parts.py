@@ -148,3 +148,21 @@ def test_a_question_word_inside_a_short_message_about_a_customer_is_asked_not_lo
 @pytest.mark.parametrize("text", ["拜访了北风泵业 谁负责采购还不清楚", "北风什么时候来验厂 我明天问问"])
 def test_a_report_with_a_question_word_is_still_logged(text: str, demo: NameIndex) -> None:
     assert parse(text, demo).intent is Intent.FOLLOW_UP
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("visited 北风泵业 yesterday 他们采购经理说预算批下来了 next step follow up quote next Tuesday", "follow up quote"),
+        ("拜访了北风泵业 他们说预算批了 下一步下周二跟进报价", "跟进报价"),
+    ],
+)
+def test_next_step_is_the_reps_even_after_the_customer_spoke(text: str, title: str, demo: NameIndex) -> None:
+    """Trial 4: the rep's next step after 他们…说 went into 对方的安排 and no task was made."""
+    p = parse(text, demo)
+    assert [(s.action, s.due) for s in p.next_steps if not s.by_customer] == [(title, at(8))]
+
+
+def test_the_latest_day_come_dates_the_record(demo: NameIndex) -> None:
+    """Trial 4: `上周五…发了报价 今天张总回复说要再降5%` was dated last Friday, so today's contact fell out of this week."""
+    assert parse("上周五给北风泵业发了DN80闸阀报价 今天张总回复说要再降5%", demo).occurred_at == EVENING
