@@ -906,7 +906,8 @@ _SPEAKER = re.compile(
 )
 _ASKS_US = re.compile(r"要求|让我|需要我|希望我|要我|请我|叫我|asked us|asked me|wants us|need us", re.I)
 _STEP_LEAD = re.compile(
-    r"^(?:提醒我|记得|下一步|next steps?|我们|我方|我|先|然后|再说|之后|打算|准备|计划|想要|想|要(?=去|来|约|拜访|见|打|跟|给|和)|"
+    r"^(?:提醒我|记得|下一步|next steps?|我们|我方|我|先|然后|再说|之后|打算|准备|计划|想要|想|"
+    r"要(?=去|来|约|拜访|见|打|跟|给|和)|"
     r"(?:已经)?约(?:好了|好|了|定了|定)|"
     r"remind me to|remind me|and then|then|and|I'll|I will|we'll|"
     r"we will|will)\s?",
@@ -919,7 +920,8 @@ _STEP_TRAIL = re.compile(r"\s?(?:(?<![A-Za-z])(?:by|before|on|until|till|at)|之
 # taking over as the subject (…聊了报价他们要下周给答复我周四把样品寄过去). A pronoun right after a word that takes an
 # object (给他们, 让我, 答复我) is no new subject, unless a date follows it (答复我周四…: 我 opens the next step).
 _DISCOURSE = re.compile(
-    r"另外|此外|还有|然后|同时|而且|并且|顺便|对了|接着|下一步|another thing|also|and then|next steps?(?![A-Za-z])", re.I
+    r"另外|此外|还有|然后|同时|而且|并且|顺便|对了|接着|下一步|another thing|also|and then|next steps?(?![A-Za-z])",
+    re.I,
 )
 _REP_NEXT = re.compile(r"\s?(?:下一步|next steps?(?![A-Za-z]))", re.I)  # the rep's own plan, whoever spoke before
 _PRONOUN = re.compile(r"我们|我|咱们|他们|她们|对方|他|她")
