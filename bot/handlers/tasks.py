@@ -83,6 +83,8 @@ async def tasks_by_text(ctx: Context, command: TaskCommand) -> list[Reply]:
 async def _apply(ctx: Context, task: Task, command: TaskCommand) -> str:
     if command.action == "done":
         return await _complete(ctx, task)
+    if command.action == "delete":
+        return await _cancel(ctx, task)
     base = max(task.due_at or ctx.clock.now(), ctx.clock.now())  # an overdue task moves from today
     return await _reschedule(ctx, task, command.due or base + timedelta(days=command.shift_days or 0))
 
@@ -121,7 +123,7 @@ async def _named(ctx: Context, command: TaskCommand) -> list[Task] | str:
     await lists.remember(ctx.session, ctx.user_id, "tasks", [t.id or 0 for t, _ in rows], ctx.clock.now())
     due = command.due.isoformat() if command.due else None
     await ctx.ask(CHOOSE_TASK, {"action": command.action, "due": due, "shift_days": command.shift_days})
-    how = "1，或完成 1 2" if command.action == "done" else "1，或推迟 1 2 下周三"
+    how = {"done": "1，或完成 1 2", "delete": "1，或删除待办 1 2"}.get(command.action, "1，或推迟 1 2 下周三")
     lines = [
         f"{i}. {format_due(t.due_at.astimezone(ctx.tz), now=ctx.now) if t.due_at else '无截止时间'} {t.subject}"
         + (f"（{c}）" if c else "")
@@ -140,6 +142,16 @@ async def _complete(ctx: Context, task: Task) -> str:
     ctx.session.add(task)
     await ctx.record("update", "tasks", task.id, before=before, after=audit.snapshot(task))
     return f"✅ 已完成：{await _named_task(ctx, task)}。说错了可发“撤销”。"
+
+
+async def _cancel(ctx: Context, task: Task) -> str:
+    """删除待办: a task that was never needed (a meeting already held, logged as a plan) leaves the list, kept as
+    cancelled so 撤销 can bring it back."""
+    before = audit.snapshot(task)
+    task.status = "cancelled"
+    ctx.session.add(task)
+    await ctx.record("update", "tasks", task.id, before=before, after=audit.snapshot(task))
+    return f"🗑 已删除待办：{await _named_task(ctx, task)}。说错了可发“撤销”。"
 
 
 async def _reschedule(ctx: Context, task: Task, due: datetime) -> str:

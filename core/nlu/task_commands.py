@@ -19,13 +19,19 @@ from core.nlu.names import NameIndex
 from core.nlu.normalize import normalize
 
 _NUMBERS = r"\d{1,3}(?:\s*[\s,，、和]\s*\d{1,3})*"
-_DONE = re.compile(r"^(?:完成|已完成|做完了?|搞定了?)\s*(?P<rest>.+?)[了。!！]*$")
+_DONE = re.compile(
+    r"^(?:完成|已完成|做完了?|搞定了?|done|finished|completed)\s*[:：]?\s*(?P<rest>.+?)[了。!！]*$", re.I
+)
+_DELETE = re.compile(r"^(?:删除|删掉|去掉|取消)\s*(?:待办|任务)\s*(?P<rest>.+?)[。!！]*$")  # 删除待办 去穆勒机械开会
 _POSTPONE_NUMBERS = re.compile(rf"^(?:推迟|延后|延期|改期)\s*(?P<nums>{_NUMBERS})\s*(?:到|至)?\s*(?P<when>.+)$")
 _POSTPONE_SHIFT = re.compile(rf"^(?:推迟|延后|延期|改期)\s*(?P<nums>{_NUMBERS})\s+(?P<n>\d{{1,3}})\s*(?:天|日)$")
 _POSTPONE_NAMED = re.compile(
     r"^(?P<subject>[^\d\s].*?)\s*(?:那个|那条|这个|这条|的待办)?\s*(?:推迟|延后|延期|改期|挪|改)(?:到|至)\s*(?P<when>.+)$"
 )
 _POSTPONE_VERB_FIRST = re.compile(r"^(?:推迟|延后|改期)\s*(?P<subject>[^\d\s].*?)\s*(?:到|至)\s*(?P<when>.+)$")
+_POSTPONE_EN = re.compile(
+    r"^(?:postpone|snooze|delay|move)\s+(?P<subject>.+?)\s+(?:to|until|till)\s+(?P<when>.+)$", re.I
+)
 _POSTPONE_SPACED = re.compile(r"^(?:推迟|延后|改期)\s*(?P<subject>[^\d\s]\S*?)\s+(?P<when>\S.*)$")  # 推迟 寄样品 周五
 _SHIFT = re.compile(r"^(?P<n>\d{1,3})\s*(?:天|日)$")
 _FILLER = re.compile(r"(?:那个|那条|这个|这条|待办)$")
@@ -33,7 +39,7 @@ _FILLER = re.compile(r"(?:那个|那条|这个|这条|待办)$")
 
 @dataclass(frozen=True)
 class TaskCommand:
-    action: Literal["done", "postpone"]
+    action: Literal["done", "postpone", "delete"]
     numbers: tuple[int, ...] = ()  # as shown by 待办
     subject: str | None = None  # words of the task's title
     due: datetime | None = None  # the new due time
@@ -61,12 +67,17 @@ _REPORT = re.compile(
     r"[，,。;；!?！？]|说|讲|告诉|表示|他们|他|她|对方|客户|电话|拜访|去了|聊|谈|的事|要推迟|(?<![A-Za-z])(?:said|they)(?![A-Za-z])",
     re.I,
 )
+_SAID = re.compile(
+    r"^了|[，,。;；!?！？]|说|讲|告诉|表示|他们|她们|对方|客户|(?<![A-Za-z])(?:said|they)(?![A-Za-z])", re.I
+)
 MAX_SUBJECT = 20
 
 
-def _named(subject: str) -> str | None:
+def _named(subject: str, *, command: bool = False) -> str | None:
+    """A task's words; after 完成 / 删除待办 (`command`) they may name a call or a visit (完成 给安第斯回电话)."""
     subject = _FILLER.sub("", subject).strip()
-    return subject if 2 <= len(subject) <= MAX_SUBJECT and not _REPORT.search(subject) else None
+    report = (_SAID if command else _REPORT).search(subject)
+    return subject if 2 <= len(subject) <= MAX_SUBJECT and not report else None
 
 
 def parse_task_command(text: str, *, now: datetime, tz: ZoneInfo) -> TaskCommand | None:
@@ -76,8 +87,14 @@ def parse_task_command(text: str, *, now: datetime, tz: ZoneInfo) -> TaskCommand
         if re.fullmatch(_NUMBERS, rest):
             numbers = _numbers(rest)
             return TaskCommand("done", numbers=numbers) if len(numbers) > 1 else None
-        subject = _named(rest)
+        subject = _named(rest, command=True)
         return TaskCommand("done", subject=subject) if subject else None
+    if m := _DELETE.match(t):
+        rest = m["rest"].strip()
+        if re.fullmatch(_NUMBERS, rest):
+            return TaskCommand("delete", numbers=_numbers(rest))
+        subject = _named(rest, command=True)
+        return TaskCommand("delete", subject=subject) if subject else None
     if m := _POSTPONE_SHIFT.match(t):
         return TaskCommand("postpone", numbers=_numbers(m["nums"]), shift_days=int(m["n"]))
     if m := _POSTPONE_NUMBERS.match(t):
@@ -86,7 +103,8 @@ def parse_task_command(text: str, *, now: datetime, tz: ZoneInfo) -> TaskCommand
         if len(numbers) == 1 and shift is None:
             return None
         return TaskCommand("postpone", numbers=numbers, due=due, shift_days=shift)
-    if m := _POSTPONE_VERB_FIRST.match(t) or _POSTPONE_NAMED.match(t) or _POSTPONE_SPACED.match(t):
+    named = _POSTPONE_VERB_FIRST.match(t) or _POSTPONE_NAMED.match(t) or _POSTPONE_EN.match(t)
+    if m := named or _POSTPONE_SPACED.match(t):
         due, shift = _when(m["when"], now, tz)
         subject = _named(m["subject"])
         if subject and (due is not None or shift is not None):

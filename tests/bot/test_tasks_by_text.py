@@ -98,3 +98,21 @@ async def test_a_note_that_the_samples_went_out_offers_to_close_the_sample_task(
     assert "已记录 北风泵业" in reply and "待办“寄样品”（3 条）看来已经做了" in reply and "标记完成" in reply
     assert "已完成：寄样品" in "\n".join(await bot.tap("李娜", 1))
     assert "寄样品（北风泵业）" not in await bot.said("李娜", "待办")  # 艾克美 still waits for its samples
+
+
+async def test_a_task_is_deleted_or_done_by_words_with_a_call_in_them(bot: ChatHarness) -> None:
+    """Trial 4: `删除待办 去穆勒机械开会` became a note asking for a date; `完成 给安第斯回电话` asked for a number."""
+    await bot.said("李娜", "周五下午3点去穆勒机械开会")
+    await bot.said("李娜", "跟进 安第斯铜业 电话没人接 明天给安第斯回电话")
+    assert "已删除待办：去穆勒机械开会" in await bot.said("李娜", "删除待办 去穆勒机械开会")
+    assert "已完成：给安第斯回电话" in await bot.said("李娜", "完成 给安第斯回电话")
+    listed = await bot.said("李娜", "待办 全部")
+    assert "去穆勒机械开会" not in listed and "给安第斯回电话" not in listed
+    assert "已撤销" in await bot.said("李娜", "撤销")
+    assert "给安第斯回电话" in await bot.said("李娜", "待办 全部")
+
+
+async def test_english_done_and_postpone_by_words(bot: ChatHarness) -> None:
+    await bot.said("李娜", "follow up ACME: call with Anna, send samples tomorrow")
+    assert "已改期" in await bot.said("李娜", "postpone send samples to next friday")
+    assert "已完成" in await bot.said("李娜", "done: send samples")

@@ -27,6 +27,16 @@ def test_forms() -> None:
     )
 
 
+def test_trial4_forms() -> None:
+    assert _p("删除待办 去穆勒机械开会") == TaskCommand("delete", subject="去穆勒机械开会")
+    assert _p("取消待办 3") == TaskCommand("delete", numbers=(3,))
+    assert _p("完成 给安第斯回电话") == TaskCommand("done", subject="给安第斯回电话")
+    assert _p("done: send samples") == TaskCommand("done", subject="send samples")
+    assert _p("postpone send samples to friday") == TaskCommand(
+        "postpone", subject="send samples", due=datetime(2026, 11, 27, 9, tzinfo=TZ)
+    )
+
+
 def test_a_task_put_off_to_a_day_without_到() -> None:
     """Trial 3: `推迟 寄样品 周五` was asked for a task number."""
     assert _p("推迟 寄样品 周五") == TaskCommand("postpone", subject="寄样品", due=datetime(2026, 11, 27, 9, tzinfo=TZ))
