@@ -14,7 +14,7 @@ from core.nlu.intents import Intent, Parsed, parse_message
 from core.nlu.names import NameIndex
 from core.nlu.questions import Ask, Question, parse_question, report_then_question
 from core.nlu.quote_commands import QuoteCommand, parse_quote_command
-from core.nlu.task_commands import TaskCommand, parse_task_command
+from core.nlu.task_commands import TaskCommand, assignment, might_assign, parse_task_command
 from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command
 from storage.repo import names, users
 
@@ -53,6 +53,9 @@ async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | Transfe
             return transfer
     if (task_command := parse_task_command(text, now=ctx.now, tz=ctx.tz)) is not None:
         return task_command
+    if might_assign(text) and (given := assignment(text, {u.name for u in await users.all_users(ctx.session)})):
+        plan = await _parse(ctx, given[1])  # 让李娜明天给张总回个电话: what 李娜 is to do, and when
+        return replace(plan, intent=Intent.ASSIGN_TASK, person=given[0], text=text)
     question = parse_question(text)
     if question is not None and (split := report_then_question(text)) is not None:
         head = await _parse(ctx, split[0])  # 艾克美张芳说下周签合同 对了穆勒的报价发了吗: the news is kept

@@ -16,6 +16,7 @@ from core.nlu.intents import Intent, Parsed
 from core.nlu.names import NameIndex
 from core.nlu.normalize import asks_for_all
 from core.nlu.task_commands import TaskCommand, tasks_named
+from core.roles import Role
 from core.timefmt import format_due
 from storage import audit
 from storage.models import Customer, Task
@@ -41,6 +42,35 @@ async def list_tasks(ctx: Context, parsed: Parsed) -> list[Reply]:
     if mine:
         await lists.remember(ctx.session, ctx.user_id, "tasks", [t.id or 0 for t, _ in rows], ctx.clock.now())
     return [TextReply(task_list(rows, total, None if mine else owner.name, now=ctx.clock.now(), tz=ctx.tz))]
+
+
+@router.intent(
+    Intent.ASSIGN_TASK, help="给团队成员加待办（经理）", example="让李娜明天给张总回个电话", roles=(Role.MANAGER,)
+)
+async def assign_task(ctx: Context, parsed: Parsed) -> list[Reply]:
+    """A manager's 让李娜…: the task is hers, not the manager's, and she is told."""
+    rep = await colleague_in_view(ctx, parsed.person or "", "待办")
+    if rep is None or rep.id is None:
+        raise NotFound(f"没有叫“{parsed.person}”的同事。")
+    subject = parsed.next_action or parsed.summary or parsed.text
+    task = Task(
+        owner_id=rep.id,
+        subject=subject,
+        customer_id=parsed.customer_id,
+        due_at=parsed.next_due,
+        source="assigned",
+        source_id=ctx.user_id,
+        created_at=ctx.clock.now(),
+    )
+    ctx.session.add(task)
+    await ctx.session.flush()
+    await ctx.record("create", "tasks", task.id, after=audit.snapshot(task))
+    when = format_due(task.due_at.astimezone(ctx.tz), now=ctx.now) if task.due_at else "无截止时间"
+    named = await _named_task(ctx, task)
+    told = TextReply(f"{ctx.user.name}给您加了待办：{named} —— {when}。做完请发“完成 {subject}”。", to_user_id=rep.id)
+    mine = rep.id == ctx.user_id
+    said = f"已给{'您自己' if mine else rep.name}加待办：{named} —— {when}" + ("" if mine else f"，已通知{rep.name}")
+    return [TextReply(said + "。说错了可发“撤销”。"), *(() if mine else (told,))]
 
 
 async def _task(ctx: Context, number: int | None) -> Task | str:

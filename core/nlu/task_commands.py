@@ -7,7 +7,7 @@ the forms it does not: several numbers, a task named by its words, and a shift b
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -174,3 +174,23 @@ def reports_delivery(note: str) -> bool:
 def reported_done(note: str, subject: str) -> bool:
     """Whether `note` says the thing `subject` was to deliver (寄样品, 发报价单) has been delivered."""
     return reports_delivery(note) and bool(_things(subject) & _things(note))
+
+
+_ASSIGN = re.compile(r"^(?:让|叫|请|安排|提醒)\s?(?P<who>[\u4e00-\u9fff]{2,4}?)\s?(?P<rest>\S.+)$")
+
+
+def assignment(text: str, people: Collection[str]) -> tuple[str, str] | None:
+    """(colleague, what they are to do) for 让李娜明天给张总回个电话; None unless a colleague's name follows 让."""
+    t = normalize(text).strip()
+    if (m := _ASSIGN.match(t)) is None:
+        return None
+    who = next((p for p in sorted(people, key=len, reverse=True) if t.startswith(p, m.start("who"))), None)
+    if who is None:
+        return None
+    rest = t[m.start("who") + len(who) :].strip()
+    return (who, rest) if rest else None
+
+
+def might_assign(text: str) -> bool:
+    """Cheap first look, so most messages need no list of people."""
+    return _ASSIGN.match(normalize(text).strip()) is not None
