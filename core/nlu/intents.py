@@ -1461,7 +1461,8 @@ def _is_question(ctx: _Context) -> bool:
 
 def _is_lookup(ctx: _Context) -> bool:
     text = ctx.text
-    if _LOOKUP_TAIL.search(text) and len(text) <= 30:
+    named = max((m.end - m.start for m in ctx.mentions), default=0)  # a long Latin name is no long message
+    if _LOOKUP_TAIL.search(text) and len(text) - named <= 30:
         return True
     if ctx.mentions:  # just a customer's name, maybe with a question mark
         first = ctx.mentions[0]

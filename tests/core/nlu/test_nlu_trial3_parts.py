@@ -166,3 +166,9 @@ def test_next_step_is_the_reps_even_after_the_customer_spoke(text: str, title: s
 def test_the_latest_day_come_dates_the_record(demo: NameIndex) -> None:
     """Trial 4: `上周五…发了报价 今天张总回复说要再降5%` was dated last Friday: today's contact left this week."""
     assert parse("上周五给北风泵业发了DN80闸阀报价 今天张总回复说要再降5%", demo).occurred_at == EVENING
+
+
+def test_a_long_latin_name_then_怎么样_is_a_lookup() -> None:
+    """Found while speeding up 查: `<a 30-character Latin name>怎么样` was saved as a note."""
+    names = NameIndex([(1, "Juniper Zenith Industrial S.A.", ())])
+    assert parse("Juniper Zenith Industrial S.A.怎么样", names).intent is Intent.LOOKUP
