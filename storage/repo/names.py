@@ -10,25 +10,24 @@ the same names at once; an index read is remembered for the rest of the session 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Connection,
     Integer,
     String,
     any_,
-    cast,
     delete,
     event,
-    func,
     insert,
     inspect,
     literal,
     or_,
     text,
     true,
-    union,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -76,39 +75,54 @@ def visible(session: AsyncSession, owner_ids: Sequence[int] | None) -> Any:
     return or_(_one_of(session, col(Customer.owner_id), owner_ids, Integer), text(POOL))
 
 
-def _keys(session: AsyncSession, owner_ids: Sequence[int] | None) -> Any:
-    """Key rows of the customers these owners' user may see, read from the index alone (no join to customers)."""
-    rows = select(CustomerNameKey.customer_id)
-    if owner_ids is None:
-        return rows
-    return rows.where(_one_of(session, col(CustomerNameKey.visible_to), sorted({POOL_AUDIENCE, *owner_ids}), Integer))
+def _in(column: str, param: str, dialect: str, item: str = "TEXT") -> str:
+    """`column` is one of the array parameter's values (a JSON array on SQLite, which has no arrays)."""
+    if dialect == "postgresql":
+        return f"{column} = ANY(CAST(:{param} AS {item}[]))"
+    return f"{column} IN (SELECT value FROM json_each(:{param}))"
 
 
-def _exact(session: AsyncSession, keys: set[tuple[str, str]], owner_ids: Sequence[int] | None, via: str) -> list[Any]:
-    """Customers with one of these alias or pinyin keys, tagged `via`: one index-only read per kind."""
-    out = []
-    for kind in (KEY_ALIAS, KEY_PINYIN):
-        if values := sorted(key for k, key in keys if k == kind):
-            found = _keys(session, owner_ids).where(
-                CustomerNameKey.kind == kind, _one_of(session, col(CustomerNameKey.key), values, String)
-            )
-            out.append(found.add_columns(literal(via).label("via")))
-    return out
+def _index_statement(dialect: str, *, everyone: bool) -> Any:
+    """The candidates of one message in one statement, of one text whatever the message asks (an empty array
+    asks nothing), so it is built and prepared once: the customers whose alias or pinyin key is in the text
+    (`m`) or is a name asked about (`a`), the top gram matches of the names asked about (`g`; not when `guessed`
+    and the text names a customer) and this rep's learned names (the key). A rep's or a team's keys are read
+    inside the index (`visible_to`: the owner, 0 in the pool); the customer row has the last word on visibility,
+    since a key only copies its owner."""
+    audience = "" if everyone else " AND " + _in("visible_to", "audience", dialect, "INTEGER")
 
+    def keys(kind: str, param: str) -> str:
+        return f"FROM customer_name_keys WHERE kind = '{kind}' AND {_in('key', param, dialect)}{audience}"
 
-def _fuzzy(session: AsyncSession, grams: Sequence[str], owner_ids: Sequence[int] | None, unless: Any) -> Any:
-    """The customers sharing the most grams with the names asked about (none when `unless` holds)."""
-    best = _keys(session, owner_ids).where(
-        CustomerNameKey.kind == KEY_GRAM, _one_of(session, col(CustomerNameKey.key), grams, String)
+    guessed = ":guessed" if dialect == "sqlite" else "CAST(:guessed AS BOOLEAN)"
+    named = f"SELECT 1 {keys(KEY_ALIAS, 'm_alias')} UNION ALL SELECT 1 {keys(KEY_PINYIN, 'm_pinyin')}"
+    found = (
+        f"SELECT customer_id, '{_MENTIONED}' AS via {keys(KEY_ALIAS, 'm_alias')}"
+        f" UNION SELECT customer_id, '{_MENTIONED}' {keys(KEY_PINYIN, 'm_pinyin')}"
+        f" UNION SELECT customer_id, '{KEY_ALIAS}' {keys(KEY_ALIAS, 'w_alias')}"
+        f" UNION SELECT customer_id, '{KEY_ALIAS}' {keys(KEY_PINYIN, 'w_pinyin')}"
+        f" UNION SELECT customer_id, '{KEY_GRAM}' FROM (SELECT customer_id {keys(KEY_GRAM, 'grams')}"
+        f" AND NOT ({guessed} AND EXISTS ({named}))"
+        f" GROUP BY customer_id ORDER BY count(*) DESC, customer_id LIMIT {FUZZY_CANDIDATES}) top"
+        f" UNION SELECT customer_id, key {keys(KEY_LEARNED, 'learned')}"
     )
-    if unless is not None:
-        best = best.where(~unless)
-    return (
-        best.group_by(col(CustomerNameKey.customer_id))
-        .order_by(func.count().desc(), col(CustomerNameKey.customer_id))
-        .limit(FUZZY_CANDIDATES)
-        .subquery()
-    )
+    if dialect == "postgresql":  # the few ids as one array: the customers are read by primary key, whatever the
+        wanted = "id = ANY(ARRAY(SELECT customer_id FROM found))"  # planner guesses of how many match
+    else:
+        wanted = "id IN (SELECT customer_id FROM found)"
+    if not everyone:
+        wanted += f" AND ({_in('owner_id', 'owners', dialect, 'INTEGER')} OR {POOL})"
+    return text(
+        f"WITH found AS ({found}) SELECT id, name, aliases, via FROM customers"
+        f" JOIN found ON found.customer_id = customers.id WHERE {wanted}"
+    ).columns(id=Integer, name=String, aliases=JSON, via=String)
+
+
+_INDEX_STATEMENTS = {
+    (dialect, everyone): _index_statement(dialect, everyone=everyone)
+    for dialect in ("postgresql", "sqlite")
+    for everyone in (False, True)
+}
 
 
 async def index_for(
@@ -134,36 +148,26 @@ async def index_for(
     wanted: set[tuple[str, str]] = set()
     for q in queries:
         wanted |= query_keys(q)
-    grams = sorted(key for kind, key in wanted if kind == KEY_GRAM)
     mine = {f"{user_id}:{n}": n for n in map(normalize_name, queries) if n} if user_id is not None else {}
-    named = _exact(session, mentions, owner_ids, _MENTIONED)
-    parts: list[Any] = [*named, *_exact(session, wanted - mentions, owner_ids, KEY_ALIAS)]
-    if grams:
-        unless = or_(*(part.exists() for part in named)) if guessed and named else None
-        top = _fuzzy(session, grams, owner_ids, unless)
-        parts.append(select(top.c.customer_id, literal(KEY_GRAM).label("via")))
-    if mine:
-        learned = _keys(session, owner_ids).where(
-            CustomerNameKey.kind == KEY_LEARNED, _one_of(session, col(CustomerNameKey.key), sorted(mine), String)
-        )
-        parts.append(learned.add_columns(col(CustomerNameKey.key).label("via")))
-    if not parts:
+    arrays: dict[str, list[Any]] = {
+        "m_alias": sorted(key for kind, key in mentions if kind == KEY_ALIAS),
+        "m_pinyin": sorted(key for kind, key in mentions if kind == KEY_PINYIN),
+        "w_alias": sorted(key for kind, key in wanted - mentions if kind == KEY_ALIAS),
+        "w_pinyin": sorted(key for kind, key in wanted - mentions if kind == KEY_PINYIN),
+        "grams": sorted(key for kind, key in wanted if kind == KEY_GRAM),
+        "learned": sorted(mine),
+    }
+    if not any(arrays.values()):
         return NameIndex(covered=queries)  # nothing to read (an empty text): nothing worth remembering
-    every: Any = union(*parts) if len(parts) > 1 else parts[0]
-    found = every.cte("found")
-    if session.sync_session.get_bind().dialect.name == "postgresql":  # the few ids as one array: the customers are
-        ids = cast(select(func.array_agg(found.c.customer_id)).scalar_subquery(), ARRAY(Integer))  # read by
-        wanted_ids = col(Customer.id) == any_(ids)  # primary key, whatever the planner guesses of how many match
-    else:
-        wanted_ids = col(Customer.id).in_(select(found.c.customer_id))
-    stmt = (  # the customer row has the last word on visibility: a key row only copies its owner
-        select(Customer.id, Customer.name, Customer.aliases, found.c.via)
-        .join(found, found.c.customer_id == col(Customer.id))
-        .where(wanted_ids, visible(session, owner_ids))
-    )
-    rows = (await session.exec(stmt)).all()
-    learned_ids = {mine[via]: int(cid or 0) for cid, _, _, via in rows if via in mine}
-    customers = {int(cid or 0): (name, list(aliases or [])) for cid, name, aliases, _ in rows}
+    if owner_ids is not None:
+        arrays |= {"audience": sorted({POOL_AUDIENCE, *owner_ids}), "owners": list(owner_ids)}
+    await session.flush()  # what this session changed is in the keys (Core execution does not autoflush)
+    conn = await session.connection()
+    dialect = conn.dialect.name
+    params: dict[str, Any] = {k: v if dialect == "postgresql" else json.dumps(v) for k, v in arrays.items()}
+    rows = (await conn.execute(_INDEX_STATEMENTS[dialect, owner_ids is None], {**params, "guessed": guessed})).all()
+    learned_ids = {mine[via]: int(cid) for cid, _, _, via in rows if via in mine}
+    customers = {int(cid): (name, list(aliases or [])) for cid, name, aliases, _ in rows}
     skipped = guessed and any(via == _MENTIONED for *_, via in rows)  # the fuzzy part found nothing to do
     index = NameIndex(
         ((cid, n, a) for cid, (n, a) in sorted(customers.items())), learned_ids, covered=() if skipped else queries
