@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
-    JSON,
     Connection,
     Integer,
     String,
     any_,
+    column,
     delete,
     event,
     insert,
@@ -51,6 +51,7 @@ from storage.models import POOL, Customer, CustomerNameKey
 
 FUZZY_CANDIDATES = 64  # customers sharing the most grams with a name, scored by rapidfuzz in NameIndex
 _INDEXES = "kabot.name_indexes"  # session.info: (owners, user, text) → the NameIndex read for it in this session
+_HELD = "kabot.customers_read"  # session.info: the customers read (the identity map only holds them weakly)
 _MENTIONED = "m"  # a row found by a name in the text (the other rows say KEY_ALIAS, KEY_GRAM or the learned key)
 POOL_AUDIENCE = 0  # `visible_to` of a customer in the public pool: anyone may see it
 _KEYS = CustomerNameKey.__table__  # type: ignore[attr-defined]
@@ -75,11 +76,15 @@ def visible(session: AsyncSession, owner_ids: Sequence[int] | None) -> Any:
     return or_(_one_of(session, col(Customer.owner_id), owner_ids, Integer), text(POOL))
 
 
-def _in(column: str, param: str, dialect: str, item: str = "TEXT") -> str:
-    """`column` is one of the array parameter's values (a JSON array on SQLite, which has no arrays)."""
+_CUSTOMERS = Customer.__table__  # type: ignore[attr-defined]
+_VIA = column("via", String)
+
+
+def _in(name: str, param: str, dialect: str, item: str = "TEXT") -> str:
+    """Column `name` holds one of the array parameter's values (a JSON array on SQLite, which has no arrays)."""
     if dialect == "postgresql":
-        return f"{column} = ANY(CAST(:{param} AS {item}[]))"
-    return f"{column} IN (SELECT value FROM json_each(:{param}))"
+        return f"{name} = ANY(CAST(:{param} AS {item}[]))"
+    return f"{name} IN (SELECT value FROM json_each(:{param}))"
 
 
 def _index_statement(dialect: str, *, everyone: bool) -> Any:
@@ -88,7 +93,8 @@ def _index_statement(dialect: str, *, everyone: bool) -> Any:
     (`m`) or is a name asked about (`a`), the top gram matches of the names asked about (`g`; not when `guessed`
     and the text names a customer) and this rep's learned names (the key). A rep's or a team's keys are read
     inside the index (`visible_to`: the owner, 0 in the pool); the customer row has the last word on visibility,
-    since a key only copies its owner."""
+    since a key only copies its owner. The customers come as entities: the one a message names is then in the
+    session, and resolving it (customers.get) costs no second read."""
     audience = "" if everyone else " AND " + _in("visible_to", "audience", dialect, "INTEGER")
 
     def keys(kind: str, param: str) -> str:
@@ -112,10 +118,12 @@ def _index_statement(dialect: str, *, everyone: bool) -> Any:
         wanted = "id IN (SELECT customer_id FROM found)"
     if not everyone:
         wanted += f" AND ({_in('owner_id', 'owners', dialect, 'INTEGER')} OR {POOL})"
-    return text(
-        f"WITH found AS ({found}) SELECT id, name, aliases, via FROM customers"
+    columns = ", ".join(f"customers.{c.name}" for c in _CUSTOMERS.c)
+    statement = text(
+        f"WITH found AS ({found}) SELECT {columns}, found.via FROM customers"
         f" JOIN found ON found.customer_id = customers.id WHERE {wanted}"
-    ).columns(id=Integer, name=String, aliases=JSON, via=String)
+    )
+    return select(Customer, _VIA).from_statement(statement.columns(*_CUSTOMERS.c, _VIA))
 
 
 _INDEX_STATEMENTS = {
@@ -161,16 +169,18 @@ async def index_for(
         return NameIndex(covered=queries)  # nothing to read (an empty text): nothing worth remembering
     if owner_ids is not None:
         arrays |= {"audience": sorted({POOL_AUDIENCE, *owner_ids}), "owners": list(owner_ids)}
-    await session.flush()  # what this session changed is in the keys (Core execution does not autoflush)
-    conn = await session.connection()
-    dialect = conn.dialect.name
+    dialect = session.sync_session.get_bind().dialect.name
     params: dict[str, Any] = {k: v if dialect == "postgresql" else json.dumps(v) for k, v in arrays.items()}
-    rows = (await conn.execute(_INDEX_STATEMENTS[dialect, owner_ids is None], {**params, "guessed": guessed})).all()
-    learned_ids = {mine[via]: int(cid) for cid, _, _, via in rows if via in mine}
-    customers = {int(cid): (name, list(aliases or [])) for cid, name, aliases, _ in rows}
-    skipped = guessed and any(via == _MENTIONED for *_, via in rows)  # the fuzzy part found nothing to do
+    statement = _INDEX_STATEMENTS[dialect, owner_ids is None]
+    rows = (await session.exec(statement, params={**params, "guessed": guessed})).all()
+    learned_ids = {mine[via]: c.id or 0 for c, via in rows if via in mine}
+    customers = {c.id or 0: c for c, _ in rows}
+    session.info.setdefault(_HELD, []).extend(customers.values())
+    skipped = guessed and any(via == _MENTIONED for _, via in rows)  # the fuzzy part found nothing to do
     index = NameIndex(
-        ((cid, n, a) for cid, (n, a) in sorted(customers.items())), learned_ids, covered=() if skipped else queries
+        ((cid, c.name, list(c.aliases or [])) for cid, c in sorted(customers.items())),
+        learned_ids,
+        covered=() if skipped else queries,
     )
     if text:
         memo[seen] = index
@@ -280,3 +290,4 @@ def _keep_keys(session: Session, _context: Any) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_indexes(session: Session) -> None:
     session.info.pop(_INDEXES, None)
+    session.info.pop(_HELD, None)
