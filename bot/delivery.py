@@ -12,10 +12,10 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, exists, literal_column, or_, select, update
 from sqlmodel import col
 
 from bot.channels.base import DeliveryError, OutboxItem
@@ -52,7 +52,7 @@ class _Claimed:
     more: bool
 
 
-def _due(t: Any, now: datetime) -> ColumnElement[bool]:
+def _due(t: Any, now: Any) -> ColumnElement[bool]:
     return or_(
         and_(t.c.status == "pending", t.c.next_attempt_at <= now),
         and_(t.c.status == "sending", t.c.lease_until < now),
@@ -77,6 +77,42 @@ _MORE = exists().where(  # a later row of the same target waits behind a leased 
     _LATER.c.target == _THIS["target"],
     _LATER.c.id > _THIS["id"],
     _LATER.c.status == "pending",
+)
+
+
+def _claim_statement(*, one_target: bool) -> Any:
+    """The lease, built once (and once more for one target): the time, channels and limit are parameters, named
+    unlike any column (an UPDATE's parameter named after a column would set it)."""
+    now = bindparam("now", type_=OUTBOX.c.next_attempt_at.type)
+    pick = select(_CAND.c.id).where(
+        _due(_CAND, now), ~_WAITS_FOR_EARLIER, _CAND.c.channel.in_(bindparam("channels", expanding=True))
+    )
+    if one_target:
+        pick = pick.where(_CAND.c.target == bindparam("to_target"))
+    return (
+        update(OUTBOX)
+        .where(
+            OUTBOX.c.id.in_(pick.order_by(_CAND.c.id).limit(bindparam("limit")).scalar_subquery()), _due(OUTBOX, now)
+        )
+        .values(status="sending", lease_until=bindparam("lease_ends"), attempts=OUTBOX.c.attempts + 1)
+        .returning(
+            OUTBOX.c.id,
+            OUTBOX.c.channel,
+            OUTBOX.c.target,
+            OUTBOX.c.kind,
+            OUTBOX.c.payload,
+            OUTBOX.c.attempts,
+            OUTBOX.c.reply_context,
+            _MORE.label("more"),
+        )
+    )
+
+
+_CLAIM_FOR = {one_target: _claim_statement(one_target=one_target) for one_target in (False, True)}
+_SENT = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)))
+    .values(status="sent", sent_at=bindparam("now"), lease_until=None, last_error=None)
 )
 
 
@@ -131,28 +167,16 @@ class Deliverer:
         now = self.s.clock.now()
         # Only channels this process has: a terminal's replies wait for `kabot chat`, and `serve` on the demo's
         # database neither retries them for ever nor fails them.
-        pick = select(_CAND.c.id).where(
-            _due(_CAND, now), ~_WAITS_FOR_EARLIER, _CAND.c.channel.in_([channel] if channel else list(self.s.channels))
-        )
-        if target:
-            pick = pick.where(_CAND.c.target == target)
-        claim = (
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_(pick.order_by(_CAND.c.id).limit(limit).scalar_subquery()), _due(OUTBOX, now))
-            .values(status="sending", lease_until=now + LEASE, attempts=OUTBOX.c.attempts + 1)
-            .returning(
-                OUTBOX.c.id,
-                OUTBOX.c.channel,
-                OUTBOX.c.target,
-                OUTBOX.c.kind,
-                OUTBOX.c.payload,
-                OUTBOX.c.attempts,
-                OUTBOX.c.reply_context,
-                _MORE.label("more"),
-            )
-        )
+        params = {
+            "now": now,
+            "lease_ends": now + LEASE,
+            "channels": [channel] if channel else list(self.s.channels),
+            "limit": limit,
+            "to_target": target,
+        }
         async with self.s.db.session() as session:
-            rows = (await session.exec(claim)).all()  # type: ignore[call-overload]
+            conn = await session.connection()
+            rows = (await conn.execute(_CLAIM_FOR[bool(target)], params)).all()
         return sorted(
             (
                 _Claimed(r.id, r.channel, r.target, r.kind, r.payload, r.attempts, r.reply_context or {}, bool(r.more))
@@ -165,11 +189,8 @@ class Deliverer:
         if not outbox_ids:
             return
         async with self.s.db.session() as session:
-            await session.exec(  # type: ignore[call-overload]
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id).in_(outbox_ids))
-                .values(status="sent", sent_at=self.s.clock.now(), lease_until=None, last_error=None)
-            )
+            conn = await session.connection()
+            await conn.execute(_SENT, {"ids": outbox_ids, "now": self.s.clock.now()})
 
     async def _failed(self, outbox_id: int, attempts: int, err: DeliveryError) -> None:
         permanent = err.permanent or attempts >= MAX_ATTEMPTS

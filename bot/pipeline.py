@@ -17,7 +17,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -270,12 +270,16 @@ class Pipeline:
                 return done
 
 
+_CLAIM = (  # built once; named unlike any column (an UPDATE's parameter named after a column would set it)
+    update(InboundMessage.__table__)  # type: ignore[attr-defined]
+    .where(col(InboundMessage.id) == bindparam("inbound"), col(InboundMessage.status) == "new")
+    .values(status="done", processed_at=bindparam("at"))
+)
+
+
 async def _claim(session: AsyncSession, inbound_id: int, now: datetime) -> None:
     """Mark the message done. Claimed last, so the write lock (all of SQLite's) is held for the commit only."""
-    claimed = await session.exec(  # type: ignore[call-overload]
-        update(InboundMessage)
-        .where(col(InboundMessage.id) == inbound_id, col(InboundMessage.status) == "new")
-        .values(status="done", processed_at=now)
-    )
+    await session.flush()  # the replies first: the claim is the last write
+    claimed = await (await session.connection()).execute(_CLAIM, {"inbound": inbound_id, "at": now})
     if claimed.rowcount == 0:
         raise _ProcessedElsewhere

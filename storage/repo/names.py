@@ -10,6 +10,7 @@ the same names at once; an index read is remembered for the rest of the session 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,17 +19,15 @@ from sqlalchemy import (
     Integer,
     String,
     any_,
-    cast,
+    column,
     delete,
     event,
-    func,
     insert,
     inspect,
     literal,
     or_,
     text,
     true,
-    union,
     update,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -52,6 +51,7 @@ from storage.models import POOL, Customer, CustomerNameKey
 
 FUZZY_CANDIDATES = 64  # customers sharing the most grams with a name, scored by rapidfuzz in NameIndex
 _INDEXES = "kabot.name_indexes"  # session.info: (owners, user, text) → the NameIndex read for it in this session
+_HELD = "kabot.customers_read"  # session.info: the customers read (the identity map only holds them weakly)
 _MENTIONED = "m"  # a row found by a name in the text (the other rows say KEY_ALIAS, KEY_GRAM or the learned key)
 POOL_AUDIENCE = 0  # `visible_to` of a customer in the public pool: anyone may see it
 _KEYS = CustomerNameKey.__table__  # type: ignore[attr-defined]
@@ -76,39 +76,61 @@ def visible(session: AsyncSession, owner_ids: Sequence[int] | None) -> Any:
     return or_(_one_of(session, col(Customer.owner_id), owner_ids, Integer), text(POOL))
 
 
-def _keys(session: AsyncSession, owner_ids: Sequence[int] | None) -> Any:
-    """Key rows of the customers these owners' user may see, read from the index alone (no join to customers)."""
-    rows = select(CustomerNameKey.customer_id)
-    if owner_ids is None:
-        return rows
-    return rows.where(_one_of(session, col(CustomerNameKey.visible_to), sorted({POOL_AUDIENCE, *owner_ids}), Integer))
+_CUSTOMERS = Customer.__table__  # type: ignore[attr-defined]
+_VIA = column("via", String)
 
 
-def _exact(session: AsyncSession, keys: set[tuple[str, str]], owner_ids: Sequence[int] | None, via: str) -> list[Any]:
-    """Customers with one of these alias or pinyin keys, tagged `via`: one index-only read per kind."""
-    out = []
-    for kind in (KEY_ALIAS, KEY_PINYIN):
-        if values := sorted(key for k, key in keys if k == kind):
-            found = _keys(session, owner_ids).where(
-                CustomerNameKey.kind == kind, _one_of(session, col(CustomerNameKey.key), values, String)
-            )
-            out.append(found.add_columns(literal(via).label("via")))
-    return out
+def _in(name: str, param: str, dialect: str, item: str = "TEXT") -> str:
+    """Column `name` holds one of the array parameter's values (a JSON array on SQLite, which has no arrays)."""
+    if dialect == "postgresql":
+        return f"{name} = ANY(CAST(:{param} AS {item}[]))"
+    return f"{name} IN (SELECT value FROM json_each(:{param}))"
 
 
-def _fuzzy(session: AsyncSession, grams: Sequence[str], owner_ids: Sequence[int] | None, unless: Any) -> Any:
-    """The customers sharing the most grams with the names asked about (none when `unless` holds)."""
-    best = _keys(session, owner_ids).where(
-        CustomerNameKey.kind == KEY_GRAM, _one_of(session, col(CustomerNameKey.key), grams, String)
+def _index_statement(dialect: str, *, everyone: bool) -> Any:
+    """The candidates of one message in one statement, of one text whatever the message asks (an empty array
+    asks nothing), so it is built and prepared once: the customers whose alias or pinyin key is in the text
+    (`m`) or is a name asked about (`a`), the top gram matches of the names asked about (`g`; not when `guessed`
+    and the text names a customer) and this rep's learned names (the key). A rep's or a team's keys are read
+    inside the index (`visible_to`: the owner, 0 in the pool); the customer row has the last word on visibility,
+    since a key only copies its owner. The customers come as entities: the one a message names is then in the
+    session, and resolving it (customers.get) costs no second read."""
+    audience = "" if everyone else " AND " + _in("visible_to", "audience", dialect, "INTEGER")
+
+    def keys(kind: str, param: str) -> str:
+        return f"FROM customer_name_keys WHERE kind = '{kind}' AND {_in('key', param, dialect)}{audience}"
+
+    guessed = ":guessed" if dialect == "sqlite" else "CAST(:guessed AS BOOLEAN)"
+    named = f"SELECT 1 {keys(KEY_ALIAS, 'm_alias')} UNION ALL SELECT 1 {keys(KEY_PINYIN, 'm_pinyin')}"
+    found = (
+        f"SELECT customer_id, '{_MENTIONED}' AS via {keys(KEY_ALIAS, 'm_alias')}"
+        f" UNION SELECT customer_id, '{_MENTIONED}' {keys(KEY_PINYIN, 'm_pinyin')}"
+        f" UNION SELECT customer_id, '{KEY_ALIAS}' {keys(KEY_ALIAS, 'w_alias')}"
+        f" UNION SELECT customer_id, '{KEY_ALIAS}' {keys(KEY_PINYIN, 'w_pinyin')}"
+        f" UNION SELECT customer_id, '{KEY_GRAM}' FROM (SELECT customer_id {keys(KEY_GRAM, 'grams')}"
+        f" AND NOT ({guessed} AND EXISTS ({named}))"
+        f" GROUP BY customer_id ORDER BY count(*) DESC, customer_id LIMIT {FUZZY_CANDIDATES}) top"
+        f" UNION SELECT customer_id, key {keys(KEY_LEARNED, 'learned')}"
     )
-    if unless is not None:
-        best = best.where(~unless)
-    return (
-        best.group_by(col(CustomerNameKey.customer_id))
-        .order_by(func.count().desc(), col(CustomerNameKey.customer_id))
-        .limit(FUZZY_CANDIDATES)
-        .subquery()
+    if dialect == "postgresql":  # the few ids as one array: the customers are read by primary key, whatever the
+        wanted = "id = ANY(ARRAY(SELECT customer_id FROM found))"  # planner guesses of how many match
+    else:
+        wanted = "id IN (SELECT customer_id FROM found)"
+    if not everyone:
+        wanted += f" AND ({_in('owner_id', 'owners', dialect, 'INTEGER')} OR {POOL})"
+    columns = ", ".join(f"customers.{c.name}" for c in _CUSTOMERS.c)
+    statement = text(
+        f"WITH found AS ({found}) SELECT {columns}, found.via FROM customers"
+        f" JOIN found ON found.customer_id = customers.id WHERE {wanted}"
     )
+    return select(Customer, _VIA).from_statement(statement.columns(*_CUSTOMERS.c, _VIA))
+
+
+_INDEX_STATEMENTS = {
+    (dialect, everyone): _index_statement(dialect, everyone=everyone)
+    for dialect in ("postgresql", "sqlite")
+    for everyone in (False, True)
+}
 
 
 async def index_for(
@@ -134,39 +156,31 @@ async def index_for(
     wanted: set[tuple[str, str]] = set()
     for q in queries:
         wanted |= query_keys(q)
-    grams = sorted(key for kind, key in wanted if kind == KEY_GRAM)
     mine = {f"{user_id}:{n}": n for n in map(normalize_name, queries) if n} if user_id is not None else {}
-    named = _exact(session, mentions, owner_ids, _MENTIONED)
-    parts: list[Any] = [*named, *_exact(session, wanted - mentions, owner_ids, KEY_ALIAS)]
-    if grams:
-        unless = or_(*(part.exists() for part in named)) if guessed and named else None
-        top = _fuzzy(session, grams, owner_ids, unless)
-        parts.append(select(top.c.customer_id, literal(KEY_GRAM).label("via")))
-    if mine:
-        learned = _keys(session, owner_ids).where(
-            CustomerNameKey.kind == KEY_LEARNED, _one_of(session, col(CustomerNameKey.key), sorted(mine), String)
-        )
-        parts.append(learned.add_columns(col(CustomerNameKey.key).label("via")))
-    if not parts:
+    arrays: dict[str, list[Any]] = {
+        "m_alias": sorted(key for kind, key in mentions if kind == KEY_ALIAS),
+        "m_pinyin": sorted(key for kind, key in mentions if kind == KEY_PINYIN),
+        "w_alias": sorted(key for kind, key in wanted - mentions if kind == KEY_ALIAS),
+        "w_pinyin": sorted(key for kind, key in wanted - mentions if kind == KEY_PINYIN),
+        "grams": sorted(key for kind, key in wanted if kind == KEY_GRAM),
+        "learned": sorted(mine),
+    }
+    if not any(arrays.values()):
         return NameIndex(covered=queries)  # nothing to read (an empty text): nothing worth remembering
-    every: Any = union(*parts) if len(parts) > 1 else parts[0]
-    found = every.cte("found")
-    if session.sync_session.get_bind().dialect.name == "postgresql":  # the few ids as one array: the customers are
-        ids = cast(select(func.array_agg(found.c.customer_id)).scalar_subquery(), ARRAY(Integer))  # read by
-        wanted_ids = col(Customer.id) == any_(ids)  # primary key, whatever the planner guesses of how many match
-    else:
-        wanted_ids = col(Customer.id).in_(select(found.c.customer_id))
-    stmt = (  # the customer row has the last word on visibility: a key row only copies its owner
-        select(Customer.id, Customer.name, Customer.aliases, found.c.via)
-        .join(found, found.c.customer_id == col(Customer.id))
-        .where(wanted_ids, visible(session, owner_ids))
-    )
-    rows = (await session.exec(stmt)).all()
-    learned_ids = {mine[via]: int(cid or 0) for cid, _, _, via in rows if via in mine}
-    customers = {int(cid or 0): (name, list(aliases or [])) for cid, name, aliases, _ in rows}
-    skipped = guessed and any(via == _MENTIONED for *_, via in rows)  # the fuzzy part found nothing to do
+    if owner_ids is not None:
+        arrays |= {"audience": sorted({POOL_AUDIENCE, *owner_ids}), "owners": list(owner_ids)}
+    dialect = session.sync_session.get_bind().dialect.name
+    params: dict[str, Any] = {k: v if dialect == "postgresql" else json.dumps(v) for k, v in arrays.items()}
+    statement = _INDEX_STATEMENTS[dialect, owner_ids is None]
+    rows = (await session.exec(statement, params={**params, "guessed": guessed})).all()
+    learned_ids = {mine[via]: c.id or 0 for c, via in rows if via in mine}
+    customers = {c.id or 0: c for c, _ in rows}
+    session.info.setdefault(_HELD, []).extend(customers.values())
+    skipped = guessed and any(via == _MENTIONED for _, via in rows)  # the fuzzy part found nothing to do
     index = NameIndex(
-        ((cid, n, a) for cid, (n, a) in sorted(customers.items())), learned_ids, covered=() if skipped else queries
+        ((cid, c.name, list(c.aliases or [])) for cid, c in sorted(customers.items())),
+        learned_ids,
+        covered=() if skipped else queries,
     )
     if text:
         memo[seen] = index
@@ -276,3 +290,4 @@ def _keep_keys(session: Session, _context: Any) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_indexes(session: Session) -> None:
     session.info.pop(_INDEXES, None)
+    session.info.pop(_HELD, None)

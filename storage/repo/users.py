@@ -11,7 +11,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.roles import Role
-from storage.models import User, UserIdentity
+from storage import state
+from storage.models import ConversationState, User, UserIdentity
 
 CONSOLE = "console"
 _TEAMS = "kabot.teams"  # session.info: manager id → the ids of their team, for this session
@@ -19,15 +20,18 @@ _TEAMS = "kabot.teams"  # session.info: manager id → the ids of their team, fo
 
 _ACTIVE = col(User.active) == True  # noqa: E712
 _SENDER, _CHANNEL = bindparam("sender", type_=String), bindparam("channel", type_=String)
+_OPEN_QUESTION = col(ConversationState.user_id) == User.id
 _BY_ID = (  # built once: a message's identity lookup pays no statement building
-    select(User)
+    select(User, ConversationState)
     .join(UserIdentity, col(UserIdentity.user_id) == User.id)
+    .outerjoin(ConversationState, _OPEN_QUESTION)
     .where(UserIdentity.channel == _CHANNEL, UserIdentity.external_id == _SENDER, _ACTIVE)
     .limit(1)
 )
 _BY_NAME_OR_ANY_ID = (  # a name first, then an id of any app (in channel order), in one statement
-    select(User)
+    select(User, ConversationState)
     .outerjoin(UserIdentity, col(UserIdentity.user_id) == User.id)
+    .outerjoin(ConversationState, _OPEN_QUESTION)
     .where(or_(col(User.name) == _SENDER, func.lower(UserIdentity.external_id) == func.lower(_SENDER)), _ACTIVE)
     .order_by(case((col(User.name) == _SENDER, 0), else_=1), col(UserIdentity.channel))
     .limit(1)
@@ -36,14 +40,21 @@ _BY_NAME_OR_ANY_ID = (  # a name first, then an id of any app (in channel order)
 
 async def by_identity(session: AsyncSession, channel: str, sender: str) -> User | None:
     """The active user behind a chat app's id. The console (`kabot chat --as`) also accepts a name or any app's
-    id, case-insensitively, since a person at a terminal types whatever they know.
+    id, case-insensitively, since a person at a terminal types whatever they know. Their open question, if any,
+    comes in the same read (the dispatcher looks at it next: storage.state.take).
 
     >>> await by_identity(session, "wecom", "lina")
     """
     sender = sender.strip()
     if channel != CONSOLE:
-        return (await session.exec(_BY_ID, params={"channel": channel, "sender": sender})).first()
-    return (await session.exec(_BY_NAME_OR_ANY_ID, params={"sender": sender})).first()
+        found = (await session.exec(_BY_ID, params={"channel": channel, "sender": sender})).first()
+    else:
+        found = (await session.exec(_BY_NAME_OR_ANY_ID, params={"sender": sender})).first()
+    if found is None:
+        return None
+    user, question = found
+    state.read_with_user(session, user.id or 0, question)
+    return user
 
 
 async def identities(session: AsyncSession, user_ids: Iterable[int]) -> dict[int, dict[str, str]]:

@@ -116,6 +116,16 @@ async def test_a_whole_message_reads_the_team_and_the_names_once(bot: ChatHarnes
     assert len([s for s in seen if "RECURSIVE team" in s]) == (1 if who == "赵敏" else 0)
 
 
+async def test_a_lookup_reads_the_user_the_names_and_the_account_once_each(bot: ChatHarness) -> None:
+    """Issue 12: `查` reads three things: the user with their open question, the names with the customers they
+    name (so the one asked for needs no read of its own), and the account's facts."""
+    await bot.say("李娜", "帮助")
+    with _statements(bot) as seen:
+        assert "北欧暖通" in await bot.said("李娜", "查 北欧暖通")
+    reads = [s for s in seen if s.lstrip().startswith(("SELECT", "WITH"))]
+    assert len(reads) == 3, "\n".join(r[:90] for r in reads)
+
+
 async def test_a_team_change_in_the_same_session_is_seen(bot: ChatHarness) -> None:
     async with bot.services.db.session() as s:
         [manager] = (await s.exec(select(User).where(User.name == "赵敏"))).all()
