@@ -907,14 +907,19 @@ _SPEAKER = re.compile(
 )
 _ASKS_US = re.compile(r"要求|让我|需要我|希望我|要我|请我|叫我|asked us|asked me|wants us|need us", re.I)
 _STEP_LEAD = re.compile(
-    r"^(?:提醒我|记得|下一步|next steps?|我们|我方|我|先|然后|再说|之后|打算|准备|计划|想要|想|说(?=\s)|答应|承诺|"
+    r"^(?:提醒我|记得|下一步|next steps?|我们|我方|我|先|然后|再说|之后|打算|准备(?!好)|计划|想要|想|"
+    r"说(?=\s)|答应|承诺|"
     r"要(?=去|来|约|拜访|见|打|跟|给|和)|"
     r"(?:已经)?约(?:好了|好|了|定了|定)|"
     r"remind me to|remind me|and then|then|and|I'll|I will|we'll|"
     r"we will|will)\s?",
     re.I,
 )
-_STEP_TRAIL = re.compile(r"\s?(?:(?<![A-Za-z])(?:by|before|on|until|till|at)|之前|以前|前|左右|的时候|时)$", re.I)
+_STEP_TRAIL = re.compile(
+    r"\s?(?:(?<![A-Za-z])(?:by|before|on|until|till|at|(?:in the )?(?:morning|afternoon|evening))"
+    r"|之前|以前|前|左右|的时候|时)$",
+    re.I,
+)
 
 
 # Where a run-on clause (voice input) turns to another thought: a discourse word (另外, 然后, 还有), or a pronoun
@@ -949,6 +954,9 @@ def _turns(text: str, a: int, b: int, dates: list[DateSpan]) -> list[int]:
     return out
 
 
+_TIME_OF_DAY = re.compile(r"(?:in the )?(?:morning|afternoon|evening|night|noon|am|pm|早上|上午|中午|下午|晚上)", re.I)
+
+
 def _pieces(
     text: str, start: int, dates: list[DateSpan], subjects: frozenset[int] = frozenset()
 ) -> list[tuple[int, int, bool]]:
@@ -970,6 +978,7 @@ def _pieces(
             if a + 2 <= d.start < b
             and not _BINDS_DATE.search(text, a, d.start)
             and _clean(text[d.end : b])
+            and not _TIME_OF_DAY.fullmatch(_clean(text[d.end : b]))  # i'll email certs tmrw morning
             and not _PRONOUN.fullmatch(_clean(text[max([a, *(t for t in turns if t < d.start)]) : d.start]))
         }  # `visited ACME today`: a date ending its clause stays with it; 我周四…: the date stays with its subject
         cuts = sorted(dated_cuts | set(turns))

@@ -187,3 +187,15 @@ def test_what_the_customer_will_do_after_saying_so_is_no_task_of_the_reps(text: 
 def test_the_rep_answering_is_still_the_reps(demo: NameIndex) -> None:
     p = parse("跟进 北风泵业 客户问交期 我明天给答复", demo)
     assert [s.action for s in p.next_steps if not s.by_customer] == ["给答复"]
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("跟进 北风泵业 call with anna, i'll email certs tmrw morning", "email certs"),
+        ("跟进 北风泵业 我周五前准备好资质", "准备好资质"),
+    ],
+)
+def test_task_titles_keep_their_words(text: str, title: str, demo: NameIndex) -> None:
+    """Trial 5: titled "morning" and "好资质"."""
+    assert parse(text, demo).next_action == title
