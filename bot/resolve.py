@@ -17,7 +17,7 @@ from core.countries import country_name
 from core.nlu.intents import Intent, Parsed, parse_message
 from core.nlu.names import build_aliases, clean_name, normalize_name, trade_name
 from core.nlu.near_names import latin_near_name
-from core.nlu.normalize import normalize
+from core.nlu.normalize import CLAUSE, normalize
 from core.text import MAX_NAME_CHARS
 from storage.models import Customer, User
 from storage.repo import customers, names
@@ -189,9 +189,16 @@ async def apart_from_colleagues(ctx: Context, parsed: Parsed) -> tuple[Parsed, l
     lines = [f"{await not_yours(ctx, other)}\n这条里关于“{other.name}”的部分没有保存。" for other in theirs.values()]
     split = parse_message(text, now=ctx.now, tz=ctx.tz, names=everyone)
     mine = [p for p in (split, *split.also) if p.customer_id is not None and p.customer_id not in theirs]
-    if not mine or parsed.intent is not split.intent:  # nothing of the user's own, or read otherwise: as it was
+    if mine and parsed.intent is split.intent:
+        return replace(mine[0], text=split.text, also=tuple(mine[1:])), lines
+    # Mine was named in a way only my own names know (艾克每 for 艾克美): read again without their clauses.
+    spans = [(m.start, m.end) for m in everyone.mentions(text) if m.customer_id in theirs]
+    kept = [c.group() for c in CLAUSE.finditer(normalize(text)) if not any(c.start() <= a < c.end() for a, _ in spans)]
+    if not kept:
         return parsed, lines
-    return replace(mine[0], text=split.text, also=tuple(mine[1:])), lines
+    rest = " ".join(kept)
+    again = parse_message(rest, now=ctx.now, tz=ctx.tz, names=await name_index(ctx, rest))
+    return (again if again.intent is parsed.intent and again.customer_id is not None else parsed), lines
 
 
 async def _other_name(ctx: Context, customer: Customer) -> str | None:

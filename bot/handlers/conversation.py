@@ -13,6 +13,7 @@ from bot.router import Router
 from bot.sales import customers
 from bot.sales.scope import Scope
 from core.nlu.intents import Intent, Parsed
+from core.nlu.normalize import normalize, split_command
 from storage import audit
 from storage.models import Customer
 
@@ -53,6 +54,8 @@ async def name_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> l
     if parsed.intent is Intent.CANCEL:
         return [TextReply("好的，已取消，这条没有保存。")]
     answer = (ctx.inbound.text or "").strip()
+    if split_command(normalize(answer))[0] is not None:  # 查 艾克美 is a command of its own, not the name asked for
+        return None
     if parsed.intent is not Intent.LOOKUP and not (parsed.intent is Intent.UNKNOWN and names_a_company(answer)):
         return None
     command = _command(data)

@@ -19,4 +19,7 @@ async def show_account(ctx: Context, parsed: Parsed) -> list[Reply]:
     facts = await account_facts(ctx.session, found, now=ctx.clock.now())
     if facts is None:
         return [TextReply("这个客户已不存在。")]
-    return [CardReply(account_card(facts, now=ctx.clock.now(), tz=ctx.tz))]
+    card = CardReply(account_card(facts, now=ctx.clock.now(), tz=ctx.tz))
+    if parsed.aside:  # 合同签了没 张总上周说这周盖章: answered as a question; what came with it is not lost silently
+        return [card, TextReply(f"这条按提问回答，“{parsed.aside}”没有记录；要记下来请单独发一条跟进。")]
+    return [card]

@@ -148,7 +148,15 @@ async def _pick_opportunity(ctx: Context, customer: Customer, parsed: Parsed) ->
     command = ctx.command.settle(customer_id=customer.id)
     await ctx.ask("choose_opportunity", {"command": command.to_data(), "ids": [o.id for o in candidates]})
     lines = [f"{i}. {o.title}（{_label(Stage(o.stage))}）" for i, o in enumerate(candidates, 1)]
-    return [TextReply(f"{customer.name} 有 {len(candidates)} 个商机，是哪一个？回复编号：\n" + "\n".join(lines))]
+    what = {Intent.WIN: "标记为赢单", Intent.LOSE: "标记为输单"}.get(parsed.intent) or (
+        f"推进到 {_label(parsed.stage)}" if parsed.stage else "修改"
+    )  # the rep sees what a number will do before answering (签了没 was once read as 签了)
+    return [
+        TextReply(
+            f"{customer.name} 有 {len(candidates)} 个商机，要{what}的是哪一个？回复编号（回复“取消”不改）：\n"
+            + "\n".join(lines)
+        )
+    ]
 
 
 @router.state("choose_opportunity")

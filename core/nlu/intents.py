@@ -124,7 +124,7 @@ class Parsed:
     number: int | None = None  # task number or menu choice
     task_hint: str | None = None  # a task named by its words instead of its number (完成 寄样品)
     person: str | None = None  # a colleague named after 待办 / 漏斗 (待办 李娜, 李娜的漏斗): a manager's look
-    aside: str | None = None  # a question after a report (…下周签合同 对了穆勒的报价发了吗): not logged, said so
+    aside: str | None = None  # words beside a question (…发了吗, …签了没 张总说…): not logged, and said so
     quantity: QuantitySpan | None = None
     incoterm: Incoterm | None = None
     missing: tuple[str, ...] = ()  # required fields the message did not give
@@ -907,14 +907,19 @@ _SPEAKER = re.compile(
 )
 _ASKS_US = re.compile(r"要求|让我|需要我|希望我|要我|请我|叫我|asked us|asked me|wants us|need us", re.I)
 _STEP_LEAD = re.compile(
-    r"^(?:提醒我|记得|下一步|next steps?|我们|我方|我|先|然后|再说|之后|打算|准备|计划|想要|想|"
+    r"^(?:提醒我|记得|下一步|next steps?|我们|我方|我|先|然后|再说|之后|打算|准备(?!好)|计划|想要|想|"
+    r"说(?=\s)|答应|承诺|"
     r"要(?=去|来|约|拜访|见|打|跟|给|和)|"
     r"(?:已经)?约(?:好了|好|了|定了|定)|"
     r"remind me to|remind me|and then|then|and|I'll|I will|we'll|"
     r"we will|will)\s?",
     re.I,
 )
-_STEP_TRAIL = re.compile(r"\s?(?:(?<![A-Za-z])(?:by|before|on|until|till|at)|之前|以前|前|左右|的时候|时)$", re.I)
+_STEP_TRAIL = re.compile(
+    r"\s?(?:(?<![A-Za-z])(?:by|before|on|until|till|at|(?:in the )?(?:morning|afternoon|evening))"
+    r"|之前|以前|前|左右|的时候|时)$",
+    re.I,
+)
 
 
 # Where a run-on clause (voice input) turns to another thought: a discourse word (另外, 然后, 还有), or a pronoun
@@ -949,6 +954,9 @@ def _turns(text: str, a: int, b: int, dates: list[DateSpan]) -> list[int]:
     return out
 
 
+_TIME_OF_DAY = re.compile(r"(?:in the )?(?:morning|afternoon|evening|night|noon|am|pm|早上|上午|中午|下午|晚上)", re.I)
+
+
 def _pieces(
     text: str, start: int, dates: list[DateSpan], subjects: frozenset[int] = frozenset()
 ) -> list[tuple[int, int, bool]]:
@@ -970,6 +978,7 @@ def _pieces(
             if a + 2 <= d.start < b
             and not _BINDS_DATE.search(text, a, d.start)
             and _clean(text[d.end : b])
+            and not _TIME_OF_DAY.fullmatch(_clean(text[d.end : b]))  # i'll email certs tmrw morning
             and not _PRONOUN.fullmatch(_clean(text[max([a, *(t for t in turns if t < d.start)]) : d.start]))
         }  # `visited ACME today`: a date ending its clause stays with it; 我周四…: the date stays with its subject
         cuts = sorted(dated_cuts | set(turns))
@@ -1015,8 +1024,12 @@ _CUSTOMER_ACT = re.compile(
     r"^(?:都|也|就|才|会|能|要|可能|应该|准备|打算|计划|争取|大概|估计)?\s?"
     r"(?:下单|下.{0,6}?(?:单|订单)|[付打汇回]款|付(?:清|钱|尾款|定金|全款)?$|定(?:下来|单|货)?$|决定|拍板|确认订单|"
     r"给(?:我们|我)(?:答复|回复|消息|结果|反馈|回音|准信)|出结果|考虑一下|到货|到港|提货|订货|"
-    r"开标|招标)"
+    r"开标|招标|签(?:合同|约|单|字)?$|盖章)"
 )
+# Acts either side may do (给答复, 确认): the customer's when the piece before was the customer saying they must
+# deliberate first (张总说…还要走流程 下周三前给答复).
+_DELIBERATE = re.compile(r"内部|流程|考虑|商量|研究|讨论|审批|请示|开会|领导|老板")  # …还要走流程: they will answer
+_EITHER_SIDE = re.compile(r"^(?:会|能|要|争取|尽快)?\s?(?:给(?:个)?)?(?:答复|回复|回音|反馈|确认|消息|结果)")
 # `Nordic HVAC will pay by end of month`, `they'll place the order next week`: the customer's own act, in English.
 _CUSTOMER_ACT_EN = re.compile(
     r"(?<!I )(?<!we )(?<!We )(?:(?<![A-Za-z])(?:will|would|to|promised to|plan to|going to)|'ll)\s"
@@ -1117,7 +1130,9 @@ def _steps(
     promises (对方说月底前付, 春节后下批量订单) are marked by_customer: kept whole, never the rep's task.
     """
     steps: list[tuple[NextStep, tuple[int, int]]] = []
-    for lo, hi, promised in pieces:
+    for i, (lo, hi, promised) in enumerate(pieces):
+        if not promised and i and pieces[i - 1][2] and _DELIBERATE.search(text, pieces[i - 1][0], pieces[i - 1][1]):
+            promised = not _REP_SUBJECT.match(text[lo:hi]) and bool(_EITHER_SIDE.match(_action(text, lo, hi, dates)))
         piece = text[lo:hi]
         inside = [d for d in dates if lo <= d.start < hi and d.value > now and not d.past]
         if not inside:
@@ -1246,11 +1261,24 @@ _INTRODUCED = re.compile(
 )
 
 
+# A deal's outcome asked about (签了没, 拿下了吗, 丢了?): a question, whatever the won / lost words say.
+_ASKS_OUTCOME = re.compile(
+    r"(?:签了|签没签|拿下了?|成了|丢了|黄了|定了|赢了|输了)\s?(?:没有?|吗|么|没呢|[?？])|(?:签|拿下|定)没(?:签|拿下|定)"
+)
+_CLAUSE_AFTER = re.compile(r"^[\s,，。;；?？]+")
+
+
 def _classify_free(ctx: _Context) -> Intent:
     """No command word: decide from cue words, in order of how specific they are."""
     text = ctx.text
     if GREETING.match(text) or THANKS.match(text):
         return Intent.UNKNOWN
+    if asked := _ASKS_OUTCOME.search(text):  # 法兰项目合同签了没 张总上周说这周盖章: asked, never moved
+        if ctx.mentions:
+            ctx.customer(explicit=False)
+        if rest := _clean(_CLAUSE_AFTER.sub("", text[asked.end() :])):
+            ctx.fields["aside"] = rest
+        return Intent.LOOKUP
     if _WIN_WORDS.search(text):
         _stage_change(ctx, Intent.WIN)
         return Intent.WIN

@@ -172,3 +172,30 @@ def test_a_long_latin_name_then_怎么样_is_a_lookup() -> None:
     """Found while speeding up 查: `<a 30-character Latin name>怎么样` was saved as a note."""
     names = NameIndex([(1, "Juniper Zenith Industrial S.A.", ())])
     assert parse("Juniper Zenith Industrial S.A.怎么样", names).intent is Intent.LOOKUP
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["跟进 北风泵业 张总说报价他们内部还要走流程 下周三前给答复", "跟进 北风泵业 对方说预算已经批了 月底前签合同"],
+)
+def test_what_the_customer_will_do_after_saying_so_is_no_task_of_the_reps(text: str, demo: NameIndex) -> None:
+    """Trial 5: 给答复 / 签合同 after the customer spoke became the rep's tasks (and left the note)."""
+    p = parse(text, demo)
+    assert [s for s in p.next_steps if not s.by_customer] == [] and p.next_steps
+
+
+def test_the_rep_answering_is_still_the_reps(demo: NameIndex) -> None:
+    p = parse("跟进 北风泵业 客户问交期 我明天给答复", demo)
+    assert [s.action for s in p.next_steps if not s.by_customer] == ["给答复"]
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("跟进 北风泵业 call with anna, i'll email certs tmrw morning", "email certs"),
+        ("跟进 北风泵业 我周五前准备好资质", "准备好资质"),
+    ],
+)
+def test_task_titles_keep_their_words(text: str, title: str, demo: NameIndex) -> None:
+    """Trial 5: titled "morning" and "好资质"."""
+    assert parse(text, demo).next_action == title
