@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,7 +16,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 import storage.repo.names  # noqa: F401 — keeps customer name keys in step on every flush
@@ -42,6 +44,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _sqlite_writer(path: str) -> sqlite3.Connection:
+    """The acknowledging writer's own SQLite connection, used on the event loop without a thread hop.
+
+    It never waits inside SQLite (busy_timeout 0: `InboundWriter` waits for the lock on the loop instead, so
+    the loop is never blocked), and leaves checkpoints (which sync the file) to the other connections."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    _sqlite_pragmas(conn, None)
+    conn.execute("PRAGMA busy_timeout=0")
+    conn.execute("PRAGMA wal_autocheckpoint=0")
+    return conn
+
+
 class Database:
     """One engine and session factory per app; passed in, never a module global."""
 
@@ -66,6 +80,9 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._sqlite_writer: sqlite3.Connection | None = None
+        self._pg_writer: AsyncConnection | None = None  # checked out of the pool for good
+        self._writer_lock = asyncio.Lock()
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -76,7 +93,42 @@ class Database:
         async with self._sessions() as s, s.begin():
             yield s
 
+    @asynccontextmanager
+    async def writer(self) -> AsyncIterator[Any]:
+        """The driver connection kept for the inbound log's acknowledging writes (sqlite3 or asyncpg), one user at
+        a time.
+
+        Why its own: these writes are on every acknowledgement's path, and a pooled checkout costs a round trip
+        each (PostgreSQL's pre-ping is three: BEGIN, an empty statement, ROLLBACK) and on SQLite four thread hops
+        (execute, fetch, commit, the pool's reset). This one is checked out once and pinged then; a PostgreSQL
+        connection the server closed since (a restart, an idle timeout) is replaced before use, never a
+        statement retried that may have committed.
+        """
+        async with self._writer_lock:
+            if self.is_sqlite:
+                if self._sqlite_writer is None:
+                    self._sqlite_writer = _sqlite_writer(self.engine.url.database or "")
+                yield self._sqlite_writer
+                return
+            driver = None
+            if self._pg_writer is not None:
+                driver = (await self._pg_writer.get_raw_connection()).driver_connection
+                if driver is None or driver.is_closed():
+                    await self._pg_writer.invalidate()
+                    await self._pg_writer.close()
+                    self._pg_writer = driver = None
+            if self._pg_writer is None:
+                self._pg_writer = await self.engine.connect()
+                driver = (await self._pg_writer.get_raw_connection()).driver_connection
+            yield driver
+
     async def close(self) -> None:
+        if self._sqlite_writer is not None:
+            self._sqlite_writer.close()
+            self._sqlite_writer = None
+        if self._pg_writer is not None:
+            await self._pg_writer.close()
+            self._pg_writer = None
         await self.engine.dispose()
 
     # --- schema -------------------------------------------------------------------------------

@@ -1,13 +1,17 @@
 """The inbound log's write path: many messages in one statement, redeliveries skipped by the unique key.
 
-This is the acknowledging process's only database work, so it is written for CPU: the statement is plain SQL sent
-straight through the pooled connection's driver (aiosqlite or asyncpg), with the columns' own bind processors
-applied to the values. Through SQLAlchemy's execution layer the same insert cost the acknowledging process more
-than decrypting the callback did (statement bookkeeping and result processing per row).
+This is the acknowledging process's only database work, so it is written for CPU and waits: the statement is plain
+SQL sent straight through the driver of the connection the database keeps for it (`Database.writer`: sqlite3 on the
+event loop, or asyncpg), with the columns' own bind processors applied to the values. Through SQLAlchemy's
+execution layer the same insert cost the acknowledging process more than decrypting the callback did (statement
+bookkeeping and result processing per row), and a pooled connection added round trips or thread hops per batch.
 """
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import cache
@@ -19,6 +23,7 @@ from sqlalchemy.engine import Dialect
 from storage.db import Database
 from storage.models import InboundMessage
 
+LOCK_WAIT_S = 5.0  # as long as the other connections' busy_timeout
 TABLE = InboundMessage.__table__  # type: ignore[attr-defined]
 COLUMNS = ("channel", "platform_msg_id", "sender", "conversation", "payload", "status", "received_at")
 _RETURNING = "ON CONFLICT (channel, platform_msg_id) DO NOTHING RETURNING id, channel, platform_msg_id"
@@ -38,6 +43,30 @@ def _sqlite_insert(rows: int) -> str:
     return f"INSERT INTO {TABLE.name} ({', '.join(COLUMNS)}) VALUES {', '.join([group] * rows)} {_RETURNING}"
 
 
+async def _sqlite_store(conn: sqlite3.Connection, sql: str, params: list[Any]) -> list[Any]:
+    """Take SQLite's write lock, insert, commit: on the event loop, which it blocks only while it holds the lock
+    (a fraction of a millisecond: nothing is synced on commit in WAL mode, see `Database`).
+
+    While another process (a worker) holds the lock this waits on the loop, trying again every millisecond,
+    instead of in SQLite's busy handler, whose sleeps grow 1, 2, 5, 10 … ms and would block the loop."""
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as err:
+            if err.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(0.001)
+    try:
+        inserted = conn.execute(sql, params).fetchall()
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return inserted
+
+
 @cache
 def _processors(dialect: Dialect) -> tuple[Callable[[Any], Any] | None, ...]:
     """What SQLAlchemy would do to each value on the way in (JSON encoding, UTC datetimes)."""
@@ -49,14 +78,10 @@ async def store_new(db: Database, rows: Sequence[dict[str, Any]]) -> dict[tuple[
     (channel, message id). A redelivery, stored before or earlier in `rows`, gets no id."""
     procs = _processors(db.engine.dialect)
     columns = [[(p(row[name]) if p else row[name]) for row in rows] for name, p in zip(COLUMNS, procs, strict=True)]
-    async with db.engine.connect() as conn:
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert driver is not None
+    async with db.writer() as driver:
         if db.is_sqlite:
             params = [value for values in zip(*columns, strict=True) for value in values]
-            cursor = await driver.execute(_sqlite_insert(len(rows)), params)
-            inserted = await cursor.fetchall()
-            await driver.commit()
+            inserted = await _sqlite_store(driver, _sqlite_insert(len(rows)), params)
         else:  # asyncpg outside a transaction: the statement commits by itself
             inserted = await driver.fetch(_PG_INSERT, *columns)
     return {(channel, msg_id): int(row_id) for row_id, channel, msg_id in inserted}
