@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -837,6 +837,7 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
             for d in dates
             if (d.past or (d.value <= ctx.now and not any(a <= d.start < b for a, b in in_step)))
             and not _BOOKED_IN_CLAUSE.search(_clause_before(text, d.start))  # 约了北风今天下午拜访: not yet reported
+            and d.value >= ctx.now - _LONG_AGO  # 交期确认好了 1月8号出货: a day named, not the day of the contact
         ),
         key=lambda d: d.value,
         default=None,
@@ -850,6 +851,7 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     return True
 
 
+_LONG_AGO = timedelta(days=60)
 _BOOKED_IN_CLAUSE = re.compile(r"约|定在|改到|改在|推到")
 
 
@@ -1471,7 +1473,9 @@ _REPORTED_SPEECH = re.compile(r"问|说|问了|asked|said|wants to know", re.I)
 
 # A question word inside a short message with nothing reported (艾克美上次是谁去拜访的, 北风的合同什么时候签,
 # 泰晤士工程开标是哪天, 艾克美还有哪些待办没做): asked, not logged.
-_ASKS_INSIDE = re.compile(r"谁|什么时候|啥时候|哪天|几号|几时|哪些|哪一天|多少钱|有没有|是不是|是否|怎么办|为什么")
+_ASKS_INSIDE = re.compile(
+    r"谁|什么时候|啥时候|哪天|几号|几时|哪些|哪一天|多少(?:钱|来着)?[?？]*$|来着|有没有|是不是|是否|怎么办|为什么"
+)
 _NOT_KNOWN = re.compile(r"不清楚|不知道|不确定|还没定|待定|再说|要问|问问|确认一下")
 
 

@@ -22,7 +22,9 @@ _NUMBERS = r"\d{1,3}(?:\s*[\s,，、和]\s*\d{1,3})*"
 _DONE = re.compile(
     r"^(?:完成|已完成|做完了?|搞定了?|done|finished|completed)\s*[:：]?\s*(?P<rest>.+?)[了。!！]*$", re.I
 )
-_DELETE = re.compile(r"^(?:删除|删掉|去掉|取消)\s*(?:待办|任务)\s*(?P<rest>.+?)[。!！]*$")  # 删除待办 去穆勒机械开会
+_DELETE = re.compile(
+    r"^(?:删除|删掉|去掉|取消)\s*(?:(?:待办|任务)\s*(?P<rest>.+?)|(?P<that>\S+?那(?:个|条)\S+?))[。!！]*$"
+)  # 删除待办 去穆勒机械开会, 删掉安第斯那个确认交期
 _POSTPONE_NUMBERS = re.compile(rf"^(?:推迟|延后|延期|改期)\s*(?P<nums>{_NUMBERS})\s*(?:到|至)?\s*(?P<when>.+)$")
 _POSTPONE_SHIFT = re.compile(rf"^(?:推迟|延后|延期|改期)\s*(?P<nums>{_NUMBERS})\s+(?P<n>\d{{1,3}})\s*(?:天|日)$")
 _POSTPONE_NAMED = re.compile(
@@ -90,7 +92,7 @@ def parse_task_command(text: str, *, now: datetime, tz: ZoneInfo) -> TaskCommand
         subject = _named(rest, command=True)
         return TaskCommand("done", subject=subject) if subject else None
     if m := _DELETE.match(t):
-        rest = m["rest"].strip()
+        rest = (m["rest"] or m["that"]).strip()
         if re.fullmatch(_NUMBERS, rest):
             return TaskCommand("delete", numbers=_numbers(rest))
         subject = _named(rest, command=True)

@@ -30,6 +30,7 @@ def test_forms() -> None:
 def test_trial4_forms() -> None:
     assert _p("删除待办 去穆勒机械开会") == TaskCommand("delete", subject="去穆勒机械开会")
     assert _p("取消待办 3") == TaskCommand("delete", numbers=(3,))
+    assert _p("删掉安第斯那个确认交期") == TaskCommand("delete", subject="安第斯那个确认交期")
     assert _p("完成 给安第斯回电话") == TaskCommand("done", subject="给安第斯回电话")
     assert _p("done: send samples") == TaskCommand("done", subject="send samples")
     assert _p("postpone send samples to friday") == TaskCommand(

@@ -199,3 +199,10 @@ def test_the_rep_answering_is_still_the_reps(demo: NameIndex) -> None:
 def test_task_titles_keep_their_words(text: str, title: str, demo: NameIndex) -> None:
     """Trial 5: titled "morning" and "好资质"."""
     assert parse(text, demo).next_action == title
+
+
+def test_trial6_dates_and_questions(demo: NameIndex) -> None:
+    """Trial 6: a shipping day named in a report dated the record (1月8号出货); 上次报价多少来着 was saved as a note."""
+    assert parse("北风泵业交期确认好了 1月8号出货", demo).occurred_at == EVENING
+    assert parse("北风泵业上次报价多少来着", demo).intent is Intent.LOOKUP
+    assert parse("北风泵业要3000套 多少钱还没谈", demo).intent is not Intent.LOOKUP
