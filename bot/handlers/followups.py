@@ -17,6 +17,8 @@ from bot.context import Context
 from bot.replies import CardReply, Reply, TextReply
 from bot.resolve import apart_from_colleagues, customer_for
 from bot.router import Router
+from bot.sales.scope import Scope
+from bot.sales.tasks import add_task
 from core.nlu.dates import resolve_dates
 from core.nlu.intents import Intent, NextStep, Parsed
 from core.nlu.normalize import normalize
@@ -215,19 +217,15 @@ async def _add_task(ctx: Context, follow_up: FollowUp, due: datetime) -> Task:
 async def _new_task(
     ctx: Context, customer_id: int, subject: str, due: datetime, *, source: str, source_id: int | None
 ) -> Task:
-    task = Task(
+    return await add_task(
+        Scope.of(ctx),
         owner_id=ctx.user_id,
-        subject=subject,
         customer_id=customer_id,
-        due_at=due,
+        subject=subject,
+        due=due,
         source=source,
         source_id=source_id,
-        created_at=ctx.clock.now(),
     )
-    ctx.session.add(task)
-    await ctx.session.flush()
-    await ctx.record("create", "tasks", task.id, after=audit.snapshot(task))
-    return task
 
 
 def _answered_date(ctx: Context, text: str) -> datetime | None:

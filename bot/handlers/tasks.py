@@ -11,6 +11,8 @@ from bot.context import Context
 from bot.errors import NotAllowed, NotFound
 from bot.replies import Reply, TextReply
 from bot.router import Router
+from bot.sales.scope import Scope
+from bot.sales.tasks import add_task
 from bot.sales.views import task_list
 from core.nlu.intents import Intent, Parsed
 from core.nlu.names import NameIndex
@@ -53,18 +55,15 @@ async def assign_task(ctx: Context, parsed: Parsed) -> list[Reply]:
     if rep is None or rep.id is None:
         raise NotFound(f"没有叫“{parsed.person}”的同事。")
     subject = parsed.next_action or parsed.summary or parsed.text
-    task = Task(
+    task = await add_task(
+        Scope.of(ctx),
         owner_id=rep.id,
-        subject=subject,
         customer_id=parsed.customer_id,
-        due_at=parsed.next_due,
+        subject=subject,
+        due=parsed.next_due,
         source="assigned",
         source_id=ctx.user_id,
-        created_at=ctx.clock.now(),
     )
-    ctx.session.add(task)
-    await ctx.session.flush()
-    await ctx.record("create", "tasks", task.id, after=audit.snapshot(task))
     when = format_due(task.due_at.astimezone(ctx.tz), now=ctx.now) if task.due_at else "无截止时间"
     named = await _named_task(ctx, task)
     told = TextReply(f"{ctx.user.name}给您加了待办：{named} —— {when}。做完请发“完成 {subject}”。", to_user_id=rep.id)

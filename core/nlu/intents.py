@@ -1084,16 +1084,26 @@ _ASKS_EN = re.compile(
 )
 
 
-_THINGS = re.compile(_DELIVERABLE_CN.removesuffix("|回复|答复|回音|反馈"), re.I)
+# The things a rep delivers, as one name each (报价单 is 报价, 样本 / samples are 样品): what a step sends, what a
+# note says was delivered, and what a task is about are compared by these.
+_THINGS = re.compile(
+    _DELIVERABLE_CN.removesuffix("|回复|答复|回音|反馈") + "|认证文件|文件|报告|参数|samples?|quote", re.I
+)
+_SAME_THING = {
+    "报价单": "报价", "样本": "样品", "样": "样品", "价钱": "价格", "认证文件": "证书",
+    "samples": "样品", "sample": "样品", "quote": "报价", "catalog": "目录",
+}  # fmt: skip
+
+
 _THEIR_SUBJECT = re.compile(r"\s?(?:他们|她们|对方|客户|他|她|they|he|she)(?![A-Za-z])", re.I)
 
 
-def _things_in(text: str, a: int, b: int) -> set[str]:
-    """The deliverables a piece speaks of, 报价单 as 报价 and 样本 / 样 as 样品."""
-    return {_SAME_THING.get(t, t) for t in _THINGS.findall(text, a, b)}
+def things_in(text: str, start: int = 0, end: int | None = None) -> set[str]:
+    """The deliverables `text[start:end]` speaks of, each by its one name."""
+    found = _THINGS.findall(text, start, len(text) if end is None else end)
+    return {_SAME_THING.get(t.lower(), t.lower()) for t in found}
 
 
-_SAME_THING = {"报价单": "报价", "样本": "样品", "样": "样品", "价钱": "价格"}
 _THING_FIRST = re.compile(rf"(?:^|(?<=[\s,，。;；]))(?P<obj>(?:{_DELIVERABLE_CN}))\s?(?:我们|我)?\s?$")
 
 
@@ -1444,11 +1454,11 @@ def _by_customer(text: str, names: NameIndex | None, dates: list[DateSpan]) -> l
             owners.append(None)
         else:
             # 穆勒…谈了蝶阀报价 北欧暖通…要目录 我明天发报价: the step about the quote is 穆勒's.
-            about = {c for thing in _things_in(text, a, b) for c in things.get(thing, ())}
+            about = {c for thing in things_in(text, a, b) for c in things.get(thing, ())}
             theirs = _THEIR_SUBJECT.match(_LEADING_DISCOURSE.sub("", text[a:b]))  # 他们也要样品: the last one's
             owners.append(about if len(about) == 1 and not theirs else last or None)
         if (owner := owners[-1]) is not None and len(owner) == 1:
-            for thing in _things_in(text, a, b):
+            for thing in things_in(text, a, b):
                 things.setdefault(thing, set()).update(owner)
     order = {m.customer_id: m for m in reversed(mentions)}  # each customer's first mention
     if not any(o is not None and len(o) == 1 for o in owners) or sum(1 for o in owners if o) < 2:

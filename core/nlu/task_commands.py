@@ -14,7 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from core.nlu.dates import resolve_dates
-from core.nlu.intents import Intent
+from core.nlu.intents import Intent, things_in
 from core.nlu.names import NameIndex
 from core.nlu.normalize import normalize
 
@@ -69,7 +69,7 @@ _REPORT = re.compile(
     r"[，,。;；!?！？]|说|讲|告诉|表示|他们|他|她|对方|客户|电话|拜访|去了|聊|谈|的事|要推迟|(?<![A-Za-z])(?:said|they)(?![A-Za-z])",
     re.I,
 )
-_SAID = re.compile(
+_NOT_A_TITLE = re.compile(
     r"^了|[，,。;；!?！？]|说|讲|告诉|表示|他们|她们|对方|客户|(?<![A-Za-z])(?:said|they)(?![A-Za-z])", re.I
 )
 MAX_SUBJECT = 20
@@ -78,7 +78,7 @@ MAX_SUBJECT = 20
 def _named(subject: str, *, command: bool = False) -> str | None:
     """A task's words; after 完成 / 删除待办 (`command`) they may name a call or a visit (完成 给安第斯回电话)."""
     subject = _FILLER.sub("", subject).strip()
-    report = (_SAID if command else _REPORT).search(subject)
+    report = (_NOT_A_TITLE if command else _REPORT).search(subject)
     return subject if 2 <= len(subject) <= MAX_SUBJECT and not report else None
 
 
@@ -149,23 +149,12 @@ def tasks_named(words: str, tasks: Sequence[tuple[int, str, int | None]], names:
 
 # A note that reports a delivery as done (样品今天已经快递给北风了, 报价单发过去了, 对方说目录收到了) closes the rep's
 # task to deliver the same thing; one that is still ahead or denied (还没寄, 下周寄) does not.
-_OBJECTS = re.compile(
-    r"样品|样本|报价单|报价|目录|资料|图纸|合同|方案|认证文件|证书|文件|报告|形式发票|规格书|参数|PI|catalog|samples?|quote",
-    re.I,
-)
 _DELIVERED = re.compile(
     r"(?:寄|发|快递|送|交|传|提交|报|给)(?:了|过去了|过去|出去了|出去|出了|出|到了|过了)|已(?:经)?(?:寄|发|快递|送|交|传|提交|报)"
     r"|收到了?|(?<![A-Za-z])(?:sent|shipped|delivered|received)(?![A-Za-z])",
     re.I,
 )
 _NOT_YET = re.compile(r"没|未|尚|待|准备|打算|要|明天|下周|下次")
-
-
-def _things(text: str) -> set[str]:
-    return {_SAME.get(t, t) for t in (m.group().lower().removesuffix("单") for m in _OBJECTS.finditer(text))}
-
-
-_SAME = {"样本": "样品", "认证文件": "证书", "samples": "样品", "sample": "样品", "quote": "报价", "catalog": "目录"}
 
 
 def reports_delivery(note: str) -> bool:
@@ -175,7 +164,7 @@ def reports_delivery(note: str) -> bool:
 
 def reported_done(note: str, subject: str) -> bool:
     """Whether `note` says the thing `subject` was to deliver (寄样品, 发报价单) has been delivered."""
-    return reports_delivery(note) and bool(_things(subject) & _things(note))
+    return reports_delivery(note) and bool(things_in(subject) & things_in(note))
 
 
 _ASSIGN = re.compile(r"^(?:让|叫|请|安排|提醒)\s?(?P<who>[\u4e00-\u9fff]{2,4}?)\s?(?P<rest>\S.+)$")
