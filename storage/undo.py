@@ -12,7 +12,17 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.audit import REFUSED
-from storage.models import AuditLog, Contact, Customer, FollowUp, Opportunity, StageChange, Task, TransferRequest
+from storage.models import (
+    AuditLog,
+    Contact,
+    Customer,
+    FollowUp,
+    InboundMessage,
+    Opportunity,
+    StageChange,
+    Task,
+    TransferRequest,
+)
 from storage.repo.transfers import settle
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -146,6 +156,34 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
         entry.undone = True
         session.add(entry)
     return Undone(tuple(group), tuple(withdrawn))
+
+
+async def messages_between(session: AsyncSession, earlier: int | None, later: int | None) -> int:
+    """How many messages the same person sent after `earlier` and before `later` (inbound ids): 撤销 says when a
+    change was made when it is not the one their previous message made."""
+    if earlier is None or later is None:
+        return 0
+    first = await session.get(InboundMessage, earlier)
+    if first is None:
+        return 0
+    n = await session.exec(
+        select(func.count()).where(
+            InboundMessage.channel == first.channel,
+            InboundMessage.sender == first.sender,
+            col(InboundMessage.id) > earlier,
+            col(InboundMessage.id) < later,
+        )
+    )
+    return int(n.one())
+
+
+async def customer_names(session: AsyncSession, entries: Sequence[AuditLog]) -> dict[int, str]:
+    """The accounts the undone rows belong to, by id, to name them in the reply."""
+    ids = {int(c) for e in entries if (c := (e.after or e.before or {}).get("customer_id"))}
+    if not ids:
+        return {}
+    rows = await session.exec(select(Customer.id, Customer.name).where(col(Customer.id).in_(ids)))
+    return {int(i or 0): name for i, name in rows.all()}
 
 
 async def mark_undone(session: AsyncSession, entries: Sequence[AuditLog]) -> None:

@@ -6,26 +6,15 @@ from bot.context import Context
 from bot.errors import Conflict
 from bot.replies import Reply, TextReply
 from bot.router import Router
-from bot.sales import quotes, transfer_views, transfers
+from bot.sales import quotes, transfer_views, transfers, undo_views
 from bot.sales.cards import card_updates
 from bot.sales.scope import Scope
+from bot.sales.undo_views import WHAT
 from core.nlu.intents import Intent, Parsed
 from storage.models import User
-from storage.undo import CannotUndo, UndoBlocked, Unsubmit, mark_undone, undo_last
+from storage.undo import CannotUndo, UndoBlocked, Unsubmit, customer_names, mark_undone, messages_between, undo_last
 
 router = Router("undo")
-
-WHAT = {
-    "quotes": "报价",
-    "approvals": "审批",
-    "transfer_requests": "客户转移申请",
-    "customers": "客户",
-    "contacts": "联系人",
-    "opportunities": "商机",
-    "follow_ups": "跟进记录",
-    "tasks": "待办",
-}
-VERB = {"create": "新建", "update": "修改"}
 
 
 @router.intent(Intent.UNDO, help="撤销我上一步的修改（10分钟内）", example="撤销")
@@ -48,22 +37,19 @@ async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
             *card_updates(back.finals),
             *(TextReply(said, to_user_id=who) for who in back.told),
         ]
-    parts = []
-    for e in done.entries:
-        if e.entity not in WHAT or e.entity == "transfer_requests":  # said with whom it reached, below
-            continue
-        label = (
-            (e.after or {}).get("name")
-            or (e.after or {}).get("title")
-            or (e.after or {}).get("subject")
-            or (e.after or {}).get("content", "")
-        )
-        parts.append(f"{VERB.get(e.action, e.action)}{WHAT[e.entity]}“{str(label)[:20]}”")
+    names = await customer_names(ctx.session, done.entries)
+    parts = [
+        undo_views.undone(e, names.get(int((e.after or e.before or {}).get("customer_id") or 0)), ctx.tz)
+        for e in done.entries
+        if e.entity in WHAT and e.entity != "transfer_requests"  # said with whom it reached, below
+    ]
+    if await messages_between(ctx.session, done.entries[0].inbound_id, ctx.inbound_id):
+        parts[-1:] = [p + undo_views.when_made(done.entries, ctx.tz) for p in parts[-1:]]
     await ctx.record("undo", "audit_log", done.entries[-1].id, before={"undone": [e.id for e in done.entries]})
     told = [
         r for req in done.withdrawn for r in transfer_views.withdrawn(await transfers.withdrawal(Scope.of(ctx), req))
     ]
-    return ([TextReply("已撤销：" + "、".join(parts) + "。")] if parts else []) + told
+    return ([TextReply("已撤销：" + "；".join(parts) + "。")] if parts else []) + told
 
 
 async def _why_not(ctx: Context, cannot: CannotUndo) -> str:

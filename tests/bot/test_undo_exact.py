@@ -36,3 +36,22 @@ async def test_the_last_change_is_undone(bot: ChatHarness) -> None:
     await bot.said("李娜", "跟进 北风 今天电话沟通了交期")
     assert "已撤销" in await bot.said("李娜", "撤销")
     assert await _rows(bot, FollowUp, col(FollowUp.content).contains("今天电话沟通了交期")) == []
+
+
+async def test_undo_after_a_refused_command_names_the_change_it_undoes(bot: ChatHarness) -> None:
+    """Trial 6: 撤销 after a command that changed nothing undid an earlier 完成 and said only "修改待办"."""
+    await bot.said("李娜", "待办")
+    done = await bot.said("李娜", "完成 1")
+    assert "已完成：确认交期（安第斯铜业）" in done
+    bot.clock.advance(minutes=3)
+    await bot.said("李娜", "推进 不存在公司 S5")
+    reply = await bot.said("李娜", "撤销")
+    assert "完成待办「确认交期」（安第斯铜业），待办已恢复为未完成" in reply
+    assert "发“完成 1”时的修改" in reply  # not the previous message: it says which one it was
+
+
+async def test_undo_of_the_previous_message_names_record_and_customer(bot: ChatHarness) -> None:
+    await bot.said("李娜", "跟进 北风 今天电话沟通了交期")
+    reply = await bot.said("李娜", "撤销")
+    assert "新建跟进记录「今天电话沟通了交期」（北风泵业），已删除" in reply
+    assert "时的修改" not in reply
