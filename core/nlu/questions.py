@@ -62,6 +62,11 @@ _PERIOD = "|".join(sorted(_PERIODS, key=len, reverse=True))
 _FOLLOWED = re.compile(
     rf"^(?P<a>{_PERIOD})?(?P<who>[^\s]{{0,6}}?)(?P<b>{_PERIOD})?(?:都)?跟进了?(?:哪些|什么|几个|多少)(?:个)?客户[?？呢吗]*$"
 )
+# 王强今天干啥了 / 李娜今天干了什么 / 王强这周做了什么: answered with whom they followed up in that period.
+_DID = re.compile(
+    rf"^(?P<a>{_PERIOD})?(?P<who>[^\s]{{0,6}}?)(?P<b>{_PERIOD})?(?:都|在)?(?:干|做|忙)了?(?:些)?(?:啥|什么|哪些事|什么事)了?"
+    r"[?？呢吗啊]*$"
+)
 _MY_CUSTOMERS = re.compile(r"^(?:我的客户|我有哪些客户|我负责的客户|我的客户(?:有哪些|列表))[?？]*$")
 _QUOTES = re.compile(r"^(?P<who>[^,，。;；]{1,16}?)的?报价(?:单)?(?:情况|状态|进度|怎么样了?|到哪了)?[?？呢吗]*$")
 # 艾克美现在到哪个阶段了, 艾克美那单到哪一步了, 艾克美的商机什么阶段, ACME what stage: a customer's open deals.
@@ -120,7 +125,7 @@ def parse_question(text: str) -> Question | None:
         return Question(Ask.GREETING)
     if THANKS.match(t):
         return Question(Ask.THANKS)
-    if m := _FOLLOWED.match(t):
+    if m := _FOLLOWED.match(t) or _DID.match(t):
         who = m["who"].strip() or None
         period = _PERIODS.get(m["a"] or m["b"] or "", Period.THIS_WEEK)
         return Question(Ask.FOLLOWED, person=None if who in (None, "我") else who, period=period)

@@ -59,6 +59,8 @@ async def test_a_manager_asks_about_a_rep_and_a_rep_may_not(bot: ChatHarness) ->
     assert "李娜这周跟进了 1 个客户" in team and "北风泵业" in team
     refused = await bot.said("王强", "李娜这周跟进了哪些客户")
     assert "不能查看李娜的跟进" in refused and "北风泵业" not in refused
+    today = await bot.said("赵敏", "李娜今天干了什么")
+    assert "李娜今天跟进了 1 个客户" in today and "北风泵业" in today
 
 
 async def test_greetings_and_unanswerable_questions(bot: ChatHarness) -> None:

@@ -35,6 +35,21 @@ def test_whose_follow_ups_and_when() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "person", "period"),
+    [
+        ("王强今天干啥了", "王强", Period.TODAY),
+        ("李娜今天干了什么", "李娜", Period.TODAY),
+        ("王强这周做了什么", "王强", Period.THIS_WEEK),
+        ("上周我都忙了些什么？", None, Period.LAST_WEEK),
+    ],
+)
+def test_what_someone_did_is_whom_they_followed_up(text: str, person: str | None, period: Period) -> None:
+    """Trial 6: a manager's 王强今天干啥了 was not understood."""
+    q = parse_question(text)
+    assert q is not None and (q.ask, q.person, q.period) == (Ask.FOLLOWED, person, period)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "今天拜访了艾克美张总，谈了阀门报价",
