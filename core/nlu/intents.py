@@ -796,16 +796,21 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     subjects = frozenset(m.start for m in mentions if _CUSTOMER_WANTS_AFTER.match(text, m.end))
     pieces = _pieces(text, body_start, dates, subjects)
     steps = _steps(text, pieces, dates, ctx.now)
-    if steps:
-        ctx.fields["next_steps"] = tuple(step for step, _ in steps)
+    ours = {span for step, span in steps if not step.by_customer}
+    if steps:  # what they said that is ours to do (来工厂参观 → 接待) is the rep's step, not also their promise
+        ctx.fields["next_steps"] = tuple(step for step, span in steps if not (step.by_customer and span in ours))
     if first := next((step for step, _ in steps if not step.by_customer), None):
         ctx.fields["next_action"] = first.action
         if first.due is not None:
             ctx.fields["next_due"] = first.due
             if first.guessed:
                 ctx.guesses.append("next_due")
-    used = [span for step, span in steps if not step.by_customer and not _asked_of_rep(text, *span, dates)]
     promises = [span for step, span in steps if step.by_customer]  # theirs, and what they asked of us, stay
+    used = [
+        span
+        for step, span in steps
+        if not step.by_customer and span not in promises and not _asked_of_rep(text, *span, dates)
+    ]
     summary_text = _dated(_blank(text, used), promises, dates, ctx.tz)[body_start:]
     if _DANGLING.search(_clean(summary_text)):  # 客户要求 | 周五前报价DN100闸阀: what they asked stays in the note
         summary_text = _dated(text, promises, dates, ctx.tz)[body_start:]
@@ -822,8 +827,11 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
         ctx.plan_only = not any(d.past for d in dates) and not any(s.by_customer for s, _ in steps)
     if first and first.due is not None and _dated_before_the_activity(text, body_start, dates, ctx.now):
         ctx.plan_only = not any(s.by_customer for s, _ in steps)  # 南十字矿业 下周四 视频会议 讲方案: still to come
-    kind = next((k for k, p in _KINDS if p.search(summary or "")), None) or next(
-        (k for k, p in _KINDS if p.search(text)), None
+    # A visit the customer plans to pay us is not a visit held: the kind comes from the rest of the message.
+    hosting = any(not step.by_customer and span in promises for step, span in steps)
+    hosted = [_COMING_TO_US.sub(" ", t) if hosting else t for t in (summary or "", text)]
+    kind = next((k for k, p in _KINDS if p.search(hosted[0])), None) or next(
+        (k for k, p in _KINDS if p.search(hosted[1])), None
     )
     if kind is None:
         kind = "其他"
@@ -1160,6 +1168,10 @@ def _steps(
             continue
         if promised or (action and _theirs(text, lo, hi, action)):  # kept whole and marked: theirs
             steps.append((NextStep(_clean(piece), due.value, due.guessed, by_customer=True), (lo, hi)))
+            if visit := _COMING_TO_US.search(piece):  # 刘总说想下周来工厂参观: theirs to say, ours to host
+                visitor = _VISITOR.match(piece)
+                who = visitor["who"] if visitor else "客户"
+                steps.append((NextStep(f"接待{who}{visit['visit']}", due.value, due.guessed), (lo, hi)))
             continue
         if not (_FUTURE_CUE.search(piece) or not _PAST_CUE.search(piece)):
             continue
@@ -1178,6 +1190,14 @@ def _steps(
                 break
     steps.sort(key=lambda s: s[0].due or now)
     return steps
+
+
+# The customer coming to us (来工厂参观, 来厂考察, 过来看厂): a future event for the rep to host, not a visit held.
+_COMING_TO_US = re.compile(
+    r"(?P<visit>(?:来|过来|到)(?:我们|我司|我们的?|咱们)?(?:工厂|厂里|公司|总部|车间|厂)?"
+    r"(?:参观|考察|看厂|验厂|看看|拜访|访问|审厂)|来访|来厂|来公司)"
+)
+_VISITOR = re.compile(r"^\s?(?P<who>[^\s,，。;；]{1,12}?)\s?(?:说|表示|告诉我|反馈|打算|计划|准备|想|要)")
 
 
 def _action(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str:

@@ -332,3 +332,21 @@ def test_a_person_introduced_with_a_number_is_a_new_contact(demo: NameIndex) -> 
     p = parse("北风泵业新来的采购叫刘强 电话13912345678 商务对接", demo)
     assert p.intent is Intent.NEW_CONTACT and p.customer_id == 1
     assert (p.contact_name, p.phone, p.decision_role) == ("刘强", "13912345678", "商务对接人")
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("滨海国贸刘总说想下周来工厂参观", "接待滨海国贸刘总来工厂参观"),
+        ("北风泵业 老王表示下周三过来看厂", "接待老王过来看厂"),
+    ],
+)
+def test_the_customer_planning_to_visit_us_is_a_note_and_the_reps_task_to_host_them(
+    demo: NameIndex, text: str, title: str
+) -> None:
+    """Trial 6: `滨海国贸刘总说想下周来工厂参观` was logged as a visit (拜访) held today, with no task."""
+    p = parse(text, demo)
+    assert p.intent is Intent.FOLLOW_UP and p.kind == "其他"
+    assert p.summary is not None and "来" in p.summary  # what they said stays in the note
+    [(action, due)] = reps_steps(p)
+    assert action == title and due is not None and due > AFTERNOON
