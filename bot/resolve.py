@@ -87,12 +87,28 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
             data={"command": ctx.command.to_data(), "ids": ids},
         )
 
+    written = parsed.customer or ""
+    if len(parsed.customer_candidates) == 1 and _LATIN_WORD.fullmatch(written):  # mullar: 您是说 穆勒机械 吗？
+        [only] = parsed.customer_candidates
+        raise NeedsAnswer(
+            _near_question(written, only.name),
+            kind="near_customer",
+            data={"command": ctx.command.to_data(), "id": only.customer_id, "name": written},
+        )
+
     if not parsed.customer:
         if owned := await _named_anywhere(ctx):
             if await (can_change(ctx, owned) if change else can_see(ctx, owned)):
                 return owned
             said = "\n这条没有保存。" if change else ""
             raise NotAllowed(await not_yours(ctx, owned) + said, entity="customers", entity_id=owned.id)
+        if parsed.intent in _RECORDS and (typo := await _misspelt(ctx)):  # mullar 今天电话…: 您是说 穆勒机械 吗？
+            written, customer_id, name = typo
+            raise NeedsAnswer(
+                "这条还没有保存。" + _near_question(written, name),
+                kind="near_customer",
+                data={"command": ctx.command.to_data(), "id": customer_id, "name": written},
+            )
         if parsed.intent in _RECORDS:  # aikemei说节后再谈…: the note waits for the customer's name
             raise NeedsAnswer(
                 "这条还没有保存：是哪个客户的？直接回复客户名，例如“艾克美”，我就记到它名下；回复“取消”不保存。",
@@ -115,6 +131,30 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         kind="create_customer",
         data={"command": ctx.command.to_data(), "name": name},
     )
+
+
+def _near_question(written: str, name: str) -> str:
+    return (
+        f"没有找到客户“{written}”。您是说 {name} 吗？回复编号：\n"
+        f"1. 是，记到 {name}（以后“{written}”也认作它）\n2. 新建客户“{written}”\n回复“取消”不保存。"
+    )
+
+
+_LATIN_WORD = re.compile(r"[A-Za-zÀ-ÿ]{4,}")
+
+
+async def _misspelt(ctx: Context) -> tuple[str, int, str] | None:
+    """A Latin word among the first few of the message that is one letter off a customer's name (mullar): the
+    word, the customer's id and name."""
+    words = _LATIN_WORD.findall(normalize(ctx.command.text))[:3]
+    if not words:
+        return None
+    index = await name_index(ctx, ctx.command.text, words)
+    for word in words:
+        if ids := index.typo_of(word):
+            customer_id = min(ids)
+            return word, customer_id, index.name(customer_id)
+    return None
 
 
 def names_a_company(answer: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.context import Context
@@ -74,6 +75,8 @@ async def create_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) ->
 @router.state("near_customer")
 async def near_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
     """1: the written name is the existing customer (kept as an alias); 2: it is a new customer."""
+    if parsed.intent is Intent.CONFIRM:  # 是 to "您是说 X 吗？"
+        parsed = replace(parsed, intent=Intent.CHOICE, number=1)
     choice = await picked(ctx, "near_customer", {**data, "ids": [data["id"], 0]}, parsed)
     if isinstance(choice, int) and choice:
         customer = await ctx.session.get(Customer, choice)

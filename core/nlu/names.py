@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from core.nlu.normalize import normalize
 
@@ -290,10 +291,26 @@ class NameIndex:
             return NameDecision("none", ())
         top = matches[0]
         runner_up = matches[1].score if len(matches) > 1 else 0.0
+        if misspelt := self.typo_of(query):  # mullar for Mueller: offered, never filed silently
+            return NameDecision("choose", tuple(m for m in matches if m.customer_id in misspelt)[:1] or (top,))
         if top.score >= MATCH_SCORE and top.score - runner_up >= MATCH_LEAD:
             return NameDecision("match", (top,))
         floor = max(60.0, top.score - 20)
         return NameDecision("choose", tuple(m for m in matches if m.score >= floor))
+
+    def typo_of(self, written: str) -> set[int]:
+        """The customers a Latin word is one letter off from (mullar, muler for Mueller; ü, ue and u alike), when it
+        is none of their names: a typo to ask about. Empty for anything else."""
+        q = normalize_name(written)
+        if not _TYPO_WORD.fullmatch(q) or q in self._latin or _unspell(q) in map(_unspell, self._latin):
+            return set()
+        near = {a for a in self._latin if len(a) >= TYPO_MIN_LETTERS and " " not in a}
+        return {
+            self._owner[i]
+            for a in near
+            if Levenshtein.distance(q, a) <= 1 or Levenshtein.distance(_unspell(q), _unspell(a)) <= 1
+            for i in self._latin[a]
+        }
 
     # --- spotting a known customer inside a message ------------------------------------------------
 
@@ -447,7 +464,7 @@ def query_keys(written: str) -> set[tuple[str, str]]:
     # name too short to have a telling bigram (北, 艾美), since one character is shared by thousands too.
     short = trade_name(q) or q
     chars = len("".join(_CJK_RUN.findall(short))) <= 2
-    keys = {(KEY_ALIAS, q), (KEY_ALIAS, short)} | {(KEY_GRAM, g) for g in grams(short, chars=chars)}
+    keys = {(KEY_ALIAS, q), (KEY_ALIAS, short)} | {(KEY_GRAM, g) for g in grams(short, chars=chars) | typo_grams(q)}
     if (py := _pinyin(q)) is not None:
         keys.add((KEY_PINYIN, py))
     elif _SPELLING.fullmatch(q):
@@ -456,6 +473,21 @@ def query_keys(written: str) -> set[tuple[str, str]]:
 
 
 _SPELLING = re.compile(r"[a-z]{3,}(?: [a-z]+)*")
+TYPO_MIN_LETTERS = 5  # shorter words are one letter from too many others
+_TYPO_WORD = re.compile(rf"[a-z]{{{TYPO_MIN_LETTERS - 1},}}")
+_UNSPELL = re.compile(r"(?<=[a-z])([aou])e")
+
+
+def _unspell(word: str) -> str:
+    """German umlauts spelled out, folded: mueller → muller, so müller, mueller and muller are one name."""
+    return _UNSPELL.sub(r"\1", word)
+
+
+def typo_grams(q: str) -> set[str]:
+    """Grams a misspelt Latin word shares with the spelled-out umlaut form (mullar ~ mueller): u → ue, o → oe."""
+    if not _TYPO_WORD.fullmatch(q):
+        return set()
+    return grams(re.sub(r"(?<=[a-z])([ou])(?!e)", r"\1e", q)) - grams(q)
 
 
 def near_exact(written: str, aliases: Sequence[str]) -> bool:

@@ -99,3 +99,12 @@ def test_find_in_reports_a_customers_first_mention(names: NameIndex) -> None:
     text = "联系人 艾克美 张伟 邮箱 zw@acme.de, 也叫 ACME"
     (found,) = [m for m in names.find_in(text) if m.customer_id == 1]
     assert text[found.start : found.end] == "艾克美"
+
+
+@pytest.mark.parametrize(("written", "kind"), [("mullar", "choose"), ("muler", "choose"), ("muller", "match"),
+                                               ("Müller", "match"), ("mueller", "match")])  # fmt: skip
+def test_a_one_letter_typo_of_a_latin_name_is_asked_never_matched(written: str, kind: str) -> None:
+    """Trial 6: `mullar` for Mueller was not found at all; `muler` would have been filed silently."""
+    index = NameIndex([(1, "穆勒机械", ["Mueller Maschinenbau"]), (2, "北风泵业", ["Nordwind Pumps GmbH"])])
+    decision = index.decide(written)
+    assert decision.kind == kind and [m.customer_id for m in decision.matches] == [1]
