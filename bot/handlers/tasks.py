@@ -132,7 +132,10 @@ async def chosen_task(ctx: Context, data: dict[str, Any], parsed: Parsed) -> lis
 
 
 async def _named(ctx: Context, command: TaskCommand) -> list[Task] | str:
-    """The tasks a command names: by the numbers of the last 待办 list, or the one open task with those words."""
+    """The tasks a command names: by the numbers of the last 待办 list, or the one open task with those words, or
+    the one the last follow-up planned (刚才那条…应该是周四)."""
+    if command.latest:
+        return await _planned_last(ctx, command)
     if command.numbers:
         found = [await _task(ctx, n) for n in command.numbers]
         refused = [f for f in found if isinstance(f, str)]
@@ -163,6 +166,24 @@ async def _named(ctx: Context, command: TaskCommand) -> list[Task] | str:
         + "\n".join(lines)
         + f"\n请回复编号：{how}（编号换成这个列表的）。"
     )
+
+
+async def _planned_last(ctx: Context, command: TaskCommand) -> list[Task] | str:
+    """刚才那条下次跟进应该是周四: the task the person's last follow-up created; asked which when it made several."""
+    planned = await tasks.planned_by_last_follow_up(ctx.session, ctx.user_id)
+    words = command.subject or ""
+    named = [t for t in planned if words and (words in t.subject or t.subject in words)]
+    rows = named or list(planned)
+    when = format_due(command.due.astimezone(ctx.tz), now=ctx.now) if command.due else ""
+    if not rows:
+        return f"您刚才的跟进没有建待办，什么都没有改。要改某条待办的日期，请发“待办”查看编号，再发“推迟 编号 {when}”。"
+    if len(rows) == 1:
+        return rows
+    await lists.remember(ctx.session, ctx.user_id, "tasks", [t.id or 0 for t in rows], ctx.clock.now())
+    due = command.due.isoformat() if command.due else None
+    await ctx.ask(CHOOSE_TASK, {"action": command.action, "due": due, "shift_days": command.shift_days})
+    lines = [f"{i}. {await _named_task(ctx, t)}" for i, t in enumerate(rows, 1)]
+    return f"您刚才的跟进建了 {len(rows)} 条待办，改成 {when} 的是哪一条？\n" + "\n".join(lines) + "\n请回复编号。"
 
 
 async def _complete(ctx: Context, task: Task) -> str:

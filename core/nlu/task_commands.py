@@ -35,6 +35,12 @@ _POSTPONE_EN = re.compile(
     r"^(?:postpone|snooze|delay|move)\s+(?P<subject>.+?)\s+(?:to|until|till)\s+(?P<when>.+)$", re.I
 )
 _POSTPONE_SPACED = re.compile(r"^(?:推迟|延后|改期)\s*(?P<subject>[^\d\s]\S*?)\s+(?P<when>\S.*)$")  # 推迟 寄样品 周五
+# 不对 刚才那条下次跟进应该是周四 / 刚才那个日期错了，是周四: the date of what the last follow-up planned, corrected.
+_CORRECTION = re.compile(
+    r"^(?:(?:不对|错了|说错了|搞错了|更正|纠正)[\s,，。!！:：]*)?(?:刚才|刚刚|上一条|上条|上面)(?:那条|那个|这条|这个|的)?"
+    r"(?P<what>[^,，。;；]*?)(?:的?(?:日期|时间|日子))?(?:错了|不对|写错了)?[\s,，。;；]*"
+    r"(?:应该是|应该在|应是|改成|改为|改到|换成|是)\s*(?P<when>[^,，。;；]+?)[。!！]*$"
+)
 _SHIFT = re.compile(r"^(?P<n>\d{1,3})\s*(?:天|日)$")
 _FILLER = re.compile(r"(?:那个|那条|这个|这条|待办)$")
 
@@ -46,6 +52,7 @@ class TaskCommand:
     subject: str | None = None  # words of the task's title
     due: datetime | None = None  # the new due time
     shift_days: int | None = None  # 推迟 N 天: from the task's own due time
+    latest: bool = False  # 刚才那条…应该是周四: a task the person's last follow-up created (subject narrows it)
 
     @property
     def intent(self) -> Intent:
@@ -97,6 +104,10 @@ def parse_task_command(text: str, *, now: datetime, tz: ZoneInfo) -> TaskCommand
             return TaskCommand("delete", numbers=_numbers(rest))
         subject = _named(rest, command=True)
         return TaskCommand("delete", subject=subject) if subject else None
+    m = _CORRECTION.match(t)
+    if m and not _REPORT.search(m["what"]) and (due := _when(m["when"], now, tz)[0]) is not None:
+        what = _FILLER.sub("", m["what"]).strip()
+        return TaskCommand("postpone", subject=what if len(what) >= 2 else None, due=due, latest=True)
     if m := _POSTPONE_SHIFT.match(t):
         return TaskCommand("postpone", numbers=_numbers(m["nums"]), shift_days=int(m["n"]))
     if m := _POSTPONE_NUMBERS.match(t):

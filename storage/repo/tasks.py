@@ -8,7 +8,8 @@ from sqlalchemy import func, nulls_last
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Customer, Task
+from storage.audit import REFUSED
+from storage.models import AuditLog, Customer, Task
 
 
 async def open_count(session: AsyncSession, owner_id: int) -> int:
@@ -36,3 +37,34 @@ async def open_on_customer(session: AsyncSession, owner_id: int, customer_id: in
         .order_by(nulls_last(col(Task.due_at).asc()), col(Task.id))
     )
     return (await session.exec(q)).all()
+
+
+async def planned_by_last_follow_up(session: AsyncSession, owner_id: int) -> Sequence[Task]:
+    """The open tasks the person's latest follow-up (still standing) created: what 刚才那条…应该是周四 corrects."""
+    last = (
+        await session.exec(
+            select(AuditLog.inbound_id)
+            .where(
+                AuditLog.actor_id == owner_id,
+                AuditLog.entity == "follow_ups",
+                AuditLog.action == "create",
+                col(AuditLog.undone).is_(False),
+                col(AuditLog.inbound_id).is_not(None),
+                col(AuditLog.action) != REFUSED,
+            )
+            .order_by(col(AuditLog.id).desc())
+            .limit(1)
+        )
+    ).first()
+    if last is None:
+        return []
+    created = select(AuditLog.entity_id).where(
+        AuditLog.inbound_id == last, AuditLog.entity == "tasks", AuditLog.action == "create"
+    )
+    return (
+        await session.exec(
+            select(Task)
+            .where(col(Task.id).in_(created), Task.owner_id == owner_id, Task.status == "open")
+            .order_by(nulls_last(col(Task.due_at)), col(Task.id))
+        )
+    ).all()

@@ -34,3 +34,22 @@ async def test_a_one_letter_typo_of_a_latin_name_is_offered_never_filed_silently
     assert "已记录 穆勒机械" in await bot.said("李娜", "1")
     assert len(await _notes_of(bot, "另一个价格")) == 1
     assert "已记录 穆勒机械" in await bot.said("李娜", "跟进 muller 今天电话沟通了交期")  # ü / ue / u: the name itself
+
+
+async def test_a_plain_words_date_correction_moves_the_task_the_last_follow_up_created(bot: ChatHarness) -> None:
+    """Trial 6: `不对 刚才那条下次跟进应该是周四` was not understood; now it moves that task and says so."""
+    await bot.said("李娜", "跟进 北欧暖通 今天电话沟通了报价，下次跟进周二")
+    before = await _notes_of(bot, "沟通了报价")
+    moved = await bot.said("李娜", "不对 刚才那条下次跟进应该是周四")
+    assert "已改期：下次跟进（北欧暖通） —— 11月26日（周四）" in moved
+    assert await _notes_of(bot, "沟通了报价") == before and await _notes_of(bot, "应该是周四") == []
+    assert "11月27日（周五）" in await bot.said("李娜", "刚才那个日期错了，是周五")
+
+
+async def test_a_date_correction_with_two_planned_tasks_asks_which(bot: ChatHarness) -> None:
+    await bot.said("李娜", "跟进 北欧暖通 今天电话沟通了报价，明天寄独特样品，周二发独特目录")
+    asked = await bot.said("李娜", "刚才那个日期错了，是周四")
+    assert "是哪一条" in asked and "1." in asked and "2." in asked
+    assert "已改期" in await bot.said("李娜", "2") and "11月26日（周四）" in "\n".join(
+        line for line in (await bot.said("李娜", "待办")).splitlines() if "独特" in line
+    )

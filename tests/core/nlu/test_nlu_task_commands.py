@@ -97,3 +97,20 @@ TASK_NAMES = NameIndex([(201, "海德堡泵阀", ()), (202, "艾克美工业有�
 )
 def test_a_task_is_found_by_its_customer_in_any_form_and_its_words(words: str, expected: list[int]) -> None:
     assert tasks_named(words, TASKS, TASK_NAMES) == expected
+
+
+THURSDAY = datetime(2026, 11, 26, 9, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(
+    ("text", "subject"),
+    [("不对 刚才那条下次跟进应该是周四", "下次跟进"), ("刚才那个日期错了，是周四", None), ("刚才的日期改成周四", None)],
+)
+def test_a_plain_words_date_correction_moves_the_last_follow_ups_task(text: str, subject: str | None) -> None:
+    """Trial 6: `不对 刚才那条下次跟进应该是周四` was not understood (it must never be saved as a follow-up)."""
+    assert _p(text) == TaskCommand("postpone", subject=subject, due=THURSDAY, latest=True)
+
+
+@pytest.mark.parametrize("text", ["刚才电话里客户说交货是周四", "刚才那条说错了", "刚刚发的报价是12万"])
+def test_a_report_or_a_correction_without_a_date_is_no_date_correction(text: str) -> None:
+    assert _p(text) is None
