@@ -24,6 +24,7 @@ from storage.repo import customers, names
 
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _RECORDS = (Intent.FOLLOW_UP, Intent.NOTE, Intent.PLAN)
+UNSAVED = "\n这条没有保存。"  # said whenever a colleague's account stops a change: the rep knows nothing went in
 NAME_CUSTOMER = "name_customer"  # a note with no customer in it waits for the rep to name one
 _WORD = re.compile(r"[^\s,，。;；:：]+")
 EXAMPLES = {
@@ -55,14 +56,15 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
             raise NotFound("这个客户已不存在。")
         allowed = await (can_change(ctx, customer) if change else can_see(ctx, customer))
         if not allowed:
-            raise NotAllowed(await not_yours(ctx, customer), entity="customers", entity_id=customer.id)
+            said = UNSAVED if change else ""
+            raise NotAllowed(await not_yours(ctx, customer) + said, entity="customers", entity_id=customer.id)
         if ctx.command.customer_id and parsed.customer and len(parsed.customer_candidates) > 1:
             await names.learn(ctx.session, ctx.user_id, parsed.customer, customer)  # picked from our list
         elif ctx.command.customer_id is None and (written := await _other_name(ctx, customer)):
             if exact := await names.owned_anywhere(ctx.session, written):  # the exact name of another account
                 if await (can_change(ctx, exact[0]) if change else can_see(ctx, exact[0])):
                     return exact[0]
-                said = "\n这条没有保存。" if change else ""
+                said = UNSAVED if change else ""
                 raise NotAllowed(await not_yours(ctx, exact[0]) + said, entity="customers", entity_id=exact[0].id)
             raise NeedsAnswer(
                 f"“{written}”和您的客户“{customer.name}”名字相近，但不是同一个名字。回复编号：\n"
@@ -75,7 +77,8 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
     # A colleague's account named as such (艾克森流体设备, 艾克森) says whose it is, before any fuzzy guess of ours.
     elsewhere = await names.owned_anywhere(ctx.session, parsed.customer) if parsed.customer else []
     if elsewhere and not await (can_change(ctx, elsewhere[0]) if change else can_see(ctx, elsewhere[0])):
-        raise NotAllowed(await not_yours(ctx, elsewhere[0]), entity="customers", entity_id=elsewhere[0].id)
+        said = UNSAVED if change else ""
+        raise NotAllowed(await not_yours(ctx, elsewhere[0]) + said, entity="customers", entity_id=elsewhere[0].id)
 
     if len(parsed.customer_candidates) > 1:
         ids = [m.customer_id for m in parsed.customer_candidates]
@@ -100,7 +103,7 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         if owned := await _named_anywhere(ctx):
             if await (can_change(ctx, owned) if change else can_see(ctx, owned)):
                 return owned
-            said = "\n这条没有保存。" if change else ""
+            said = UNSAVED if change else ""
             raise NotAllowed(await not_yours(ctx, owned) + said, entity="customers", entity_id=owned.id)
         if parsed.intent in _RECORDS and (typo := await _misspelt(ctx)):  # mullar 今天电话…: 您是说 穆勒机械 吗？
             written, customer_id, name = typo

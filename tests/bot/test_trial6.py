@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import col, select
 
 from storage.models import FollowUp, Task
@@ -53,3 +54,24 @@ async def test_a_date_correction_with_two_planned_tasks_asks_which(bot: ChatHarn
     assert "已改期" in await bot.said("李娜", "2") and "11月26日（周四）" in "\n".join(
         line for line in (await bot.said("李娜", "待办")).splitlines() if "独特" in line
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Freeport logistics 自由港物流 今天电话沟通了运费 下周再联系",
+        "Freeport logistics自由港物流今天电话沟通了运费，下周再联系",
+        "FREEPORT LOGISTICS 今天电话沟通了运费",
+        "自由港 今天电话沟通了运费 下周再联系",
+        "freeport 今天电话沟通了运费 下周再联系",
+        "自由港物流（Freeport Logistics）今天电话沟通了运费",
+        "跟进 Freeport logistics 自由港物流 今天电话沟通了运费",
+        "Freeport Logistics: called about freight today",
+    ],
+)
+async def test_a_colleagues_account_named_any_way_says_whose_and_saves_nothing(bot: ChatHarness, text: str) -> None:
+    """Trial 6: 陈静 writing about 王强's 自由港物流 (Freeport Logistics), English and Chinese, got 没太明白; some
+    forms said whose it was but not that nothing was saved."""
+    reply = await bot.said("陈静", text)
+    assert "不是您的客户（负责人：王强）" in reply and "申请转移 自由港物流" in reply and "这条没有保存" in reply
+    assert await _notes_of(bot, "运费") == [] and await _notes_of(bot, "freight") == []
