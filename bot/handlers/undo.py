@@ -55,7 +55,8 @@ async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
 async def _why_not(ctx: Context, cannot: CannotUndo) -> str:
     """Say which change stays and why; nothing older is undone instead."""
     what = WHAT.get(cannot.last.entity, cannot.last.entity)
-    said = f"您上一步（“{(cannot.last.message or '')[:30]}”）改的{what}"
+    when, words = cannot.last.at.astimezone(ctx.tz), (cannot.last.message or "")[:30]
+    said = f"您最近一次修改（{when:%H:%M} “{words}”）改的{what}「{undo_views.label(cannot.last)}」"
     if cannot.reason == "too_old":
         return f"{said}已超过 10 分钟，不能撤销了；请直接发修改后的内容。更早的修改也不会被撤销。"
     if cannot.reason == "edited_since":

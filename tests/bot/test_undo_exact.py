@@ -55,3 +55,12 @@ async def test_undo_of_the_previous_message_names_record_and_customer(bot: ChatH
     reply = await bot.said("李娜", "撤销")
     assert "新建跟进记录「今天电话沟通了交期」（北风泵业），已删除" in reply
     assert "时的修改" not in reply
+
+
+async def test_a_change_too_old_to_undo_is_named_with_its_time(bot: ChatHarness) -> None:
+    await bot.said("李娜", "待办")
+    await bot.said("李娜", "完成 1")
+    bot.clock.advance(minutes=30)
+    await bot.said("李娜", "推进 不存在公司 S5")
+    reply = await bot.said("李娜", "撤销")
+    assert "您最近一次修改（10:00 “完成 1”）改的待办「确认交期」已超过 10 分钟" in reply
