@@ -87,6 +87,7 @@ class NextStep:
     due: datetime | None = None
     guessed: bool = False  # a period (下周, 月底前) pinned to a day: confirm it
     by_customer: bool = False  # the customer's promise (对方说月底前付): a day to check on, not the rep's to-do
+    hosting: bool = False  # the customer comes to us (来工厂参观): the rep's task to host; their words stay in the note
 
 
 @dataclass(frozen=True)
@@ -809,7 +810,7 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     used = [
         span
         for step, span in steps
-        if not step.by_customer and span not in promises and not _asked_of_rep(text, *span, dates)
+        if not step.by_customer and not step.hosting and not _asked_of_rep(text, *span, dates)
     ]
     summary_text = _dated(_blank(text, used), promises, dates, ctx.tz)[body_start:]
     if _DANGLING.search(_clean(summary_text)):  # 客户要求 | 周五前报价DN100闸阀: what they asked stays in the note
@@ -828,7 +829,7 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     if first and first.due is not None and _dated_before_the_activity(text, body_start, dates, ctx.now):
         ctx.plan_only = not any(s.by_customer for s, _ in steps)  # 南十字矿业 下周四 视频会议 讲方案: still to come
     # A visit the customer plans to pay us is not a visit held: the kind comes from the rest of the message.
-    hosting = any(not step.by_customer and span in promises for step, span in steps)
+    hosting = any(step.hosting for step, _ in steps)
     hosted = [_COMING_TO_US.sub(" ", t) if hosting else t for t in (summary or "", text)]
     kind = next((k for k, p in _KINDS if p.search(hosted[0])), None) or next(
         (k for k, p in _KINDS if p.search(hosted[1])), None
@@ -1168,14 +1169,14 @@ def _steps(
             continue
         if promised or (action and _theirs(text, lo, hi, action)):  # kept whole and marked: theirs
             steps.append((NextStep(_clean(piece), due.value, due.guessed, by_customer=True), (lo, hi)))
-            if visit := _COMING_TO_US.search(piece):  # 刘总说想下周来工厂参观: theirs to say, ours to host
-                visitor = _VISITOR.match(piece)
-                who = visitor["who"] if visitor else "客户"
-                steps.append((NextStep(f"接待{who}{visit['visit']}", due.value, due.guessed), (lo, hi)))
+            if hosting := _hosting(text, lo, hi, inside):  # 刘总说想下周来工厂参观: theirs to say, ours to host
+                steps.append((NextStep(hosting, due.value, due.guessed, hosting=True), (lo, hi)))
             continue
         if not (_FUTURE_CUE.search(piece) or not _PAST_CUE.search(piece)):
             continue
-        if action:
+        if hosting := _hosting(text, lo, hi, inside):  # 滨海国贸刘总下周来厂参观: the rep hosts them
+            steps.append((NextStep(hosting, due.value, due.guessed, hosting=True), (lo, hi)))
+        elif action:
             title, start = _with_object(text, lo, action)
             steps.append((NextStep(title, due.value, due.guessed), (start, hi)))
     if not any(not step.by_customer for step, _ in steps):
@@ -1195,9 +1196,21 @@ def _steps(
 # The customer coming to us (来工厂参观, 来厂考察, 过来看厂): a future event for the rep to host, not a visit held.
 _COMING_TO_US = re.compile(
     r"(?P<visit>(?:来|过来|到)(?:我们|我司|我们的?|咱们)?(?:工厂|厂里|公司|总部|车间|厂)?"
-    r"(?:参观|考察|看厂|验厂|看看|拜访|访问|审厂)|来访|来厂|来公司)"
+    r"(?:参观|考察|看厂|验厂|看看|拜访|访问|审厂)|来访|来厂(?!开会))"
 )
-_VISITOR = re.compile(r"^\s?(?P<who>[^\s,，。;；]{1,12}?)\s?(?:说|表示|告诉我|反馈|打算|计划|准备|想|要)")
+_VISITOR_ENDS = re.compile(r"说|表示|告诉我|反馈|打算|计划|准备|想|要")
+
+
+def _hosting(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str | None:
+    """接待<who><visit> when the piece has the customer coming to us (来工厂参观; 来我们工厂看看 may run past the piece
+    into its clause); who is what stands before it, up to 说 / 想 (刘总), else 客户."""
+    start, end = next(((c.start(), c.end()) for c in CLAUSE.finditer(text) if c.start() <= lo < c.end()), (lo, hi))
+    visit = _COMING_TO_US.search(text, lo, max(hi, end))
+    if visit is None or visit.start() >= hi or _REP_SUBJECT.match(text[lo:hi]):
+        return None
+    before = _blank(text, [(d.start, d.end) for d in dates])[start : visit.start()]
+    who = re.sub(r"\s+", "", _VISITOR_ENDS.split(before, maxsplit=1)[0])
+    return f"接待{who or '客户'}{visit['visit']}"
 
 
 def _action(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str:

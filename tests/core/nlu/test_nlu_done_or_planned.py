@@ -339,6 +339,7 @@ def test_a_person_introduced_with_a_number_is_a_new_contact(demo: NameIndex) -> 
     [
         ("滨海国贸刘总说想下周来工厂参观", "接待滨海国贸刘总来工厂参观"),
         ("北风泵业 老王表示下周三过来看厂", "接待老王过来看厂"),
+        ("滨海国贸刘总下周想来我们工厂看看", "接待滨海国贸刘总来我们工厂看看"),
     ],
 )
 def test_the_customer_planning_to_visit_us_is_a_note_and_the_reps_task_to_host_them(
@@ -350,3 +351,8 @@ def test_the_customer_planning_to_visit_us_is_a_note_and_the_reps_task_to_host_t
     assert p.summary is not None and "来" in p.summary  # what they said stays in the note
     [(action, due)] = reps_steps(p)
     assert action == title and due is not None and due > AFTERNOON
+
+
+def test_the_customer_coming_to_us_as_a_plan_is_the_reps_task_to_host_them(demo: NameIndex) -> None:
+    p = parse("滨海国贸刘总下周来厂参观", demo)
+    assert p.intent is Intent.PLAN and [a for a, _ in reps_steps(p)] == ["接待滨海国贸刘总来厂参观"]
