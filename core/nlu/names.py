@@ -304,7 +304,7 @@ class NameIndex:
         q = normalize_name(written)
         if not _TYPO_WORD.fullmatch(q) or q in self._latin or _unspell(q) in map(_unspell, self._latin):
             return set()
-        near = {a for a in self._latin if len(a) >= TYPO_MIN_LETTERS and " " not in a}
+        near = {a for a in self._latin if len(a) >= TYPO_MIN_LETTERS and abs(len(a) - len(q)) <= 2 and " " not in a}
         return {
             self._owner[i]
             for a in near
