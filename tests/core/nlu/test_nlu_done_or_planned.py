@@ -332,3 +332,41 @@ def test_a_person_introduced_with_a_number_is_a_new_contact(demo: NameIndex) -> 
     p = parse("北风泵业新来的采购叫刘强 电话13912345678 商务对接", demo)
     assert p.intent is Intent.NEW_CONTACT and p.customer_id == 1
     assert (p.contact_name, p.phone, p.decision_role) == ("刘强", "13912345678", "商务对接人")
+
+
+JUST_AFTER_MIDNIGHT = datetime(2026, 12, 3, 0, 10, tzinfo=TZ)
+
+
+@pytest.mark.parametrize("now", [JUST_AFTER_MIDNIGHT, MORNING, AFTERNOON], ids=["00:10", "08:00", "15:30"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天电话跟伊比利亚水务周芳沟通，客户嫌报价高，希望降价5%",
+        "今天展会上碰到北欧暖通的黄涛 聊了控制阀的技术参数",
+        "今天电话穆勒机械杨杰，他确认收到认证文件了",
+    ],
+)
+def test_today_without_a_time_is_a_report_at_any_hour(demo: NameIndex, text: str, now: datetime) -> None:
+    """Trial 7 wrote at 00:10: 今天 resolved to 09:00, still ahead, so what was done became a to-do due at 09:00."""
+    p = parse(text, demo, now)
+    assert p.intent is Intent.FOLLOW_UP
+    assert p.next_steps == ()
+    assert p.occurred_at is not None and p.occurred_at <= now
+
+
+def test_english_today_after_its_activity_is_the_day_it_happened(demo: NameIndex) -> None:
+    p = parse(
+        "call with Iberia today, Mr Zhang wants DN50 ball valve price for 2000pcs, will send quote by monday",
+        demo,
+        JUST_AFTER_MIDNIGHT,
+    )
+    assert p.intent is Intent.FOLLOW_UP and p.kind == "电话"
+    assert [s.action for s in p.next_steps] == ["send quote"]
+
+
+def test_a_plan_for_today_said_in_the_afternoon_is_due_later_today(demo: NameIndex) -> None:
+    """Not 09:00 (overdue the moment it is made) and not a question asking which day."""
+    p = parse("北欧暖通 今天要给黄总回电话", demo)
+    assert [(s.action, s.due) for s in p.next_steps] == [("给黄总回电话", at(2, 16))]
+    early = parse("北欧暖通 今天要给黄总回电话", demo, JUST_AFTER_MIDNIGHT)
+    assert [(s.action, s.due) for s in early.next_steps] == [("给黄总回电话", at(3, 9))]
