@@ -11,12 +11,12 @@ from core.clock import calendar_days
 from core.countries import country_name
 from core.decision_chain import ChainContact, analyze_decision_chain, parse_decision_role
 from core.money import format_money_short
+from core.quote_status import quote_status_label
 from core.rfm import WonDeal, segment_customer
 from core.stages import Stage
 from storage.repo.account import AccountFacts
 
 STATUS_LABELS = {"active": "跟进中", "pool": "公海", "dormant": "休眠", "lost": "已流失"}
-QUOTE_STATUS = {"draft": "草稿", "pending": "审批中", "approved": "已批准", "rejected": "已驳回"}
 
 
 def _short(text: str, width: int = 60) -> str:
@@ -72,7 +72,7 @@ def account_card(facts: AccountFacts, *, now: datetime, tz: ZoneInfo) -> Card:
             for f in facts.recent_follow_ups
         ],
         "quotes": [
-            f"{q.number} 第{q.revision}版 · {QUOTE_STATUS.get(q.status, q.status)} · "
+            f"{q.number} 第{q.revision}版 · {quote_status_label(q.status)} · "
             f"{format_money_short(q.total, q.currency) if q.total is not None else '—'}"
             for q in facts.quotes
         ],
