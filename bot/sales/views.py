@@ -393,7 +393,7 @@ def pending_list(items: Sequence[PendingItem], tz: ZoneInfo) -> str:
     lines = []
     for n, it in enumerate(items, 1):
         q, a = it.quote, it.approval
-        when = f" · {q.submitted_at.astimezone(tz):%m-%d %H:%M}提交" if q.submitted_at else ""
+        when = f" · {q.submitted_at.astimezone(tz):%m-%d %H:%M} 提交" if q.submitted_at else ""
         lines.append(
             f"{n}. {q.number} 第{q.revision}版 · {it.customer} · {format_money(q.total or Decimal(0), q.currency)} · "
             f"第{a.step_no}步 {a.step_name} · {it.requester}{when}"
