@@ -6,13 +6,13 @@ import re
 from datetime import datetime, time, timedelta
 
 from bot.access import colleague_in_view
-from bot.cards.account import QUOTE_STATUS
 from bot.context import Context
 from bot.errors import NotFound
 from bot.understand import name_index
 from core.money import format_money_short
 from core.nlu.normalize import normalize
 from core.nlu.questions import Ask, Period, Question
+from core.quote_status import quote_status_label
 from core.stages import Stage
 from core.timefmt import format_day
 from storage.models import Contact
@@ -161,7 +161,7 @@ async def _quotes(ctx: Context, q: Question) -> str:
     lines = [
         f"• {quote.number} 第{quote.revision}版 {company} "
         f"{format_money_short(quote.total, quote.currency) if quote.total is not None else '金额未算'} "
-        f"—— {QUOTE_STATUS.get(quote.status, quote.status)}"
+        f"—— {quote_status_label(quote.status)}"
         for quote, company in rows
     ]
     return f"{head}（共 {len(rows)} 份，最新在前）：\n" + "\n".join(lines)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -34,3 +34,9 @@ class FakeClock:
         if when.tzinfo is None:
             raise ValueError("FakeClock needs an aware datetime")
         self.current = when.astimezone(UTC)
+
+
+def calendar_days(then: datetime, now: datetime, tz: tzinfo) -> int:
+    """Days between two moments as the rep's calendar counts them: a visit yesterday evening is 1 day ago at
+    00:10, not 0 (whole 24-hour periods would say 今天)."""
+    return (now.astimezone(tz).date() - then.astimezone(tz).date()).days

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from core.clock import calendar_days
+
 
 class DecisionRole(StrEnum):
     DECISION_MAKER = "决策者"
@@ -135,7 +137,8 @@ def _days_since(then: datetime | None, now: datetime) -> int | None:
         return None
     if then.tzinfo is None:
         raise ValueError("last_touch must be an aware datetime")
-    return max(0, (now - then).days)
+    assert now.tzinfo is not None
+    return max(0, calendar_days(then, now, now.tzinfo))
 
 
 def _touch_text(days: int | None, stale_days: int) -> str:

@@ -22,6 +22,7 @@ from bot.cards.model import Button, Card
 from bot.outbox import enqueue
 from bot.replies import CardReply, Reply, TeamPost, TextReply
 from bot.services import Services
+from core.clock import calendar_days
 from core.funnel import build_funnel_report, render_bar_chart, render_funnel_text
 from core.money import format_money_short
 from core.roles import Role
@@ -34,6 +35,11 @@ log = logging.getLogger(__name__)
 ESCALATE_AFTER = timedelta(hours=24)
 DIGEST_HOUR = 8  # local time; the digest goes out on the first sweep at or after 08:00
 MAX_LISTED = 8
+
+
+def _days_overdue(task: Task, owner: User, now: datetime) -> int:
+    """Calendar days in the owner's zone: due yesterday 09:00 is 1 day overdue at 08:00 today."""
+    return calendar_days(task.due_at, now, ZoneInfo(owner.timezone)) if task.due_at else 0
 
 
 async def remind_due_tasks(services: Services) -> int:
@@ -114,7 +120,7 @@ async def escalate_ignored_tasks(services: Services) -> int:
                 by_manager[owner.manager_id].append((task, owner))
         for manager_id, items in by_manager.items():
             lines = [
-                f"• {owner.name}：{task.subject}（已逾期 {(now - task.due_at).days if task.due_at else 0} 天）"
+                f"• {owner.name}：{task.subject}（已逾期 {_days_overdue(task, owner, now)} 天）"
                 for task, owner in items[:MAX_LISTED]
             ]
             more = f"\n…共 {len(items)} 条" if len(items) > MAX_LISTED else ""

@@ -7,15 +7,16 @@ from unicodedata import east_asian_width
 from zoneinfo import ZoneInfo
 
 from bot.cards.model import Card
+from core.clock import calendar_days
 from core.countries import country_name
 from core.decision_chain import ChainContact, analyze_decision_chain, parse_decision_role
 from core.money import format_money_short
+from core.quote_status import quote_status_label
 from core.rfm import WonDeal, segment_customer
 from core.stages import Stage
 from storage.repo.account import AccountFacts
 
 STATUS_LABELS = {"active": "跟进中", "pool": "公海", "dormant": "休眠", "lost": "已流失"}
-QUOTE_STATUS = {"draft": "草稿", "pending": "审批中", "approved": "已批准", "rejected": "已驳回"}
 
 
 def _short(text: str, width: int = 60) -> str:
@@ -33,7 +34,8 @@ def account_card(facts: AccountFacts, *, now: datetime, tz: ZoneInfo) -> Card:
     c = facts.customer
     last = facts.recent_follow_ups[0].happened_at if facts.recent_follow_ups else None
     chain = analyze_decision_chain(
-        [ChainContact(p.name, parse_decision_role(p.decision_role), p.last_touch) for p in facts.contacts], now=now
+        [ChainContact(p.name, parse_decision_role(p.decision_role), p.last_touch) for p in facts.contacts],
+        now=now.astimezone(tz),
     )
     rfm = segment_customer(
         [WonDeal(at.astimezone(tz).date(), amount, cur) for at, amount, cur in facts.won],
@@ -55,14 +57,14 @@ def account_card(facts: AccountFacts, *, now: datetime, tz: ZoneInfo) -> Card:
         ),
         "last_contact": "从未联系"
         if last is None
-        else ("今天联系过" if (now - last).days == 0 else f"{(now - last).days} 天前联系"),
+        else ("今天联系过" if calendar_days(last, now, tz) <= 0 else f"{calendar_days(last, now, tz)} 天前联系"),
         "segment": f"{rfm.segment.value}：{rfm.reason}",
         "roles": [r.line for r in chain.roles],
         "gaps": list(chain.lines),
         "opportunities": [
             f"{o.title} · {Stage(o.stage).value} {Stage(o.stage).label} · "
             f"{format_money_short(o.amount, o.currency) if o.amount is not None else '金额未填'} · "
-            f"本阶段 {(now - o.stage_entered_at).days} 天"
+            f"本阶段 {calendar_days(o.stage_entered_at, now, tz)} 天"
             for o in facts.open_opportunities
         ],
         "follow_ups": [
@@ -70,7 +72,7 @@ def account_card(facts: AccountFacts, *, now: datetime, tz: ZoneInfo) -> Card:
             for f in facts.recent_follow_ups
         ],
         "quotes": [
-            f"{q.number} 第{q.revision}版 · {QUOTE_STATUS.get(q.status, q.status)} · "
+            f"{q.number} 第{q.revision}版 · {quote_status_label(q.status)} · "
             f"{format_money_short(q.total, q.currency) if q.total is not None else '—'}"
             for q in facts.quotes
         ],

@@ -23,7 +23,6 @@ from bot.errors import Conflict, NeedsAnswer, NotAllowed, NotFound, UserInputErr
 from bot.sales import cards
 from bot.sales.cards import CardFinal
 from bot.sales.quotes import (
-    STATUS_LABELS,
     QuoteBundle,
     QuoteDrafted,
     change,
@@ -47,6 +46,7 @@ from core.approval_policy import (
 )
 from core.conditions import Applied, ClauseKind, LineTerms, QuoteTerms, apply_conditions, parse_conditions
 from core.nlu.quote_commands import QuoteTerms as CommandTerms
+from core.quote_status import quote_status_label
 from core.roles import Role
 from storage.audit import snapshot
 from storage.models import Approval, Quote, QuoteLine, User
@@ -289,7 +289,7 @@ async def _submit(
     assert locked is not None
     if locked.status != "draft":
         raise Conflict(
-            f"{locked.number} 第{locked.revision}版已经提交过了（{STATUS_LABELS.get(locked.status, locked.status)}）。"
+            f"{locked.number} 第{locked.revision}版已经提交过了（{quote_status_label(locked.status)}）。"
             f"查看：报价 {locked.number}"
         )
     now = scope.clock.now()
@@ -384,12 +384,18 @@ def _carry(
             step.mode == Mode.ANY.value or {a.decided_by_id for a in done} >= set(step.approver_ids)
         )
         if by is not None and complete and by.decided_by_id is not None and by.decided_at is not None:
-            said = f"：{by.comment}" if by.comment else ""
-            carried = approvals.Carried(by.decided_by_id, f"沿用第{revision}版的同意{said}", by.decided_at)
+            carried = approvals.Carried(by.decided_by_id, f"沿用第{revision}版的{_decision_said(by)}", by.decided_at)
             approvers = step.approver_ids if by.decided_by_id in step.approver_ids else (by.decided_by_id,)
             step = approvals.PlannedStep(step.name, step.mode, step.reason, approvers, carried, step.routed_to)
         out.append(step)
     return out
+
+
+def _decision_said(approval: Approval) -> str:
+    """An earlier approval as the next approver reads it: a conditional one must not read as a plain 同意."""
+    if approval.decision == "conditional":
+        return f"有条件同意（条件：{approval.comment}）" if approval.comment else "有条件同意"
+    return f"同意：{approval.comment}" if approval.comment else "同意"
 
 
 # --- deciding ------------------------------------------------------------------------------------------------
@@ -589,7 +595,7 @@ async def _cannot_decide(scope: Scope, quote: Quote, rows: list[Approval], appro
                 f"{quote.number} 已由 {names.get(decider.decided_by_id)} 处理"
                 f"（{DECISION_WORDS[decider.decision]}），无需您再审批。"
             )
-        raise Conflict(f"{quote.number} 第{quote.revision}版当前{STATUS_LABELS.get(quote.status)}，无需审批。")
+        raise Conflict(f"{quote.number} 第{quote.revision}版当前{quote_status_label(quote.status)}，无需审批。")
     raise NotAllowed(f"{NOT_YOURS}（{quote.number}）。", entity="quotes", entity_id=quote.id)
 
 
@@ -625,9 +631,7 @@ async def accept_conditions(
             raise NotFound("您没有待接受条件的报价。")
         quote = found
     if quote.status != "conditional":
-        raise Conflict(
-            f"{quote.number} 第{quote.revision}版没有待接受的条件（{STATUS_LABELS.get(quote.status, quote.status)}）。"
-        )
+        raise Conflict(f"{quote.number} 第{quote.revision}版没有待接受的条件（{quote_status_label(quote.status)}）。")
     rows = await approvals.for_quote(scope.session, quote.id or 0)
     pending_conditions = [a for a in rows if a.decision == "conditional" and a.comment]
     text = "；".join(a.comment or "" for a in pending_conditions)

@@ -52,20 +52,12 @@ from core.pricing import (
     price_quote,
 )
 from core.pricing import QuoteLine as PricedLine
+from core.quote_status import quote_status_label
 from core.roles import Role
 from storage.audit import snapshot
 from storage.models import Approval, Customer, FxRate, Opportunity, Quote, QuoteLine, User
 from storage.repo import approvals, customers, quotes, users
 from storage.repo.names import owned_anywhere
-
-STATUS_LABELS = {
-    "draft": "草稿（未提交）",
-    "pending": "审批中",
-    "approved": "已批准",
-    "rejected": "已驳回",
-    "superseded": "已被新版本取代",
-    "conditional": "有条件同意，待接受条件",
-}
 
 
 @dataclass(frozen=True)
@@ -502,7 +494,7 @@ async def unsubmit(scope: Scope, quote_id: int) -> Unsubmitted:
     rows = await approvals.for_quote(scope.session, quote_id)
     if quote.status != "pending" or any(a.decision not in approvals.OPEN for a in rows):
         raise Conflict(
-            f"{quote.number} 已经有人审批过了（{STATUS_LABELS.get(quote.status, quote.status)}），不能撤销提交；"
+            f"{quote.number} 已经有人审批过了（{quote_status_label(quote.status)}），不能撤销提交；"
             f"要改请发：修改 {quote.number} 单价78美元"
         )
     told = tuple(dict.fromkeys(a.approver_id for a in rows if a.decision == "pending"))

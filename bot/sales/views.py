@@ -29,7 +29,7 @@ from bot.sales.contacts import SEPARATOR as CONTACT_SEPARATOR
 from bot.sales.contacts import ContactAdded, ContactUpdated
 from bot.sales.delegation import Delegated
 from bot.sales.fx import RateRow, RateSet, RateUndone
-from bot.sales.quotes import STATUS_LABELS, QuoteBundle, QuoteDrafted, QuoteShown, RevisionTrail, expires_at
+from bot.sales.quotes import QuoteBundle, QuoteDrafted, QuoteShown, RevisionTrail, expires_at
 from bot.sales.scope import Scope
 from bot.settings import Settings
 from core.approval_policy import RejectReason
@@ -37,6 +37,7 @@ from core.conditions import Effect
 from core.countries import country_name, country_name_en
 from core.money import format_money
 from core.pricing import format_rate
+from core.quote_status import quote_status_label
 from core.timefmt import format_due
 from storage.models import Task
 
@@ -113,7 +114,7 @@ def quote_body(b: QuoteBundle, tz: ZoneInfo) -> dict[str, object]:
     )
     return {
         "customer": " · ".join(x for x in (c.name, f"{c.tier}级", country_name(c.country)) if x),
-        "status": f"第{q.revision}版 · {STATUS_LABELS.get(q.status, q.status)}",
+        "status": f"第{q.revision}版 · {quote_status_label(q.status)}",
         "lines": lines,
         "total": " ".join(x for x in ("合计", term, format_money(p.total, q.currency)) if x)
         + ("" if q.currency == q.base_currency else f" ≈ {format_money(p.total_base, q.base_currency)}"),
@@ -180,7 +181,7 @@ def history_lines(trail: Sequence[RevisionTrail], names: dict[int, str], tz: Zon
     for t in trail:
         rev = t.quote
         out.append(
-            f"第{rev.revision}版 · {STATUS_LABELS.get(rev.status, rev.status)} · "
+            f"第{rev.revision}版 · {quote_status_label(rev.status)} · "
             f"{format_money(rev.total or Decimal(0), rev.currency)}"
         )
         for a in t.approvals:
@@ -392,7 +393,7 @@ def pending_list(items: Sequence[PendingItem], tz: ZoneInfo) -> str:
     lines = []
     for n, it in enumerate(items, 1):
         q, a = it.quote, it.approval
-        when = f" · {q.submitted_at.astimezone(tz):%m-%d %H:%M}提交" if q.submitted_at else ""
+        when = f" · {q.submitted_at.astimezone(tz):%m-%d %H:%M} 提交" if q.submitted_at else ""
         lines.append(
             f"{n}. {q.number} 第{q.revision}版 · {it.customer} · {format_money(q.total or Decimal(0), q.currency)} · "
             f"第{a.step_no}步 {a.step_name} · {it.requester}{when}"

@@ -797,17 +797,17 @@ def resolve_dates(text: str, now: datetime, tz: ZoneInfo) -> list[DateSpan]:
 # Words that put an action still ahead (上午要去…, 下午准备给X打电话, 提醒我下午…): a bare time of day with one of them
 # is a plan even when today's is past (then tomorrow's); without one, a past time of day is when it happened.
 _AHEAD = re.compile(
-    r"要|去(?![了过])|准备|打算|计划|想|将|(?<![开个次场])会(?!议|谈|面)|明天|明早|下周|下次|再|回头|提醒|记得|安排|待|需要|"
-    r"(?<![A-Za-z])(?:will|going to|plan|need to|remind|tomorrow|next)(?![A-Za-z])",
+    r"要|去(?![了过])|准备|打算|计划|想|将|(?<![开个次场展晚酒宴年])会(?!议|谈|面)|明天|明早|下周|下次|再|回头|提醒|记得|安排|待|需要|推迟|延到|[改挪]到|"
+    r"(?<![A-Za-z])(?:will|going to|plan|need to|remind|tomorrow|next|postpone|move)(?![A-Za-z])",
     re.I,
 )
 
 
-def _already_done(text: str, hit: _Hit, segment: tuple[int, int]) -> bool:
-    """A bare time of day that is already past today opens a report (上午给北风泵业打电话催付款 said in the
-    afternoon): the words from it to the next date in its clause name an activity and nothing still ahead."""
-    if not hit.bare_clock:
-        return False
+def _activity_ahead(text: str, hit: _Hit, segment: tuple[int, int]) -> bool | None:
+    """Whether the activity a date comes with is still ahead: None when there is no activity (`推迟 3 下午`, a bare
+    `今天`), False for a report — a bare time of day already past (上午给北风泵业打电话催付款 said in the afternoon)
+    or today without a time (今天电话跟X沟通, said at any hour, just after midnight too): the words around it in its
+    clause name an activity and nothing still ahead."""
     clause = next((m.span() for m in CLAUSE.finditer(text) if m.start() <= hit.start < m.end()), (hit.start, hit.end))
     before = text[max(clause[0], segment[0]) : hit.start]
     # What the customer said or wants (来电话说要加单, 电话北欧暖通他们要目录) is no plan of the rep's.
@@ -815,9 +815,16 @@ def _already_done(text: str, hit: _Hit, segment: tuple[int, int]) -> bool:
         r"说|表示|问|称|讲|反映|said|asked|(?:他们|她们|对方|客户|他|她)(?=要|想|希望|需要|打算|准备)",
         text[hit.end : min(clause[1], segment[1])],
     )[0]
-    if not re.search(r"[\u4e00-\u9fffA-Za-z]", after):
-        return False  # `推迟 3 下午`: only a time, no activity
-    return not _AHEAD.search(before) and not _AHEAD.search(after)
+    # `call with acme today`: a day may follow its activity; a bare time of day only precedes it
+    if not re.search(r"[\u4e00-\u9fffA-Za-z]", after if hit.bare_clock else before + after):
+        return None
+    return bool(_AHEAD.search(before) or _AHEAD.search(after))
+
+
+def _later_today(now: datetime) -> datetime:
+    """The next full hour, for a plan said for today after its default hour (never past midnight)."""
+    later = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return later if later.date() == now.date() else now.replace(hour=23, minute=59, second=0, microsecond=0)
 
 
 def _finish(hit: _Hit, ctx: _Ctx, now: datetime, tz: ZoneInfo, segment: tuple[int, int]) -> DateSpan:
@@ -833,7 +840,9 @@ def _finish(hit: _Hit, ctx: _Ctx, now: datetime, tz: ZoneInfo, segment: tuple[in
     def at(k: int) -> datetime:
         return datetime.combine(hit.at(k), clock, tzinfo=tz)
 
-    in_past = not deadline and (_past_context(text, start, end) or (at(0) <= now and _already_done(text, hit, segment)))
+    today = hit.clock is None and not hit.rolls and hit.at(0) == ctx.today
+    ahead = _activity_ahead(text, hit, segment) if today or (hit.bare_clock and at(0) <= now) else None
+    in_past = not deadline and (_past_context(text, start, end) or ahead is False)
     k = 0
     if hit.rolls and in_past:
         while at(k) > now and k > -60:
@@ -842,6 +851,10 @@ def _finish(hit: _Hit, ctx: _Ctx, now: datetime, tz: ZoneInfo, segment: tuple[in
         while at(k) < now and k < 60:
             k += 1
     value = at(k)
+    if today and in_past:
+        value = min(value, now)  # happened today, so not later than now (09:00 is still ahead at 00:10)
+    elif today and ahead and not deadline and value <= now:
+        value = _later_today(now)  # 今天要给张总回电话 said after 09:00: still today, not already overdue
     return DateSpan(
         start=start,
         end=end,

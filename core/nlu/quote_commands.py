@@ -23,7 +23,7 @@ from core.nlu.dates import resolve_dates
 from core.nlu.incoterms import INCOTERMS_2020, extract_incoterm
 from core.nlu.intents import Intent
 from core.nlu.money import CURRENCY_WORDS, extract_money
-from core.nlu.normalize import normalize
+from core.nlu.normalize import as_written, normalize
 from core.nlu.quantity import extract_quantities
 
 EXAMPLE_CREATE = "报价 艾克美 DN50球阀 1000件 单价80美元 FOB上海"
@@ -580,7 +580,7 @@ def _approve(flat: str, number: str | None, body: str, *, conditional: bool, bar
             number=number,
             error="有条件同意需要写明条件。\n例如：有条件同意 Q-2026-0007 单价不低于78美元",
         )
-    return QuoteCommand(Intent.APPROVE, flat, number=number, note=comment, condition=condition)
+    return QuoteCommand(Intent.APPROVE, flat, number=number, note=as_written(comment), condition=condition)
 
 
 def _reject(flat: str, number: str | None, body: str) -> QuoteCommand | None:
@@ -588,7 +588,7 @@ def _reject(flat: str, number: str | None, body: str) -> QuoteCommand | None:
         error = f"请写明报价编号和原因。\n例如：{EXAMPLE_REJECT}"
         return None if body else QuoteCommand(Intent.REJECT, flat, error=error)
     reason, note = classify_reject_reason(body) if body else (None, "")
-    return QuoteCommand(Intent.REJECT, flat, number=number, reason=reason, note=note)
+    return QuoteCommand(Intent.REJECT, flat, number=number, reason=reason, note=as_written(note))
 
 
 # A code only when the words complain about that thing: 毛利太低 is 毛利不足, 没填成本无法核算毛利 is not.

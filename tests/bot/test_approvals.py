@@ -153,6 +153,8 @@ async def test_accepting_a_condition_changes_only_what_violates_it_and_keeps_the
     assert "有条件同意" in out
     card = "\n".join(await bot.flush("李娜"))
     assert "赵敏 有条件同意：单价不低于55美元" in card and "[1] 接受条件" in card
+    mine = await bot.said("李娜", "我的报价")  # trial 7 read "—— conditional"
+    assert "有条件同意，待接受条件" in mine and "conditional" not in mine
     out = "\n".join(await bot.tap("李娜", 1))
     assert "→ 单价不低于55美元：DN50球阀 单价 $50 → $55" in out and "$5,500" in out
     assert "1. 直属上级：赵敏 — 直属上级审批（沿用第1版的同意）" in out and "报价已批准" in out
@@ -160,7 +162,7 @@ async def test_accepting_a_condition_changes_only_what_violates_it_and_keeps_the
     assert "李娜 已接受您对 Q-2026-0001 的条件，已改为第2版，已批准" in told
     shown = await bot.said("李娜", f"报价 {number}")
     assert "第1版 · 已被新版本取代" in shown and "第2版 · 已批准 · $5,500" in shown
-    assert "赵敏 已同意 11-23 10:00：沿用第1版的同意：单价不低于55美元" in shown
+    assert "赵敏 已同意 11-23 10:00：沿用第1版的有条件同意（条件：单价不低于55美元）" in shown
 
 
 async def test_delegation_routes_approvals_to_the_delegate_and_tells_both(bot: ChatHarness) -> None:

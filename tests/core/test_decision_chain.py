@@ -88,9 +88,9 @@ def test_no_contacts_at_all():
 
 
 def test_threshold_configurable_and_whole_days():
-    contacts = [c("张伟", DM, 15.9), c("李工", TECH, 16), c("王师傅", USER, 1), c("Anna", BIZ, 1)]
+    contacts = [c("张伟", DM, 15.05), c("李工", TECH, 16), c("王师傅", USER, 1), c("Anna", BIZ, 1)]
     r = analyze_decision_chain(contacts, now=NOW, config=ChainConfig(stale_days=15))
-    assert r.lines == ("技术影响者 李工 16 天未联系",)  # 15.9 days floors to 15: not over 15
+    assert r.lines == ("技术影响者 李工 16 天未联系",)  # 15.05 days back is 15 calendar days: not over 15
     assert "超 15 天" in r.summary
 
 
@@ -148,3 +148,18 @@ def test_naive_datetimes_rejected():
 )
 def test_parse_decision_role(text, role):
     assert parse_decision_role(text) is role
+
+
+def test_days_are_counted_on_the_reps_calendar_not_in_24_hour_periods():
+    """Just after midnight in Shanghai, a visit yesterday afternoon was 1 day ago (not 今天), and one two calendar
+    days back is 2 天前 even though fewer than 48 hours have passed."""
+    shanghai = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 12, 3, 0, 10, tzinfo=shanghai)
+    r = analyze_decision_chain(
+        [
+            ChainContact("刘芳", DM, datetime(2026, 12, 2, 15, 0, tzinfo=shanghai)),
+            ChainContact("黄伟", TECH, datetime(2026, 12, 1, 15, 0, tzinfo=shanghai)),
+        ],
+        now=now,
+    )
+    assert [rc.line for rc in r.roles][:2] == ["决策者：刘芳（1 天前）", "技术影响者：黄伟（2 天前）"]

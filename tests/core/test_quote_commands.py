@@ -171,7 +171,7 @@ def test_find_number() -> None:
 def test_words_after_approve_are_a_comment_and_only_an_explicit_condition_is_one() -> None:
     comment = parse("同意 Q-2026-0001 老客户，可以")
     assert comment is not None and not comment.conditional
-    assert (comment.note, comment.condition) == ("老客户,可以", "")
+    assert (comment.note, comment.condition) == ("老客户，可以", "")  # as written: trial 7 saw 价格可以,注意交期
     for text in ("有条件同意 Q-2026-0001 预付30%", "同意 Q-2026-0001 条件：预付30%", "同意 Q-2026-0001 附条件:预付30%"):
         cmd = parse(text)
         assert cmd is not None and cmd.conditional and cmd.condition == "预付30%", text

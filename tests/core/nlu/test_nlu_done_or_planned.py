@@ -356,3 +356,41 @@ def test_the_customer_planning_to_visit_us_is_a_note_and_the_reps_task_to_host_t
 def test_the_customer_coming_to_us_as_a_plan_is_the_reps_task_to_host_them(demo: NameIndex) -> None:
     p = parse("滨海国贸刘总下周来厂参观", demo)
     assert p.intent is Intent.PLAN and [a for a, _ in reps_steps(p)] == ["接待滨海国贸刘总来厂参观"]
+
+
+JUST_AFTER_MIDNIGHT = datetime(2026, 12, 3, 0, 10, tzinfo=TZ)
+
+
+@pytest.mark.parametrize("now", [JUST_AFTER_MIDNIGHT, MORNING, AFTERNOON], ids=["00:10", "08:00", "15:30"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "今天电话跟伊比利亚水务周芳沟通，客户嫌报价高，希望降价5%",
+        "今天展会上碰到北欧暖通的黄涛 聊了控制阀的技术参数",
+        "今天电话穆勒机械杨杰，他确认收到认证文件了",
+    ],
+)
+def test_today_without_a_time_is_a_report_at_any_hour(demo: NameIndex, text: str, now: datetime) -> None:
+    """Trial 7 wrote at 00:10: 今天 resolved to 09:00, still ahead, so what was done became a to-do due at 09:00."""
+    p = parse(text, demo, now)
+    assert p.intent is Intent.FOLLOW_UP
+    assert p.next_steps == ()
+    assert p.occurred_at is not None and p.occurred_at <= now
+
+
+def test_english_today_after_its_activity_is_the_day_it_happened(demo: NameIndex) -> None:
+    p = parse(
+        "call with Iberia today, Mr Zhang wants DN50 ball valve price for 2000pcs, will send quote by monday",
+        demo,
+        JUST_AFTER_MIDNIGHT,
+    )
+    assert p.intent is Intent.FOLLOW_UP and p.kind == "电话"
+    assert [s.action for s in p.next_steps] == ["send quote"]
+
+
+def test_a_plan_for_today_said_in_the_afternoon_is_due_later_today(demo: NameIndex) -> None:
+    """Not 09:00 (overdue the moment it is made) and not a question asking which day."""
+    p = parse("北欧暖通 今天要给黄总回电话", demo)
+    assert [(s.action, s.due) for s in p.next_steps] == [("给黄总回电话", at(2, 16))]
+    early = parse("北欧暖通 今天要给黄总回电话", demo, JUST_AFTER_MIDNIGHT)
+    assert [(s.action, s.due) for s in early.next_steps] == [("给黄总回电话", at(3, 9))]
