@@ -77,9 +77,9 @@ class CannotUndo:
     other_actor_id: int | None = None  # edited_since: who changed it afterwards
 
 
-async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> Undone | Unsubmit | CannotUndo | None:
-    """Revert every change of the actor's last message, or say why not; None when they changed nothing."""
-    last = (
+async def last_change(session: AsyncSession, actor_id: int) -> AuditLog | None:
+    """The newest change the actor made by a message that is not undone yet: what 撤销 would take back."""
+    return (
         await session.exec(
             select(AuditLog)
             .where(
@@ -92,6 +92,27 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
             .limit(1)
         )
     ).first()
+
+
+@dataclass(frozen=True)
+class Undoable:
+    """The last message's changes can be reverted (checked, nothing changed yet)."""
+
+    entries: tuple[AuditLog, ...]
+
+
+async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> Undone | Unsubmit | CannotUndo | None:
+    """Revert every change of the actor's last message, or say why not; None when they changed nothing."""
+    checked = await check_last(session, actor_id=actor_id, now=now)
+    if not isinstance(checked, Undoable):
+        return checked
+    return await _revert(session, checked.entries, actor_id=actor_id, now=now)
+
+
+async def check_last(session: AsyncSession, *, actor_id: int, now: datetime) -> Undoable | Unsubmit | CannotUndo | None:
+    """Whether the actor's last message can be undone, changing nothing: 撤销 asks first when that message is not
+    the one just before it."""
+    last = await last_change(session, actor_id)
     if last is None:
         return None
     group = (
@@ -130,7 +151,14 @@ async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> U
             return CannotUndo("edited_since", last, later.actor_id)
         if entry.action == "update" and await _moved_on(session, entry):
             return CannotUndo("edited_since", last)
+    return Undoable(tuple(group))
+
+
+async def _revert(
+    session: AsyncSession, group: Sequence[AuditLog], *, actor_id: int, now: datetime
+) -> Undone | CannotUndo:
     withdrawn: list[TransferRequest] = []
+    last = group[-1]
     for entry in reversed(group):
         if entry.entity == "transfer_requests":  # a request is withdrawn, not deleted: the manager had it
             request = await session.get(TransferRequest, entry.entity_id)

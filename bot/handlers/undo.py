@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from bot.context import Context
 from bot.errors import Conflict
 from bot.replies import Reply, TextReply
@@ -11,14 +14,65 @@ from bot.sales.cards import card_updates
 from bot.sales.scope import Scope
 from bot.sales.undo_views import WHAT
 from core.nlu.intents import Intent, Parsed
-from storage.models import User
-from storage.undo import CannotUndo, UndoBlocked, Unsubmit, customer_names, mark_undone, messages_between, undo_last
+from storage.models import AuditLog, User
+from storage.undo import (
+    CannotUndo,
+    Undoable,
+    UndoBlocked,
+    Unsubmit,
+    check_last,
+    customer_names,
+    last_change,
+    mark_undone,
+    messages_between,
+    undo_last,
+)
 
 router = Router("undo")
 
 
+CONFIRM_UNDO = "confirm_undo"
+
+
 @router.intent(Intent.UNDO, help="撤销我上一步的修改（10分钟内）", example="撤销")
 async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
+    """Straight away when the change is the previous message's; asked first when other messages came between (a
+    command that changed nothing, a question): the person may think 撤销 takes back that one (trial 7)."""
+    checked = await check_last(ctx.session, actor_id=ctx.user_id, now=ctx.clock.now())
+    if isinstance(checked, Undoable) and await messages_between(
+        ctx.session, checked.entries[0].inbound_id, ctx.inbound_id
+    ):
+        await ctx.ask(CONFIRM_UNDO, {"audit_id": checked.entries[-1].id}, minutes=10)
+        return [TextReply(await _ask_first(ctx, checked.entries))]
+    return await _undo(ctx)
+
+
+@router.state(CONFIRM_UNDO)
+async def confirm_undo(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
+    if parsed.intent is Intent.CANCEL:
+        return [TextReply("好的，没有撤销，什么都没有改。")]
+    if parsed.intent is not Intent.CONFIRM:
+        return None
+    last = await last_change(ctx.session, ctx.user_id)
+    if last is None or last.id != data["audit_id"]:
+        return [TextReply("您最近的修改已经变了，这次没有撤销任何内容。要撤销请再发“撤销”。")]
+    return await _undo(ctx)
+
+
+async def _ask_first(ctx: Context, entries: Sequence[AuditLog]) -> str:
+    names = await customer_names(ctx.session, entries)
+    what = "；".join(
+        undo_views.described(e, names.get(int((e.after or e.before or {}).get("customer_id") or 0)), ctx.tz)
+        for e in entries
+        if e.entity in WHAT
+    )
+    return (
+        f"您上一条消息没有改动任何内容。最近一次修改是{undo_views.made(entries, ctx.tz)}的：{what}。"
+        "\n要撤销它吗？回复“是”撤销，回复“不用”保留。"
+    )
+
+
+async def _undo(ctx: Context) -> list[Reply]:
     try:
         done = await undo_last(ctx.session, actor_id=ctx.user_id, now=ctx.clock.now())
     except UndoBlocked as blocked:  # others built on what this message created: say what, change nothing

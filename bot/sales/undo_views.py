@@ -48,30 +48,46 @@ def label(entry: AuditLog) -> str:
 
 def undone(entry: AuditLog, customer: str | None, tz: ZoneInfo) -> str:
     """One undone change, e.g. 完成待办「寄样品」（艾克美），待办已恢复为未完成."""
+    change, back = _change(entry, customer, tz)
+    return f"{change}，{back}"
+
+
+def described(entry: AuditLog, customer: str | None, tz: ZoneInfo) -> str:
+    """The change 撤销 would take back, before it does, e.g. 完成待办「寄样品」（艾克美）."""
+    return _change(entry, customer, tz)[0]
+
+
+def _change(entry: AuditLog, customer: str | None, tz: ZoneInfo) -> tuple[str, str]:
+    """What the change was, and what undoing it puts back."""
     what = WHAT.get(entry.entity, entry.entity)
     whose = f"（{customer}）" if customer and entry.entity != "customers" else ""
     named = f"「{label(entry)}」{whose}"
     if entry.action == "create":
-        return f"新建{what}{named}，已删除"
+        return f"新建{what}{named}", "已删除"
     before, after = entry.before or {}, entry.after or {}
     changed = [k for k in after if k in before and before[k] != after[k] and k not in _QUIET]
     if entry.entity == "tasks" and "status" in changed:
         verb = {"done": "完成", "cancelled": "取消"}.get(str(after["status"]), "修改")
-        return f"{verb}待办{named}，待办已恢复为未完成"
+        return f"{verb}待办{named}", "待办已恢复为未完成"
     if entry.entity == "tasks" and "due_at" in changed:
-        return f"改期待办{named}，已改回 {_when(before['due_at'], tz)}"
+        return f"改期待办{named}", f"已改回 {_when(before['due_at'], tz)}"
     if entry.entity == "opportunities" and "stage" in changed:
-        return f"推进商机{named}，阶段已改回 {_stage(before['stage'])}"
+        return f"推进商机{named}", f"阶段已改回 {_stage(before['stage'])}"
     back = "、".join(f"{FIELDS[k]}已改回 {before[k] or '空'}" for k in changed if k in FIELDS)
-    return f"修改{what}{named}，" + (back or "已改回原来的内容")
+    return f"修改{what}{named}", back or "已改回原来的内容"
 
 
 def when_made(entries: Sequence[AuditLog], tz: ZoneInfo) -> str:
     """Said when the undone change is not the person's previous message: when it was made and with which words."""
+    return f"（是{made(entries, tz)}的修改）"
+
+
+def made(entries: Sequence[AuditLog], tz: ZoneInfo) -> str:
+    """When and with which words a change was made: 您 10:00 发“完成 1”时."""
     first = entries[0]
     words = (first.message or "").strip()
     quoted = f"发“{words[:20]}”时" if words else ""
-    return f"（是您 {first.at.astimezone(tz):%H:%M} {quoted}的修改）"
+    return f"您 {first.at.astimezone(tz):%H:%M} {quoted}"
 
 
 def _when(value: Any, tz: ZoneInfo) -> str:

@@ -25,7 +25,7 @@ async def test_three_quotes_through_every_role(bot: ChatHarness) -> None:
     assert "1 张待审批已转给对方" in await say("赵敏", "委托 刘洋 至 12-20")
 
     # The director sets a condition; the rep accepts it: only the price moves, the approvals so far stay.
-    assert "前序审批附言 赵敏：老客户,可以" in "\n".join(await bot.flush("孙丽"))
+    assert "前序审批附言 赵敏：老客户，可以" in "\n".join(await bot.flush("孙丽"))
     await say("孙丽", "有条件同意 Q-2026-0001 单价不低于82美元，预付30%")
     await bot.flush("李娜")
     accepted = "\n".join(await bot.tap("李娜", 1))

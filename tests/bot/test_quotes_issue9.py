@@ -33,9 +33,9 @@ async def test_words_after_approve_are_a_comment_the_rep_sees(bot: ChatHarness) 
     out = await bot.said("赵敏", f"同意 {number} 老客户，可以")
     assert f"已同意 {number}" in out and f"有条件同意 {number}" not in out
     told = "\n".join(await bot.flush("李娜"))
-    assert "报价已批准" in told and "附言：老客户,可以" in told
+    assert "报价已批准" in told and "附言：老客户，可以" in told
     [row] = await rows(bot, Approval)
-    assert (row.decision, row.comment) == ("approved", "老客户,可以")
+    assert (row.decision, row.comment) == ("approved", "老客户，可以")
     [quote] = await rows(bot, Quote)
     assert quote.status == "approved"
 
@@ -241,7 +241,7 @@ async def test_a_rejection_whose_words_name_no_reason_is_other_with_the_text(bot
     number = await quote_and_submit(bot, SMALL)
     assert "已驳回（其他）" in await bot.said("赵敏", f"驳回 {number} 没填成本，无法核算毛利")
     [row] = await rows(bot, Approval)
-    assert (row.reason_code, row.comment) == ("other", "没填成本,无法核算毛利")
+    assert (row.reason_code, row.comment) == ("other", "没填成本，无法核算毛利")
 
 
 async def test_every_refusal_leaves_an_audit_row(bot: ChatHarness) -> None:

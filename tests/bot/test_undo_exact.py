@@ -45,9 +45,21 @@ async def test_undo_after_a_refused_command_names_the_change_it_undoes(bot: Chat
     assert "已完成：确认交期（安第斯铜业）" in done
     bot.clock.advance(minutes=3)
     await bot.said("李娜", "推进 不存在公司 S5")
-    reply = await bot.said("李娜", "撤销")
+    asked = await bot.said("李娜", "撤销")  # trial 7: 撤销 after a message that saved nothing undid an older change
+    assert "您上一条消息没有改动任何内容" in asked
+    assert "10:00 发“完成 1”时的：完成待办「确认交期」（安第斯铜业）" in asked
+    assert "回复“是”撤销" in asked
+    reply = await bot.said("李娜", "是")
     assert "完成待办「确认交期」（安第斯铜业），待办已恢复为未完成" in reply
     assert "发“完成 1”时的修改" in reply  # not the previous message: it says which one it was
+
+
+async def test_undo_asked_first_is_kept_when_the_person_says_no(bot: ChatHarness) -> None:
+    await bot.said("李娜", "跟进 北风 今天电话沟通了交期")
+    await bot.said("李娜", "asdf 嗯嗯 好的")
+    assert "要撤销它吗" in await bot.said("李娜", "撤销")
+    assert "没有撤销" in await bot.said("李娜", "不用")
+    assert len(await _rows(bot, FollowUp, col(FollowUp.content).contains("今天电话沟通了交期"))) == 1
 
 
 async def test_undo_of_the_previous_message_names_record_and_customer(bot: ChatHarness) -> None:
