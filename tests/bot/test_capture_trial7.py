@@ -69,9 +69,7 @@ async def test_a_managers_task_keeps_what_the_call_is_for(bot: ChatHarness) -> N
 async def test_two_calls_under_one_list_head_are_two_phone_follow_ups_named_in_the_reply(bot: ChatHarness) -> None:
     bot.clock.set(MORNING)
     tasks = len(await _tasks(bot, "李娜"))
-    out = await bot.said(
-        "李娜", "今天打了两个电话：伊比利亚水务说报价太高要我们降5%，里斯本船舶确认收到认证文件了"
-    )
+    out = await bot.said("李娜", "今天打了两个电话：伊比利亚水务说报价太高要我们降5%，里斯本船舶确认收到认证文件了")
     iberia, lisbon = (await _follow_ups(bot, "伊比利亚水务"))[-1], (await _follow_ups(bot, "里斯本船舶"))[-1]
     assert iberia.kind == "电话" and lisbon.kind == "电话"
     assert "降5%" in iberia.content and "认证文件" in lisbon.content and "认证文件" not in iberia.content
