@@ -1042,7 +1042,8 @@ def _join_bare_dates(
 _CUSTOMER_ACT = re.compile(
     r"^(?:都|也|就|才|会|能|要|可能|应该|准备|打算|计划|争取|大概|估计)?\s?"
     r"(?:下单|下.{0,6}?(?:单|订单)|[付打汇回]款|付(?:清|钱|尾款|定金|全款)?$|定(?:下来|单|货)?$|决定|拍板|确认订单|"
-    r"给(?:我们|我方|我)(?!的)|出结果|考虑一下|要货|要到货|到货|到港|提货|订货|"  # 给我们技术反馈: they deliver
+    r"给(?:我们|我方|我(?![们方]))(?!的|老板|领导|经理|工厂|公司|同事|团队)|"  # 给我们技术反馈: they deliver to us
+    r"出结果|考虑一下|要货|要到货|到货|到港|提货|订货|"
     r"开标|招标|签(?:合同|约|单|字)?$|盖章)"
 )
 # Acts either side may do (给答复, 确认): the customer's when the piece before was the customer saying they must

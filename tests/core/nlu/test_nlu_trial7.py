@@ -111,6 +111,10 @@ def test_a_further_want_of_the_customer_is_no_step_to_date(demo: NameIndex, text
     assert "CE证书" in (p.summary or "")
 
 
+def test_reporting_to_our_own_boss_stays_the_reps_step(demo: NameIndex) -> None:
+    assert reps_steps(parse("拜访了北风泵业 明天给我们老板汇报一下", demo)) == [("给我们老板汇报一下", at(3))]
+
+
 def test_a_request_reported_without_a_day_is_no_step(demo: NameIndex) -> None:
     p = parse("伊比利亚水务说报价太高要我们降5%", demo)
     assert p.customer_id == 4 and p.next_action is None and "降5%" in (p.summary or "")
