@@ -6,15 +6,22 @@ keys (storage/repo/names.py): nothing is cached in the process, so every replica
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.context import Context
-from core.nlu.intents import Intent, Parsed, parse_message
+from core.nlu.intents import Intent, Parsed, parse_message, parse_plan
 from core.nlu.names import NameIndex
 from core.nlu.questions import Ask, Question, parse_question, report_then_question
 from core.nlu.quote_commands import QuoteCommand, parse_quote_command
-from core.nlu.task_commands import TaskCommand, assignment, might_assign, parse_task_command
+from core.nlu.task_commands import (
+    TaskCommand,
+    assignment,
+    might_assign,
+    might_assign_after_report,
+    parse_task_command,
+    report_then_assignment,
+)
 from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command
 from storage.repo import names, users
 
@@ -25,20 +32,35 @@ async def name_index(ctx: Context, text: str = "", queries: Sequence[str] = ()) 
     return await names.index_for(ctx.session, owner_ids, text, queries, user_id=ctx.user_id)
 
 
-async def _parse(ctx: Context, text: str) -> Parsed:
+async def _parse(ctx: Context, text: str, read: Callable[..., Parsed] = parse_message) -> Parsed:
     """Parse with the customers the text names, and with those resembling each name the parser would ask about
     (and the one this rep once picked for it): one read of the names. The names it would ask about are found by
     reading the message once with no customers at all; only when it then asks about another name, or about one
     whose look-alikes were not fetched since the text named a customer, is there a second read."""
     owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
     probe = NameIndex()
-    parse_message(text, now=ctx.now, tz=ctx.tz, names=probe)
+    read(text, now=ctx.now, tz=ctx.tz, names=probe)
     index = await names.index_for(ctx.session, owner_ids, text, probe.asked, user_id=ctx.user_id, guessed=True)
-    parsed = parse_message(text, now=ctx.now, tz=ctx.tz, names=index)
+    parsed = read(text, now=ctx.now, tz=ctx.tz, names=index)
     if not index.covered.issuperset(index.asked):
         wider = await names.index_for(ctx.session, owner_ids, text, index.asked, user_id=ctx.user_id)
-        parsed = parse_message(text, now=ctx.now, tz=ctx.tz, names=wider)
+        parsed = read(text, now=ctx.now, tz=ctx.tz, names=wider)
     return parsed
+
+
+async def _assigned(ctx: Context, who: str, what: str, text: str) -> Parsed:
+    """让李娜明天给张总回个电话: what 李娜 is to do, and when, read as a plan whatever its words."""
+    plan = await _parse(ctx, what, parse_plan)
+    return replace(plan, intent=Intent.ASSIGN_TASK, person=who, text=text)
+
+
+async def _in_my_team(ctx: Context, name: str) -> bool:
+    """Whether `name` is a colleague (not the sender) whose tasks the sender may set."""
+    found = next((u for u in await users.all_users(ctx.session) if u.name == name), None)
+    if found is None or found.id == ctx.user_id:
+        return False
+    visible = await users.visible_owner_ids(ctx.session, ctx.user)
+    return visible is None or found.id in visible
 
 
 async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | TransferCommand | TaskCommand | Question:
@@ -54,8 +76,21 @@ async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | Transfe
     if (task_command := parse_task_command(text, now=ctx.now, tz=ctx.tz)) is not None:
         return task_command
     if might_assign(text) and (given := assignment(text, {u.name for u in await users.all_users(ctx.session)})):
-        plan = await _parse(ctx, given[1])  # 让李娜明天给张总回个电话: what 李娜 is to do, and when
-        return replace(plan, intent=Intent.ASSIGN_TASK, person=given[0], text=text)
+        return await _assigned(ctx, *given, text)
+    if might_assign_after_report(text) and (
+        instructed := report_then_assignment(text, {u.name for u in await users.all_users(ctx.session)})
+    ):  # …客户对交期很在意 让李娜周五前给出交期承诺: the visit is logged, and the task is 李娜's
+        report, who, what = instructed
+        head = await _parse(ctx, report)
+        if (
+            head.intent in (Intent.FOLLOW_UP, Intent.NOTE, Intent.PLAN)
+            and head.customer_id
+            and await _in_my_team(ctx, who)
+        ):
+            task = await _assigned(ctx, who, what, text)
+            if task.customer_id is None:
+                task = replace(task, customer=head.customer, customer_id=head.customer_id)
+            return replace(head, also=(*head.also, task))
     question = parse_question(text)
     if question is not None and (split := report_then_question(text)) is not None:
         head = await _parse(ctx, split[0])  # 艾克美张芳说下周签合同 对了穆勒的报价发了吗: the news is kept

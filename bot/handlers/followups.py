@@ -14,6 +14,7 @@ from bot.access import can_change
 from bot.cards.actions import ConfirmDraft, EditDraft, TaskDone, TasksDone
 from bot.cards.model import Button, Card
 from bot.context import Context
+from bot.handlers.tasks import assign
 from bot.replies import CardReply, Reply, TextReply
 from bot.resolve import apart_from_colleagues, customer_for
 from bot.router import Router
@@ -49,33 +50,38 @@ MAX_DONE_OFFERED = 5  # tasks a note about a delivery offers to close with one t
 async def log_follow_up(ctx: Context, parsed: Parsed) -> list[Reply]:
     parsed, theirs = await apart_from_colleagues(ctx, parsed)
     found = await customer_for(ctx, parsed, change=True)
-    others = [line for part in parsed.also for line in await _log_other(ctx, part)] + theirs
+    given = [await assign(ctx, part) for part in parsed.also if part.intent is Intent.ASSIGN_TASK]  # 让李娜…
+    logged = [await _log_other(ctx, part) for part in parsed.also if part.intent is not Intent.ASSIGN_TASK]
+    others = [line for lines, _ in logged for line in lines] + [said for said, _ in given] + theirs
+    told = [card for _, cards in logged for card in cards] + [reply for _, replies in given for reply in replies]
     if parsed.aside:
         others.append(f"最后一句“{parsed.aside}”是个问题，没有记进跟进；要查请单独再发一次。")
     if parsed.intent is Intent.PLAN:
         lines = await _plan_only(ctx, found.id or 0, found.name, parsed)
-        return [TextReply("\n".join([*lines, *others, "说错了可发“撤销”。"]))]
+        return [TextReply("\n".join([*lines, *others, "说错了可发“撤销”。"])), *told]
     replies = await _log_one(ctx, found.id or 0, found.name, parsed)
     if others:
         replies.append(TextReply("\n".join([*others, "说错了可发“撤销”（一次撤销这条消息的全部记录）。"])))
-    return replies
+    return [*replies, *told]
 
 
-async def _log_other(ctx: Context, part: Parsed) -> list[str]:
-    """Another customer in the same message: filed when it resolves to one the rep may change, else said plainly."""
+async def _log_other(ctx: Context, part: Parsed) -> tuple[list[str], list[Reply]]:
+    """Another customer in the same message: filed when it resolves to one the rep may change, else said plainly.
+    Lines for the message's reply, and a card of its own when it offers to close tasks the note reports done."""
     customer = await customers.get(ctx.session, part.customer_id) if part.customer_id is not None else None
     if customer is None or not await can_change(ctx, customer):
-        return [f"另一家“{part.customer or '客户'}”我没能确定，这部分没有保存，请单独发一条。"]
+        return [f"另一家“{part.customer or '客户'}”我没能确定，这部分没有保存，请单独发一条。"], []
     if part.intent is Intent.PLAN:
-        return await _plan_only(ctx, customer.id or 0, customer.name, part)
+        return await _plan_only(ctx, customer.id or 0, customer.name, part), []
     replies = await _log_one(ctx, customer.id or 0, customer.name, part, ask=False)
-    return [
+    lines = [
         line
         for r in replies
         if isinstance(r, TextReply)
         for line in r.text.splitlines()
         if not line.startswith("说错了")  # said once, for the whole message
     ]
+    return lines, [r for r in replies if isinstance(r, CardReply)]
 
 
 async def _plan_only(ctx: Context, customer_id: int, name: str, parsed: Parsed) -> list[str]:

@@ -51,6 +51,13 @@ async def list_tasks(ctx: Context, parsed: Parsed) -> list[Reply]:
 )
 async def assign_task(ctx: Context, parsed: Parsed) -> list[Reply]:
     """A manager's 让李娜…: the task is hers, not the manager's, and she is told."""
+    said, told = await assign(ctx, parsed)
+    return [TextReply(said + "。说错了可发“撤销”。"), *told]
+
+
+async def assign(ctx: Context, parsed: Parsed) -> tuple[str, list[Reply]]:
+    """The task of a manager's 让李娜… (alone, or ending a visit report): what the manager is told, and the message
+    to the rep."""
     rep = await colleague_in_view(ctx, parsed.person or "", "待办")
     if rep is None or rep.id is None:
         raise NotFound(f"没有叫“{parsed.person}”的同事。")
@@ -69,7 +76,7 @@ async def assign_task(ctx: Context, parsed: Parsed) -> list[Reply]:
     told = TextReply(f"{ctx.user.name}给您加了待办：{named} —— {when}。做完请发“完成 {subject}”。", to_user_id=rep.id)
     mine = rep.id == ctx.user_id
     said = f"已给{'您自己' if mine else rep.name}加待办：{named} —— {when}" + ("" if mine else f"，已通知{rep.name}")
-    return [TextReply(said + "。说错了可发“撤销”。"), *(() if mine else (told,))]
+    return said, [] if mine else [told]
 
 
 async def _task(ctx: Context, number: int | None) -> Task | str:

@@ -316,6 +316,9 @@ _COUNTRIES.update(
     }
 )
 _COUNTRY = re.compile(_alt("|".join(_COUNTRIES)), re.I)
+# A country not followed by more of a name (诺华泵业 德国, 诺华泵业德国A级): one opening a name (迪拜海湾贸易)
+# is the name's.
+_WORD_OF_ITS_OWN = re.compile(rf"(?:{_COUNTRY.pattern})(?![\u4e00-\u9fff])", re.I)
 _SOURCES: dict[str, str] = {
     "展会": "展会",
     "广交会": "展会",
@@ -407,17 +410,20 @@ _CONTACT_KEYS = re.compile(
     _alt("电话|手机|邮箱|邮件|微信|职位|职务|姓名|名字|角色|是|:|email|e-mail|mail|title|role"), re.I
 )
 
+# First kind found wins: met … at the Hannover fair is a fair's contact. A chat on WhatsApp / Line / Skype stays 其他
+# (微信 is WeChat's own kind); a dinner and 刚从艾克美出来 are visits.
 _KIND_WORDS = (
     ("视频会议", "视频|腾讯会议|zoom|teams|video|google meet"),
     ("电话", "电话|通话|致电|来电|打给|call|called|calls|phoned|phone|rang"),
+    ("展会", "展会|展上|展位|广交会|展台|expo|fair|trade show|booth"),
     (
         "拜访",
         "拜访|上门|见面|面谈|走访|来访|来厂|来公司|验厂|参观|见了|开会|开了个?会|会面|(?<![寄发送带拿回过下])去了|去过|跑了一趟|"
-        "visit|visited|visiting|met|meeting",
+        r"吃饭|吃了个?饭|饭局|从[^\s,，。;；]{1,15}?[出回]来|"
+        "visit|visited|visiting|met|meeting|dinner|lunch",
     ),
     ("邮件", "邮件|邮箱|email|emailed|e-mail|mail|mailed"),
     ("微信", "微信|wechat|vx"),
-    ("展会", "展会|展上|展位|广交会|展台|expo|fair|trade show|booth"),
 )
 _KINDS = tuple((kind, re.compile(_alt(words), re.I)) for kind, words in _KIND_WORDS)
 _KIND_ANY = re.compile("|".join(p.pattern for _, p in _KINDS), re.I)
@@ -499,13 +505,15 @@ class _Context:
             self._mentions = self.names.find_in(self.text) if self.names else []
         return self._mentions
 
-    def customer(self, *, explicit: bool, whole: bool = False) -> tuple[int, int] | None:
+    def customer(self, *, explicit: bool, whole: bool = False, as_written: bool = False) -> tuple[int, int] | None:
         """Find the customer and set its fields; returns its span in self.text.
 
         A known customer found in the text wins. Otherwise, for explicit commands, the leading token (or
         the whole text for lookups) is the customer as written, resolved by fuzzy lookup when possible.
+        `as_written`: a known name inside the leading token (海湾 in 迪拜海湾) does not cut it; the token is the name.
         """
-        if self.mentions:
+        token = _leading_token(self.text, self) if as_written and self.mentions else None
+        if self.mentions and not (token and token[0] < self.mentions[0].start < token[1]):
             first = self.mentions[0]
             same = [m for m in self.mentions if (m.start, m.end) == (first.start, first.end)]
             self._set_customer(self.text[first.start : first.end], same, resolved=len(same) == 1)
@@ -631,7 +639,7 @@ def _customer_fields(ctx: _Context, *, bare: bool) -> list[tuple[int, int]]:
     if not bare:
         return spans
     free = _blank(text, spans)
-    if "country" not in ctx.fields and (m := _COUNTRY.search(free)):
+    if "country" not in ctx.fields and (m := _WORD_OF_ITS_OWN.search(free)):
         ctx.fields["country"] = _COUNTRIES[m[0].lower()]
         spans.append(m.span())
     if "source" not in ctx.fields and (m := _SOURCE.search(free)):
@@ -658,7 +666,7 @@ def _add_alias(ctx: _Context) -> bool:
 
 def _new_contact(ctx: _Context) -> bool:
     text, spans = ctx.text, []
-    if span := ctx.customer(explicit=True):
+    if span := ctx.customer(explicit=True, as_written=True):
         spans.append(span)
     for name, pattern in (("email", _EMAIL), ("wechat", _WECHAT), ("phone", _PHONE)):
         free = _blank(text, spans)
@@ -678,7 +686,7 @@ def _new_contact(ctx: _Context) -> bool:
 
 def _new_opportunity(ctx: _Context) -> bool:
     text, spans = ctx.text, []
-    if span := ctx.customer(explicit=True):
+    if span := ctx.customer(explicit=True, as_written=True):
         spans.append(span)
     if money_span := _extras(ctx):
         spans.append(money_span)
@@ -767,6 +775,7 @@ _PLAN_OPENING = re.compile(
 # they want): the step is what they said, so the note keeps it.
 _DANGLING = re.compile(
     r"(?:要求|希望|请求|让我们?|要我们?|请我们?|叫我们?|说|表示|提出|需要|想要|"
+    r"(?:答应|承诺|保证)(?:了|过)?[^\s,，。;；]{0,12}|"  # 我答应里斯本船舶杨杰 | 下周一前把样品寄出去: kept whole
     r"(?<![A-Za-z])(?:want|wants|asked(?: us)?|need|needs|requested)(?![A-Za-z]))[\s,，:：]*$",
     re.I,
 )
@@ -830,7 +839,7 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
         ctx.plan_only = not any(s.by_customer for s, _ in steps)  # 南十字矿业 下周四 视频会议 讲方案: still to come
     # A visit the customer plans to pay us is not a visit held: the kind comes from the rest of the message.
     hosting = any(step.hosting for step, _ in steps)
-    hosted = [_COMING_TO_US.sub(" ", t) if hosting else t for t in (summary or "", text)]
+    hosted = [_no_numbers(_COMING_TO_US.sub(" ", t) if hosting else t) for t in (summary or "", text)]
     kind = next((k for k, p in _KINDS if p.search(hosted[0])), None) or next(
         (k for k, p in _KINDS if p.search(hosted[1])), None
     )
@@ -858,6 +867,12 @@ def _follow_up(ctx: _Context, *, explicit: bool) -> bool:
     ctx.fields["occurred_at"] = occurred
     _extras(ctx)
     return True
+
+
+def _no_numbers(text: str) -> str:
+    """The text without phone numbers and their labels (电话+90 532…): a number written down is no call."""
+    numbers = _PHONE.finditer(text)  # 打电话 13800001111: the call stays
+    return _blank(text, [m.span("v" if m.start() and text[m.start() - 1] in "打回来通致拨" else 0) for m in numbers])
 
 
 _LONG_AGO = timedelta(days=60)
@@ -911,8 +926,10 @@ _BINDS_DATE = re.compile(
 # The customer speaking or acting (客户说…, 对方月底前付, they will review): theirs to do, not the rep's.
 _THEIRS = r"(?:对方|客户|他们|他|她|老板|买家|the customer|customer|client|they|he|she|buyer)"
 _SPEAKER = re.compile(
-    rf"{_THEIRS}\s?(?:问|will|would|asked)|(?<![我们])(?:说|表示|答应|承诺|讲|称|提到|透露|反映|觉得|认为)"
+    rf"{_THEIRS}\s?(?:问|will|would|asked)|(?<![我们])(?:说|表示|讲|称|提到|透露|反映|觉得|认为)"
+    r"|(?<![我们\s])(?<!^)(?:答应|承诺)(?!$)"  # 答应了北风… with no subject, 给出交期承诺: the rep's, not theirs
     r"|(?<![A-Za-z])(?<!I )(?<!we )(?:said|says|promised)(?![A-Za-z])"
+    r"|(?<![A-Za-z])(?!(?:I|We)\s)(?-i:[A-Z][a-z]+)(?:\s(?-i:[A-Z][a-z]+))?\s(?:will|would|is going to)\s"  # Mehmet
     rf"|^\s?(?:[^\s,]{{0,8}}\s)?{_THEIRS}(?![A-Za-z])",
     re.I,
 )
@@ -942,7 +959,7 @@ _DISCOURSE = re.compile(
 )
 _REP_NEXT = re.compile(r"\s?(?:下一步|next steps?(?![A-Za-z]))", re.I)  # the rep's own plan, whoever spoke before
 _PRONOUN = re.compile(r"我们|我|咱们|他们|她们|对方|他|她")
-_BOUND_OBJECT = "和跟给让对向把被帮请问诉带陪叫找约醒催同与"  # 提醒我明天…, 让他们周五…: always the object
+_BOUND_OBJECT = "和跟给让对向把被帮请问诉带陪叫找约醒催同与应诺"  # 提醒我明天…, 让他们周五…, 答应他们…: the object
 _TAKES_OBJECT = _BOUND_OBJECT + "的说要系知送寄发回复等为"
 _LEADING_DISCOURSE = re.compile(rf"^\s?(?:{_DISCOURSE.pattern})\s?,?\s?", re.I)
 _REP_SUBJECT = re.compile(r"^\s?(?:我们|我方|我|咱们|we|I)(?![A-Za-z])", re.I)
@@ -1034,7 +1051,8 @@ def _join_bare_dates(
 _CUSTOMER_ACT = re.compile(
     r"^(?:都|也|就|才|会|能|要|可能|应该|准备|打算|计划|争取|大概|估计)?\s?"
     r"(?:下单|下.{0,6}?(?:单|订单)|[付打汇回]款|付(?:清|钱|尾款|定金|全款)?$|定(?:下来|单|货)?$|决定|拍板|确认订单|"
-    r"给(?:我们|我)(?:答复|回复|消息|结果|反馈|回音|准信)|出结果|考虑一下|到货|到港|提货|订货|"
+    r"给(?:我们|我方|我(?![们方]))(?!的|老板|领导|经理|工厂|公司|同事|团队)|"  # 给我们技术反馈: they deliver to us
+    r"出结果|考虑一下|要货|要到货|到货|到港|提货|订货|"
     r"开标|招标|签(?:合同|约|单|字)?$|盖章)"
 )
 # Acts either side may do (给答复, 确认): the customer's when the piece before was the customer saying they must
@@ -1141,6 +1159,23 @@ def _theirs(text: str, lo: int, hi: int, action: str) -> bool:
     return bool(_CUSTOMER_ACT.match(action) or _CUSTOMER_WANTS.match(action) or _CUSTOMER_ACT_EN.search(action))
 
 
+# A want that goes on from the customer's (阿兹特克建材需要500个DN25球阀 要CE证书): their requirement, not a step.
+_WANTS_MORE = re.compile(r"^(?:还|也|并且|而且|同时)?\s?(?:要求|需要|要)(?!我|求我|去|来|约|拜访|见|打|跟|给|和)")
+_WANTS = re.compile(r"要求|需要|想要|要|希望|want|need|require", re.I)
+
+
+def _theirs_too(text: str, pieces: list[tuple[int, int, bool]], i: int, dates: list[DateSpan]) -> bool:
+    """A piece with no subject that goes on from the customer's words: what they must deliberate first (…还要走流程
+    下周三前给答复), or a further want (…需要500个球阀 要CE证书)."""
+    lo, hi = pieces[i][:2]
+    if not i or not pieces[i - 1][2] or _REP_SUBJECT.match(text[lo:hi]):
+        return False
+    before = text[pieces[i - 1][0] : pieces[i - 1][1]]
+    if _DELIBERATE.search(before) and _EITHER_SIDE.match(_action(text, lo, hi, dates)):
+        return True
+    return bool(_WANTS.search(before) and _WANTS_MORE.match(_LEADING_DISCOURSE.sub("", text[lo:hi])))
+
+
 def _steps(
     text: str, pieces: list[tuple[int, int, bool]], dates: list[DateSpan], now: datetime
 ) -> list[tuple[NextStep, tuple[int, int]]]:
@@ -1151,9 +1186,8 @@ def _steps(
     promises (对方说月底前付, 春节后下批量订单) are marked by_customer: kept whole, never the rep's task.
     """
     steps: list[tuple[NextStep, tuple[int, int]]] = []
+    pieces = [(lo, hi, promised or _theirs_too(text, pieces, i, dates)) for i, (lo, hi, promised) in enumerate(pieces)]
     for i, (lo, hi, promised) in enumerate(pieces):
-        if not promised and i and pieces[i - 1][2] and _DELIBERATE.search(text, pieces[i - 1][0], pieces[i - 1][1]):
-            promised = not _REP_SUBJECT.match(text[lo:hi]) and bool(_EITHER_SIDE.match(_action(text, lo, hi, dates)))
         piece = text[lo:hi]
         inside = [d for d in dates if lo <= d.start < hi and d.value > now and not d.past]
         if not inside:
@@ -1178,6 +1212,8 @@ def _steps(
             steps.append((NextStep(hosting, due.value, due.guessed, hosting=True), (lo, hi)))
         elif action:
             title, start = _with_object(text, lo, action)
+            if i + 1 < len(pieces) and (purpose := _purpose(text, pieces[i + 1], dates)):
+                title, hi = f"{title}，{purpose}", pieces[i + 1][1]
             steps.append((NextStep(title, due.value, due.guessed), (start, hi)))
     if not any(not step.by_customer for step, _ in steps):
         taken = {span for _, span in steps}
@@ -1185,7 +1221,8 @@ def _steps(
             piece = text[lo:hi]
             if (lo, hi) in taken:
                 continue
-            if not promised and _FUTURE_CUE.search(piece) and not _PAST_CUE.search(piece):
+            heard = _SPEAKER.search(_LEADING_DISCOURSE.sub("", piece))  # 说报价太高要我们降5%: a request, no step
+            if not promised and not heard and _FUTURE_CUE.search(piece) and not _PAST_CUE.search(piece):
                 if (action := _action(text, lo, hi, [])) and not _theirs(text, lo, hi, action):
                     steps.append((NextStep(action), (lo, hi)))
                 break
@@ -1211,6 +1248,19 @@ def _hosting(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str | None:
     before = _blank(text, [(d.start, d.end) for d in dates])[start : visit.start()]
     who = re.sub(r"\s+", "", _VISITOR_ENDS.split(before, maxsplit=1)[0])
     return f"接待{who or '客户'}{visit['visit']}"
+
+
+# What a call or a visit is for, written after it (明天给刘静回个电话 问下技术反馈): part of the step's title.
+_PURPOSE = re.compile(r"^(?:顺便|顺带|主要)?(?:问|了解|确认|催|谈|聊|看|商量|讨论)(?:下|一下|问|了解|看|看看)")
+
+
+def _purpose(text: str, piece: tuple[int, int, bool], dates: list[DateSpan]) -> str | None:
+    """The next piece when it only says what the step is for, with no day, speaker or subject of its own."""
+    lo, hi, promised = piece
+    if promised or any(lo <= d.start < hi for d in dates):
+        return None
+    words = _clean(text[lo:hi])
+    return words if _PURPOSE.match(words) else None
 
 
 def _action(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str:
@@ -1441,6 +1491,7 @@ def _mentions(names: NameIndex, text: str) -> list[NameMatch] | None:
 
 
 _SAID = re.compile(r"说|表示|答应|承诺|反馈|回复说|告诉我")
+_LIST_HEAD = re.compile(r"[^:：,，。;；]{2,30}[:：]")
 _TURN = re.compile(r"然后|另外|接着|随后|之后又|后来又|后来|还有|(?<![A-Za-z])(?:and then|then)(?![A-Za-z])", re.I)
 
 
@@ -1473,6 +1524,8 @@ def _by_customer(text: str, names: NameIndex | None, dates: list[DateSpan]) -> l
             turn += [t.start() for t in _TURN.finditer(text, prev.end, m.start)]
             kinds = [k.start() for k in _KIND_ANY.finditer(text, prev.end, m.start)]
             cuts.add(max(turn) if turn else min(kinds) if kinds else m.start)
+    if (head := _LIST_HEAD.match(text)) and head.end() <= mentions[0].start:
+        cuts.add(head.end())  # 今天打了两个电话：A…，B…: the head is every customer's (both were calls today)
     bounds = sorted({c.start() for c in CLAUSE.finditer(text)} | cuts)
     pieces = [(a, b) for a, b in zip(bounds, [*bounds[1:], len(text)], strict=True) if text[a:b].strip(" ,，。;；")]
     owners: list[set[int] | None] = []  # None: every customer's
@@ -1594,6 +1647,14 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
         if parts and all(p.intent is Intent.FOLLOW_UP for p in parts):
             return replace(parts[0], text=normalized, also=tuple(parts[1:]))
     return parsed
+
+
+def parse_plan(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | None = None) -> Parsed:
+    """What someone is told to do (让李娜周五前给出交期承诺 → 周五前给出交期承诺): read as a plan whatever its words, so
+    its day and title are found with no contact word or customer in it."""
+    ctx = _Context(normalize(text), now, tz, names)
+    _follow_up(ctx, explicit=False)
+    return _finish(Intent.PLAN, ctx.text, {**ctx.fields, "occurred_at": None}, ctx.guesses, 0.8)
 
 
 _BOOKED_FOR = re.compile(r"(?:约|约了|约好|约在|定在|定了|改到|改在|推到|到|在|从|于|说|答应)\s?$")

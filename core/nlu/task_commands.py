@@ -196,3 +196,23 @@ def assignment(text: str, people: Collection[str]) -> tuple[str, str] | None:
 def might_assign(text: str) -> bool:
     """Cheap first look, so most messages need no list of people."""
     return _ASSIGN.match(normalize(text).strip()) is not None
+
+
+_ASSIGN_AFTER = re.compile(r"(?<=[\s,，。;；])(?:让|叫|请|安排|提醒)\s?[\u4e00-\u9fff]{2}")
+
+
+def report_then_assignment(text: str, people: Collection[str]) -> tuple[str, str, str] | None:
+    """(report, colleague, what they are to do) for a manager's visit report ending on an instruction
+    (今天陪李娜拜访了艾克美张芳 客户很在意交期 让李娜周五前给出交期承诺); None unless a clause opens with
+    让 and a colleague's name."""
+    t = normalize(text).strip()
+    for m in reversed(list(_ASSIGN_AFTER.finditer(t))):
+        report = t[: m.start()].strip(" ,，。;；")
+        if report and (given := assignment(t[m.start() :], people)) is not None:
+            return report, *given
+    return None
+
+
+def might_assign_after_report(text: str) -> bool:
+    """Cheap first look for report_then_assignment."""
+    return _ASSIGN_AFTER.search(normalize(text).strip()) is not None
