@@ -11,7 +11,11 @@ from bot.handlers.conversation import picked
 from bot.replies import Reply, TextReply
 from bot.resolve import customer_for
 from bot.router import Router
-from core.money import format_money_short
+from bot.sales import opportunities as deals
+from bot.sales.followups import add_follow_up
+from bot.sales.scope import Scope
+from core.deal_names import named
+from core.money import Money, format_money_short
 from core.nlu.intents import Intent, Parsed
 from core.stage_rules import assess_move
 from core.stages import DEFAULT_PROBABILITY, Stage
@@ -95,7 +99,8 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
         ctx.services.stage_rules,
     )
     if current is target:
-        return [TextReply(f"{opp.title} 已经在「{_label(target)}」了。")]
+        kept = "".join(f"\n{n}" for n in await _note(ctx, opp, parsed))
+        return [TextReply(f"{opp.title} 已经在「{_label(target)}」了。{kept}")]
     if target is Stage.LOST and not parsed.reason:
         return [TextReply(f"输单请写上原因，例如：输单 {found.name} {opp.title} 原因 价格")]
     if check.missing and not ctx.command.confirmed:
@@ -107,29 +112,54 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
                 + "。\n仍然推进？回复“是”推进，回复“否”取消。"
             )
         ]
-    now = ctx.clock.now()
-    before = audit.snapshot(opp)
-    opp.stage, opp.stage_entered_at, opp.updated_at = target.value, now, now
-    opp.probability = DEFAULT_PROBABILITY[target]
-    opp.closed_at = None if target.is_open else now
-    opp.lost_reason = parsed.reason if target is Stage.LOST else None
-    ctx.session.add(opp)
-    change = StageChange(
-        opportunity_id=opp.id or 0, from_stage=current.value, to_stage=target.value, at=now, actor_id=ctx.user_id
-    )
-    ctx.session.add(change)
-    await ctx.session.flush()
-    await ctx.record("update", "opportunities", opp.id, before=before, after=audit.snapshot(opp))
-    await ctx.record("create", "stage_changes", change.id, after=audit.snapshot(change))
+    booked = _stated(parsed, opp) if target is Stage.WON else None
+    moved = await deals.move(Scope.of(ctx), opp, target, reason=parsed.reason, booked=booked)
     head = {Stage.WON: "🎉 恭喜赢单！", Stage.LOST: "已记为输单。"}.get(target, "已推进：")
     tail = f"（原因：{parsed.reason}）" if target is Stage.LOST else ""
+    if target is Stage.WON and opp.amount is not None:
+        earlier = f"（原为 {_short(moved.amount_before)}）" if moved.amount_before else ""
+        tail = f"，合同金额 {format_money_short(opp.amount, opp.currency)}{earlier}"
+    noted = "".join(f"\n{n}" for n in await _note(ctx, opp, parsed))
     notes = "".join(f"\n注意：{w}" for w in check.warnings)
     forced = f"\n（已按您的确认推进，缺少：{'；'.join(check.missing)}）" if check.missing else ""
     return [
         TextReply(
-            f"{head}{found.name} · {opp.title}：{_label(current)} → {_label(target)}{tail}。{UNDO_HINT}{forced}{notes}"
+            f"{head}{found.name} · {opp.title}：{_label(moved.before)} → {_label(target)}{tail}。{UNDO_HINT}"
+            f"{noted}{forced}{notes}"
         )
     ]
+
+
+@router.intent(Intent.SET_AMOUNT, help="修改商机金额", example="艾克美法兰项目金额调整为32万欧")
+async def set_amount(ctx: Context, parsed: Parsed) -> list[Reply]:
+    found = await customer_for(ctx, parsed, change=True)
+    opp = await _pick_opportunity(ctx, found, parsed)
+    if not isinstance(opp, Opportunity):
+        return opp
+    amount = _stated(parsed, opp)
+    assert amount is not None  # the parser reads SET_AMOUNT only with an amount
+    was = await deals.set_amount(Scope.of(ctx), opp, amount)
+    old = _short(was) if was is not None else "未填"
+    return [TextReply(f"已修改 {found.name} · {opp.title} 的金额：{old} → {_short(amount)}。{UNDO_HINT}")]
+
+
+def _stated(parsed: Parsed, opp: Opportunity) -> Money | None:
+    """The amount the rep said, in the currency they named (else the deal's own)."""
+    return Money(parsed.amount, parsed.currency or opp.currency) if parsed.amount is not None else None
+
+
+def _short(money: Money) -> str:
+    return format_money_short(money.amount, money.currency)
+
+
+async def _note(ctx: Context, opp: Opportunity, parsed: Parsed) -> list[str]:
+    """What the rep said beside the move (…进入合同阶段了 客户法务在审合同): a follow-up on the deal, said so."""
+    if not parsed.summary:
+        return []
+    follow_up = await add_follow_up(
+        Scope.of(ctx), customer_id=opp.customer_id, opportunity_id=opp.id, content=parsed.summary
+    )
+    return [f"已记录跟进：{follow_up.content}"]
 
 
 async def _pick_opportunity(ctx: Context, customer: Customer, parsed: Parsed) -> Opportunity | list[Reply]:
@@ -137,10 +167,8 @@ async def _pick_opportunity(ctx: Context, customer: Customer, parsed: Parsed) ->
     candidates = list(await opportunities.of_customer(ctx.session, customer.id or 0, open_only=True))
     if chosen is not None:
         return next((o for o in candidates if o.id == chosen), None) or [TextReply("这个商机已不在跟进中。")]
-    if parsed.opportunity:
-        hint = parsed.opportunity.lower()
-        hits = [o for o in candidates if hint in o.title.lower() or o.title.lower() in hint]
-        candidates = hits or candidates
+    hits = named([o.title for o in candidates], parsed.opportunity)
+    candidates = [candidates[i] for i in hits] or candidates
     if not candidates:
         return [TextReply(f"{customer.name} 没有在跟进的商机。新建：商机 {customer.name} 项目名称 金额 阶段")]
     if len(candidates) == 1:

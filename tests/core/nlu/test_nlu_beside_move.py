@@ -63,9 +63,7 @@ def test_a_win_keeps_the_contract_amount(names: NameIndex) -> None:
         ("update ACME flange amount to EUR 320k", 320000, "EUR", "flange"),
     ],
 )
-def test_an_amount_change_of_a_named_deal(
-    names: NameIndex, text: str, amount: int, currency: str, hint: str
-) -> None:
+def test_an_amount_change_of_a_named_deal(names: NameIndex, text: str, amount: int, currency: str, hint: str) -> None:
     p = parse_message(text, now=NOW, tz=TZ, names=names)
     assert (p.intent, p.customer_id, p.amount, p.currency, p.opportunity) == (
         Intent.SET_AMOUNT,
