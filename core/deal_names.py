@@ -29,3 +29,14 @@ def named(titles: Sequence[str], hint: str | None) -> list[int]:
     if hits:
         return hits
     return [i for i, t in enumerate(titles) if len(core := core_of(t)) >= MIN_CORE and core in words]
+
+
+def said_after(title: str, hint: str | None) -> str | None:
+    """The words after those naming the deal (输单 穆勒机械 控制阀 客户选了意大利的供应商 → 客户选了意大利的供应商):
+    what a command says beside the deal; None when nothing follows its name."""
+    words = (hint or "").split()
+    name, core = title.lower(), core_of(title)
+    naming = [i for i, w in enumerate(words) if w.lower() in name or (len(core) >= MIN_CORE and core in w.lower())]
+    if not naming:
+        return None
+    return " ".join(words[naming[-1] + 1 :]) or None

@@ -14,7 +14,7 @@ from bot.router import Router
 from bot.sales import opportunities as deals
 from bot.sales.followups import add_follow_up
 from bot.sales.scope import Scope
-from core.deal_names import named
+from core.deal_names import named, said_after
 from core.money import Money, format_money_short
 from core.nlu.intents import Intent, Parsed
 from core.stage_rules import assess_move
@@ -92,16 +92,17 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not isinstance(opp, Opportunity):
         return opp
     current = Stage(opp.stage)
+    reason = parsed.reason or (said_after(opp.title, parsed.opportunity) if target is Stage.LOST else None)
     check = assess_move(
         current,
         target,
-        await opportunities.evidence(ctx.session, opp, lost_reason=parsed.reason),
+        await opportunities.evidence(ctx.session, opp, lost_reason=reason),
         ctx.services.stage_rules,
     )
     if current is target:
         kept = "".join(f"\n{n}" for n in await _note(ctx, opp, parsed))
         return [TextReply(f"{opp.title} 已经在「{_label(target)}」了。{kept}")]
-    if target is Stage.LOST and not parsed.reason:
+    if target is Stage.LOST and not reason:
         return [TextReply(f"输单请写上原因，例如：输单 {found.name} {opp.title} 原因 价格")]
     if check.missing and not ctx.command.confirmed:
         await ctx.ask("confirm", {"command": ctx.command.settle(customer_id=found.id, opportunity_id=opp.id).to_data()})
@@ -113,9 +114,9 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
             )
         ]
     booked = _stated(parsed, opp) if target is Stage.WON else None
-    moved = await deals.move(Scope.of(ctx), opp, target, reason=parsed.reason, booked=booked)
+    moved = await deals.move(Scope.of(ctx), opp, target, reason=reason, booked=booked)
     head = {Stage.WON: "🎉 恭喜赢单！", Stage.LOST: "已记为输单。"}.get(target, "已推进：")
-    tail = f"（原因：{parsed.reason}）" if target is Stage.LOST else ""
+    tail = f"（原因：{reason}）" if target is Stage.LOST else ""
     if target is Stage.WON and opp.amount is not None:
         earlier = f"（原为 {_short(moved.amount_before)}）" if moved.amount_before else ""
         tail = f"，合同金额 {format_money_short(opp.amount, opp.currency)}{earlier}"

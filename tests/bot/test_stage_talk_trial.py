@@ -89,3 +89,19 @@ async def test_an_amount_change_changes_the_deal_and_can_be_undone(bot: ChatHarn
     assert "€32万" in await bot.said("李娜", "查 艾克美")
     assert "已撤销" in await bot.said("李娜", "撤销")
     assert (await _deal(bot, "法兰采购项目")).amount == Decimal(305000)
+
+
+async def test_a_loss_command_takes_the_words_after_the_deal_as_its_reason(bot: ChatHarness) -> None:
+    lost = await bot.said("李娜", "输单 穆勒机械 控制阀 客户选了意大利的供应商")
+    assert "已记为输单" in lost and "（原因：客户选了意大利的供应商）" in lost
+    assert (await _deal(bot, "控制阀采购项目")).lost_reason == "客户选了意大利的供应商"
+
+
+async def test_undo_takes_back_the_booked_amount_and_the_note(bot: ChatHarness) -> None:
+    was = await _deal(bot, "控制阀采购项目")
+    await bot.say("李娜", "穆勒机械控制阀的单子签了 合同金额12.6万欧 下周付预付款")
+    assert "已记录跟进：下周付预付款" in await bot.said("李娜", "是")
+    assert "已撤销" in await bot.said("李娜", "撤销")
+    deal = await _deal(bot, "控制阀采购项目")
+    assert (deal.stage, deal.amount, deal.currency) == (was.stage, was.amount, was.currency)
+    assert await _rows(bot, FollowUp, col(FollowUp.content).contains("预付款")) == []

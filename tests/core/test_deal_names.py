@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.deal_names import core_of, named
+from core.deal_names import core_of, named, said_after
 
 TITLES = ["DN50球阀采购项目", "控制阀采购项目", "法兰采购项目"]
 
@@ -27,3 +27,17 @@ def test_named(hint: str | None, picked: list[int]) -> None:
 
 def test_core_of() -> None:
     assert [core_of(t) for t in TITLES] == ["dn50球阀", "控制阀", "法兰"]
+
+
+@pytest.mark.parametrize(
+    ("hint", "after"),
+    [
+        ("控制阀 客户选了意大利的供应商", "客户选了意大利的供应商"),
+        ("好消息 控制阀的单子", None),
+        ("控制阀", None),
+        ("客户选了意大利的供应商", None),  # the deal is not named: nothing is known to follow it
+        (None, None),
+    ],
+)
+def test_said_after(hint: str | None, after: str | None) -> None:
+    assert said_after("控制阀采购项目", hint) == after
