@@ -134,7 +134,7 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
 @router.intent(Intent.SET_AMOUNT, help="修改商机金额", example="艾克美法兰项目金额调整为32万欧")
 async def set_amount(ctx: Context, parsed: Parsed) -> list[Reply]:
     found = await customer_for(ctx, parsed, change=True)
-    opp = await _pick_opportunity(ctx, found, parsed)
+    opp = await _pick_opportunity(ctx, found, parsed, won_too=True)
     if not isinstance(opp, Opportunity):
         return opp
     amount = _stated(parsed, opp)
@@ -163,13 +163,18 @@ async def _note(ctx: Context, opp: Opportunity, parsed: Parsed) -> list[str]:
     return [f"已记录跟进：{follow_up.content}"]
 
 
-async def _pick_opportunity(ctx: Context, customer: Customer, parsed: Parsed) -> Opportunity | list[Reply]:
+async def _pick_opportunity(
+    ctx: Context, customer: Customer, parsed: Parsed, *, won_too: bool = False
+) -> Opportunity | list[Reply]:
+    """The deal the words name among the open ones (and the won ones when `won_too`: a booked amount can be
+    corrected); several, or none named, are offered by number."""
     chosen = ctx.command.opportunity_id
-    candidates = list(await opportunities.of_customer(ctx.session, customer.id or 0, open_only=True))
+    rows = await opportunities.of_customer(ctx.session, customer.id or 0, open_only=not won_too)
+    pool = [o for o in rows if Stage(o.stage).is_open or o.stage == Stage.WON.value]
     if chosen is not None:
-        return next((o for o in candidates if o.id == chosen), None) or [TextReply("这个商机已不在跟进中。")]
-    hits = named([o.title for o in candidates], parsed.opportunity)
-    candidates = [candidates[i] for i in hits] or candidates
+        return next((o for o in pool if o.id == chosen), None) or [TextReply("这个商机已不在跟进中。")]
+    hits = named([o.title for o in pool], parsed.opportunity)
+    candidates = [pool[i] for i in hits] or [o for o in pool if Stage(o.stage).is_open]
     if not candidates:
         return [TextReply(f"{customer.name} 没有在跟进的商机。新建：商机 {customer.name} 项目名称 金额 阶段")]
     if len(candidates) == 1:

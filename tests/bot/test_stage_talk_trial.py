@@ -105,3 +105,12 @@ async def test_undo_takes_back_the_booked_amount_and_the_note(bot: ChatHarness) 
     deal = await _deal(bot, "控制阀采购项目")
     assert (deal.stage, deal.amount, deal.currency) == (was.stage, was.amount, was.currency)
     assert await _rows(bot, FollowUp, col(FollowUp.content).contains("预付款")) == []
+
+
+async def test_a_won_deals_booked_amount_can_be_corrected(bot: ChatHarness) -> None:
+    await bot.say("李娜", "穆勒机械控制阀的单子签了 合同金额12.6万欧")
+    await bot.say("李娜", "是")
+    fixed = await bot.said("李娜", "穆勒机械控制阀项目金额改为13万欧")
+    assert "控制阀采购项目" in fixed and "€12.6万 → €13万" in fixed
+    deal = await _deal(bot, "控制阀采购项目")
+    assert (deal.stage, deal.amount) == ("won", Decimal(130000))
