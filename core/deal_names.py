@@ -9,7 +9,8 @@ import re
 from collections.abc import Sequence
 
 _GENERIC = re.compile(
-    r"采购项目|项目|采购|年度|订单|单子|框架协议|合同|的|(?<![A-Za-z])(?:project|deal|order)(?![A-Za-z])", re.I
+    r"采购项目|项目|采购|年度|订单|单子|[这那]个?单|框架协议|合同|的|(?<![A-Za-z])(?:project|deal|order)(?![A-Za-z])",
+    re.I,
 )
 MIN_CORE = 2  # a one-character core (阀) would name half the catalogue
 
@@ -40,3 +41,12 @@ def said_after(title: str, hint: str | None) -> str | None:
     if not naming:
         return None
     return " ".join(words[naming[-1] + 1 :]) or None
+
+
+def only_names(title: str, words: str) -> bool:
+    """The words only name the deal (穆勒机械 签了 控制阀, 丢了 控制阀那单): no note or reason of their own."""
+    rest = words.lower()
+    for part in (title.lower(), core_of(title)):
+        if part:
+            rest = rest.replace(part, " ")
+    return not core_of(rest)

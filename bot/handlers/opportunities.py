@@ -14,7 +14,7 @@ from bot.router import Router
 from bot.sales import opportunities as deals
 from bot.sales.followups import add_follow_up
 from bot.sales.scope import Scope
-from core.deal_names import named, said_after
+from core.deal_names import named, only_names, said_after
 from core.money import Money, format_money_short
 from core.nlu.intents import Intent, Parsed
 from core.stage_rules import assess_move
@@ -93,6 +93,8 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
         return opp
     current = Stage(opp.stage)
     reason = parsed.reason or (said_after(opp.title, parsed.opportunity) if target is Stage.LOST else None)
+    if reason and only_names(opp.title, reason):  # 穆勒机械 丢了 控制阀: the deal, not why
+        reason = None
     check = assess_move(
         current,
         target,
@@ -155,7 +157,7 @@ def _short(money: Money) -> str:
 
 async def _note(ctx: Context, opp: Opportunity, parsed: Parsed) -> list[str]:
     """What the rep said beside the move (…进入合同阶段了 客户法务在审合同): a follow-up on the deal, said so."""
-    if not parsed.summary:
+    if not parsed.summary or only_names(opp.title, parsed.summary):
         return []
     follow_up = await add_follow_up(
         Scope.of(ctx), customer_id=opp.customer_id, opportunity_id=opp.id, content=parsed.summary
@@ -173,7 +175,8 @@ async def _pick_opportunity(
     pool = [o for o in rows if Stage(o.stage).is_open or o.stage == Stage.WON.value]
     if chosen is not None:
         return next((o for o in pool if o.id == chosen), None) or [TextReply("这个商机已不在跟进中。")]
-    hits = named([o.title for o in pool], parsed.opportunity)
+    # Nothing before the move named the deal (穆勒机械 签了 控制阀): the words after it may.
+    hits = named([o.title for o in pool], parsed.opportunity or parsed.summary or parsed.reason)
     candidates = [pool[i] for i in hits] or [o for o in pool if Stage(o.stage).is_open]
     if not candidates:
         return [TextReply(f"{customer.name} 没有在跟进的商机。新建：商机 {customer.name} 项目名称 金额 阶段")]

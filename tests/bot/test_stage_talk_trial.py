@@ -114,3 +114,12 @@ async def test_a_won_deals_booked_amount_can_be_corrected(bot: ChatHarness) -> N
     assert "控制阀采购项目" in fixed and "€12.6万 → €13万" in fixed
     deal = await _deal(bot, "控制阀采购项目")
     assert (deal.stage, deal.amount) == ("won", Decimal(130000))
+
+
+async def test_a_deal_named_after_the_move_is_no_note(bot: ChatHarness) -> None:
+    notes_before = len(await _rows(bot, FollowUp))
+    assert "仍然推进" in await bot.said("李娜", "穆勒机械 签了 控制阀")  # no list: the words after name one deal
+    won = await bot.said("李娜", "是")
+    assert "控制阀采购项目" in won and "已记录跟进" not in won
+    assert len(await _rows(bot, FollowUp)) == notes_before
+    assert "输单请写上原因" in await bot.said("李娜", "穆勒机械 丢了 DN50球阀")  # the deal, not why

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.deal_names import core_of, named, said_after
+from core.deal_names import core_of, named, only_names, said_after
 
 TITLES = ["DN50球阀采购项目", "控制阀采购项目", "法兰采购项目"]
 
@@ -41,3 +41,11 @@ def test_core_of() -> None:
 )
 def test_said_after(hint: str | None, after: str | None) -> None:
     assert said_after("控制阀采购项目", hint) == after
+
+
+@pytest.mark.parametrize(
+    ("words", "only"),
+    [("控制阀", True), ("控制阀那单", True), ("控制阀采购项目", True), ("控制阀 客户很满意", False), ("价格", False)],
+)
+def test_only_names(words: str, only: bool) -> None:
+    assert only_names("控制阀采购项目", words) is only
