@@ -121,7 +121,7 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
     tail = f"（原因：{reason}）" if target is Stage.LOST else ""
     if target is Stage.WON and opp.amount is not None:
         earlier = f"（原为 {_short(moved.amount_before)}）" if moved.amount_before else ""
-        tail = f"，合同金额 {format_money_short(opp.amount, opp.currency)}{earlier}"
+        tail = f"，合同金额 {format_money_short(opp.amount, opp.currency)}{_assumed(parsed)}{earlier}"
     noted = "".join(f"\n{n}" for n in await _note(ctx, opp, parsed))
     notes = "".join(f"\n注意：{w}" for w in check.warnings)
     forced = f"\n（已按您的确认推进，缺少：{'；'.join(check.missing)}）" if check.missing else ""
@@ -143,12 +143,18 @@ async def set_amount(ctx: Context, parsed: Parsed) -> list[Reply]:
     assert amount is not None  # the parser reads SET_AMOUNT only with an amount
     was = await deals.set_amount(Scope.of(ctx), opp, amount)
     old = _short(was) if was is not None else "未填"
-    return [TextReply(f"已修改 {found.name} · {opp.title} 的金额：{old} → {_short(amount)}。{UNDO_HINT}")]
+    new = f"{_short(amount)}{_assumed(parsed)}"
+    return [TextReply(f"已修改 {found.name} · {opp.title} 的金额：{old} → {new}。{UNDO_HINT}")]
 
 
 def _stated(parsed: Parsed, opp: Opportunity) -> Money | None:
     """The amount the rep said, in the currency they named (else the deal's own)."""
     return Money(parsed.amount, parsed.currency or opp.currency) if parsed.amount is not None else None
+
+
+def _assumed(parsed: Parsed) -> str:
+    """Said when the rep named no currency and the deal's own was taken: the reply shows it, to be corrected."""
+    return "（没写币种，按商机原币种）" if parsed.amount is not None and parsed.currency is None else ""
 
 
 def _short(money: Money) -> str:

@@ -123,3 +123,8 @@ async def test_a_deal_named_after_the_move_is_no_note(bot: ChatHarness) -> None:
     assert "控制阀采购项目" in won and "已记录跟进" not in won
     assert len(await _rows(bot, FollowUp)) == notes_before
     assert "输单请写上原因" in await bot.said("李娜", "穆勒机械 丢了 DN50球阀")  # the deal, not why
+
+
+async def test_an_amount_without_currency_says_it_took_the_deals(bot: ChatHarness) -> None:
+    changed = await bot.said("李娜", "艾克美法兰项目金额调整为32万")
+    assert "€30.5万 → €32万（没写币种，按商机原币种）" in changed
