@@ -41,6 +41,7 @@ class Intent(StrEnum):
     ADVANCE_STAGE = "advance_stage"
     WIN = "win"
     LOSE = "lose"
+    SET_AMOUNT = "set_amount"  # 艾克美法兰项目金额调整为32万欧: an opportunity's amount changed
     FOLLOW_UP = "follow_up"
     LOOKUP = "lookup"
     LIST_TASKS = "list_tasks"
@@ -76,7 +77,6 @@ class Intent(StrEnum):
     QUESTION = "question"  # core/nlu/questions.py: answered, never logged
     TASK_COMMAND = "task_command"  # core/nlu/task_commands.py: tasks named by number or words
     ASSIGN_TASK = "assign_task"  # 让李娜明天给张总回个电话: a manager gives one of the team a task
-    SET_AMOUNT = "set_amount"  # 艾克美法兰项目金额调整为32万欧: an opportunity's amount changed
     UNKNOWN = "unknown"
 
 
