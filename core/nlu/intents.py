@@ -752,6 +752,7 @@ def _stage_change(ctx: _Context, intent: Intent) -> bool:
 
 
 # What may follow a move and say nothing: 了 / 啦 / ！, or the deal itself (搞定了 2.3M USD 的单子).
+_LOST_TO = re.compile(r"输给了?|lost(?=\sto\s)", re.I)
 _BARE_AFTER_MOVE = re.compile(r"^[了啦呀哦的\s!！~。.,，]*(?:(?:这|那|的)?(?:单子|单|项目|订单))?[\s!！~。.]*$")
 
 
@@ -765,6 +766,8 @@ def _beside_move(ctx: _Context, spans: list[tuple[int, int]], moved: tuple[int, 
     undated = _blank(blanked, [(d.start, d.end) for d in ctx.dates])[moved[1] :]
     if _BARE_AFTER_MOVE.match(undated) or not re.search(r"[\w\u4e00-\u9fff]", undated):
         return None
+    if to := _LOST_TO.search(ctx.text, moved[0], moved[1] + len(" to ")):  # 输给了意大利的供应商: said whole
+        return _clean(ctx.text[to.start() : moved[1]] + blanked[moved[1] :])
     return _clean(re.sub(r"^[了啦呀哦\s!！~]+", "", blanked[moved[1] :])) or None
 
 

@@ -24,6 +24,8 @@ def names() -> NameIndex:
         ("穆勒机械控制阀的单子丢了 客户选了意大利的供应商 价格比我们低15%", "客户选了意大利的供应商 价格比我们低15%"),
         ("穆勒机械这个单子丢了 价格差太多", "价格差太多"),
         ("穆勒机械控制阀的单子丢了", None),
+        ("穆勒机械控制阀这单输给了意大利的供应商", "输给了意大利的供应商"),  # to whom, said whole
+        ("Mueller Maschinenbau control valve deal lost to an Italian supplier", "lost to an Italian supplier"),
         ("穆勒机械控制阀的单子丢了！", None),
         ("输单 穆勒机械 控制阀 原因 价格", "价格"),
     ],
