@@ -54,6 +54,7 @@ KIND_OF: dict[Intent, str] = {
     Intent.ADVANCE_STAGE: "stage",
     Intent.WIN: "stage",
     Intent.LOSE: "stage",
+    Intent.SET_AMOUNT: "stage",
     Intent.FOLLOW_UP: "followup",
     Intent.NOTE: "followup",
     Intent.PLAN: "task",

@@ -18,6 +18,7 @@ from bot.handlers.tasks import assign
 from bot.replies import CardReply, Reply, TextReply
 from bot.resolve import apart_from_colleagues, customer_for
 from bot.router import Router
+from bot.sales.followups import add_follow_up
 from bot.sales.scope import Scope
 from bot.sales.tasks import add_task
 from core.nlu.dates import resolve_dates
@@ -105,21 +106,15 @@ async def _plan_only(ctx: Context, customer_id: int, name: str, parsed: Parsed) 
 
 
 async def _save_follow_up(ctx: Context, customer_id: int, parsed: Parsed) -> FollowUp:
-    now = ctx.clock.now()
-    follow_up = FollowUp(
+    return await add_follow_up(
+        Scope.of(ctx),
         customer_id=customer_id,
-        author_id=ctx.user_id,
         kind=parsed.kind or "其他",
         content=parsed.summary or parsed.text,
-        happened_at=parsed.occurred_at or now,
+        happened_at=parsed.occurred_at,
         next_action=parsed.next_action,
         next_due=parsed.next_due,
-        created_at=now,
     )
-    ctx.session.add(follow_up)
-    await ctx.session.flush()
-    await ctx.record("create", "follow_ups", follow_up.id, after=audit.snapshot(follow_up))
-    return follow_up
 
 
 async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *, ask: bool = True) -> list[Reply]:

@@ -11,7 +11,11 @@ from bot.handlers.conversation import picked
 from bot.replies import Reply, TextReply
 from bot.resolve import customer_for
 from bot.router import Router
-from core.money import format_money_short
+from bot.sales import opportunities as deals
+from bot.sales.followups import add_follow_up
+from bot.sales.scope import Scope
+from core.deal_names import named, only_names, said_after
+from core.money import Money, format_money_short
 from core.nlu.intents import Intent, Parsed
 from core.stage_rules import assess_move
 from core.stages import DEFAULT_PROBABILITY, Stage
@@ -88,15 +92,19 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
     if not isinstance(opp, Opportunity):
         return opp
     current = Stage(opp.stage)
+    reason = parsed.reason or (said_after(opp.title, parsed.opportunity) if target is Stage.LOST else None)
+    if reason and only_names(opp.title, reason):  # 穆勒机械 丢了 控制阀: the deal, not why
+        reason = None
     check = assess_move(
         current,
         target,
-        await opportunities.evidence(ctx.session, opp, lost_reason=parsed.reason),
+        await opportunities.evidence(ctx.session, opp, lost_reason=reason),
         ctx.services.stage_rules,
     )
     if current is target:
-        return [TextReply(f"{opp.title} 已经在「{_label(target)}」了。")]
-    if target is Stage.LOST and not parsed.reason:
+        kept = "".join(f"\n{n}" for n in await _note(ctx, opp, parsed))
+        return [TextReply(f"{opp.title} 已经在「{_label(target)}」了。{kept}")]
+    if target is Stage.LOST and not reason:
         return [TextReply(f"输单请写上原因，例如：输单 {found.name} {opp.title} 原因 价格")]
     if check.missing and not ctx.command.confirmed:
         await ctx.ask("confirm", {"command": ctx.command.settle(customer_id=found.id, opportunity_id=opp.id).to_data()})
@@ -107,40 +115,75 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
                 + "。\n仍然推进？回复“是”推进，回复“否”取消。"
             )
         ]
-    now = ctx.clock.now()
-    before = audit.snapshot(opp)
-    opp.stage, opp.stage_entered_at, opp.updated_at = target.value, now, now
-    opp.probability = DEFAULT_PROBABILITY[target]
-    opp.closed_at = None if target.is_open else now
-    opp.lost_reason = parsed.reason if target is Stage.LOST else None
-    ctx.session.add(opp)
-    change = StageChange(
-        opportunity_id=opp.id or 0, from_stage=current.value, to_stage=target.value, at=now, actor_id=ctx.user_id
-    )
-    ctx.session.add(change)
-    await ctx.session.flush()
-    await ctx.record("update", "opportunities", opp.id, before=before, after=audit.snapshot(opp))
-    await ctx.record("create", "stage_changes", change.id, after=audit.snapshot(change))
+    booked = _stated(parsed, opp) if target is Stage.WON else None
+    moved = await deals.move(Scope.of(ctx), opp, target, reason=reason, booked=booked)
     head = {Stage.WON: "🎉 恭喜赢单！", Stage.LOST: "已记为输单。"}.get(target, "已推进：")
-    tail = f"（原因：{parsed.reason}）" if target is Stage.LOST else ""
+    tail = f"（原因：{reason}）" if target is Stage.LOST else ""
+    if target is Stage.WON and opp.amount is not None:
+        earlier = f"（原为 {_short(moved.amount_before)}）" if moved.amount_before else ""
+        tail = f"，合同金额 {format_money_short(opp.amount, opp.currency)}{_assumed(parsed)}{earlier}"
+    noted = "".join(f"\n{n}" for n in await _note(ctx, opp, parsed))
     notes = "".join(f"\n注意：{w}" for w in check.warnings)
     forced = f"\n（已按您的确认推进，缺少：{'；'.join(check.missing)}）" if check.missing else ""
     return [
         TextReply(
-            f"{head}{found.name} · {opp.title}：{_label(current)} → {_label(target)}{tail}。{UNDO_HINT}{forced}{notes}"
+            f"{head}{found.name} · {opp.title}：{_label(moved.before)} → {_label(target)}{tail}。{UNDO_HINT}"
+            f"{noted}{forced}{notes}"
         )
     ]
 
 
-async def _pick_opportunity(ctx: Context, customer: Customer, parsed: Parsed) -> Opportunity | list[Reply]:
+@router.intent(Intent.SET_AMOUNT, help="修改商机金额", example="艾克美法兰项目金额调整为32万欧")
+async def set_amount(ctx: Context, parsed: Parsed) -> list[Reply]:
+    found = await customer_for(ctx, parsed, change=True)
+    opp = await _pick_opportunity(ctx, found, parsed, won_too=True)
+    if not isinstance(opp, Opportunity):
+        return opp
+    amount = _stated(parsed, opp)
+    assert amount is not None  # the parser reads SET_AMOUNT only with an amount
+    was = await deals.set_amount(Scope.of(ctx), opp, amount)
+    old = _short(was) if was is not None else "未填"
+    new = f"{_short(amount)}{_assumed(parsed)}"
+    return [TextReply(f"已修改 {found.name} · {opp.title} 的金额：{old} → {new}。{UNDO_HINT}")]
+
+
+def _stated(parsed: Parsed, opp: Opportunity) -> Money | None:
+    """The amount the rep said, in the currency they named (else the deal's own)."""
+    return Money(parsed.amount, parsed.currency or opp.currency) if parsed.amount is not None else None
+
+
+def _assumed(parsed: Parsed) -> str:
+    """Said when the rep named no currency and the deal's own was taken: the reply shows it, to be corrected."""
+    return "（没写币种，按商机原币种）" if parsed.amount is not None and parsed.currency is None else ""
+
+
+def _short(money: Money) -> str:
+    return format_money_short(money.amount, money.currency)
+
+
+async def _note(ctx: Context, opp: Opportunity, parsed: Parsed) -> list[str]:
+    """What the rep said beside the move (…进入合同阶段了 客户法务在审合同): a follow-up on the deal, said so."""
+    if not parsed.summary or only_names(opp.title, parsed.summary):
+        return []
+    follow_up = await add_follow_up(
+        Scope.of(ctx), customer_id=opp.customer_id, opportunity_id=opp.id, content=parsed.summary
+    )
+    return [f"已记录跟进：{follow_up.content}"]
+
+
+async def _pick_opportunity(
+    ctx: Context, customer: Customer, parsed: Parsed, *, won_too: bool = False
+) -> Opportunity | list[Reply]:
+    """The deal the words name among the open ones (and the won ones when `won_too`: a booked amount can be
+    corrected); several, or none named, are offered by number."""
     chosen = ctx.command.opportunity_id
-    candidates = list(await opportunities.of_customer(ctx.session, customer.id or 0, open_only=True))
+    rows = await opportunities.of_customer(ctx.session, customer.id or 0, open_only=not won_too)
+    pool = [o for o in rows if Stage(o.stage).is_open or o.stage == Stage.WON.value]
     if chosen is not None:
-        return next((o for o in candidates if o.id == chosen), None) or [TextReply("这个商机已不在跟进中。")]
-    if parsed.opportunity:
-        hint = parsed.opportunity.lower()
-        hits = [o for o in candidates if hint in o.title.lower() or o.title.lower() in hint]
-        candidates = hits or candidates
+        return next((o for o in pool if o.id == chosen), None) or [TextReply("这个商机已不在跟进中。")]
+    # Nothing before the move named the deal (穆勒机械 签了 控制阀): the words after it may.
+    hits = named([o.title for o in pool], parsed.opportunity or parsed.summary or parsed.reason)
+    candidates = [pool[i] for i in hits] or [o for o in pool if Stage(o.stage).is_open]
     if not candidates:
         return [TextReply(f"{customer.name} 没有在跟进的商机。新建：商机 {customer.name} 项目名称 金额 阶段")]
     if len(candidates) == 1:

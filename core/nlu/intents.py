@@ -41,6 +41,7 @@ class Intent(StrEnum):
     ADVANCE_STAGE = "advance_stage"
     WIN = "win"
     LOSE = "lose"
+    SET_AMOUNT = "set_amount"  # 艾克美法兰项目金额调整为32万欧: an opportunity's amount changed
     FOLLOW_UP = "follow_up"
     LOOKUP = "lookup"
     LIST_TASKS = "list_tasks"
@@ -742,6 +743,7 @@ def _stage_change(ctx: _Context, intent: Intent) -> bool:
         ctx.fields["stage"] = Stage.WON if intent is Intent.WIN else Stage.LOST
         for pattern in (_WIN_WORDS, _LOSE_WORDS):
             spans += [m.span() for m in pattern.finditer(text)]
+    moved = max(spans, key=lambda span: span[1], default=None)  # the move's words: what follows is beside it
     if intent is Intent.WIN and (money_span := _extras(ctx)):  # the final contract value, when given
         spans.append(money_span)
     if m := _REASON.search(_blank(text, spans)):
@@ -749,10 +751,33 @@ def _stage_change(ctx: _Context, intent: Intent) -> bool:
         spans.append(m.span())
     if span := ctx.customer(explicit=True):
         spans.append(span)
+    if moved is not None and (beside := _beside_move(ctx, spans, moved)):
+        spans.append((moved[1], len(text)))
+        ctx.fields["reason" if intent is Intent.LOSE and "reason" not in ctx.fields else "summary"] = beside
     hint = _clean(re.sub(r"(?:^|\s)(?:的|了|这单|这个单子|项目)(?=\s|$)", " ", _blank(text, spans)))
     if hint:
         ctx.fields["opportunity"] = hint
     return True
+
+
+# What may follow a move and say nothing: 了 / 啦 / ！, or the deal itself (搞定了 2.3M USD 的单子).
+_LOST_TO = re.compile(r"输给了?|lost(?=\sto\s)", re.I)
+_BARE_AFTER_MOVE = re.compile(r"^[了啦呀哦的\s!！~。.,，]*(?:(?:这|那|的)?(?:单子|单|项目|订单))?[\s!！~。.]*$")
+
+
+def _beside_move(ctx: _Context, spans: list[tuple[int, int]], moved: tuple[int, int]) -> str | None:
+    """What the rep said after the move (…丢了 客户选了意大利的供应商, …进入合同阶段了 客户法务在审合同): the
+    loss's reason or a note on the deal, never part of the opportunity's name. Only when something (the customer,
+    the deal) comes before the move; a day alone (signed the PO today) or an emoji is nothing."""
+    if not ctx.text[: moved[0]].strip():
+        return None
+    blanked = _blank(ctx.text, spans)
+    undated = _blank(blanked, [(d.start, d.end) for d in ctx.dates])[moved[1] :]
+    if _BARE_AFTER_MOVE.match(undated) or not re.search(r"[\w\u4e00-\u9fff]", undated):
+        return None
+    if to := _LOST_TO.search(ctx.text, moved[0], moved[1] + len(" to ")):  # 输给了意大利的供应商: said whole
+        return _clean(ctx.text[to.start() : moved[1]] + blanked[moved[1] :])
+    return _clean(re.sub(r"^[了啦呀哦\s!！~]+", "", blanked[moved[1] :])) or None
 
 
 # The legal-form tail of a customer's full name, when the index matched only its distinctive part.
@@ -1386,6 +1411,8 @@ def _classify_free(ctx: _Context) -> Intent:
     if _STAGE_MOVE.search(text) or (ctx.mentions and re.search(rf"(?:^|\s){_STAGE_CODE}(?:\s|$)", text)):
         _stage_change(ctx, Intent.ADVANCE_STAGE)  # 艾克美 走合同流程了 S5: a customer and a bare code
         return Intent.ADVANCE_STAGE
+    if _set_amount(ctx):
+        return Intent.SET_AMOUNT
     if m := _ALIAS_FREE.match(text):
         ctx.retarget(m["who"])
         ctx.customer(explicit=True, whole=True)
@@ -1407,6 +1434,35 @@ def _classify_free(ctx: _Context) -> Intent:
     if ctx.mentions or _LEADING_NAME.match(text):
         return _note(ctx)
     return Intent.UNKNOWN
+
+
+# A named deal's amount changed (法兰项目金额调整为32万欧, 项目改成30万美元, update ACME flange amount to EUR 320k): the
+# amount word, or the deal word right before the verb, and money right after it (单价改为… is a quote's, not this).
+_AMOUNT_CHANGE = re.compile(
+    r"(?:(?:合同金额|合同额|总金额|金额|总价|总额|(?<!单)价格)|(?:项目|商机|单子|订单))\s?(?:的)?\s?"
+    r"(?:调整为|调整到|调整成|调为|调到|改为|改成|改到|更新为|更新成|变为|变成|变更为|修改为|改)\s?(?=[\d$€¥£]|人民币|美元|欧元)"
+    r"|(?<![A-Za-z])(?:amount|value)\s(?:to|is\snow|now)\s",
+    re.I,
+)
+
+_AMOUNT_VERB = re.compile(r"(?<![A-Za-z])(?:update|change|set|adjust)d?\s(?:the\s)?|^\s*的|的\s*$", re.I)
+
+
+def _set_amount(ctx: _Context) -> bool:
+    """An amount change of a named deal: the customer, the new amount, and the words naming the deal."""
+    change = _AMOUNT_CHANGE.search(ctx.text)
+    if change is None or not (ctx.mentions or _LEADING_NAME.match(ctx.text)):
+        return False
+    spans = [change.span()]
+    if money_span := _extras(ctx):
+        spans.append(money_span)
+    if "amount" not in ctx.fields:
+        return False
+    if span := ctx.customer(explicit=False):
+        spans.append(span)
+    if hint := _clean(_AMOUNT_VERB.sub(" ", _blank(ctx.text, spans))):
+        ctx.fields["opportunity"] = hint
+    return True
 
 
 # `Texas Flow Controls: …`, `Kiwi Water 要样品`: a Latin name (two words or more) opening the message.
