@@ -18,6 +18,8 @@ from core.nlu.task_commands import TaskCommand, assignment, might_assign, parse_
 from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command
 from storage.repo import names, users
 
+Understood = Parsed | QuoteCommand | TransferCommand | TaskCommand | Question  # what a message is read as
+
 
 async def name_index(ctx: Context, text: str = "", queries: Sequence[str] = ()) -> NameIndex:
     """The customers this user may see that `text` mentions or that each query may mean."""
@@ -41,7 +43,7 @@ async def _parse(ctx: Context, text: str) -> Parsed:
     return parsed
 
 
-async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | TransferCommand | TaskCommand | Question:
+async def understand(ctx: Context, text: str) -> Understood:
     """Quote, approval and transfer commands have their own grammar; a question is answered, never logged (a
     question-like message kabot cannot answer only wins over a follow-up); everything else is a CRM message."""
     command = parse_quote_command(text, now=ctx.now, tz=ctx.tz)
