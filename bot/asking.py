@@ -72,6 +72,13 @@ async def describe(session: AsyncSession, user_id: int, reply: str, now: datetim
     await state.describe(session, user_id, sentence)
 
 
+def repeats(question: OpenQuestion, text: str) -> bool:
+    """Whether a message is the kept command sent again (with the customer added, say): it takes the question's
+    place, so the question is neither reminded of nor said to be unsaved."""
+    command = "".join(_command_text(question.data).split())
+    return bool(command) and command in "".join(text.split())
+
+
 def reminder(question: OpenQuestion) -> str:
     """The last line of the reply to a message that is no answer to the open question."""
     return f"（还在等您回复：{question.asks}）" if question.asks else ""

@@ -58,7 +58,12 @@ async def _with_open_question(ctx: Context, parsed: Understood, question: OpenQu
     intent = parsed.intent
     session, user_id = ctx.session, ctx.user_id
     if intent is not Intent.UNDO and (state_handler := ctx.services.router.states.get(question.kind)) is not None:
-        answer = await state_handler(ctx, question.data, parsed)
+        try:
+            answer = await state_handler(ctx, question.data, parsed)
+        except Refusal as refusal:  # an answer refused (another rep's customer): everything rolls back, still open
+            if not isinstance(refusal, NeedsAnswer):
+                refusal.aside = asking.reminder(question)
+            raise
         if answer is not None:
             if state.asked(session, user_id):  # asked again (a wrong number, or the next detail)
                 await asking.describe(session, user_id, asking.first_text(answer), ctx.clock.now(), question.asks)
@@ -73,11 +78,17 @@ async def _with_open_question(ctx: Context, parsed: Understood, question: OpenQu
         return [TextReply(asking.withdrawn(question))]
     if intent in (Intent.CONFIRM, Intent.CHOICE):  # 是 / 2 that the question does not take
         return [TextReply(asking.waiting(question))]
+    repeated = asking.repeats(question, ctx.inbound.text or "")  # the rep sent it again, with what was missing
     try:
         replies = await _handle(ctx, parsed)
     except Refusal as refusal:
-        refusal.aside = asking.replaced(question) if isinstance(refusal, NeedsAnswer) else asking.reminder(question)
+        if not repeated:
+            refusal.aside = asking.replaced(question) if isinstance(refusal, NeedsAnswer) else asking.reminder(question)
         raise
+    if repeated:
+        if not state.asked(session, user_id):
+            await state.close(session, user_id)
+        return replies
     line = asking.replaced(question) if state.asked(session, user_id) else asking.reminder(question)
     return asking.ending_with(replies, line)
 

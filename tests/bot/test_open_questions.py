@@ -4,7 +4,7 @@ while it is open withdraw it — never an older change. What was said is saved, 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -50,7 +50,7 @@ async def test_the_date_asked_for_arrives_after_a_lookup_and_still_makes_the_tas
     done = await bot.said("陈静", "周五")
     assert "待办：要安排接机和样品间" in done and "没太明白" not in done
     [task] = await _tasks(bot, "安排接机和样品间")
-    assert task.due_at is not None and task.due_at.astimezone(SHANGHAI).date() == datetime(2026, 11, 27).date()
+    assert task.due_at is not None and task.due_at.astimezone(SHANGHAI).date() == date(2026, 11, 27)
     assert "还在等您回复" not in await bot.said("陈静", "查 海湾贸易")  # answered: no longer reminded
 
 
@@ -138,3 +138,20 @@ async def test_a_refused_message_still_reminds_of_the_open_question(bot: ChatHar
     refused = await bot.said("李娜", "查 迪拜海湾贸易")
     assert "陈静" in refused and refused.splitlines()[-1] == "（还在等您回复：下一步“要CE证书”是哪天？）"
     assert "待办：要CE证书" in await bot.said("李娜", "周四")
+
+
+async def test_the_note_sent_again_with_its_customer_replaces_the_question(bot: ChatHarness) -> None:
+    """No reminder to name a customer for a note the rep has just filed by sending it again."""
+    await bot.said("李娜", NO_CUSTOMER)
+    again = await bot.said("李娜", f"跟进 北风泵业 {NO_CUSTOMER}")
+    assert "已记录 北风泵业" in again and "还在等您回复" not in again and "没有保存" not in again
+    assert "还在等您回复" not in await bot.said("李娜", "待办")
+    assert len(await _notes(bot, "下周来验货")) == 1
+
+
+async def test_an_answer_refused_leaves_the_question_open_and_says_so(bot: ChatHarness) -> None:
+    await bot.said("李娜", NO_CUSTOMER)
+    refused = await bot.said("李娜", "迪拜海湾贸易")  # 陈静's account
+    assert "陈静" in refused and "还在等您回复：“下午跟客户通了电话 说下周来验货”是哪个客户的？" in refused
+    assert "已记录 北风泵业" in await bot.said("李娜", "北风泵业")
+    assert len(await _notes(bot, "下周来验货")) == 1
