@@ -80,8 +80,10 @@ def repeats(question: OpenQuestion, text: str) -> bool:
 
 
 def reminder(question: OpenQuestion) -> str:
-    """The last line of the reply to a message that is no answer to the open question."""
-    return f"（还在等您回复：{question.asks}）" if question.asks else ""
+    """The last line of the reply to a message that is no answer to the open question (a numbered one says so,
+    and the console then reads a bare number as its answer, not as a button)."""
+    numbered = "回复编号" if "ids" in question.data else ""
+    return f"（还在等您回复：{question.asks}{numbered}）" if question.asks else ""
 
 
 def waiting(question: OpenQuestion) -> str:

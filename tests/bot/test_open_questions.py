@@ -58,7 +58,7 @@ async def test_a_won_deal_picked_by_number_after_a_lookup_is_still_won(bot: Chat
     """Trial: 赢单 → 要标记为赢单的是哪一个？ → 查 穆勒机械 → 2 was `现在没有需要确认的事。`"""
     assert "要标记为赢单的是哪一个" in await bot.said("李娜", WON)
     looked = await bot.said("李娜", "查 穆勒机械")
-    assert looked.splitlines()[-1] == "（还在等您回复：穆勒机械 有 2 个商机，要标记为赢单的是哪一个？）"
+    assert looked.splitlines()[-1] == "（还在等您回复：穆勒机械 有 2 个商机，要标记为赢单的是哪一个？回复编号）"
     asked = await bot.said("李娜", "2")
     assert "现在没有需要确认的事" not in asked and "仍然推进" in asked  # S3 → 赢单 skips stages: asked first
     assert "恭喜赢单" in await bot.said("李娜", "是")
