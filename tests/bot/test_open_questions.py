@@ -11,6 +11,8 @@ import pytest
 from sqlmodel import col, select
 
 from storage.models import Customer, FollowUp, Opportunity, Task
+from tests.bot.test_approvals import SMALL, approvals_of
+from tests.bot.test_quotes_support import quote_and_submit
 from tests.fakes.harness import ChatHarness
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -155,3 +157,22 @@ async def test_an_answer_refused_leaves_the_question_open_and_says_so(bot: ChatH
     assert "陈静" in refused and "还在等您回复：“下午跟客户通了电话 说下周来验货”是哪个客户的？" in refused
     assert "已记录 北风泵业" in await bot.said("李娜", "北风泵业")
     assert len(await _notes(bot, "下周来验货")) == 1
+
+
+async def test_a_lookup_after_tapping_reject_is_no_reason_and_the_reason_still_counts(bot: ChatHarness) -> None:
+    """`待办` after 驳回 was taken as the reason and rejected the quote."""
+    number = await quote_and_submit(bot, SMALL)
+    await bot.flush("赵敏")
+    assert "原因" in "\n".join(await bot.tap("赵敏", 2))
+    listed = await bot.said("赵敏", "待办")
+    assert "已驳回" not in listed and listed.splitlines()[-1] == f"（还在等您回复：驳回 {number} 的原因是？）"
+    assert [a.decision for a in await approvals_of(bot, number)] == ["pending"]
+    assert "已驳回（交期）" in await bot.said("赵敏", "交期")
+
+
+async def test_undo_after_tapping_reject_keeps_the_quote_waiting(bot: ChatHarness) -> None:
+    number = await quote_and_submit(bot, SMALL)
+    await bot.flush("赵敏")
+    await bot.tap("赵敏", 2)
+    assert await bot.said("赵敏", "撤销") == f"好的，{number} 没有驳回，仍在等您审批。"
+    assert [a.decision for a in await approvals_of(bot, number)] == ["pending"]
