@@ -39,11 +39,10 @@ async def dispatch(ctx: Context) -> list[Reply]:
         return await handler(ctx, action)
 
     question = await state.peek(ctx.session, ctx.user_id, ctx.clock.now())
-    if question is not None and question.expired:
+    expired = ""
+    if question is not None and (question.expired or question.kind not in router.states):
         await state.close(ctx.session, ctx.user_id)
-        expired, question = asking.expired(question), None
-    else:
-        expired = ""
+        expired, question = asking.expired(question) if question.expired else "", None
     if len(ctx.inbound.text or "") > MAX_MESSAGE_CHARS:  # an open question stays open for the next message
         return asking.ending_with([TextReply(TOO_LONG)], asking.reminder(question) if question else expired)
     parsed = await understand(ctx, ctx.inbound.text or "")
@@ -57,9 +56,9 @@ async def _with_open_question(ctx: Context, parsed: Understood, question: OpenQu
     that asked is unsaved); anything else is handled as usual and its reply mentions the question."""
     intent = parsed.intent
     session, user_id = ctx.session, ctx.user_id
-    if intent is not Intent.UNDO and (state_handler := ctx.services.router.states.get(question.kind)) is not None:
+    if intent is not Intent.UNDO:
         try:
-            answer = await state_handler(ctx, question.data, parsed)
+            answer = await ctx.services.router.states[question.kind](ctx, question.data, parsed)
         except Refusal as refusal:  # an answer refused (another rep's customer): everything rolls back, still open
             if not isinstance(refusal, NeedsAnswer):
                 refusal.aside = asking.reminder(question)
@@ -82,8 +81,10 @@ async def _with_open_question(ctx: Context, parsed: Understood, question: OpenQu
     try:
         replies = await _handle(ctx, parsed)
     except Refusal as refusal:
-        if not repeated:
-            refusal.aside = asking.replaced(question) if isinstance(refusal, NeedsAnswer) else asking.reminder(question)
+        if not isinstance(refusal, NeedsAnswer):
+            refusal.aside = asking.reminder(question)
+        elif not repeated:
+            refusal.aside = asking.replaced(question)
         raise
     if repeated:
         if not state.asked(session, user_id):
