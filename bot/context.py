@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import asking
 from bot.continuation import Continuation
 from bot.inbound import Inbound
 from bot.settings import Settings
 from core.clock import Clock
 from core.roles import Role
-from storage import audit, state
+from storage import audit
 from storage.models import User
 
 if TYPE_CHECKING:
@@ -79,6 +80,27 @@ class Context:
             inbound_id=self.inbound_id,
         )
 
-    async def ask(self, kind: str, data: dict[str, Any], *, minutes: int = 30) -> None:
-        """Remember that the next message from this user answers a question of `kind`."""
-        await state.put(self.session, self.user_id, kind, data, self.clock.now() + timedelta(minutes=minutes))
+    async def ask(
+        self,
+        kind: str,
+        data: dict[str, Any],
+        *,
+        minutes: int = 30,
+        asks: str = "",
+        unanswered: str | None = None,
+        saved: bool = False,
+    ) -> None:
+        """Remember that a later message from this user may answer a question of `kind`. `asks`: the question in
+        one line (default: taken from the reply); `unanswered`: what stays unsaved if it never is (default, for
+        a kept command: that message); `saved`: the message is saved already, only a detail waits."""
+        await asking.open_question(
+            self.session,
+            self.user_id,
+            kind,
+            data,
+            self.clock.now(),
+            minutes=minutes,
+            asks=asks,
+            unanswered=unanswered,
+            saved=saved,
+        )

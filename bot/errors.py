@@ -29,9 +29,11 @@ class Refusal(Exception):
         self.example = example
         self.entity = entity
         self.entity_id = entity_id
+        self.aside = ""  # a line about the question still open (or now dropped), set by the dispatcher
 
     def reply_text(self) -> str:
-        return f"{self.message}\n例如：{self.example}" if self.example else self.message
+        text = f"{self.message}\n例如：{self.example}" if self.example else self.message
+        return f"{text}\n{self.aside}" if self.aside else text
 
 
 class UserInputError(Refusal):
@@ -56,10 +58,22 @@ class Conflict(Refusal):
 
 class NeedsAnswer(Refusal):
     """kabot must ask before it can go on: the question is the reply, and `kind`/`data` are kept (as with
-    `ctx.ask`) so the answer completes the original command. Nothing the message changed so far is kept."""
+    `ctx.ask`) so the answer completes the original command. Nothing the message changed so far is kept.
+    `asks` / `unanswered`: the question in one line, and what stays unsaved without an answer (bot/asking.py)."""
 
-    def __init__(self, question: str, *, kind: str, data: dict[str, Any], minutes: int = 30) -> None:
+    def __init__(
+        self,
+        question: str,
+        *,
+        kind: str,
+        data: dict[str, Any],
+        minutes: int = 30,
+        asks: str = "",
+        unanswered: str | None = None,
+    ) -> None:
         super().__init__(question)
         self.kind = kind
         self.data = data
         self.minutes = minutes
+        self.asks = asks
+        self.unanswered = unanswered

@@ -15,12 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import asking
 from bot.context import Context
 from bot.dispatcher import dispatch
 from bot.errors import NeedsAnswer, Refusal
@@ -28,7 +29,7 @@ from bot.inbound import Inbound
 from bot.outbox import enqueue
 from bot.replies import Reply, TextReply
 from bot.services import Services
-from storage import audit, state
+from storage import audit
 from storage.audit import REFUSED
 from storage.models import InboundMessage
 from storage.repo import inbound as inbound_log
@@ -180,8 +181,17 @@ class Pipeline:
                         inbound_id=inbound_id,
                     )
                 if isinstance(refusal, NeedsAnswer):
-                    expires = now + timedelta(minutes=refusal.minutes)
-                    await state.put(session, user.id, refusal.kind, refusal.data, expires)
+                    await asking.open_question(
+                        session,
+                        user.id,
+                        refusal.kind,
+                        refusal.data,
+                        now,
+                        minutes=refusal.minutes,
+                        asks=refusal.asks,
+                        unanswered=refusal.unanswered,
+                    )
+                    await asking.describe(session, user.id, refusal.message, now)
             await enqueue(
                 session, self.s, [TextReply(refusal.reply_text())], inbound=inbound, inbound_id=inbound_id, now=now
             )

@@ -10,6 +10,7 @@ import re
 from dataclasses import replace
 
 from bot.access import can_change, can_see, not_yours
+from bot.asking import preview
 from bot.context import Context
 from bot.errors import NeedsAnswer, NotAllowed, NotFound, UserInputError
 from bot.understand import name_index
@@ -71,6 +72,8 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
                 f"1. 记到 {customer.name}（以后“{written}”也认作它）\n2. 新建客户“{written}”\n回复“取消”不保存。",
                 kind="near_customer",
                 data={"command": ctx.command.to_data(), "id": customer.id, "name": written},
+                asks=f"“{written}”记到 {customer.name}（回复 1）还是新建客户（回复 2）？",
+                unanswered=None if change else "",
             )
         return customer
 
@@ -88,6 +91,7 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
             "您说的是哪个客户？回复编号：\n" + "\n".join(lines),
             kind="choose_customer",
             data={"command": ctx.command.to_data(), "ids": ids},
+            unanswered=None if change else "",
         )
 
     written = parsed.customer or ""
@@ -117,6 +121,7 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
                 "这条还没有保存：是哪个客户的？直接回复客户名，例如“艾克美”，我就记到它名下；回复“取消”不保存。",
                 kind=NAME_CUSTOMER,
                 data={"command": ctx.command.to_data()},
+                asks=f"“{preview(ctx.command.text)}”是哪个客户的？",
             )
         raise UserInputError(
             "请告诉我是哪个客户，这条还没有保存。", example=EXAMPLES.get(str(parsed.intent), EXAMPLES["lookup"])
@@ -133,6 +138,8 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         f"没有找到客户“{name}”。回复“是”新建这个客户并继续，回复“否”取消。",
         kind="create_customer",
         data={"command": ctx.command.to_data(), "name": name},
+        asks=f"要新建客户“{name}”吗？（回复“是”或“否”）",
+        unanswered=None if change else f"没有新建客户“{name}”",
     )
 
 

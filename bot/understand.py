@@ -25,6 +25,8 @@ from core.nlu.task_commands import (
 from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command
 from storage.repo import names, users
 
+Understood = Parsed | QuoteCommand | TransferCommand | TaskCommand | Question  # what a message is read as
+
 
 async def name_index(ctx: Context, text: str = "", queries: Sequence[str] = ()) -> NameIndex:
     """The customers this user may see that `text` mentions or that each query may mean."""
@@ -63,7 +65,7 @@ async def _in_my_team(ctx: Context, name: str) -> bool:
     return visible is None or found.id in visible
 
 
-async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | TransferCommand | TaskCommand | Question:
+async def understand(ctx: Context, text: str) -> Understood:
     """Quote, approval and transfer commands have their own grammar; a question is answered, never logged (a
     question-like message kabot cannot answer only wins over a follow-up); everything else is a CRM message."""
     command = parse_quote_command(text, now=ctx.now, tz=ctx.tz)

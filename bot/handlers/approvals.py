@@ -77,10 +77,15 @@ async def tap_approval(ctx: Context, action: ApprovalTap) -> list[Reply]:
     return await _decide(ctx, approval_id=action.approval_id, verdict=TAP_VERDICT[action.tap])
 
 
+# Read as one of these, a message after 驳回 / 有条件同意 is no reason or condition: it is answered on its own and
+# the question stays open (bot/dispatcher.py).
+_NEW_MESSAGE = (Intent.LOOKUP, Intent.LIST_TASKS, Intent.FUNNEL, Intent.HELP, Intent.QUESTION)
+
+
 def _answer(ctx: Context, parsed: Any) -> str | None:
-    """The text of a reply to kabot's question, or None when the message is a new command."""
+    """The text of a reply to kabot's question, or None when the message is a new command (报价 …, 查 …, 待办)."""
     text = (ctx.inbound.text or "").strip()
-    return None if isinstance(parsed, QuoteCommand) or not text else text
+    return None if isinstance(parsed, QuoteCommand) or parsed.intent in _NEW_MESSAGE or not text else text
 
 
 @router.state(approvals.ASK_REASON)

@@ -24,9 +24,8 @@ NOTHING_PENDING = "现在没有需要确认的事。发“帮助”查看可以�
 
 
 async def picked(ctx: Context, kind: str, data: dict[str, Any], parsed: Parsed) -> int | list[Reply] | None:
-    """The id a numbered answer picks from `data["ids"]`; replies for 取消 or a wrong number; None: not an answer."""
-    if parsed.intent is Intent.CANCEL:
-        return [TextReply("好的，已取消。")]
+    """The id a numbered answer picks from `data["ids"]`; replies for a wrong number (the question stays open);
+    None: not an answer (取消 withdraws it: bot/dispatcher.py)."""
     if parsed.intent is not Intent.CHOICE or parsed.number is None:
         return None
     ids: list[int] = data["ids"]
@@ -52,8 +51,6 @@ async def choose_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) ->
 async def name_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
     """A customer's name answering "是哪个客户的？": the note is filed as `跟进 <name> <note>` (which may ask again:
     which of two, or whether to create it). Anything longer is a new message."""
-    if parsed.intent is Intent.CANCEL:
-        return [TextReply("好的，已取消，这条没有保存。")]
     answer = (ctx.inbound.text or "").strip()
     if split_command(normalize(answer))[0] is not None:  # 查 艾克美 is a command of its own, not the name asked for
         return None
@@ -65,8 +62,6 @@ async def name_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> l
 
 @router.state("create_customer")
 async def create_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
-    if parsed.intent is Intent.CANCEL:
-        return [TextReply("好的，没有新建客户，这条消息没有保存。")]
     if parsed.intent is not Intent.CONFIRM:
         return None
     return await _create_and_go_on(ctx, data)
@@ -108,9 +103,7 @@ async def _create_and_go_on(ctx: Context, data: dict[str, Any]) -> list[Reply]:
 
 @router.state("confirm")
 async def confirm_text(ctx: Context, data: dict[str, Any], parsed: Parsed) -> list[Reply] | None:
-    """The text answer to a draft card or a '仍然推进?' question."""
-    if parsed.intent is Intent.CANCEL:
-        return [TextReply("好的，已取消，没有保存。")]
+    """The text answer to a '仍然推进?' question (否 withdraws it: bot/dispatcher.py)."""
     if parsed.intent is not Intent.CONFIRM:
         return None
     return await redispatch(ctx, _command(data).settle(confirmed=True))

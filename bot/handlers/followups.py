@@ -23,6 +23,7 @@ from bot.sales.scope import Scope
 from bot.sales.tasks import add_task
 from core.nlu.dates import resolve_dates
 from core.nlu.intents import Intent, NextStep, Parsed
+from core.nlu.no_task import no_task_needed
 from core.nlu.normalize import normalize
 from core.nlu.task_commands import reported_done, reports_delivery
 from core.timefmt import format_day, format_due
@@ -136,8 +137,17 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
     if parsed.next_action and parsed.next_due is None:
         if not ask:
             return [TextReply("\n".join([*lines, *extra, f"下一步“{parsed.next_action}”没有日期，没加待办。"]))]
-        await ctx.ask(NEXT_DATE, {"follow_up_id": follow_up.id})
-        lines.append(f"下一步“{parsed.next_action}”是哪天？直接回复时间即可（例如“下周三”），我会把它加进待办。")
+        await ctx.ask(
+            NEXT_DATE,
+            {"follow_up_id": follow_up.id},
+            asks=f"下一步“{parsed.next_action}”是哪天？",
+            unanswered=f"上一条跟进的下一步“{parsed.next_action}”没有加待办（跟进已保存）",
+            saved=True,
+        )
+        lines.append(
+            f"下一步“{parsed.next_action}”是哪天？直接回复时间即可（例如“下周三”），我会把它加进待办；"
+            "不需要待办请回复“不用”。"
+        )
         return [TextReply("\n".join([*lines, *extra]))]
     if not parsed.next_action or parsed.next_due is None:
         return [_with_done_button("\n".join([*lines, *extra, "说错了可发“撤销”。"]), done, name)]
@@ -148,7 +158,13 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
         mark = "（日期是我推测的）" if guessed and not ctx.command.confirmed else ""
         text = "\n".join([*lines, f"待办：{task.subject} —— {due}{mark}", *extra, "说错了可发“撤销”。"])
         return [_with_done_button(text, done, name)]
-    await ctx.ask(NEXT_DATE, {"follow_up_id": follow_up.id, "task_id": task.id})
+    await ctx.ask(
+        NEXT_DATE,
+        {"follow_up_id": follow_up.id, "task_id": task.id},
+        asks=f"待办“{task.subject}”定在 {due} 对吗？",
+        unanswered=f"待办“{task.subject}”按我推测的日期（{due}）保留",
+        saved=True,
+    )
     card = Card(
         template="draft",
         title="已记录，请确认待办日期",
@@ -244,11 +260,12 @@ async def next_step_date(ctx: Context, data: dict[str, Any], parsed: Parsed) -> 
     follow_up = await ctx.session.get(FollowUp, data["follow_up_id"])
     if follow_up is None:
         return None
-    if parsed.intent is Intent.CONFIRM and data.get("task_id"):
+    text = ctx.inbound.text or ""
+    if data.get("task_id") and parsed.intent in (Intent.CONFIRM, Intent.CANCEL):
         return [TextReply("好的，待办日期不变。")]
-    if parsed.intent is Intent.CANCEL:
-        return [TextReply("好的，跟进已保存，下一步不加待办。" if not data.get("task_id") else "好的，待办日期不变。")]
-    due = _answered_date(ctx, ctx.inbound.text or "")
+    if not data.get("task_id") and (parsed.intent is Intent.CANCEL or no_task_needed(text)):
+        return [TextReply("好的，不建待办；跟进已保存。")]
+    due = _answered_date(ctx, text)
     if due is None:
         return None
     return [TextReply(await _set_due(ctx, follow_up, data.get("task_id"), due))]
@@ -283,5 +300,7 @@ async def change_date(ctx: Context, _action: EditDraft) -> list[Reply]:
     pending = await state.take(ctx.session, ctx.user_id, ctx.clock.now())
     if pending is None or pending.kind != NEXT_DATE:
         return [TextReply("这张卡片已处理过或已过期。")]
-    await ctx.ask(NEXT_DATE, pending.data)
+    task = await ctx.session.get(Task, pending.data.get("task_id") or 0)
+    subject = task.subject if task is not None else "下一步"
+    await ctx.ask(NEXT_DATE, pending.data, asks=f"待办“{subject}”改到哪天？", unanswered=pending.unanswered, saved=True)
     return [TextReply("请回复新的日期，例如“下周三”或“12月3日下午3点”。")]

@@ -439,12 +439,14 @@ async def decide(
             "发“取消”则不驳回。",
             kind=ASK_REASON,
             data={"approval_id": mine.id},
+            unanswered=f"{quote.number} 没有驳回，仍在等您审批",
         )
     if verdict is Verdict.CONDITIONAL and not condition:
         raise NeedsAnswer(
             f"同意 {quote.number} 的条件是？例如：单价不低于78美元，预付30%。发“取消”则不处理。",
             kind=ASK_CONDITION,
             data={"approval_id": mine.id},
+            unanswered=f"{quote.number} 还没有处理，仍在等您审批",
         )
     if verdict is Verdict.APPROVE and comment and not comment_checked and reads_as_condition(comment):
         raise NeedsAnswer(
@@ -452,6 +454,7 @@ async def decide(
             "回复“否”：直接同意，这句话作为附言告诉申请人。",
             kind=ASK_COMMENT,
             data={"approval_id": mine.id, "comment": comment},
+            unanswered=f"{quote.number} 还没有处理，仍在等您审批",
         )
     return await _record(scope, quote, rows, mine, verdict, reason, comment, condition)
 

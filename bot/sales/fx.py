@@ -77,6 +77,7 @@ async def set_rate(scope: Scope, currency: str, rate: Decimal, *, confirmed: boo
             f"（超过 {limit.normalize():f}%），是不是输错了？回复“是”确认设置，回复“否”取消。",
             kind=CONFIRM,
             data={"currency": currency, "rate": str(rate)},
+            unanswered=f"{currency} 的汇率没有改",
         )
     before = snapshot(row) if row is not None else None
     saved, previous = await quotes.set_rate(
