@@ -18,7 +18,7 @@ from tests.fakes.harness import ChatHarness
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AHMED = "Ahmed在WhatsApp上说他们老板下周到义乌 想顺便来我们工厂看看 我要安排接机和样品间"
 NO_CUSTOMER = "下午跟客户通了电话 说下周来验货"
-WON = "好消息 穆勒机械控制阀的单子签了 合同金额12.6万欧"
+WON = "好消息 穆勒机械的单子签了 合同金额12.6万欧"  # no deal named: which one is asked
 
 
 async def _tasks(bot: ChatHarness, words: str) -> list[Task]:
@@ -91,7 +91,7 @@ async def test_undo_while_a_question_is_open_withdraws_it_and_never_an_older_cha
 
 async def test_undo_while_the_date_is_asked_takes_back_that_saved_follow_up(bot: ChatHarness) -> None:
     """The follow-up that asked for a date is saved: it is the last change, and 撤销 takes it back as usual."""
-    await bot.said("李娜", "阿兹特克建材需要500个DN25球阀 要CE证书")
+    await bot.said("李娜", "阿兹特克建材需要500个DN25球阀 我要安排寄样")
     assert "已撤销" in await bot.said("李娜", "撤销")
     assert await _notes(bot, "DN25球阀") == []
     assert "还在等您回复" not in await bot.said("李娜", "待办")
@@ -99,10 +99,10 @@ async def test_undo_while_the_date_is_asked_takes_back_that_saved_follow_up(bot:
 
 @pytest.mark.parametrize("answer", ["不用 这是客户的要求", "不需要待办", "没有下一步", "不用"])
 async def test_no_task_needed_closes_the_date_question(bot: ChatHarness, answer: str) -> None:
-    """Trial: `下一步“要CE证书”是哪天？` → `不用 这是客户的要求` was `没太明白这条消息`."""
-    assert "下一步“要CE证书”是哪天" in await bot.said("李娜", "阿兹特克建材需要500个DN25球阀 要CE证书")
+    """Trial: `下一步“要安排寄样”是哪天？` → `不用 这是客户的要求` was `没太明白这条消息`."""
+    assert "下一步“要安排寄样”是哪天" in await bot.said("李娜", "阿兹特克建材需要500个DN25球阀 我要安排寄样")
     assert await bot.said("李娜", answer) == "好的，不建待办；跟进已保存。"
-    assert len(await _notes(bot, "DN25球阀")) == 1 and await _tasks(bot, "CE证书") == []
+    assert len(await _notes(bot, "DN25球阀")) == 1 and await _tasks(bot, "寄样") == []
     assert "还在等您回复" not in await bot.said("李娜", "待办")
 
 
@@ -112,18 +112,18 @@ async def test_a_new_question_says_what_the_old_one_leaves_unsaved(bot: ChatHarn
     assert "要标记为赢单的是哪一个" in asked
     assert asked.splitlines()[-1] == "刚才那条（下午跟客户通了电话 说下周来验货）没有保存。"
     await bot.said("李娜", "取消")
-    await bot.said("李娜", "阿兹特克建材需要500个DN25球阀 要CE证书")
+    await bot.said("李娜", "阿兹特克建材需要500个DN25球阀 我要安排寄样")
     again = await bot.said("李娜", "跟进 北风泵业 今天微信沟通了认证文件，回头再约个时间看样")  # its own date
     assert "是哪天" in again
-    assert again.splitlines()[-1] == "上一条跟进的下一步“要CE证书”没有加待办（跟进已保存）。"
+    assert again.splitlines()[-1] == "上一条跟进的下一步“要安排寄样”没有加待办（跟进已保存）。"
     assert "待办：回头再约个时间看样" in await bot.said("李娜", "下周三")  # the new question is the one answered
 
 
 async def test_yes_or_a_number_that_is_no_answer_points_at_the_open_question(bot: ChatHarness) -> None:
-    await bot.said("李娜", "阿兹特克建材需要500个DN25球阀 要CE证书")
+    await bot.said("李娜", "阿兹特克建材需要500个DN25球阀 我要安排寄样")
     reply = await bot.said("李娜", "是")
-    assert "现在没有需要确认的事" not in reply and "还在等您回复：下一步“要CE证书”是哪天？" in reply
-    assert "待办：要CE证书" in await bot.said("李娜", "下周三")
+    assert "现在没有需要确认的事" not in reply and "还在等您回复：下一步“要安排寄样”是哪天？" in reply
+    assert "待办：要安排寄样" in await bot.said("李娜", "下周三")
 
 
 async def test_a_question_left_unanswered_too_long_says_so_with_the_next_message(bot: ChatHarness) -> None:
@@ -136,10 +136,10 @@ async def test_a_question_left_unanswered_too_long_says_so_with_the_next_message
 
 async def test_a_refused_message_still_reminds_of_the_open_question(bot: ChatHarness) -> None:
     """A message refused on its own (another rep's account) leaves the question open, and says so."""
-    await bot.said("李娜", "阿兹特克建材需要500个DN25球阀 要CE证书")
+    await bot.said("李娜", "阿兹特克建材需要500个DN25球阀 我要安排寄样")
     refused = await bot.said("李娜", "查 迪拜海湾贸易")
-    assert "陈静" in refused and refused.splitlines()[-1] == "（还在等您回复：下一步“要CE证书”是哪天？）"
-    assert "待办：要CE证书" in await bot.said("李娜", "周四")
+    assert "陈静" in refused and refused.splitlines()[-1] == "（还在等您回复：下一步“要安排寄样”是哪天？）"
+    assert "待办：要安排寄样" in await bot.said("李娜", "周四")
 
 
 async def test_the_note_sent_again_with_its_customer_replaces_the_question(bot: ChatHarness) -> None:

@@ -44,7 +44,7 @@ async def test_undo_after_a_refused_command_names_the_change_it_undoes(bot: Chat
     done = await bot.said("李娜", "完成 1")
     assert "已完成：确认交期（安第斯铜业）" in done
     bot.clock.advance(minutes=3)
-    await bot.said("李娜", "推进 不存在公司 S5")
+    await bot.said("李娜", "asdf 嗯嗯 好的")  # not understood: nothing saved, nothing asked
     asked = await bot.said("李娜", "撤销")  # trial 7: 撤销 after a message that saved nothing undid an older change
     assert "您上一条消息没有改动任何内容" in asked
     assert "10:00 发“完成 1”时的：完成待办「确认交期」（安第斯铜业）" in asked
@@ -73,6 +73,6 @@ async def test_a_change_too_old_to_undo_is_named_with_its_time(bot: ChatHarness)
     await bot.said("李娜", "待办")
     await bot.said("李娜", "完成 1")
     bot.clock.advance(minutes=30)
-    await bot.said("李娜", "推进 不存在公司 S5")
+    await bot.said("李娜", "asdf 嗯嗯 好的")  # not understood: nothing saved, nothing asked
     reply = await bot.said("李娜", "撤销")
     assert "您最近一次修改（10:00 “完成 1”）改的待办「确认交期」已超过 10 分钟" in reply
