@@ -452,10 +452,13 @@ async def bench(args: argparse.Namespace, db_url: str) -> int:
             kabot = await ladder("kabot", kabot_url, rates, args.step_seconds, msg_ids)
             ok &= report_ladder(bare, kabot)
         acked = await count_acked_total(db_url)
+        load_ended = time.perf_counter()
         sent = await wait_answered(fake_url, acked)
+        catch_up = time.perf_counter() - load_ended
         outbox_sent = await count_sent_outbox(db_url)
     answered = sent == acked == outbox_sent
     print(f"answered: {acked} stored, {sent} sent by the fake, {outbox_sent} outbox rows sent (each once: {answered})")
+    print(f"the last answer went out {catch_up:.0f} s after the load ended (the worker catching up)")
     ok &= answered
     print("RESULT:", "goals met" if ok else "goals NOT met")
     return 0 if ok else 1

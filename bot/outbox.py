@@ -131,18 +131,32 @@ async def enqueue(
     inbound_id: int | None,
     now: datetime,
 ) -> None:
-    """Queue replies in the caller's transaction: to the sender where they wrote, to anyone else on the first
-    channel (in the order the channels were opened) where they have an id, else to the console by name; team posts
-    to every channel with a chat for the team. A reply that reaches the sender where they wrote carries the
-    inbound's reply context."""
+    """Queue replies in the caller's transaction (`outbox_rows`, added to the session)."""
+    session.add_all(await outbox_rows(session, services, replies, inbound=inbound, inbound_id=inbound_id, now=now))
+
+
+async def outbox_rows(
+    session: AsyncSession,
+    services: Services,
+    replies: Sequence[Reply],
+    *,
+    inbound: Inbound | None,
+    inbound_id: int | None,
+    now: datetime,
+) -> list[OutboxMessage]:
+    """The outbox rows for these replies: to the sender where they wrote, to anyone else on the first channel (in
+    the order the channels were opened) where they have an id, else to the console by name; team posts to every
+    channel with a chat for the team. A reply that reaches the sender where they wrote carries the inbound's reply
+    context. Not added to the session: a worker processing several messages inserts all of theirs at once."""
     pushed = {r.to_user_id for r in replies if r.to_user_id is not None}
     people = {i: u for i in pushed if (u := await session.get(User, i)) is not None}
     ids = await users.identities(session, people) if people else {}
+    rows: list[OutboxMessage] = []
 
     def row(channel: str, target: str, payload: Payload) -> None:
         kind, data = encode(payload)
         answers_sender = inbound is not None and (channel, target) == (inbound.channel, inbound.sender)
-        session.add(
+        rows.append(
             OutboxMessage(
                 channel=channel,
                 target=target,
@@ -168,6 +182,7 @@ async def enqueue(
         user = people.get(reply.to_user_id)
         if user is not None:
             row(*_where(services, user, ids.get(reply.to_user_id, {})), payload_of(reply))
+    return rows
 
 
 def _where(services: Services, user: User, ids: dict[str, str]) -> tuple[str, str]:

@@ -8,6 +8,13 @@ row taken (after waiting on its lock on PostgreSQL) and rolls its whole run back
 Per message, beside what the handler reads and writes: the inbound insert (shared by everyone acknowledged at the
 same moment), the outbox insert and the claim, in one session; the caller passes the message it stored (or a
 worker read in a batch), so the row is never read again.
+
+A worker on PostgreSQL processes up to `TOGETHER` stored messages in one transaction: each in a savepoint, so a
+refusal or an error undoes only that message's changes; then the replies of all of them in one insert and one
+claim of all of them (… WHERE status='new' RETURNING id). If any was taken by another worker meanwhile, or the
+transaction fails, the whole batch is rolled back and each message is processed on its own as above: a message is
+still answered once, with its changes, or not at all. SQLite keeps one transaction per message: its one write lock
+would be held from a batch's first write to its commit, and the acknowledging insert would wait for all of it.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from datetime import datetime
 
 from sqlalchemy import bindparam, update
@@ -26,12 +34,12 @@ from bot.context import Context
 from bot.dispatcher import dispatch
 from bot.errors import NeedsAnswer, Refusal
 from bot.inbound import Inbound
-from bot.outbox import enqueue
+from bot.outbox import enqueue, outbox_rows
 from bot.replies import Reply, TextReply
 from bot.services import Services
 from storage import audit
 from storage.audit import REFUSED
-from storage.models import InboundMessage
+from storage.models import InboundMessage, OutboxMessage
 from storage.repo import inbound as inbound_log
 from storage.repo import users
 
@@ -39,6 +47,8 @@ log = logging.getLogger(__name__)
 
 STORE_BATCH = 500
 RECOVER_BATCH = 200
+# Messages a worker processes in one transaction, by database (see above); 1: each in its own.
+TOGETHER = {"postgresql": 50, "sqlite": 1}
 SORRY = "抱歉，处理这条消息时出错了，已记录。请稍后再试，或发“帮助”查看用法。"
 UNSUPPORTED = "暂时只能处理文字消息，请用文字描述您要做的事，例如“跟进 艾克美 今天电话沟通了报价”。发“帮助”查看用法。"
 # A message whose content the platform withheld (DingTalk, its monthly robot message quota used up).
@@ -135,15 +145,20 @@ class Pipeline:
         await self._process(inbound_id, inbound)
         self.s.outbox_ready.set()
 
+    def _lock(self, inbound: Inbound) -> asyncio.Lock:
+        """One sender's messages are handled in order in this process (conversation state depends on it)."""
+        return self._sender_locks.setdefault((inbound.channel, inbound.sender), asyncio.Lock())
+
     async def _process(self, inbound_id: int, inbound: Inbound) -> None:
-        # One sender's messages are handled in order in this process (conversation state depends on it).
-        lock = self._sender_locks.setdefault((inbound.channel, inbound.sender), asyncio.Lock())
-        async with lock:
-            try:
-                await self._process_once(inbound_id, inbound)
-            except Exception as exc:
-                log.exception("processing inbound %s failed", inbound_id)
-                await self._fail(inbound_id, inbound, exc)
+        async with self._lock(inbound):
+            await self._process_alone(inbound_id, inbound)
+
+    async def _process_alone(self, inbound_id: int, inbound: Inbound) -> None:
+        try:
+            await self._process_once(inbound_id, inbound)
+        except Exception as exc:
+            log.exception("processing inbound %s failed", inbound_id)
+            await self._fail(inbound_id, inbound, exc)
 
     async def _process_once(self, inbound_id: int, inbound: Inbound) -> None:
         """One session, one transaction: identity, the handler, the replies queued, the claim. The row is not
@@ -151,7 +166,8 @@ class Pipeline:
         now = self.s.clock.now()
         try:
             async with self.s.db.session() as session:
-                await self._handle(session, inbound_id, inbound, now)
+                replies = await self._handle(session, inbound_id, inbound)
+                await enqueue(session, self.s, replies, inbound=inbound, inbound_id=inbound_id, now=now)
                 await _claim(session, inbound_id, now)
         except _ProcessedElsewhere:
             log.info("inbound %s was processed already; this run rolled back", inbound_id)
@@ -163,42 +179,13 @@ class Pipeline:
                 log.info("inbound %s was processed already; this run rolled back", inbound_id)
 
     async def _refuse(self, inbound_id: int, inbound: Inbound, refusal: Refusal, now: datetime) -> None:
-        """The one place a refusal becomes a reply, an audit row (permissions) and an open question (NeedsAnswer)."""
         async with self.s.db.session() as session:
-            user = await users.by_identity(session, inbound.channel, inbound.sender)
-            if user is not None and user.id is not None:
-                if refusal.audited:
-                    await audit.record(
-                        session,
-                        at=now,
-                        actor_id=user.id,
-                        channel=inbound.channel,
-                        action=REFUSED,
-                        entity=refusal.entity or "messages",
-                        entity_id=refusal.entity_id,
-                        after={"reason": refusal.message, "refusal": type(refusal).__name__},
-                        message=inbound.text,
-                        inbound_id=inbound_id,
-                    )
-                if isinstance(refusal, NeedsAnswer):
-                    await asking.open_question(
-                        session,
-                        user.id,
-                        refusal.kind,
-                        refusal.data,
-                        now,
-                        minutes=refusal.minutes,
-                        asks=refusal.asks,
-                        unanswered=refusal.unanswered,
-                    )
-                    await asking.describe(session, user.id, refusal.message, now)
-            await enqueue(
-                session, self.s, [TextReply(refusal.reply_text())], inbound=inbound, inbound_id=inbound_id, now=now
-            )
+            replies = await _refused(session, inbound_id, inbound, refusal, now)
+            await enqueue(session, self.s, replies, inbound=inbound, inbound_id=inbound_id, now=now)
             await _claim(session, inbound_id, now)
 
-    async def _handle(self, session: AsyncSession, inbound_id: int, inbound: Inbound, now: datetime) -> None:
-        """Run the message through identity and the router, and queue the replies (in the caller's transaction)."""
+    async def _handle(self, session: AsyncSession, inbound_id: int, inbound: Inbound) -> Sequence[Reply]:
+        """Run the message through identity and the router (in the caller's transaction); the replies."""
         user = await users.by_identity(session, inbound.channel, inbound.sender)
         if user is None:
             log.warning("message from unknown %s user %s refused", inbound.channel, inbound.sender)
@@ -223,24 +210,70 @@ class Pipeline:
                 services=self.s,
             )
             replies = await dispatch(ctx)
-        await enqueue(session, self.s, replies, inbound=inbound, inbound_id=inbound_id, now=now)
+        return replies
 
     async def _fail(self, inbound_id: int, inbound: Inbound, exc: Exception) -> None:
         now = self.s.clock.now()
         async with self.s.db.session() as session:
-            failed = await session.exec(  # type: ignore[call-overload]
-                update(InboundMessage)
-                .where(col(InboundMessage.id) == inbound_id, col(InboundMessage.status) == "new")
-                .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:500], processed_at=now)
-            )
-            if failed.rowcount:
+            if await _mark_failed(session, inbound_id, exc, now):
                 await enqueue(session, self.s, [TextReply(SORRY)], inbound=inbound, inbound_id=inbound_id, now=now)
+
+    async def _process_together(self, messages: Sequence[tuple[int, Inbound]]) -> None:
+        """Several stored messages in one transaction (see the module's docstring), in order; each sender's lock
+        is held throughout, so a message processed alone meanwhile (`serve --workers 0`) keeps its place."""
+        async with AsyncExitStack() as stack:
+            for key in sorted({(i.channel, i.sender) for _, i in messages}):
+                await stack.enter_async_context(self._sender_locks.setdefault(key, asyncio.Lock()))
+            try:
+                await self._try_together(messages)
+            except Exception as exc:  # noqa: BLE001 — each message gets its own chance, as if alone
+                log.info("%s inbound messages processed one by one instead (%s)", len(messages), type(exc).__name__)
+                for inbound_id, inbound in messages:
+                    await self._process_alone(inbound_id, inbound)
+
+    async def _try_together(self, messages: Sequence[tuple[int, Inbound]]) -> None:
+        now = self.s.clock.now()
+        rows: list[OutboxMessage] = []
+        done: list[int] = []
+        async with self.s.db.session() as session:
+            if self.s.db.is_sqlite:  # pysqlite begins no transaction before a SAVEPOINT, whose release would commit
+                await (await session.connection()).exec_driver_sql("BEGIN")
+            for inbound_id, inbound in messages:
+                try:
+                    async with session.begin_nested():
+                        replies = await self._handle(session, inbound_id, inbound)
+                        rows += await outbox_rows(
+                            session, self.s, replies, inbound=inbound, inbound_id=inbound_id, now=now
+                        )
+                    done.append(inbound_id)
+                except Refusal as refusal:  # only this message's changes were rolled back
+                    async with session.begin_nested():
+                        replies = await _refused(session, inbound_id, inbound, refusal, now)
+                        rows += await outbox_rows(
+                            session, self.s, replies, inbound=inbound, inbound_id=inbound_id, now=now
+                        )
+                    done.append(inbound_id)
+                except Exception as exc:
+                    log.exception("processing inbound %s failed", inbound_id)
+                    if not await _mark_failed(session, inbound_id, exc, now):
+                        raise _ProcessedElsewhere from exc
+                    rows += await outbox_rows(
+                        session, self.s, [TextReply(SORRY)], inbound=inbound, inbound_id=inbound_id, now=now
+                    )
+                # What the next message reads comes from the database, as in a session of its own.
+                session.expunge_all()
+                session.info.clear()
+            session.add_all(rows)
+            await session.flush()
+            claimed = await (await session.connection()).execute(_CLAIM_ALL, {"inbound": done, "at": now})
+            if len(claimed.all()) != len(done):
+                raise _ProcessedElsewhere
 
     async def work(self, stop: asyncio.Event) -> None:
         """A worker's loop: whatever is stored and unprocessed, oldest first; then wait a poll interval."""
         while not stop.is_set():
             try:
-                done = await self.recover()
+                done = await self.recover(stop)
             except Exception:  # noqa: BLE001 — the loop must survive a database hiccup
                 log.exception("inbound worker run failed")
                 done = 0
@@ -252,13 +285,15 @@ class Pipeline:
             except TimeoutError:
                 pass
 
-    async def recover(self) -> int:
+    async def recover(self, stop: asyncio.Event | None = None) -> int:
         """Process what was received but never processed (a crash, a restart, or `serve`'s acknowledgements when
         this is a worker), oldest first, read in batches; the outbox is told once per batch, so the replies go
-        out together. Returns how many."""
+        out together. Once `stop` is set it returns after the transaction under way: the rest stays 'new' for the
+        next start. Returns how many."""
         done = 0
         after = 0
-        while True:
+        together = TOGETHER.get(self.s.db.engine.dialect.name, 1)
+        while stop is None or not stop.is_set():
             async with self.s.db.session() as session:
                 rows = (
                     await session.exec(
@@ -268,16 +303,28 @@ class Pipeline:
                         .limit(RECOVER_BATCH)
                     )
                 ).all()
-            for row in rows:
-                assert row.id is not None
-                after = row.id
-                inbound = Inbound.from_row(row.channel, row.sender, row.platform_msg_id, row.conversation, row.payload)
-                await self._process(row.id, inbound)
-            done += len(rows)
+            messages = [
+                (
+                    row.id or 0,
+                    Inbound.from_row(row.channel, row.sender, row.platform_msg_id, row.conversation, row.payload),
+                )
+                for row in rows
+            ]
+            for start in range(0, len(messages), together):
+                if stop is not None and stop.is_set():
+                    break
+                batch = messages[start : start + together]
+                if len(batch) == 1:
+                    await self._process(*batch[0])
+                else:
+                    await self._process_together(batch)
+                done += len(batch)
+                after = batch[-1][0]
             if rows:
                 self.s.outbox_ready.set()
             if len(rows) < RECOVER_BATCH:
-                return done
+                break
+        return done
 
 
 _CLAIM = (  # built once; named unlike any column (an UPDATE's parameter named after a column would set it)
@@ -287,9 +334,61 @@ _CLAIM = (  # built once; named unlike any column (an UPDATE's parameter named a
 )
 
 
+_CLAIM_ALL = (
+    update(InboundMessage.__table__)  # type: ignore[attr-defined]
+    .where(col(InboundMessage.id).in_(bindparam("inbound", expanding=True)), col(InboundMessage.status) == "new")
+    .values(status="done", processed_at=bindparam("at"))
+    .returning(col(InboundMessage.id))
+)
+
+
 async def _claim(session: AsyncSession, inbound_id: int, now: datetime) -> None:
     """Mark the message done. Claimed last, so the write lock (all of SQLite's) is held for the commit only."""
     await session.flush()  # the replies first: the claim is the last write
     claimed = await (await session.connection()).execute(_CLAIM, {"inbound": inbound_id, "at": now})
     if claimed.rowcount == 0:
         raise _ProcessedElsewhere
+
+
+async def _mark_failed(session: AsyncSession, inbound_id: int, exc: Exception, now: datetime) -> bool:
+    """Record that processing failed (never retried); False when the message was processed elsewhere."""
+    failed = await session.exec(  # type: ignore[call-overload]
+        update(InboundMessage)
+        .where(col(InboundMessage.id) == inbound_id, col(InboundMessage.status) == "new")
+        .values(status="failed", error=f"{type(exc).__name__}: {exc}"[:500], processed_at=now)
+    )
+    return bool(failed.rowcount)
+
+
+async def _refused(
+    session: AsyncSession, inbound_id: int, inbound: Inbound, refusal: Refusal, now: datetime
+) -> list[Reply]:
+    """The one place a refusal becomes a reply, an audit row (permissions) and an open question (NeedsAnswer)."""
+    user = await users.by_identity(session, inbound.channel, inbound.sender)
+    if user is not None and user.id is not None:
+        if refusal.audited:
+            await audit.record(
+                session,
+                at=now,
+                actor_id=user.id,
+                channel=inbound.channel,
+                action=REFUSED,
+                entity=refusal.entity or "messages",
+                entity_id=refusal.entity_id,
+                after={"reason": refusal.message, "refusal": type(refusal).__name__},
+                message=inbound.text,
+                inbound_id=inbound_id,
+            )
+        if isinstance(refusal, NeedsAnswer):
+            await asking.open_question(
+                session,
+                user.id,
+                refusal.kind,
+                refusal.data,
+                now,
+                minutes=refusal.minutes,
+                asks=refusal.asks,
+                unanswered=refusal.unanswered,
+            )
+            await asking.describe(session, user.id, refusal.message, now)
+    return [TextReply(refusal.reply_text())]

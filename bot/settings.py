@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     # Delivery
     outbox_poll_seconds: float = 1.0
     worker_poll_seconds: float = 0.1  # how soon `kabot work` notices messages `serve --workers` stored
+    # CPU priority of the workers `serve` starts: "idle" (only CPU nothing else wants), "low" (nice 10), "normal"
+    worker_priority: Literal["idle", "low", "normal"] = "idle"
     # WeCom (the channel is on when the first five are set)
     wecom_corp_id: str | None = None
     wecom_agent_id: int | None = None

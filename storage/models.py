@@ -340,11 +340,26 @@ class InboundMessage(SQLModel, table=True):
     processed_at: datetime | None = _ts()
 
 
+OUTBOX_UNSENT = "status IN ('pending', 'sending')"
+
+
 class OutboxMessage(SQLModel, table=True):
     """Replies and pushes waiting for delivery; the dispatcher marks them sent."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_due", "status", "next_attempt_at"),
+        # The lease's "an earlier row to this target is unsent" check, one index probe per candidate (migration
+        # 0012): without it a backlog of n replies cost n scans of the unsent rows per lease.
+        Index(
+            "ix_outbox_target_unsent",
+            "channel",
+            "target",
+            "id",
+            postgresql_where=text(OUTBOX_UNSENT),
+            sqlite_where=text(OUTBOX_UNSENT),
+        ),
+    )
     id: int | None = Field(default=None, primary_key=True)
     channel: str
     target: str  # the platform's user id (or a webhook / conversation id)

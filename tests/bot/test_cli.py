@@ -62,3 +62,15 @@ async def test_healthz_reports_version_and_database(services: Services, aiohttp_
     assert resp.status == 200
     body = await resp.json()
     assert body["database"] == "ok" and body["version"]
+
+
+@pytest.mark.skipif(not hasattr(os, "SCHED_IDLE"), reason="SCHED_IDLE is Linux's")
+@pytest.mark.parametrize(("priority", "policy", "niceness"), [("idle", "SCHED_IDLE", 0), ("low", "SCHED_OTHER", 10)])
+def test_serves_workers_yield_the_cpu_to_acknowledging(priority: str, policy: str, niceness: int) -> None:
+    """Issue 10: `serve`'s worker only takes CPU the acknowledging process leaves (KABOT_WORKER_PRIORITY)."""
+    probe = (
+        "import os; from bot.cli import lower_priority; before = os.nice(0); "
+        f"lower_priority({priority!r}); print(os.sched_getscheduler(0), os.nice(0) - before)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert out.stdout.split() == [str(getattr(os, policy)), str(niceness)]

@@ -102,7 +102,7 @@ async def test_no_task_needed_closes_the_date_question(bot: ChatHarness, answer:
     """Trial: `下一步“要安排寄样”是哪天？` → `不用 这是客户的要求` was `没太明白这条消息`."""
     assert "下一步“要安排寄样”是哪天" in await bot.said("李娜", "阿兹特克建材需要500个DN25球阀 我要安排寄样")
     assert await bot.said("李娜", answer) == "好的，不建待办；跟进已保存。"
-    assert len(await _notes(bot, "DN25球阀")) == 1 and await _tasks(bot, "寄样") == []
+    assert len(await _notes(bot, "DN25球阀")) == 1 and await _tasks(bot, "安排寄样") == []
     assert "还在等您回复" not in await bot.said("李娜", "待办")
 
 
