@@ -67,7 +67,7 @@ async def _ask_first(ctx: Context, entries: Sequence[AuditLog]) -> str:
         if e.entity in WHAT
     )
     return (
-        f"您上一条消息没有改动任何内容。最近一次修改是{undo_views.made(entries, ctx.tz)}的：{what}。"
+        f"“撤销”会撤回的是{undo_views.made(entries, ctx.tz)}的修改：{what}（之后的消息没有可撤销的修改）。"
         "\n要撤销它吗？回复“是”撤销，回复“不用”保留。"
     )
 
@@ -103,13 +103,26 @@ async def _undo(ctx: Context) -> list[Reply]:
     told = [
         r for req in done.withdrawn for r in transfer_views.withdrawn(await transfers.withdrawal(Scope.of(ctx), req))
     ]
+    told += _tell_task_owners(ctx, done.entries)
     return ([TextReply("已撤销：" + "；".join(parts) + "。")] if parts else []) + told
+
+
+def _tell_task_owners(ctx: Context, entries: Sequence[AuditLog]) -> list[Reply]:
+    """A task made for someone else (让李娜…) and now taken back: they were told of it, so they are told it is gone."""
+    return [
+        TextReply(f"{ctx.user.name}撤销了给您的待办：{undo_views.label(e)}，不用再做了。", to_user_id=owner)
+        for e in entries
+        if e.entity == "tasks"
+        and e.action == "create"
+        and isinstance(owner := (e.after or {}).get("owner_id"), int)
+        and owner != ctx.user_id
+    ]
 
 
 async def _why_not(ctx: Context, cannot: CannotUndo) -> str:
     """Say which change stays and why; nothing older is undone instead."""
     what = WHAT.get(cannot.last.entity, cannot.last.entity)
-    when, words = cannot.last.at.astimezone(ctx.tz), (cannot.last.message or "")[:30]
+    when, words = cannot.last.at.astimezone(ctx.tz), undo_views.quoted(cannot.last.message or "", 30)
     said = f"您最近一次修改（{when:%H:%M} “{words}”）改的{what}「{undo_views.label(cannot.last)}」"
     if cannot.reason == "too_old":
         return f"{said}已超过 10 分钟，不能撤销了；请直接发修改后的内容。更早的修改也不会被撤销。"

@@ -38,12 +38,28 @@ FIELDS = {
 _QUIET = {"updated_at", "completed_at", "reminded_at", "escalated_at", "stage_entered_at", "closed_at", "probability"}
 
 
+def quoted(words: str, width: int) -> str:
+    """A person's words cut to about `width` characters, never inside a number or a Latin word (我说45天, not 我说4)."""
+    words = words.strip()
+    if len(words) <= width:
+        return words
+    end = width
+    while (
+        end < len(words)
+        and words[end - 1].isascii()
+        and words[end - 1].isalnum()
+        and words[end].isascii()
+        and (words[end].isalnum() or words[end] in ".,")
+    ):
+        end += 1
+    return words[:end] + "…"
+
+
 def label(entry: AuditLog) -> str:
     """The record's own words: a customer's or contact's name, a deal's title, a task's subject, a note's text."""
     shot = entry.after or entry.before or {}
     text = shot.get("name") or shot.get("title") or shot.get("subject") or shot.get("content") or ""
-    text = str(text)
-    return text if len(text) <= 20 else text[:20] + "…"
+    return quoted(str(text), 20)
 
 
 def undone(entry: AuditLog, customer: str | None, tz: ZoneInfo) -> str:
@@ -85,9 +101,9 @@ def when_made(entries: Sequence[AuditLog], tz: ZoneInfo) -> str:
 def made(entries: Sequence[AuditLog], tz: ZoneInfo) -> str:
     """When and with which words a change was made: 您 10:00 发“完成 1”时."""
     first = entries[0]
-    words = (first.message or "").strip()
-    quoted = f"发“{words[:20]}”时" if words else ""
-    return f"您 {first.at.astimezone(tz):%H:%M} {quoted}"
+    words = quoted(first.message or "", 20)
+    quoted_words = f"发“{words}”时" if words else ""
+    return f"您 {first.at.astimezone(tz):%H:%M} {quoted_words}"
 
 
 def _when(value: Any, tz: ZoneInfo) -> str:

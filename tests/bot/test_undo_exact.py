@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
+from bot.sales.undo_views import quoted
 from storage.models import Customer, FollowUp
 from tests.fakes.harness import ChatHarness
 
@@ -46,8 +47,8 @@ async def test_undo_after_a_refused_command_names_the_change_it_undoes(bot: Chat
     bot.clock.advance(minutes=3)
     await bot.said("李娜", "asdf 嗯嗯 好的")  # not understood: nothing saved, nothing asked
     asked = await bot.said("李娜", "撤销")  # trial 7: 撤销 after a message that saved nothing undid an older change
-    assert "您上一条消息没有改动任何内容" in asked
-    assert "10:00 发“完成 1”时的：完成待办「确认交期」（安第斯铜业）" in asked
+    assert "“撤销”会撤回的是您 10:00 发“完成 1”时的修改" in asked
+    assert "完成待办「确认交期」（安第斯铜业）" in asked
     assert "回复“是”撤销" in asked
     reply = await bot.said("李娜", "是")
     assert "完成待办「确认交期」（安第斯铜业），待办已恢复为未完成" in reply
@@ -76,3 +77,20 @@ async def test_a_change_too_old_to_undo_is_named_with_its_time(bot: ChatHarness)
     await bot.said("李娜", "asdf 嗯嗯 好的")  # not understood: nothing saved, nothing asked
     reply = await bot.said("李娜", "撤销")
     assert "您最近一次修改（10:00 “完成 1”）改的待办「确认交期」已超过 10 分钟" in reply
+
+
+def test_quoted_words_are_never_cut_inside_a_number_or_a_latin_word() -> None:
+    """Trial 8: 发“阿兹特克建材来电话 问铜管的交期 我说4”时 — the message said 45天."""
+    assert quoted("阿兹特克建材来电话 问铜管的交期 我说45天 下周", 20) == "阿兹特克建材来电话 问铜管的交期 我说45…"
+    assert quoted("call with acme Mr Zhang wants", 16) == "call with acme Mr…"
+    assert quoted("完成 1", 20) == "完成 1"
+
+
+async def test_undoing_a_task_made_for_a_rep_tells_the_rep(bot: ChatHarness) -> None:
+    """Trial 8: 赵敏 undid 让王强… but 王强 was not told, and looked for the task in vain."""
+    made = await bot.said("赵敏", "让李娜明天给艾克美张总回个电话")
+    assert "已给李娜加待办" in made
+    assert "赵敏给您加了待办" in "\n".join(await bot.flush("李娜"))
+    assert "已撤销" in await bot.said("赵敏", "撤销")
+    told = "\n".join(await bot.flush("李娜"))
+    assert "赵敏撤销了给您的待办：给艾克美张总回个电话" in told and "不用再做了" in told
