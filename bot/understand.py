@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.context import Context
+from core.nlu.corrections import KindCorrection, parse_kind_correction
 from core.nlu.intents import Intent, Parsed, parse_message
 from core.nlu.names import NameIndex
 from core.nlu.questions import Ask, Question, parse_question, report_then_question
@@ -41,7 +42,9 @@ async def _parse(ctx: Context, text: str) -> Parsed:
     return parsed
 
 
-async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | TransferCommand | TaskCommand | Question:
+async def understand(
+    ctx: Context, text: str
+) -> Parsed | QuoteCommand | TransferCommand | TaskCommand | KindCorrection | Question:
     """Quote, approval and transfer commands have their own grammar; a question is answered, never logged (a
     question-like message kabot cannot answer only wins over a follow-up); everything else is a CRM message."""
     command = parse_quote_command(text, now=ctx.now, tz=ctx.tz)
@@ -51,6 +54,8 @@ async def understand(ctx: Context, text: str) -> Parsed | QuoteCommand | Transfe
         people = {u.name for u in await users.all_users(ctx.session) if u.active}
         if (transfer := parse_transfer_command(text, people=people)) is not None:
             return transfer
+    if (correction := parse_kind_correction(text)) is not None:
+        return correction
     if (task_command := parse_task_command(text, now=ctx.now, tz=ctx.tz)) is not None:
         return task_command
     if might_assign(text) and (given := assignment(text, {u.name for u in await users.all_users(ctx.session)})):
