@@ -9,6 +9,7 @@ from bot.access import colleague_in_view
 from bot.context import Context
 from bot.errors import NotFound
 from bot.understand import name_index
+from core.clock import calendar_days
 from core.money import format_money_short
 from core.nlu.normalize import normalize
 from core.nlu.questions import Ask, Period, Question
@@ -44,7 +45,34 @@ async def answer(ctx: Context, q: Question) -> str:
         return await _quotes(ctx, q)
     if q.ask is Ask.STAGE:
         return await _stage(ctx, q)
+    if q.ask is Ask.QUIET:
+        return await _quiet(ctx, q)
     return CANNOT
+
+
+QUIET_SHOWN = 20  # accounts listed for 超过30天没联系; the count says how many more
+
+
+async def _quiet(ctx: Context, q: Question) -> str:
+    """The accounts the asker may see with no follow-up for more than `q.days` days, the longest silent first."""
+    owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
+    mine = owner_ids == [ctx.user_id]
+    before = datetime.combine(ctx.now.date() - timedelta(days=q.days), time(0), ctx.tz)
+    rows = await questions.quiet_customers(ctx.session, owner_ids, before)
+    whose = "您的客户" if mine else "您能看到的客户"
+    if not rows:
+        return f"{whose}都在 {q.days} 天内联系过。"
+    lines = [
+        f"• {c.name}{'' if mine else f'（{owner}）'}："
+        + (
+            f"{calendar_days(at, ctx.now, ctx.tz)} 天没联系（上次 {format_day(at.astimezone(ctx.tz))}）"
+            if at
+            else "从没有跟进记录"
+        )
+        for c, owner, at in rows[:QUIET_SHOWN]
+    ]
+    more = f"\n还有 {len(rows) - QUIET_SHOWN} 个没列出。" if len(rows) > QUIET_SHOWN else ""
+    return f"{whose}中有 {len(rows)} 个超过 {q.days} 天没联系（最久的在前）：\n" + "\n".join(lines) + more
 
 
 async def _contact(ctx: Context, q: Question) -> str:

@@ -13,7 +13,7 @@ from bot.context import Context
 from core.nlu.corrections import KindCorrection, parse_kind_correction
 from core.nlu.intents import Intent, Parsed, parse_message
 from core.nlu.names import NameIndex
-from core.nlu.questions import Ask, Question, parse_question, report_then_question
+from core.nlu.questions import Ask, Question, asks, parse_question, report_then_question
 from core.nlu.quote_commands import QuoteCommand, parse_quote_command
 from core.nlu.task_commands import TaskCommand, assignment, might_assign, parse_task_command
 from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command
@@ -74,4 +74,12 @@ async def understand(
         or (parsed.customer_id is None and not parsed.customer_candidates)  # a question is not a company's name
     ):
         return question
+    if parsed.intent in (Intent.FOLLOW_UP, Intent.NOTE, Intent.PLAN) and _names_nobody(parsed) and asks(text):
+        return Question(
+            Ask.OTHER
+        )  # 我有多少客户在德国？: said to be unanswerable, never a note asking "which customer?"
     return parsed
+
+
+def _names_nobody(parsed: Parsed) -> bool:
+    return parsed.customer_id is None and not parsed.customer and not parsed.customer_candidates

@@ -29,3 +29,23 @@ async def test_a_kind_correction_changes_the_last_follow_up_and_is_undone_by_und
     assert "视频会议 → 电话" in fixed and "联系人" not in fixed
     [note] = await _notes_of(bot, "独特报价")
     assert note.kind == "电话"
+
+
+async def _count(bot: ChatHarness) -> int:
+    async with bot.services.db.session() as s:
+        return len((await s.exec(select(FollowUp))).all())
+
+
+async def test_customers_not_contacted_for_n_days_are_answered_never_saved(bot: ChatHarness) -> None:
+    """Trial 7: `我有哪些客户超过30天没联系了` asked 是哪个客户的？ and `安第斯铜业` saved the question as a follow-up."""
+    before = await _count(bot)
+    mine = await bot.said("李娜", "我有哪些客户超过30天没联系了")
+    assert "超过 30 天没联系" in mine and "是哪个客户" not in mine and "天没联系（上次" in mine
+    assert "（李娜）" not in mine and "艾克森流体设备" not in mine  # 王强's
+    await bot.said("李娜", "跟进 安第斯铜业 今天电话沟通了交期")
+    assert "安第斯铜业" not in await bot.said("李娜", "我有哪些客户超过 1 天没联系了")
+    team = await bot.said("赵敏", "哪些客户超过30天没跟进")
+    assert "（王强）" in team or "（李娜）" in team
+    cannot = await bot.said("李娜", "我有多少客户在德国？")
+    assert "回答不了" in cannot and "是哪个客户" not in cannot
+    assert await _count(bot) == before + 1  # only the follow-up logged in between

@@ -107,3 +107,12 @@ def test_a_contact_question_in_english_is_answered(text: str, who: str, field: s
 
 def test_an_instruction_naming_a_phone_is_no_question() -> None:
     assert parse_question("send Klaus the phone") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [("我有哪些客户超过30天没联系了", 30), ("超过60天没跟进的客户", 60), ("哪些客户很久没联系了", 30)],
+)
+def test_customers_not_contacted_for_days_is_a_question(text: str, days: int) -> None:
+    """Trial 7: `我有哪些客户超过30天没联系了` was a note waiting for its customer's name."""
+    assert parse_question(text) == Question(Ask.QUIET, days=days)
