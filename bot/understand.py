@@ -74,6 +74,9 @@ async def understand(
         or (parsed.customer_id is None and not parsed.customer_candidates)  # a question is not a company's name
     ):
         return question
+    if parsed.intent is Intent.LOOKUP and parsed.customer_id is None and parsed.customer:
+        if parsed.customer in {u.name for u in await users.all_users(ctx.session)}:  # 李娜最近怎么样: no customer
+            return Question(Ask.COLLEAGUE, person=parsed.customer)
     if parsed.intent in (Intent.FOLLOW_UP, Intent.NOTE, Intent.PLAN) and _names_nobody(parsed) and asks(text):
         return Question(
             Ask.OTHER

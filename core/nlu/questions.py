@@ -20,6 +20,7 @@ class Ask(StrEnum):
     MY_CUSTOMERS = "my_customers"
     QUOTES = "quotes"  # my quotes, or one customer's, with their status
     STAGE = "stage"  # where a customer's open opportunities stand (艾克美现在到哪个阶段了)
+    COLLEAGUE = "colleague"  # how one of the team is doing (李娜最近怎么样): recent follow-ups, open tasks
     QUIET = "quiet"  # customers not contacted for more than `days` days (我有哪些客户超过30天没联系了)
     GREETING = "greeting"
     THANKS = "thanks"
@@ -39,7 +40,7 @@ class Question:
     ask: Ask
     subject: str | None = None  # contact name, company or phone number; a customer for QUOTES
     field: str | None = None  # phone / email / role
-    person: str | None = None  # FOLLOWED: whose follow-ups; None is the asker
+    person: str | None = None  # FOLLOWED, MY_CUSTOMERS, COLLEAGUE: whose; None is the asker
     period: Period = Period.THIS_WEEK
     days: int = 30  # QUIET: more than this many days without a follow-up
 
@@ -69,7 +70,27 @@ _DID = re.compile(
     rf"^(?P<a>{_PERIOD})?(?P<who>[^\s]{{0,6}}?)(?P<b>{_PERIOD})?(?:都|在)?(?:干|做|忙)了?(?:些)?(?:啥|什么|哪些事|什么事)了?"
     r"[?？呢吗啊]*$"
 )
-_MY_CUSTOMERS = re.compile(r"^(?:我的客户|我有哪些客户|我负责的客户|我的客户(?:有哪些|列表))[?？]*$")
+_MY_CUSTOMERS = re.compile(
+    r"^(?:我的客户|我有哪些客户|我负责的客户|我的客户(?:有哪些|列表))[?？]*$"
+    r"|^(?:my|list my|show my) (?:customers|accounts)[?]*$",
+    re.I,
+)
+# 李娜的客户 (a manager): one of the team's accounts; a name that is nobody's is said to be no colleague.
+_THEIR_CUSTOMERS = re.compile(r"^(?P<who>[\u4e00-\u9fff]{2,4})(?:的|负责的)客户(?:有哪些|列表)?[?？]*$")
+_MY_QUOTES_EN = re.compile(r"^(?:my|list my|show my) quotes?[?]*$", re.I)
+_PERIODS_EN = {
+    "today": Period.TODAY,
+    "this week": Period.THIS_WEEK,
+    "last week": Period.LAST_WEEK,
+    "this month": Period.THIS_MONTH,
+    "last month": Period.LAST_MONTH,
+}
+# what did I do last week / who did I follow up this week: whom I followed up in that period.
+_DID_EN = re.compile(
+    rf"^(?:what did i do|what have i done|who did i (?:follow up|contact|call|visit))(?: with)?"
+    rf"(?: (?P<period>{'|'.join(_PERIODS_EN)}))?[?]*$",
+    re.I,
+)
 # 我有哪些客户超过30天没联系了 / 超过30天没跟进的客户 / 哪些客户很久没联系了: the accounts going cold.
 _QUIET = re.compile(
     r"^(?:我|我们|我的|团队)?(?:有)?(?:哪些|哪几个|哪几家|什么)?(?:客户)?(?:里|中)?(?:有)?(?:哪些)?(?:已经)?(?:超过|有|快)?"
@@ -142,8 +163,14 @@ def parse_question(text: str) -> Question | None:
         return Question(Ask.FOLLOWED, person=None if who in (None, "我") else who, period=period)
     if (m := _QUIET.match(t)) and "客户" in t:
         return Question(Ask.QUIET, days=int(m["n"]) if m["n"] else 30)
+    if m := _DID_EN.match(t):
+        return Question(Ask.FOLLOWED, period=_PERIODS_EN[(m["period"] or "this week").lower()])
     if _MY_CUSTOMERS.match(t):
         return Question(Ask.MY_CUSTOMERS)
+    if m := _THEIR_CUSTOMERS.match(t):
+        return Question(Ask.MY_CUSTOMERS, person=m["who"])
+    if _MY_QUOTES_EN.match(t):
+        return Question(Ask.QUOTES)
     if (m := _QUOTES.match(t)) and not (_LOG_WORD.match(t) or _QUESTION_WORD.match(t)):
         who = m["who"].strip()
         return Question(Ask.QUOTES, subject=None if who == "我" else who)

@@ -49,3 +49,21 @@ async def test_customers_not_contacted_for_n_days_are_answered_never_saved(bot: 
     cannot = await bot.said("李娜", "我有多少客户在德国？")
     assert "回答不了" in cannot and "是哪个客户" not in cannot
     assert await _count(bot) == before + 1  # only the follow-up logged in between
+
+
+async def test_english_and_colleague_questions_are_answered(bot: ChatHarness) -> None:
+    """Trial 7: not understood, or 李娜最近怎么样 offered as a new customer."""
+    before = await _count(bot)
+    assert "您上周跟进了" in await bot.said("李娜", "what did I do last week")
+    assert "您这周" in await bot.said("李娜", "这周我都干了啥")
+    assert "北欧暖通" in await bot.said("李娜", "my customers")
+    await bot.said("李娜", "报价 艾克美 DN50球阀 1000个 单价12美元 FOB上海")
+    assert "Q-2026-0001" in await bot.said("李娜", "my quotes")
+    assert "李娜的报价" in (quotes := await bot.said("赵敏", "李娜的报价")) and "Q-2026-0001" in quotes
+    assert "李娜负责" in (theirs := await bot.said("赵敏", "李娜的客户")) and "北欧暖通" in theirs
+    how = await bot.said("赵敏", "李娜最近怎么样")
+    assert "李娜最近 7 天跟进了" in how and "未完成待办" in how and "新建" not in how
+    for ask in ("李娜的报价", "李娜的客户", "李娜最近怎么样"):
+        refused = await bot.said("王强", ask)
+        assert "您不能查看李娜的" in refused and "Q-2026" not in refused and "北欧暖通" not in refused
+    assert await _count(bot) == before

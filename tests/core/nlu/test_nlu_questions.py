@@ -116,3 +116,19 @@ def test_an_instruction_naming_a_phone_is_no_question() -> None:
 def test_customers_not_contacted_for_days_is_a_question(text: str, days: int) -> None:
     """Trial 7: `我有哪些客户超过30天没联系了` was a note waiting for its customer's name."""
     assert parse_question(text) == Question(Ask.QUIET, days=days)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what did I do last week", Question(Ask.FOLLOWED, period=Period.LAST_WEEK)),
+        ("这周我都干了啥", Question(Ask.FOLLOWED, period=Period.THIS_WEEK)),
+        ("my customers", Question(Ask.MY_CUSTOMERS)),
+        ("my quotes", Question(Ask.QUOTES)),
+        ("李娜的客户", Question(Ask.MY_CUSTOMERS, person="李娜")),
+        ("李娜的报价", Question(Ask.QUOTES, subject="李娜")),
+    ],
+)
+def test_english_and_colleague_questions(text: str, expected: Question) -> None:
+    """Trial 7: these were not understood."""
+    assert parse_question(text) == expected
