@@ -7,7 +7,7 @@ only fills in (or corrects) the saved task: no question ever leaves the follow-u
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.access import can_change
@@ -26,7 +26,7 @@ from core.nlu.task_commands import reported_done, reports_delivery
 from core.timefmt import format_day, format_due
 from storage import audit, state
 from storage.models import FollowUp, Task
-from storage.repo import customers, tasks
+from storage.repo import customers, follow_ups, tasks
 
 router = Router("followups")
 
@@ -49,6 +49,8 @@ MAX_DONE_OFFERED = 5  # tasks a note about a delivery offers to close with one t
 async def log_follow_up(ctx: Context, parsed: Parsed) -> list[Reply]:
     parsed, theirs = await apart_from_colleagues(ctx, parsed)
     found = await customer_for(ctx, parsed, change=True)
+    if parsed.intent is not Intent.PLAN and (again := await _sent_again(ctx, found.id or 0, parsed)):
+        return [TextReply(again)]
     others = [line for part in parsed.also for line in await _log_other(ctx, part)] + theirs
     if parsed.aside:
         others.append(f"最后一句“{parsed.aside}”是个问题，没有记进跟进；要查请单独再发一次。")
@@ -59,6 +61,22 @@ async def log_follow_up(ctx: Context, parsed: Parsed) -> list[Reply]:
     if others:
         replies.append(TextReply("\n".join([*others, "说错了可发“撤销”（一次撤销这条消息的全部记录）。"])))
     return replies
+
+
+SAME_WINDOW = timedelta(minutes=30)  # the same words for the same customer within it: a message sent twice
+
+
+async def _sent_again(ctx: Context, customer_id: int, parsed: Parsed) -> str | None:
+    """The same person logging the same words for the same customer again within 30 minutes (a message sent twice
+    from the phone): the first is kept, nothing is saved again, and the rep is told so."""
+    now = ctx.clock.now()
+    same = await follow_ups.same_since(
+        ctx.session, ctx.user_id, customer_id, parsed.summary or parsed.text, now - SAME_WINDOW
+    )
+    if same is None:
+        return None
+    minutes = int((now - same.created_at).total_seconds() // 60)
+    return f"这条和{f' {minutes} 分钟前' if minutes else '刚刚'}记录的一样，没有重复保存。"
 
 
 async def _log_other(ctx: Context, part: Parsed) -> list[str]:

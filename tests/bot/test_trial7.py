@@ -67,3 +67,16 @@ async def test_english_and_colleague_questions_are_answered(bot: ChatHarness) ->
         refused = await bot.said("王强", ask)
         assert "您不能查看李娜的" in refused and "Q-2026" not in refused and "北欧暖通" not in refused
     assert await _count(bot) == before
+
+
+async def test_the_same_message_sent_twice_is_saved_once_and_said_so(bot: ChatHarness) -> None:
+    """Trial 7: `阿兹特克建材需要500个DN25球阀…` sent twice minutes apart was saved twice without a word."""
+    text = "阿兹特克建材需要500个DN25球阀，下周三前报价"
+    assert "已记录 阿兹特克建材" in await bot.said("李娜", text)
+    bot.clock.advance(minutes=3)
+    again = await bot.said("李娜", text)
+    assert "这条和 3 分钟前记录的一样，没有重复保存。" in again
+    assert len(await _notes_of(bot, "DN25球阀")) == 1
+    bot.clock.advance(minutes=31)
+    assert "已记录 阿兹特克建材" in await bot.said("李娜", text)  # half an hour on: a new note
+    assert "已记录" in await bot.said("王强", "跟进 罗西管业 今天电话沟通了DN25球阀")  # someone else's words: kept
