@@ -6,7 +6,7 @@ only fills in (or corrects) the saved task: no question ever leaves the follow-u
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,6 +14,7 @@ from bot.access import can_change
 from bot.cards.actions import ConfirmDraft, EditDraft, TaskDone, TasksDone
 from bot.cards.model import Button, Card
 from bot.context import Context
+from bot.handlers.contacts import ADD_CONTACT
 from bot.replies import CardReply, Reply, TextReply
 from bot.resolve import apart_from_colleagues, customer_for
 from bot.router import Router
@@ -22,11 +23,12 @@ from bot.sales.tasks import add_task
 from core.nlu.dates import resolve_dates
 from core.nlu.intents import Intent, NextStep, Parsed
 from core.nlu.normalize import normalize
+from core.nlu.people import person_in
 from core.nlu.task_commands import reported_done, reports_delivery
 from core.timefmt import format_day, format_due
 from storage import audit, state
 from storage.models import FollowUp, Task
-from storage.repo import customers, follow_ups, tasks
+from storage.repo import contacts, customers, follow_ups, tasks
 
 router = Router("followups")
 
@@ -157,13 +159,15 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
         lines.append(f"下一步“{parsed.next_action}”是哪天？直接回复时间即可（例如“下周三”），我会把它加进待办。")
         return [TextReply("\n".join([*lines, *extra]))]
     if not parsed.next_action or parsed.next_due is None:
-        return [_with_done_button("\n".join([*lines, *extra, "说错了可发“撤销”。"]), done, name)]
+        offer = await _offer_contact(ctx, customer_id, name, parsed) if ask else []
+        return [_with_done_button("\n".join([*lines, *extra, *offer, "说错了可发“撤销”。"]), done, name)]
     task = await _add_task(ctx, follow_up, parsed.next_due)
     due = format_due(parsed.next_due.astimezone(ctx.tz), now=ctx.now)
     guessed = any(g in parsed.guesses for g in CONFIRM_GUESSES)
     if ctx.command.confirmed or not guessed or not ask:
         mark = "（日期是我推测的）" if guessed and not ctx.command.confirmed else ""
-        text = "\n".join([*lines, f"待办：{task.subject} —— {due}{mark}", *extra, "说错了可发“撤销”。"])
+        offer = await _offer_contact(ctx, customer_id, name, parsed) if ask else []
+        text = "\n".join([*lines, f"待办：{task.subject} —— {due}{mark}", *extra, *offer, "说错了可发“撤销”。"])
         return [_with_done_button(text, done, name)]
     await ctx.ask(NEXT_DATE, {"follow_up_id": follow_up.id, "task_id": task.id})
     card = Card(
@@ -173,6 +177,19 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
         buttons=(Button("日期没问题", ConfirmDraft(), "primary"), Button("改日期", EditDraft())),
     )
     return [CardReply(card)]
+
+
+async def _offer_contact(ctx: Context, customer_id: int, name: str, parsed: Parsed) -> list[str]:
+    """A person the note introduces with a title and a number, not yet a contact of the customer: offered in the
+    same reply (回复“是” adds them); the note itself is saved either way."""
+    person = person_in(parsed.text)
+    if person is None:
+        return []
+    known = {normalize(c.name).casefold() for c in await contacts.of_customer(ctx.session, customer_id)}
+    if normalize(person.name).casefold() in known:
+        return []
+    await ctx.ask(ADD_CONTACT, {"customer_id": customer_id, **asdict(person)})
+    return [f"要把 {person.name}（{person.details()}）加为 {name} 的联系人吗？回复“是”"]
 
 
 async def _reported_done(ctx: Context, customer_id: int, note: str) -> list[Task]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import col, select
 
-from storage.models import FollowUp
+from storage.models import Customer, FollowUp
 from tests.fakes.harness import ChatHarness
 
 
@@ -37,7 +37,7 @@ async def _count(bot: ChatHarness) -> int:
 
 
 async def test_customers_not_contacted_for_n_days_are_answered_never_saved(bot: ChatHarness) -> None:
-    """Trial 7: `我有哪些客户超过30天没联系了` asked 是哪个客户的？ and `安第斯铜业` saved the question as a follow-up."""
+    """Trial 7: `我有哪些客户超过30天没联系了` asked 是哪个客户的？, and the answer saved the question as a note."""
     before = await _count(bot)
     mine = await bot.said("李娜", "我有哪些客户超过30天没联系了")
     assert "超过 30 天没联系" in mine and "是哪个客户" not in mine and "天没联系（上次" in mine
@@ -80,3 +80,20 @@ async def test_the_same_message_sent_twice_is_saved_once_and_said_so(bot: ChatHa
     bot.clock.advance(minutes=31)
     assert "已记录 阿兹特克建材" in await bot.said("李娜", text)  # half an hour on: a new note
     assert "已记录" in await bot.said("王强", "跟进 罗西管业 今天电话沟通了DN25球阀")  # someone else's words: kept
+
+
+async def test_a_person_named_with_a_number_in_a_note_is_offered_as_a_contact(bot: ChatHarness) -> None:
+    """Trial 7: `…认识了土耳其的Anatolia Valve Trading 采购经理 Mehmet 电话+90 532 111 2233…` created the customer
+    and the follow-up only, without the contact or the country."""
+    text = "今天在广交会认识了土耳其的Anatolia Valve Trading 采购经理 Mehmet 电话+90 532 111 2233，他们要DN50球阀"
+    assert "回复“是”新建" in await bot.said("李娜", text)
+    made = await bot.said("李娜", "是")
+    assert "已新建客户“Anatolia Valve Trading”" in made and "已记录 Anatolia Valve Trading" in made
+    assert "要把 Mehmet（采购经理，+90 532 111 2233）加为 Anatolia Valve Trading 的联系人吗？回复“是”" in made
+    assert "Mehmet" in await bot.said("李娜", "是")
+    assert "+90 532 111 2233" in await bot.said("李娜", "Mehmet的电话是多少")
+    async with bot.services.db.session() as s:
+        [new] = (await s.exec(select(Customer).where(Customer.name == "Anatolia Valve Trading"))).all()
+    assert new.country == "TR"
+    again = await bot.said("李娜", "跟进 Anatolia Valve Trading 今天又和采购经理 Mehmet 电话+90 532 111 2233 聊了交期")
+    assert "已记录" in again and "联系人吗" not in again  # a contact already: nothing to offer

@@ -21,7 +21,8 @@ def test_a_kind_correction_names_the_new_kind_and_the_customer(text: str, expect
 
 
 @pytest.mark.parametrize(
-    "text", ["刚才电话里客户说交货是周四", "刚才那个日期错了，是周四", "今天给北欧暖通打电话", "刚才那条下次跟进应该是周四"]
+    "text",
+    ["刚才电话里客户说交货是周四", "刚才那个日期错了，是周四", "今天给北欧暖通打电话", "刚才那条下次跟进应该是周四"],
 )
 def test_reports_and_date_corrections_are_no_kind_correction(text: str) -> None:
     assert parse_kind_correction(text) is None
