@@ -97,3 +97,12 @@ async def test_a_person_named_with_a_number_in_a_note_is_offered_as_a_contact(bo
     assert new.country == "TR"
     again = await bot.said("李娜", "跟进 Anatolia Valve Trading 今天又和采购经理 Mehmet 电话+90 532 111 2233 聊了交期")
     assert "已记录" in again and "联系人吗" not in again  # a contact already: nothing to offer
+
+
+async def test_a_chinese_homophone_of_a_customer_is_offered(bot: ChatHarness) -> None:
+    """Trial 7: `穆乐机械…` (穆勒机械 written by sound) asked 是哪个客户的？ with no suggestion."""
+    asked = await bot.said("李娜", "穆乐机械今天电话说要独特样品")
+    assert "您是说 穆勒机械 吗？" in asked and await _notes_of(bot, "独特样品") == []
+    assert "已记录 穆勒机械" in await bot.said("李娜", "1")
+    assert "已记录 穆勒机械" in await bot.said("李娜", "穆乐机械今天又来电话问独特交期")  # learned
+    assert "是哪个客户的" in await bot.said("李娜", "今天电话说要独特图纸")  # 今天 is no customer's name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.countries import country_in
+from core.nlu.near_names import homophone_in
 from core.nlu.people import Person, person_in
 
 
@@ -34,3 +35,16 @@ def test_no_person_without_a_name_a_title_and_a_number(text: str) -> None:
 def test_the_country_a_message_names() -> None:
     assert country_in("今天在广交会认识了土耳其的Anatolia Valve Trading") == "TR"
     assert country_in("Nordic HVAC AB 今天电话") is None
+
+
+@pytest.mark.parametrize(
+    ("run", "name", "written"),
+    [
+        ("穆乐机械今天电话说要样品", "穆勒机械", "穆乐机械"),  # 勒 is le or lei
+        ("穆乐今天电话", "穆勒机械", "穆乐"),
+        ("穆勒机械今天", "穆勒机械", None),  # the name itself: no typo
+        ("今天电话", "金田机械", None),  # a word of time
+    ],
+)
+def test_a_chinese_homophone_of_a_name(run: str, name: str, written: str | None) -> None:
+    assert homophone_in(run, name) == written
