@@ -157,37 +157,42 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
             return [TextReply("\n".join([*lines, *extra, f"下一步“{parsed.next_action}”没有日期，没加待办。"]))]
         await ctx.ask(NEXT_DATE, {"follow_up_id": follow_up.id})
         lines.append(f"下一步“{parsed.next_action}”是哪天？直接回复时间即可（例如“下周三”），我会把它加进待办。")
-        return [TextReply("\n".join([*lines, *extra]))]
+        return [TextReply("\n".join([*lines, *extra, *await _offer_contact(ctx, customer_id, name, parsed)]))]
     if not parsed.next_action or parsed.next_due is None:
-        offer = await _offer_contact(ctx, customer_id, name, parsed) if ask else []
+        offer = await _offer_contact(ctx, customer_id, name, parsed, ask=True) if ask else []
         return [_with_done_button("\n".join([*lines, *extra, *offer, "说错了可发“撤销”。"]), done, name)]
     task = await _add_task(ctx, follow_up, parsed.next_due)
     due = format_due(parsed.next_due.astimezone(ctx.tz), now=ctx.now)
     guessed = any(g in parsed.guesses for g in CONFIRM_GUESSES)
     if ctx.command.confirmed or not guessed or not ask:
         mark = "（日期是我推测的）" if guessed and not ctx.command.confirmed else ""
-        offer = await _offer_contact(ctx, customer_id, name, parsed) if ask else []
+        offer = await _offer_contact(ctx, customer_id, name, parsed, ask=True) if ask else []
         text = "\n".join([*lines, f"待办：{task.subject} —— {due}{mark}", *extra, *offer, "说错了可发“撤销”。"])
         return [_with_done_button(text, done, name)]
     await ctx.ask(NEXT_DATE, {"follow_up_id": follow_up.id, "task_id": task.id})
+    offer = await _offer_contact(ctx, customer_id, name, parsed)
     card = Card(
         template="draft",
         title="已记录，请确认待办日期",
-        data={"lines": [*lines, f"待办：{task.subject} —— {due}（日期是我推测的）", *extra]},
+        data={"lines": [*lines, f"待办：{task.subject} —— {due}（日期是我推测的）", *extra, *offer]},
         buttons=(Button("日期没问题", ConfirmDraft(), "primary"), Button("改日期", EditDraft())),
     )
     return [CardReply(card)]
 
 
-async def _offer_contact(ctx: Context, customer_id: int, name: str, parsed: Parsed) -> list[str]:
+async def _offer_contact(ctx: Context, customer_id: int, name: str, parsed: Parsed, *, ask: bool = False) -> list[str]:
     """A person the note introduces with a title and a number, not yet a contact of the customer: offered in the
-    same reply (回复“是” adds them); the note itself is saved either way."""
+    same reply (回复“是” adds them, when no other question of this message is open: else the command to send);
+    the note itself is saved either way."""
     person = person_in(parsed.text)
     if person is None:
         return []
     known = {normalize(c.name).casefold() for c in await contacts.of_customer(ctx.session, customer_id)}
     if normalize(person.name).casefold() in known:
         return []
+    if not ask:
+        said = " ".join(v for v in (person.title, f"电话{person.phone}" if person.phone else None, person.email) if v)
+        return [f"要把 {person.name} 加为联系人，请发：联系人 {name} {person.name} {said}"]
     await ctx.ask(ADD_CONTACT, {"customer_id": customer_id, **asdict(person)})
     return [f"要把 {person.name}（{person.details()}）加为 {name} 的联系人吗？回复“是”"]
 

@@ -106,3 +106,15 @@ async def test_a_chinese_homophone_of_a_customer_is_offered(bot: ChatHarness) ->
     assert "已记录 穆勒机械" in await bot.said("李娜", "1")
     assert "已记录 穆勒机械" in await bot.said("李娜", "穆乐机械今天又来电话问独特交期")  # learned
     assert "是哪个客户的" in await bot.said("李娜", "今天电话说要独特图纸")  # 今天 is no customer's name
+
+
+async def test_a_person_in_a_note_that_asks_for_a_date_is_offered_as_a_command(bot: ChatHarness) -> None:
+    """The next step's date is the open question: the contact is offered as the command to send, never lost."""
+    note = "跟进 北欧暖通 今天拜访认识了技术经理 Anna Schmidt 邮箱 anna@hft.de，回头再约时间看样"
+    said = await bot.said("李娜", note)
+    assert "是哪天" in said
+    [hint] = [line for line in said.splitlines() if "加为联系人" in line]
+    command = hint.split("请发：")[1]
+    assert command == "联系人 北欧暖通 Anna Schmidt 技术经理 anna@hft.de"
+    assert "Anna Schmidt" in await bot.said("李娜", command)
+    assert "anna@hft.de" in await bot.said("李娜", "Anna Schmidt的邮箱")
