@@ -98,7 +98,9 @@ _QUIET = re.compile(
     r"(?:联系|跟进|沟通)(?:过)?了?(?:的客户)?(?:有哪些|是哪些|有几个|有多少|有谁)?[?？吗呢了]*$"
 )
 # Said at the end, a question however it starts (…没联系了吗, …多少？); only a message naming no customer is read so.
-_ASKS_AT_END = re.compile(r"(?:[?？]|吗|呢|哪些|多少|什么|几个|几家|哪个|哪家|谁|怎么样|如何)[了啊呀]?\s*$")
+_ASKS_AT_END = re.compile(r"(?:[?？]|吗|哪些|多少|什么|几个|几家|哪个|哪家|谁|怎么样|如何)[了啊呀呢]?\s*$")
+# Someone else's words reported (客户问价格多少, 他说没什么): news to keep, whatever its last word.
+_REPORTED = re.compile(r"说|问|讲|表示|回复|回了|告诉|反馈|他们|对方|[他她]")
 _ASKS_FOR_MINE = re.compile(r"^(?:我|我们)(?:有|的)?(?:哪些|多少|几个|几家|什么)")
 _QUOTES = re.compile(r"^(?P<who>[^,，。;；]{1,16}?)的?报价(?:单)?(?:情况|状态|进度|怎么样了?|到哪了)?[?？呢吗]*$")
 # 艾克美现在到哪个阶段了, 艾克美那单到哪一步了, 艾克美的商机什么阶段, ACME what stage: a customer's open deals.
@@ -195,6 +197,8 @@ def asks(text: str) -> bool:
     """Whether the message asks something (ends like a question, or asks for what I have): a message naming no
     customer that asks is never filed as a note waiting for its customer's name."""
     t = normalize(text).strip()
+    if _REPORTED.search(t):
+        return False
     return bool(_ASKS_AT_END.search(t) or _ASKS_FOR_MINE.match(t) or _QUESTION_WORD.match(t))
 
 

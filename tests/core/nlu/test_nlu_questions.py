@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.nlu.questions import Ask, Period, Question, parse_question
+from core.nlu.questions import Ask, Period, Question, asks, parse_question
 
 
 @pytest.mark.parametrize(
@@ -132,3 +132,19 @@ def test_customers_not_contacted_for_days_is_a_question(text: str, days: int) ->
 def test_english_and_colleague_questions(text: str, expected: Question) -> None:
     """Trial 7: these were not understood."""
     assert parse_question(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "asking"),
+    [
+        ("我有多少客户在德国？", True),
+        ("我有哪些客户超过30天没联系了", True),
+        ("客户要的DN50报价发了吗", True),
+        ("客户问价格多少", False),  # a customer's question, reported: news to keep
+        ("客户还在考虑呢", False),
+        ("他说没什么", False),
+    ],
+)
+def test_a_message_that_asks_is_told_from_one_that_reports(text: str, asking: bool) -> None:
+    """Trial 7: a question naming no customer waited for its customer's name and was then saved as a note."""
+    assert asks(text) is asking
