@@ -51,7 +51,7 @@ MAX_DONE_OFFERED = 5  # tasks a note about a delivery offers to close with one t
 async def log_follow_up(ctx: Context, parsed: Parsed) -> list[Reply]:
     parsed, theirs = await apart_from_colleagues(ctx, parsed)
     found = await customer_for(ctx, parsed, change=True)
-    if parsed.intent is not Intent.PLAN and (again := await _sent_again(ctx, found.id or 0, parsed)):
+    if again := await _sent_again(ctx, found.id or 0, parsed):
         return [TextReply(again)]
     others = [line for part in parsed.also for line in await _log_other(ctx, part)] + theirs
     if parsed.aside:
@@ -70,14 +70,27 @@ SAME_WINDOW = timedelta(minutes=30)  # the same words for the same customer with
 
 async def _sent_again(ctx: Context, customer_id: int, parsed: Parsed) -> str | None:
     """The same person logging the same words for the same customer again within 30 minutes (a message sent twice
-    from the phone): the first is kept, nothing is saved again, and the rep is told so."""
+    from the phone), or the same plan's tasks: the first is kept, nothing is saved again, and the rep is told so."""
     now = ctx.clock.now()
-    same = await follow_ups.same_since(
-        ctx.session, ctx.user_id, customer_id, parsed.summary or parsed.text, now - SAME_WINDOW
-    )
-    if same is None:
-        return None
-    minutes = int((now - same.created_at).total_seconds() // 60)
+    steps = _plan_steps(parsed) if parsed.intent is Intent.PLAN else []
+    if steps:
+        found = [
+            await tasks.planned_since(ctx.session, ctx.user_id, customer_id, s.due, now - SAME_WINDOW)
+            for s in steps
+            if s.due
+        ]
+        if not all(found):
+            return None
+        first = min(t.created_at for t in found if t is not None)
+    else:
+        content = parsed.summary or parsed.text
+        if parsed.intent is Intent.PLAN:
+            content = f"计划：{content}"
+        same = await follow_ups.same_since(ctx.session, ctx.user_id, customer_id, content, now - SAME_WINDOW)
+        if same is None:
+            return None
+        first = same.created_at
+    minutes = int((now - first).total_seconds() // 60)
     return f"这条和{f' {minutes} 分钟前' if minutes else '刚刚'}记录的一样，没有重复保存。"
 
 
@@ -98,11 +111,17 @@ async def _log_other(ctx: Context, part: Parsed) -> list[str]:
     ]
 
 
-async def _plan_only(ctx: Context, customer_id: int, name: str, parsed: Parsed) -> list[str]:
-    """Only steps still to do (周五下午3点和北欧暖通开视频会): tasks on the customer; no meeting is logged as held."""
+def _plan_steps(parsed: Parsed) -> list[NextStep]:
+    """A plan's dated steps of the rep's: a task each."""
     steps = [s for s in parsed.next_steps if not s.by_customer and s.due is not None]
     if not steps and parsed.next_action and parsed.next_due is not None:
         steps = [NextStep(parsed.next_action, parsed.next_due)]
+    return steps
+
+
+async def _plan_only(ctx: Context, customer_id: int, name: str, parsed: Parsed) -> list[str]:
+    """Only steps still to do (周五下午3点和北欧暖通开视频会): tasks on the customer; no meeting is logged as held."""
+    steps = _plan_steps(parsed)
     if not steps:  # nothing datable: the words are kept as a plan note, and said to be no task
         note = replace(parsed, kind="其他", summary=f"计划：{parsed.summary or parsed.text}")
         follow_up = await _save_follow_up(ctx, customer_id, note)

@@ -118,3 +118,11 @@ async def test_a_person_in_a_note_that_asks_for_a_date_is_offered_as_a_command(b
     assert command == "联系人 北欧暖通 Anna Schmidt 技术经理 anna@hft.de"
     assert "Anna Schmidt" in await bot.said("李娜", command)
     assert "anna@hft.de" in await bot.said("李娜", "Anna Schmidt的邮箱")
+
+
+async def test_the_same_plan_sent_twice_makes_its_tasks_once(bot: ChatHarness) -> None:
+    text = "周五下午3点和北欧暖通开独特视频会"
+    assert "已为 北欧暖通 加待办" in await bot.said("李娜", text)
+    bot.clock.advance(minutes=2)
+    assert "这条和 2 分钟前记录的一样，没有重复保存。" in await bot.said("李娜", text)
+    assert sum("独特视频会" in line for line in (await bot.said("李娜", "待办 全部")).splitlines()) == 1
