@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.context import Context
 from bot.errors import NotFound
 from bot.replies import Reply, TextReply
@@ -17,6 +19,7 @@ from storage.repo import follow_ups
 router = Router("corrections")
 
 _PREVIEW = 30
+RECENT = timedelta(days=1)  # a follow-up logged longer ago is not what 刚才那条 means
 
 
 @router.intent(Intent.CORRECT_KIND)
@@ -35,6 +38,8 @@ async def correct_kind(ctx: Context, correction: KindCorrection) -> list[Reply]:
     day = format_day(follow_up.happened_at.astimezone(ctx.tz))
     words = follow_up.content if len(follow_up.content) <= _PREVIEW else follow_up.content[:_PREVIEW] + "…"
     record = f"{name} {day}的跟进（{words}）"
+    if follow_up.created_at < ctx.clock.now() - RECENT:  # 刚才 is not three weeks ago: that one stays as it is
+        return [TextReply(f"您最近记的一条是 {record}，不是刚才记的，没有改。")]
     if follow_up.kind == correction.kind:
         return [TextReply(f"{record}已经是{correction.kind}，没有改。")]
     before, old = audit.snapshot(follow_up), follow_up.kind

@@ -126,3 +126,9 @@ async def test_the_same_plan_sent_twice_makes_its_tasks_once(bot: ChatHarness) -
     bot.clock.advance(minutes=2)
     assert "这条和 2 分钟前记录的一样，没有重复保存。" in await bot.said("李娜", text)
     assert sum("独特视频会" in line for line in (await bot.said("李娜", "待办 全部")).splitlines()) == 1
+
+
+async def test_a_kind_correction_leaves_a_follow_up_of_weeks_ago(bot: ChatHarness) -> None:
+    """刚才 is not three weeks ago: the demo's old follow-up of 穆勒机械 stays as it is."""
+    said = await bot.said("李娜", "刚才穆勒机械那条是微信")
+    assert "不是刚才记的，没有改" in said and "→" not in said
