@@ -55,7 +55,7 @@ async def _person(ctx: Context, name: str | None, what: str) -> User:
         return ctx.user
     found = await colleague_in_view(ctx, name, what)
     if found is None:
-        raise NotFound(f"没有叫“{name}”的同事。要看自己的请发“我的{what}”。")
+        raise NotFound(f"没有叫“{name}”的同事。" + ("要看自己的请发“我的客户”。" if what == "客户" else ""))
     return found
 
 

@@ -162,7 +162,10 @@ def parse_question(text: str) -> Question | None:
     if m := _FOLLOWED.match(t) or _DID.match(t):
         who = m["who"].strip() or None
         period = _PERIODS.get(m["a"] or m["b"] or "", Period.THIS_WEEK)
-        return Question(Ask.FOLLOWED, person=None if who in (None, "我") else who, period=period)
+        if who and who.endswith("最近") and who[:-2] not in ("", "我"):  # 李娜最近在忙什么: how she is doing
+            return Question(Ask.COLLEAGUE, person=who[:-2])
+        who = who.removesuffix("最近") if who else None
+        return Question(Ask.FOLLOWED, person=None if who in (None, "", "我") else who, period=period)
     if (m := _QUIET.match(t)) and "客户" in t:
         return Question(Ask.QUIET, days=int(m["n"]) if m["n"] else 30)
     if m := _DID_EN.match(t):

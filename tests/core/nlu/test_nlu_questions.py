@@ -148,3 +148,8 @@ def test_english_and_colleague_questions(text: str, expected: Question) -> None:
 def test_a_message_that_asks_is_told_from_one_that_reports(text: str, asking: bool) -> None:
     """Trial 7: a question naming no customer waited for its customer's name and was then saved as a note."""
     assert asks(text) is asking
+
+
+def test_how_a_colleague_is_doing() -> None:
+    assert parse_question("李娜最近在忙什么") == Question(Ask.COLLEAGUE, person="李娜")
+    assert parse_question("我最近在忙什么") == Question(Ask.FOLLOWED)
