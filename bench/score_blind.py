@@ -34,9 +34,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
 from bot.demo import CUSTOMERS, PEOPLE  # noqa: E402
+from core.nlu.corrections import parse_kind_correction  # noqa: E402
 from core.nlu.intents import Intent, Parsed, parse_message  # noqa: E402
 from core.nlu.names import NameIndex  # noqa: E402
-from core.nlu.questions import Ask, parse_question  # noqa: E402
+from core.nlu.questions import Ask, asks, parse_question  # noqa: E402
 from core.nlu.quote_commands import QuoteCommand, parse_quote_command  # noqa: E402
 from core.nlu.task_commands import TaskCommand, parse_task_command  # noqa: E402
 from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command  # noqa: E402
@@ -88,6 +89,7 @@ KIND_OF: dict[Intent, str] = {
     Intent.OFFBOARD: "other",
     Intent.QUESTION: "question",
     Intent.TASK_COMMAND: "task",
+    Intent.CORRECT_KIND: "other",
     Intent.UNKNOWN: "unknown",
 }
 # Label kinds that carry nothing to save: not understanding them loses no data.
@@ -179,6 +181,8 @@ def read(text: str, names: NameIndex) -> Reading:
         transfer = parse_transfer_command(text, people={p[0] for p in PEOPLE})
         if transfer is not None:
             return _transfer_reading(transfer, names)
+    if parse_kind_correction(text) is not None:
+        return Reading(Intent.CORRECT_KIND)
     task = parse_task_command(text, now=NOW, tz=TZ)
     if task is not None:
         return _task_reading(task)
@@ -191,6 +195,11 @@ def read(text: str, names: NameIndex) -> Reading:
     ):
         asked = _parsed_reading(parsed, names)  # the customers the answer looks up; nothing is saved
         return Reading(Intent.QUESTION, resolved=asked.resolved, asked=asked.asked)
+    if parsed.intent is Intent.LOOKUP and parsed.customer_id is None and parsed.customer in {p[0] for p in PEOPLE}:
+        return Reading(Intent.QUESTION)  # 李娜最近怎么样: a colleague, no customer
+    unnamed = parsed.customer_id is None and not parsed.customer and not parsed.customer_candidates
+    if parsed.intent in (Intent.FOLLOW_UP, Intent.NOTE, Intent.PLAN) and unnamed and asks(text):
+        return Reading(Intent.QUESTION)  # asks, names no customer: never a note waiting for its customer
     return _parsed_reading(parsed, names)
 
 

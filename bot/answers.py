@@ -9,14 +9,15 @@ from bot.access import colleague_in_view
 from bot.context import Context
 from bot.errors import NotFound
 from bot.understand import name_index
+from core.clock import calendar_days
 from core.money import format_money_short
 from core.nlu.normalize import normalize
 from core.nlu.questions import Ask, Period, Question
 from core.quote_status import quote_status_label
 from core.stages import Stage
-from core.timefmt import format_day
-from storage.models import Contact
-from storage.repo import questions, users
+from core.timefmt import format_day, format_due
+from storage.models import Contact, User
+from storage.repo import questions, tasks, users
 
 CANNOT = (
     "这个问题我暂时还回答不了。我能回答的，例如：\n• 艾克美张总电话多少\n• 上周我跟进了哪些客户\n"
@@ -36,15 +37,88 @@ async def answer(ctx: Context, q: Question) -> str:
     if q.ask is Ask.FOLLOWED:
         return await _followed(ctx, q)
     if q.ask is Ask.MY_CUSTOMERS:
-        rows = await questions.owned_customers(ctx.session, ctx.user_id)
-        if not rows:
-            return "您名下还没有客户。新建：新客户 艾克美 德国 A级"
-        return f"您负责 {len(rows)} 个客户：\n" + "\n".join(f"• {c.name}（{c.tier}级）" for c in rows)
+        return await _customers(ctx, q)
     if q.ask is Ask.QUOTES:
         return await _quotes(ctx, q)
     if q.ask is Ask.STAGE:
         return await _stage(ctx, q)
+    if q.ask is Ask.QUIET:
+        return await _quiet(ctx, q)
+    if q.ask is Ask.COLLEAGUE:
+        return await _colleague(ctx, q)
     return CANNOT
+
+
+async def _person(ctx: Context, name: str | None, what: str) -> User:
+    """The asker, or the colleague named whose `what` they may see (a rep asking about a colleague is refused)."""
+    if not name:
+        return ctx.user
+    found = await colleague_in_view(ctx, name, what)
+    if found is None:
+        raise NotFound(f"没有叫“{name}”的同事。" + ("要看自己的请发“我的客户”。" if what == "客户" else ""))
+    return found
+
+
+async def _customers(ctx: Context, q: Question) -> str:
+    person = await _person(ctx, q.person, "客户")
+    rows = await questions.owned_customers(ctx.session, person.id or 0)
+    who = "您" if person.id == ctx.user_id else person.name
+    if not rows:
+        return f"{who}名下还没有客户。" + ("新建：新客户 艾克美 德国 A级" if who == "您" else "")
+    return f"{who}负责 {len(rows)} 个客户：\n" + "\n".join(f"• {c.name}（{c.tier}级）" for c in rows)
+
+
+RECENT_DAYS = 7  # 李娜最近怎么样: the follow-ups of the last week
+TASKS_SHOWN, ALL_TASKS = 5, 300  # tasks listed; tasks counted (a rep has fewer than 300 open)
+
+
+async def _colleague(ctx: Context, q: Question) -> str:
+    """How one of the team is doing: whom they followed up lately, and their open tasks, overdue first."""
+    person = await _person(ctx, q.person, "跟进")
+    assert person.id is not None
+    since = datetime.combine(ctx.now.date() - timedelta(days=RECENT_DAYS - 1), time(0), ctx.tz)
+    followed = await questions.followed_customers(ctx.session, person.id, since, ctx.now + timedelta(days=1))
+    lines = [f"{person.name}最近 {RECENT_DAYS} 天跟进了 {len(followed)} 个客户" + ("：" if followed else "。")]
+    lines += [f"• {name}：{n} 次，最近 {format_day(at.astimezone(ctx.tz))}" for name, n, at in followed]
+    every = await tasks.open_tasks(ctx.session, person.id, limit=ALL_TASKS)
+    open_rows, now = every[:TASKS_SHOWN], ctx.clock.now()
+    overdue = sum(1 for t, _ in every if t.due_at is not None and t.due_at < now)
+    late = f"，其中逾期 {overdue} 条" if overdue else ""
+    lines.append(f"未完成待办 {len(every)} 条{late}" + ("，最早的：" if open_rows else "。"))
+    lines += [
+        f"• {'【逾期】' if t.due_at is not None and t.due_at < now else ''}{t.subject}"
+        f"{f'（{customer}）' if customer else ''}"
+        f"{' —— ' + format_due(t.due_at.astimezone(ctx.tz), now=ctx.now) if t.due_at else ''}"
+        for t, customer in open_rows
+    ]
+    if person.id != ctx.user_id:
+        lines.append(f"全部待办请发“{person.name}的待办”，漏斗请发“漏斗 {person.name}”。")
+    return "\n".join(lines)
+
+
+QUIET_SHOWN = 20  # accounts listed for 超过30天没联系; the count says how many more
+
+
+async def _quiet(ctx: Context, q: Question) -> str:
+    """The accounts the asker may see with no follow-up for more than `q.days` days, the longest silent first."""
+    owner_ids = await users.visible_owner_ids(ctx.session, ctx.user)
+    mine = owner_ids == [ctx.user_id]
+    before = datetime.combine(ctx.now.date() - timedelta(days=q.days), time(0), ctx.tz)
+    rows = await questions.quiet_customers(ctx.session, owner_ids, before)
+    whose = "您的客户" if mine else "您能看到的客户"
+    if not rows:
+        return f"{whose}都在 {q.days} 天内联系过。"
+    lines = [
+        f"• {c.name}{'' if mine else f'（{owner}）'}："
+        + (
+            f"{calendar_days(at, ctx.now, ctx.tz)} 天没联系（上次 {format_day(at.astimezone(ctx.tz))}）"
+            if at
+            else "从没有跟进记录"
+        )
+        for c, owner, at in rows[:QUIET_SHOWN]
+    ]
+    more = f"\n还有 {len(rows) - QUIET_SHOWN} 个没列出。" if len(rows) > QUIET_SHOWN else ""
+    return f"{whose}中有 {len(rows)} 个超过 {q.days} 天没联系（最久的在前）：\n" + "\n".join(lines) + more
 
 
 async def _contact(ctx: Context, q: Question) -> str:
@@ -147,7 +221,11 @@ async def pending_transfers(ctx: Context, customer: str | None = None) -> str:
 
 
 async def _quotes(ctx: Context, q: Question) -> str:
-    if q.subject:
+    colleague = await colleague_in_view(ctx, q.subject, "报价") if q.subject else None
+    if colleague is not None and colleague.id != ctx.user_id:  # 李娜的报价, from her manager
+        rows = await questions.latest_quotes(ctx.session, owner_id=colleague.id)
+        head = f"{colleague.name}的报价"
+    elif q.subject and colleague is None:
         decision = (await name_index(ctx, q.subject, [q.subject])).decide(q.subject)
         if decision.best is None:
             raise NotFound(f"没找到您的客户“{q.subject}”。例如：艾克美的报价 / 我的报价")

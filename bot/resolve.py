@@ -17,7 +17,7 @@ from bot.understand import name_index
 from core.countries import country_name
 from core.nlu.intents import Intent, Parsed, parse_message
 from core.nlu.names import build_aliases, clean_name, normalize_name, trade_name
-from core.nlu.near_names import latin_near_name
+from core.nlu.near_names import homophone_in, latin_near_name
 from core.nlu.normalize import CLAUSE, normalize
 from core.text import MAX_NAME_CHARS
 from storage.models import Customer, User
@@ -154,17 +154,30 @@ _LATIN_WORD = re.compile(r"[A-Za-zÀ-ÿ]{4,}")
 
 
 async def _misspelt(ctx: Context) -> tuple[str, int, str] | None:
-    """A Latin word among the first few of the message that is one letter off a customer's name (mullar): the
-    word, the customer's id and name."""
+    """A Latin word among the first few of the message that is one letter off a customer's name (mullar), or
+    Chinese characters that sound like one (穆乐机械 for 穆勒机械): the words, the customer's id and name."""
     words = _LATIN_WORD.findall(normalize(ctx.command.text))[:3]
     if not words:
-        return None
+        return await _sounds_like(ctx)
     index = await name_index(ctx, ctx.command.text, words)
     for word in words:
         if ids := index.typo_of(word):
             customer_id = min(ids)
             return word, customer_id, index.name(customer_id)
     return None
+
+
+async def _sounds_like(ctx: Context) -> tuple[str, int, str] | None:
+    """The first customer whose name the first Chinese words of the message sound like (穆乐机械 ~ 穆勒机械)."""
+    for run in _CJK_RUN.findall(normalize(ctx.command.text))[:2]:
+        query = run[:HOMOPHONE_QUERY]
+        for match in (await name_index(ctx, queries=[query])).lookup(query):
+            if written := homophone_in(run, match.name):
+                return written, match.customer_id, match.name
+    return None
+
+
+HOMOPHONE_QUERY = 8  # characters of a run whose look-alike customers are read
 
 
 def names_a_company(answer: str) -> bool:

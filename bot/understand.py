@@ -10,9 +10,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from bot.context import Context
+from core.nlu.corrections import KindCorrection, parse_kind_correction
 from core.nlu.intents import Intent, Parsed, parse_message, parse_plan
 from core.nlu.names import NameIndex
-from core.nlu.questions import Ask, Question, parse_question, report_then_question
+from core.nlu.questions import Ask, Question, asks, parse_question, report_then_question
 from core.nlu.quote_commands import QuoteCommand, parse_quote_command
 from core.nlu.task_commands import (
     TaskCommand,
@@ -25,7 +26,8 @@ from core.nlu.task_commands import (
 from core.nlu.transfer_commands import TransferCommand, might_be_transfer, parse_transfer_command
 from storage.repo import names, users
 
-Understood = Parsed | QuoteCommand | TransferCommand | TaskCommand | Question  # what a message is read as
+# What a message is read as.
+Understood = Parsed | QuoteCommand | TransferCommand | TaskCommand | KindCorrection | Question
 
 
 async def name_index(ctx: Context, text: str = "", queries: Sequence[str] = ()) -> NameIndex:
@@ -75,6 +77,8 @@ async def understand(ctx: Context, text: str) -> Understood:
         people = {u.name for u in await users.all_users(ctx.session) if u.active}
         if (transfer := parse_transfer_command(text, people=people)) is not None:
             return transfer
+    if (correction := parse_kind_correction(text)) is not None:
+        return correction
     if (task_command := parse_task_command(text, now=ctx.now, tz=ctx.tz)) is not None:
         return task_command
     if might_assign(text) and (given := assignment(text, {u.name for u in await users.all_users(ctx.session)})):
@@ -106,4 +110,15 @@ async def understand(ctx: Context, text: str) -> Understood:
         or (parsed.customer_id is None and not parsed.customer_candidates)  # a question is not a company's name
     ):
         return question
+    if parsed.intent is Intent.LOOKUP and parsed.customer_id is None and parsed.customer:
+        if parsed.customer in {u.name for u in await users.all_users(ctx.session)}:  # 李娜最近怎么样: no customer
+            return Question(Ask.COLLEAGUE, person=parsed.customer)
+    if parsed.intent in (Intent.FOLLOW_UP, Intent.NOTE, Intent.PLAN) and _names_nobody(parsed) and asks(text):
+        return Question(
+            Ask.OTHER
+        )  # 我有多少客户在德国？: said to be unanswerable, never a note asking "which customer?"
     return parsed
+
+
+def _names_nobody(parsed: Parsed) -> bool:
+    return parsed.customer_id is None and not parsed.customer and not parsed.customer_candidates

@@ -151,3 +151,22 @@ def country_name_en(value: str | None) -> str:
         return ""
     code = country_code(value)
     return BY_CODE[code].en if code else value
+
+
+_IN_TEXT = re.compile(
+    "|".join(
+        re.escape(n) if not n.isascii() else rf"(?<![A-Za-z]){re.escape(n)}(?![A-Za-z])"
+        for n in sorted(
+            {n for c in COUNTRIES for n in (c.zh, c.en, *c.aliases) if not n.isascii() or len(n) >= 4},
+            key=len,
+            reverse=True,
+        )
+    ),
+    re.I,
+)
+
+
+def country_in(text: str) -> str | None:
+    """The ISO code of the first country a message names by its name (认识了土耳其的…, a buyer from Turkey)."""
+    m = _IN_TEXT.search(text)
+    return country_code(m[0]) if m else None

@@ -13,6 +13,7 @@ from bot.resolve import NAME_CUSTOMER, names_a_company
 from bot.router import Router
 from bot.sales import customers
 from bot.sales.scope import Scope
+from core.countries import country_in
 from core.nlu.intents import Intent, Parsed
 from core.nlu.normalize import normalize, split_command
 from storage import audit
@@ -89,7 +90,8 @@ async def near_customer(ctx: Context, data: dict[str, Any], parsed: Parsed) -> l
 
 async def _create_and_go_on(ctx: Context, data: dict[str, Any]) -> list[Reply]:
     """是 / 2 to "create it?": through the same duplicate guard as 新客户 (a colleague's name is refused)."""
-    customer = await customers.create(Scope.of(ctx), data["name"], unsaved="这条消息没有保存。")
+    fields = customers.CustomerFields(country=country_in(_command(data).text))  # 认识了土耳其的…: where it is
+    customer = await customers.create(Scope.of(ctx), data["name"], fields, unsaved="这条消息没有保存。")
     if isinstance(customer, customers.AlreadyYours):
         return await redispatch(ctx, _command(data).settle(customer_id=customer.customer.id))
     replies = await redispatch(ctx, _command(data).settle(customer_id=customer.id))

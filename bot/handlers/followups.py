@@ -6,14 +6,15 @@ only fills in (or corrects) the saved task: no question ever leaves the follow-u
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import datetime
+from dataclasses import asdict, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.access import can_change
 from bot.cards.actions import ConfirmDraft, EditDraft, TaskDone, TasksDone
 from bot.cards.model import Button, Card
 from bot.context import Context
+from bot.handlers.contacts import ADD_CONTACT
 from bot.handlers.tasks import assign
 from bot.replies import CardReply, Reply, TextReply
 from bot.resolve import apart_from_colleagues, customer_for
@@ -25,11 +26,12 @@ from core.nlu.dates import resolve_dates
 from core.nlu.intents import Intent, NextStep, Parsed
 from core.nlu.no_task import no_task_needed
 from core.nlu.normalize import normalize
+from core.nlu.people import person_in
 from core.nlu.task_commands import reported_done, reports_delivery
 from core.timefmt import format_day, format_due
 from storage import audit, state
 from storage.models import FollowUp, Task
-from storage.repo import customers, tasks
+from storage.repo import contacts, customers, follow_ups, tasks
 
 router = Router("followups")
 
@@ -52,6 +54,8 @@ MAX_DONE_OFFERED = 5  # tasks a note about a delivery offers to close with one t
 async def log_follow_up(ctx: Context, parsed: Parsed) -> list[Reply]:
     parsed, theirs = await apart_from_colleagues(ctx, parsed)
     found = await customer_for(ctx, parsed, change=True)
+    if again := await _sent_again(ctx, found.id or 0, parsed):
+        return [TextReply(again)]
     given = [await assign(ctx, part) for part in parsed.also if part.intent is Intent.ASSIGN_TASK]  # 让李娜…
     logged = [await _log_other(ctx, part) for part in parsed.also if part.intent is not Intent.ASSIGN_TASK]
     others = [line for lines, _ in logged for line in lines] + [said for said, _ in given] + theirs
@@ -65,6 +69,35 @@ async def log_follow_up(ctx: Context, parsed: Parsed) -> list[Reply]:
     if others:
         replies.append(TextReply("\n".join([*others, "说错了可发“撤销”（一次撤销这条消息的全部记录）。"])))
     return [*replies, *told]
+
+
+SAME_WINDOW = timedelta(minutes=30)  # the same words for the same customer within it: a message sent twice
+
+
+async def _sent_again(ctx: Context, customer_id: int, parsed: Parsed) -> str | None:
+    """The same person logging the same words for the same customer again within 30 minutes (a message sent twice
+    from the phone), or the same plan's tasks: the first is kept, nothing is saved again, and the rep is told so."""
+    now = ctx.clock.now()
+    steps = _plan_steps(parsed) if parsed.intent is Intent.PLAN else []
+    if steps:
+        found = [
+            await tasks.planned_since(ctx.session, ctx.user_id, customer_id, s.due, now - SAME_WINDOW)
+            for s in steps
+            if s.due
+        ]
+        if not all(found):
+            return None
+        first = min(t.created_at for t in found if t is not None)
+    else:
+        content = parsed.summary or parsed.text
+        if parsed.intent is Intent.PLAN:
+            content = f"计划：{content}"
+        same = await follow_ups.same_since(ctx.session, ctx.user_id, customer_id, content, now - SAME_WINDOW)
+        if same is None:
+            return None
+        first = same.created_at
+    minutes = int((now - first).total_seconds() // 60)
+    return f"这条和{f' {minutes} 分钟前' if minutes else '刚刚'}记录的一样，没有重复保存。"
 
 
 async def _log_other(ctx: Context, part: Parsed) -> tuple[list[str], list[Reply]]:
@@ -86,11 +119,17 @@ async def _log_other(ctx: Context, part: Parsed) -> tuple[list[str], list[Reply]
     return lines, [r for r in replies if isinstance(r, CardReply)]
 
 
-async def _plan_only(ctx: Context, customer_id: int, name: str, parsed: Parsed) -> list[str]:
-    """Only steps still to do (周五下午3点和北欧暖通开视频会): tasks on the customer; no meeting is logged as held."""
+def _plan_steps(parsed: Parsed) -> list[NextStep]:
+    """A plan's dated steps of the rep's: a task each."""
     steps = [s for s in parsed.next_steps if not s.by_customer and s.due is not None]
     if not steps and parsed.next_action and parsed.next_due is not None:
         steps = [NextStep(parsed.next_action, parsed.next_due)]
+    return steps
+
+
+async def _plan_only(ctx: Context, customer_id: int, name: str, parsed: Parsed) -> list[str]:
+    """Only steps still to do (周五下午3点和北欧暖通开视频会): tasks on the customer; no meeting is logged as held."""
+    steps = _plan_steps(parsed)
     if not steps:  # nothing datable: the words are kept as a plan note, and said to be no task
         note = replace(parsed, kind="其他", summary=f"计划：{parsed.summary or parsed.text}")
         follow_up = await _save_follow_up(ctx, customer_id, note)
@@ -148,15 +187,17 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
             f"下一步“{parsed.next_action}”是哪天？直接回复时间即可（例如“下周三”），我会把它加进待办；"
             "不需要待办请回复“不用”。"
         )
-        return [TextReply("\n".join([*lines, *extra]))]
+        return [TextReply("\n".join([*lines, *extra, *await _offer_contact(ctx, customer_id, name, parsed)]))]
     if not parsed.next_action or parsed.next_due is None:
-        return [_with_done_button("\n".join([*lines, *extra, "说错了可发“撤销”。"]), done, name)]
+        offer = await _offer_contact(ctx, customer_id, name, parsed, ask=True) if ask else []
+        return [_with_done_button("\n".join([*lines, *extra, *offer, "说错了可发“撤销”。"]), done, name)]
     task = await _add_task(ctx, follow_up, parsed.next_due)
     due = format_due(parsed.next_due.astimezone(ctx.tz), now=ctx.now)
     guessed = any(g in parsed.guesses for g in CONFIRM_GUESSES)
     if ctx.command.confirmed or not guessed or not ask:
         mark = "（日期是我推测的）" if guessed and not ctx.command.confirmed else ""
-        text = "\n".join([*lines, f"待办：{task.subject} —— {due}{mark}", *extra, "说错了可发“撤销”。"])
+        offer = await _offer_contact(ctx, customer_id, name, parsed, ask=True) if ask else []
+        text = "\n".join([*lines, f"待办：{task.subject} —— {due}{mark}", *extra, *offer, "说错了可发“撤销”。"])
         return [_with_done_button(text, done, name)]
     await ctx.ask(
         NEXT_DATE,
@@ -165,13 +206,31 @@ async def _log_one(ctx: Context, customer_id: int, name: str, parsed: Parsed, *,
         unanswered=f"待办“{task.subject}”按我推测的日期（{due}）保留",
         saved=True,
     )
+    offer = await _offer_contact(ctx, customer_id, name, parsed)
     card = Card(
         template="draft",
         title="已记录，请确认待办日期",
-        data={"lines": [*lines, f"待办：{task.subject} —— {due}（日期是我推测的）", *extra]},
+        data={"lines": [*lines, f"待办：{task.subject} —— {due}（日期是我推测的）", *extra, *offer]},
         buttons=(Button("日期没问题", ConfirmDraft(), "primary"), Button("改日期", EditDraft())),
     )
     return [CardReply(card)]
+
+
+async def _offer_contact(ctx: Context, customer_id: int, name: str, parsed: Parsed, *, ask: bool = False) -> list[str]:
+    """A person the note introduces with a title and a number, not yet a contact of the customer: offered in the
+    same reply (回复“是” adds them, when no other question of this message is open: else the command to send);
+    the note itself is saved either way."""
+    person = person_in(parsed.text)
+    if person is None:
+        return []
+    known = {normalize(c.name).casefold() for c in await contacts.of_customer(ctx.session, customer_id)}
+    if normalize(person.name).casefold() in known:
+        return []
+    if not ask:
+        said = " ".join(v for v in (person.title, f"电话{person.phone}" if person.phone else None, person.email) if v)
+        return [f"要把 {person.name} 加为联系人，请发：联系人 {name} {person.name} {said}"]
+    await ctx.ask(ADD_CONTACT, {"customer_id": customer_id, **asdict(person)})
+    return [f"要把 {person.name}（{person.details()}）加为 {name} 的联系人吗？回复“是”"]
 
 
 async def _reported_done(ctx: Context, customer_id: int, note: str) -> list[Task]:

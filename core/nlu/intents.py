@@ -77,6 +77,7 @@ class Intent(StrEnum):
     QUESTION = "question"  # core/nlu/questions.py: answered, never logged
     TASK_COMMAND = "task_command"  # core/nlu/task_commands.py: tasks named by number or words
     ASSIGN_TASK = "assign_task"  # 让李娜明天给张总回个电话: a manager gives one of the team a task
+    CORRECT_KIND = "correct_kind"  # core/nlu/corrections.py: 刚才那条不是视频会议 是电话
     UNKNOWN = "unknown"
 
 

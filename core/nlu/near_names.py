@@ -7,6 +7,7 @@ message filed silently. Case and punctuation alone (`HAMBURG-VALVE gmbh`) and le
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from core.nlu.names import normalize_name
 
@@ -50,5 +51,34 @@ def latin_near_name(text: str, name: str, aliases: list[str]) -> str | None:
                     end = tokens[k]
             written = text[first.start() : end.end()]
             if near and written.lower() not in {a.lower() for a in aliases}:
+                return written
+    return None
+
+
+_HOMOPHONE_FROM = 8  # a homophone is looked for among the first characters of a run
+_ANYWHERE = 3  # shorter than this, only at the start of a run, and never a word of time (今天 ~ 金田 is no typo)
+_TIME_WORD = re.compile(r"今天|明天|昨天|前天|后天|刚才|刚刚|上午|下午|中午|晚上|早上|本周|这周|下周|上周|月底|月初")
+
+
+@lru_cache(maxsize=4096)
+def _readings(ch: str) -> frozenset[str]:
+    from pypinyin import Style, pinyin  # loaded only once a homophone is looked for
+
+    return frozenset(pinyin(ch, style=Style.NORMAL, heteronym=True)[0])
+
+
+def _sounds_alike(a: str, b: str) -> bool:
+    return len(a) == len(b) and all(x == y or _readings(x) & _readings(y) for x, y in zip(a, b, strict=True))
+
+
+def homophone_in(run: str, name: str) -> str | None:
+    """Characters of a Chinese `run` that sound like `name` (or its first two characters or more) in some reading
+    and are written otherwise: 穆乐机械 for 穆勒机械 (勒 is le or lei). A typo to ask about; None for anything else."""
+    for length in range(len(name), 1, -1):
+        for i in range(min(len(run) - length + 1, _HOMOPHONE_FROM) if length >= _ANYWHERE else min(len(run) - 1, 1)):
+            written = run[i : i + length]
+            if length < _ANYWHERE and _TIME_WORD.fullmatch(written):
+                continue
+            if written != name[:length] and _sounds_alike(written, name[:length]):
                 return written
     return None

@@ -20,6 +20,8 @@ class Ask(StrEnum):
     MY_CUSTOMERS = "my_customers"
     QUOTES = "quotes"  # my quotes, or one customer's, with their status
     STAGE = "stage"  # where a customer's open opportunities stand (艾克美现在到哪个阶段了)
+    COLLEAGUE = "colleague"  # how one of the team is doing (李娜最近怎么样): recent follow-ups, open tasks
+    QUIET = "quiet"  # customers not contacted for more than `days` days (我有哪些客户超过30天没联系了)
     GREETING = "greeting"
     THANKS = "thanks"
     OTHER = "other"  # a question kabot cannot answer yet
@@ -38,8 +40,9 @@ class Question:
     ask: Ask
     subject: str | None = None  # contact name, company or phone number; a customer for QUOTES
     field: str | None = None  # phone / email / role
-    person: str | None = None  # FOLLOWED: whose follow-ups; None is the asker
+    person: str | None = None  # FOLLOWED, MY_CUSTOMERS, COLLEAGUE: whose; None is the asker
     period: Period = Period.THIS_WEEK
+    days: int = 30  # QUIET: more than this many days without a follow-up
 
     @property
     def intent(self) -> Intent:
@@ -67,7 +70,38 @@ _DID = re.compile(
     rf"^(?P<a>{_PERIOD})?(?P<who>[^\s]{{0,6}}?)(?P<b>{_PERIOD})?(?:都|在)?(?:干|做|忙)了?(?:些)?(?:啥|什么|哪些事|什么事)了?"
     r"[?？呢吗啊]*$"
 )
-_MY_CUSTOMERS = re.compile(r"^(?:我的客户|我有哪些客户|我负责的客户|我的客户(?:有哪些|列表))[?？]*$")
+_MY_CUSTOMERS = re.compile(
+    r"^(?:我的客户|我有哪些客户|我负责的客户|我的客户(?:有哪些|列表))[?？]*$"
+    r"|^(?:my|list my|show my) (?:customers|accounts)[?]*$",
+    re.I,
+)
+# 李娜的客户 (a manager): one of the team's accounts; a name that is nobody's is said to be no colleague.
+_THEIR_CUSTOMERS = re.compile(r"^(?P<who>[\u4e00-\u9fff]{2,4})(?:的|负责的)客户(?:有哪些|列表)?[?？]*$")
+_MY_QUOTES_EN = re.compile(r"^(?:my|list my|show my) quotes?[?]*$", re.I)
+_PERIODS_EN = {
+    "today": Period.TODAY,
+    "this week": Period.THIS_WEEK,
+    "last week": Period.LAST_WEEK,
+    "this month": Period.THIS_MONTH,
+    "last month": Period.LAST_MONTH,
+}
+# what did I do last week / who did I follow up this week: whom I followed up in that period.
+_DID_EN = re.compile(
+    rf"^(?:what did i do|what have i done|who did i (?:follow up|contact|call|visit))(?: with)?"
+    rf"(?: (?P<period>{'|'.join(_PERIODS_EN)}))?[?]*$",
+    re.I,
+)
+# 我有哪些客户超过30天没联系了 / 超过30天没跟进的客户 / 哪些客户很久没联系了: the accounts going cold.
+_QUIET = re.compile(
+    r"^(?:我|我们|我的|团队)?(?:有)?(?:哪些|哪几个|哪几家|什么)?(?:客户)?(?:里|中)?(?:有)?(?:哪些)?(?:已经)?(?:超过|有|快)?"
+    r"(?:(?P<n>\d{1,3})\s*(?:天|日)|(?P<month>一个多?月)|很久|好久)(?:以上|多)?(?:都|还)?(?:没|没有|未)(?:再)?"
+    r"(?:联系|跟进|沟通)(?:过)?了?(?:的客户)?(?:有哪些|是哪些|有几个|有多少|有谁)?[?？吗呢了]*$"
+)
+# Said at the end, a question however it starts (…没联系了吗, …多少？); only a message naming no customer is read so.
+_ASKS_AT_END = re.compile(r"(?:[?？]|吗|哪些|多少|什么|几个|几家|哪个|哪家|谁|怎么样|如何)[了啊呀呢]?\s*$")
+# Someone else's words reported (客户问价格多少, 他说没什么): news to keep, whatever its last word.
+_REPORTED = re.compile(r"说|问|讲|表示|回复|回了|告诉|反馈|他们|对方|[他她]")
+_ASKS_FOR_MINE = re.compile(r"^(?:我|我们)(?:有|的)?(?:哪些|多少|几个|几家|什么)")
 _QUOTES = re.compile(r"^(?P<who>[^,，。;；]{1,16}?)的?报价(?:单)?(?:情况|状态|进度|怎么样了?|到哪了)?[?？呢吗]*$")
 # 艾克美现在到哪个阶段了, 艾克美那单到哪一步了, 艾克美的商机什么阶段, ACME what stage: a customer's open deals.
 _STAGE_Q = re.compile(
@@ -128,9 +162,20 @@ def parse_question(text: str) -> Question | None:
     if m := _FOLLOWED.match(t) or _DID.match(t):
         who = m["who"].strip() or None
         period = _PERIODS.get(m["a"] or m["b"] or "", Period.THIS_WEEK)
-        return Question(Ask.FOLLOWED, person=None if who in (None, "我") else who, period=period)
+        if who and who.endswith("最近") and who[:-2] not in ("", "我"):  # 李娜最近在忙什么: how she is doing
+            return Question(Ask.COLLEAGUE, person=who[:-2])
+        who = who.removesuffix("最近") if who else None
+        return Question(Ask.FOLLOWED, person=None if who in (None, "", "我") else who, period=period)
+    if (m := _QUIET.match(t)) and "客户" in t:
+        return Question(Ask.QUIET, days=int(m["n"]) if m["n"] else 30)
+    if m := _DID_EN.match(t):
+        return Question(Ask.FOLLOWED, period=_PERIODS_EN[(m["period"] or "this week").lower()])
     if _MY_CUSTOMERS.match(t):
         return Question(Ask.MY_CUSTOMERS)
+    if m := _THEIR_CUSTOMERS.match(t):
+        return Question(Ask.MY_CUSTOMERS, person=m["who"])
+    if _MY_QUOTES_EN.match(t):
+        return Question(Ask.QUOTES)
     if (m := _QUOTES.match(t)) and not (_LOG_WORD.match(t) or _QUESTION_WORD.match(t)):
         who = m["who"].strip()
         return Question(Ask.QUOTES, subject=None if who == "我" else who)
@@ -149,6 +194,15 @@ def parse_question(text: str) -> Question | None:
     if not _LOG_WORD.match(t) and (_QUESTION_END.search(t) or _QUESTION_WORD.match(t)):
         return Question(Ask.OTHER)
     return None
+
+
+def asks(text: str) -> bool:
+    """Whether the message asks something (ends like a question, or asks for what I have): a message naming no
+    customer that asks is never filed as a note waiting for its customer's name."""
+    t = normalize(text).strip()
+    if _REPORTED.search(t):
+        return False
+    return bool(_ASKS_AT_END.search(t) or _ASKS_FOR_MINE.match(t) or _QUESTION_WORD.match(t))
 
 
 def report_then_question(text: str) -> tuple[str, str] | None:

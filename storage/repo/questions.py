@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, nulls_first, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -111,3 +111,25 @@ async def transfers_waiting_on(session: AsyncSession, decider_id: int) -> list[t
         )
     ).all()
     return [(c, u) for c, u in rows]
+
+
+async def quiet_customers(
+    session: AsyncSession, owner_ids: Sequence[int] | None, before: datetime
+) -> list[tuple[Customer, str, datetime | None]]:
+    """Owned accounts (of these owners; None: everyone's) with no follow-up since `before`: (customer, owner's
+    name, last follow-up or None), the longest silent first."""
+    last = (
+        select(FollowUp.customer_id, func.max(FollowUp.happened_at).label("last"))
+        .group_by(col(FollowUp.customer_id))
+        .subquery()
+    )
+    query = (
+        select(Customer, User.name, last.c.last)
+        .join(User, col(Customer.owner_id) == col(User.id))
+        .outerjoin(last, last.c.customer_id == col(Customer.id))
+        .where(col(Customer.status).not_in(("pool", "lost")), or_(last.c.last.is_(None), last.c.last < before))
+    )
+    if owner_ids is not None:
+        query = query.where(col(Customer.owner_id).in_(owner_ids))
+    rows = (await session.exec(query.order_by(nulls_first(last.c.last.asc()), col(Customer.name)))).all()
+    return [(c, owner, at) for c, owner, at in rows]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, nulls_last
 from sqlmodel import col, select
@@ -68,3 +69,18 @@ async def planned_by_last_follow_up(session: AsyncSession, owner_id: int) -> Seq
             .order_by(nulls_last(col(Task.due_at)), col(Task.id))
         )
     ).all()
+
+
+async def planned_since(
+    session: AsyncSession, owner_id: int, customer_id: int, due: datetime, since: datetime
+) -> Task | None:
+    """An open task of a plan (周五和X开视频会) on this customer, due then, that the person created since `since`."""
+    q = select(Task).where(
+        Task.owner_id == owner_id,
+        Task.customer_id == customer_id,
+        Task.due_at == due,
+        Task.source == "plan",
+        Task.status == "open",
+        col(Task.created_at) >= since,
+    )
+    return (await session.exec(q.limit(1))).first()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.nlu.questions import Ask, Period, Question, parse_question
+from core.nlu.questions import Ask, Period, Question, asks, parse_question
 
 
 @pytest.mark.parametrize(
@@ -107,3 +107,49 @@ def test_a_contact_question_in_english_is_answered(text: str, who: str, field: s
 
 def test_an_instruction_naming_a_phone_is_no_question() -> None:
     assert parse_question("send Klaus the phone") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [("我有哪些客户超过30天没联系了", 30), ("超过60天没跟进的客户", 60), ("哪些客户很久没联系了", 30)],
+)
+def test_customers_not_contacted_for_days_is_a_question(text: str, days: int) -> None:
+    """Trial 7: `我有哪些客户超过30天没联系了` was a note waiting for its customer's name."""
+    assert parse_question(text) == Question(Ask.QUIET, days=days)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("what did I do last week", Question(Ask.FOLLOWED, period=Period.LAST_WEEK)),
+        ("这周我都干了啥", Question(Ask.FOLLOWED, period=Period.THIS_WEEK)),
+        ("my customers", Question(Ask.MY_CUSTOMERS)),
+        ("my quotes", Question(Ask.QUOTES)),
+        ("李娜的客户", Question(Ask.MY_CUSTOMERS, person="李娜")),
+        ("李娜的报价", Question(Ask.QUOTES, subject="李娜")),
+    ],
+)
+def test_english_and_colleague_questions(text: str, expected: Question) -> None:
+    """Trial 7: these were not understood."""
+    assert parse_question(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "asking"),
+    [
+        ("我有多少客户在德国？", True),
+        ("我有哪些客户超过30天没联系了", True),
+        ("客户要的DN50报价发了吗", True),
+        ("客户问价格多少", False),  # a customer's question, reported: news to keep
+        ("客户还在考虑呢", False),
+        ("他说没什么", False),
+    ],
+)
+def test_a_message_that_asks_is_told_from_one_that_reports(text: str, asking: bool) -> None:
+    """Trial 7: a question naming no customer waited for its customer's name and was then saved as a note."""
+    assert asks(text) is asking
+
+
+def test_how_a_colleague_is_doing() -> None:
+    assert parse_question("李娜最近在忙什么") == Question(Ask.COLLEAGUE, person="李娜")
+    assert parse_question("我最近在忙什么") == Question(Ask.FOLLOWED)
