@@ -89,3 +89,10 @@ async def test_an_amount_beside_a_move_without_amount_words_leaves_the_deal(bot:
     await bot.say("李娜", "是")
     deal = await _deal(bot, "穆勒机械", "DN50球阀")
     assert (deal.stage, deal.amount) == ("S4", was.amount)  # what was quoted is no new value of the deal
+
+
+async def test_an_assigned_task_on_another_reps_customer_says_whose_it_is(bot: ChatHarness) -> None:
+    said = await bot.said("赵敏", "让王强明天给北风泵业打个电话")
+    assert "北风泵业不是王强的客户" in said
+    assert "不是" not in await bot.said("赵敏", "让王强明天给莱茵化学打个电话")  # his own customer
+    assert "客户" not in await bot.said("赵敏", "让王强明天给张总回个电话")  # a person, no company
