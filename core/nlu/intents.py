@@ -766,10 +766,11 @@ def _stage_change(ctx: _Context, intent: Intent) -> bool:
 # a win takes any amount, another move only one after such words.
 _DEAL_AMOUNT_LEAD = re.compile(
     r"(?:(?:最终|成交|合同|预计|预估|估计|项目|总)(?:金额|价格?|额)|金额|预算|budget|amount|value)\s?"
-    r"(?:(?:调整|改|更新|变|修改)(?:为|成|到)|改|是|为|:|：)?\s?(?:约|大概|大约|预计|估计|差不多)?\s?$",
+    r"(?:(?:调整|调|改|更新|变|修改)(?:为|成|到)|改|是|为|:|：)?\s?(?:约|大概|大约|预计|估计|差不多)?\s?$",
     re.I,
 )
 _ESTIMATE = re.compile(r"大概|大约|约|预计|预估|估计|差不多|左右|预算|budget|estimate", re.I)
+_ROUGHLY_AFTER = re.compile(r"\s?(?:左右|上下|出头)")  # 45万美元左右: part of the amount, no note
 
 
 def _deal_amount(ctx: _Context, intent: Intent) -> tuple[int, int] | None:
@@ -787,9 +788,10 @@ def _deal_amount(ctx: _Context, intent: Intent) -> tuple[int, int] | None:
         ctx.fields.update(before)
         return None
     start = min(span[0], lead.start()) if lead else span[0]
-    if _ESTIMATE.search(ctx.text, start, span[1] + 2):
+    end = roughly.end() if (roughly := _ROUGHLY_AFTER.match(ctx.text, span[1])) else span[1]
+    if _ESTIMATE.search(ctx.text, start, end):
         ctx.guesses.append("amount")
-    return start, span[1]
+    return start, end
 
 
 def _steps_beside(ctx: _Context, start: int) -> None:
