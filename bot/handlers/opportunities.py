@@ -15,7 +15,7 @@ from bot.sales import opportunities as deals
 from bot.sales.followups import add_follow_up
 from bot.sales.scope import Scope
 from bot.sales.tasks import add_task
-from core.deal_names import named, only_names, said_after
+from core.deal_names import named, only_names, said_after, said_beside
 from core.money import Money, format_money_short
 from core.nlu.intents import Intent, Parsed
 from core.stage_rules import assess_move
@@ -171,14 +171,17 @@ def _short(money: Money) -> str:
 async def _note(ctx: Context, opp: Opportunity, parsed: Parsed) -> list[str]:
     """What the rep said beside the move (…进入合同阶段了 客户法务在审合同): a follow-up on the deal, said so; each
     dated step of the rep's in it (下周二跟周静谈合同条款) is a task, as a follow-up's next steps are."""
-    if not parsed.summary or only_names(opp.title, parsed.summary):
+    after = parsed.summary if parsed.summary and not only_names(opp.title, parsed.summary) else None
+    before = said_beside(opp.title, parsed.opportunity) if parsed.intent is not Intent.LOSE else None
+    content = " ".join(words for words in (before, after) if words)  # 蝶阀项目客户确认需求了 推到S2: news too
+    if not content:
         return []
     scope = Scope.of(ctx)
     follow_up = await add_follow_up(
         scope,
         customer_id=opp.customer_id,
         opportunity_id=opp.id,
-        content=parsed.summary,
+        content=content,
         next_action=parsed.next_action,
         next_due=parsed.next_due,
     )

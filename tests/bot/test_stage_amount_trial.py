@@ -62,6 +62,7 @@ async def test_a_budget_with_a_move_sets_the_amount_as_an_estimate(bot: ChatHarn
     asked = await bot.said("李娜", "安第斯铜业蝶阀项目客户确认需求了 推到S2 预算大概45万美元")
     moved = await bot.said("李娜", "是") if "仍然推进" in asked else asked
     assert "S2" in moved and "$45万" in moved and "估" in moved
+    assert "已记录跟进：客户确认需求了" in moved  # the news before the move is kept too
     deal = await _deal(bot, "安第斯铜业", "蝶阀")
     assert (deal.stage, deal.amount, deal.currency) == ("S2", Decimal(450000), "USD")
 
