@@ -97,3 +97,13 @@ async def test_an_assigned_task_on_another_reps_customer_says_whose_it_is(bot: C
     assert "北风泵业不是王强的客户" in said
     assert "不是" not in await bot.said("赵敏", "让王强明天给莱茵化学打个电话")  # his own customer
     assert "客户" not in await bot.said("赵敏", "让王强明天给张总回个电话")  # a person, no company
+
+
+async def test_undo_takes_back_the_move_the_amount_and_the_task(bot: ChatHarness) -> None:
+    was = await _deal(bot, "穆勒机械", "控制阀")
+    moved = await bot.said("李娜", "穆勒机械控制阀项目推进到S4了 金额改成220万人民币 下周二跟周静谈合同条款")
+    assert "¥204万 → ¥220万" in moved and "待办：跟周静谈合同条款" in moved
+    assert "已撤销" in await bot.said("李娜", "撤销")
+    deal = await _deal(bot, "穆勒机械", "控制阀")
+    assert (deal.stage, deal.amount, deal.currency) == (was.stage, was.amount, was.currency)
+    assert [t.status for t in await _rows(bot, Task, col(Task.subject).contains("合同条款"))] in ([], ["cancelled"])
