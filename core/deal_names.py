@@ -50,3 +50,20 @@ def only_names(title: str, words: str) -> bool:
         if part:
             rest = rest.replace(part, " ")
     return not core_of(rest)
+
+
+_EDGES = re.compile(rf"^(?:\s|{_GENERIC.pattern})+|(?:\s|{_GENERIC.pattern})+$", re.I)
+_FILLER = re.compile(r"好消息|喜报|终于|总算|刚刚|刚才|已经|今天|太好了|这个|那个|大单|小单")
+MIN_NOTE = 4  # Chinese characters that say something of their own (客户确认需求了), not a word of cheer (好消息)
+
+
+def said_beside(title: str, words: str | None) -> str | None:
+    """What the words naming the deal say besides (蝶阀项目客户确认需求了 → 客户确认需求了): news of its own, kept as a
+    note; None when they only name the deal or cheer."""
+    rest = words or ""
+    for part in (title, core_of(title)):
+        if len(part) >= MIN_CORE:
+            rest = re.sub(re.escape(part), " ", rest, flags=re.I)
+    if len(re.findall(r"[\u4e00-\u9fff]", _FILLER.sub("", _GENERIC.sub("", rest)))) < MIN_NOTE:
+        return None
+    return re.sub(r"\s+", " ", _EDGES.sub("", rest)).strip()

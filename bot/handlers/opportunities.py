@@ -14,12 +14,13 @@ from bot.router import Router
 from bot.sales import opportunities as deals
 from bot.sales.followups import add_follow_up
 from bot.sales.scope import Scope
-from core.deal_names import named, only_names, said_after
+from bot.sales.tasks import add_task
+from core.deal_names import named, only_names, said_after, said_beside
 from core.money import Money, format_money_short
 from core.nlu.intents import Intent, Parsed
 from core.stage_rules import assess_move
 from core.stages import DEFAULT_PROBABILITY, Stage
-from core.timefmt import format_day
+from core.timefmt import format_day, format_due
 from storage import audit
 from storage.models import Customer, Opportunity, StageChange
 from storage.repo import opportunities
@@ -106,22 +107,28 @@ async def move_stage(ctx: Context, parsed: Parsed) -> list[Reply]:
         return [TextReply(f"{opp.title} 已经在「{_label(target)}」了。{kept}")]
     if target is Stage.LOST and not reason:
         return [TextReply(f"输单请写上原因，例如：输单 {found.name} {opp.title} 原因 价格")]
+    booked = _stated(parsed, opp) if target is not Stage.LOST else None
     if check.missing and not ctx.command.confirmed:
         await ctx.ask("confirm", {"command": ctx.command.settle(customer_id=found.id, opportunity_id=opp.id).to_data()})
+        amount = f"（金额按 {_short(booked)}{_assumed(parsed)} 记）" if booked is not None else ""
         return [
             TextReply(
                 f"{opp.title} 要进入「{_label(target)}」，还缺："
                 + "；".join(check.missing)
-                + "。\n仍然推进？回复“是”推进，回复“否”取消。"
+                + f"。\n仍然推进{amount}？回复“是”推进，回复“否”取消。"
             )
         ]
-    booked = _stated(parsed, opp) if target is Stage.WON else None
+    was = Money(opp.amount, opp.currency) if opp.amount is not None else None
     moved = await deals.move(Scope.of(ctx), opp, target, reason=reason, booked=booked)
     head = {Stage.WON: "🎉 恭喜赢单！", Stage.LOST: "已记为输单。"}.get(target, "已推进：")
     tail = f"（原因：{reason}）" if target is Stage.LOST else ""
     if target is Stage.WON and opp.amount is not None:
         earlier = f"（原为 {_short(moved.amount_before)}）" if moved.amount_before else ""
         tail = f"，合同金额 {format_money_short(opp.amount, opp.currency)}{_assumed(parsed)}{earlier}"
+    elif booked is not None:  # 推进到S4了 金额改成220万人民币: the move and the new amount, old → new
+        old = _short(was) if was is not None else "未填"
+        estimate = "（估计值）" if "amount" in parsed.guesses else ""
+        tail = f"，金额 {old} → {_short(booked)}{_assumed(parsed)}{estimate}"
     noted = "".join(f"\n{n}" for n in await _note(ctx, opp, parsed))
     notes = "".join(f"\n注意：{w}" for w in check.warnings)
     forced = f"\n（已按您的确认推进，缺少：{'；'.join(check.missing)}）" if check.missing else ""
@@ -162,13 +169,36 @@ def _short(money: Money) -> str:
 
 
 async def _note(ctx: Context, opp: Opportunity, parsed: Parsed) -> list[str]:
-    """What the rep said beside the move (…进入合同阶段了 客户法务在审合同): a follow-up on the deal, said so."""
-    if not parsed.summary or only_names(opp.title, parsed.summary):
+    """What the rep said beside the move (…进入合同阶段了 客户法务在审合同): a follow-up on the deal, said so; each
+    dated step of the rep's in it (下周二跟周静谈合同条款) is a task, as a follow-up's next steps are."""
+    after = parsed.summary if parsed.summary and not only_names(opp.title, parsed.summary) else None
+    before = said_beside(opp.title, parsed.opportunity) if parsed.intent is not Intent.LOSE else None
+    content = " ".join(words for words in (before, after) if words)  # 蝶阀项目客户确认需求了 推到S2: news too
+    if not content:
         return []
+    scope = Scope.of(ctx)
     follow_up = await add_follow_up(
-        Scope.of(ctx), customer_id=opp.customer_id, opportunity_id=opp.id, content=parsed.summary
+        scope,
+        customer_id=opp.customer_id,
+        opportunity_id=opp.id,
+        content=content,
+        next_action=parsed.next_action,
+        next_due=parsed.next_due,
     )
-    return [f"已记录跟进：{follow_up.content}"]
+    lines = [f"已记录跟进：{follow_up.content}"]
+    for step in parsed.next_steps:
+        assert step.due is not None  # the parser keeps only the rep's dated steps beside a move
+        task = await add_task(
+            scope,
+            owner_id=ctx.user_id,
+            customer_id=opp.customer_id,
+            subject=step.action,
+            due=step.due,
+            source="followup",
+            source_id=follow_up.id,
+        )
+        lines.append(f"待办：{task.subject} —— {format_due(step.due.astimezone(ctx.tz), now=ctx.now)}")
+    return lines
 
 
 async def _pick_opportunity(

@@ -18,10 +18,11 @@ from core.nlu.intents import Intent, Parsed
 from core.nlu.names import NameIndex
 from core.nlu.normalize import asks_for_all
 from core.nlu.task_commands import TaskCommand, tasks_named
+from core.nlu.task_customer import company_named
 from core.roles import Role
 from core.timefmt import format_due
 from storage import audit
-from storage.models import Customer, Task
+from storage.models import Customer, Task, User
 from storage.repo import customers, lists, tasks
 
 router = Router("tasks")
@@ -76,7 +77,17 @@ async def assign(ctx: Context, parsed: Parsed) -> tuple[str, list[Reply]]:
     told = TextReply(f"{ctx.user.name}给您加了待办：{named} —— {when}。做完请发“完成 {subject}”。", to_user_id=rep.id)
     mine = rep.id == ctx.user_id
     said = f"已给{'您自己' if mine else rep.name}加待办：{named} —— {when}" + ("" if mine else f"，已通知{rep.name}")
-    return said, [] if mine else [told]
+    return said + await _not_theirs(ctx, rep, parsed), [] if mine else [told]
+
+
+async def _not_theirs(ctx: Context, rep: User, parsed: Parsed) -> str:
+    """Said when the task's customer is not one of the rep's, or the company it names matched no customer: the
+    manager sees it, never a task silently linked to someone else's customer or to none."""
+    customer = await customers.get(ctx.session, parsed.customer_id) if parsed.customer_id is not None else None
+    if customer is not None:
+        return "" if customer.owner_id == rep.id else f"（注意：{customer.name}不是{rep.name}的客户）"
+    name = company_named(parsed.text)
+    return f"。{rep.name}的客户里没有“{name}”，待办已建但没有关联客户" if name else ""
 
 
 async def _task(ctx: Context, number: int | None) -> Task | str:

@@ -745,7 +745,7 @@ def _stage_change(ctx: _Context, intent: Intent) -> bool:
         for pattern in (_WIN_WORDS, _LOSE_WORDS):
             spans += [m.span() for m in pattern.finditer(text)]
     moved = max(spans, key=lambda span: span[1], default=None)  # the move's words: what follows is beside it
-    if intent is Intent.WIN and (money_span := _extras(ctx)):  # the final contract value, when given
+    if intent is not Intent.LOSE and (money_span := _deal_amount(ctx, intent)):  # the deal's value, when given
         spans.append(money_span)
     if m := _REASON.search(_blank(text, spans)):
         ctx.fields["reason"] = _clean(m["reason"])
@@ -753,12 +753,58 @@ def _stage_change(ctx: _Context, intent: Intent) -> bool:
     if span := ctx.customer(explicit=True):
         spans.append(span)
     if moved is not None and (beside := _beside_move(ctx, spans, moved)):
+        if intent is not Intent.LOSE:
+            _steps_beside(ctx, moved[1])
         spans.append((moved[1], len(text)))
         ctx.fields["reason" if intent is Intent.LOSE and "reason" not in ctx.fields else "summary"] = beside
     hint = _clean(re.sub(r"(?:^|\s)(?:的|了|这单|这个单子|项目)(?=\s|$)", " ", _blank(text, spans)))
     if hint:
         ctx.fields["opportunity"] = hint
     return True
+
+
+# The words before an amount said with a move that make it the deal's value (最终金额, 金额改成, 预算大概, 合同价):
+# a win takes any amount, another move only one after such words.
+_DEAL_AMOUNT_LEAD = re.compile(
+    r"(?:(?:最终|成交|合同|预计|预估|估计|项目|总)(?:金额|价格?|额)|金额|预算|budget|amount|value)\s?"
+    r"(?:(?:调整|调|改|更新|变|修改)(?:为|成|到)|改|是|为|:|：)?\s?(?:约|大概|大约|预计|估计|差不多)?\s?$",
+    re.I,
+)
+_ESTIMATE = re.compile(r"大概|大约|约|预计|预估|估计|差不多|左右|预算|budget|estimate", re.I)
+_ROUGHLY_AFTER = re.compile(r"\s?(?:左右|上下|出头)")  # 45万美元左右: part of the amount, no note
+
+
+def _deal_amount(ctx: _Context, intent: Intent) -> tuple[int, int] | None:
+    """The amount a win or a move states (签了 最终金额11.8万美元, 推到S2 预算大概45万美元) with its words; an
+    estimate (大概 / 预算) is marked a guess, so the reply says so."""
+    before = dict(ctx.fields)
+    span = _extras(ctx)
+    if span is None:
+        return None
+    money = extract_money(ctx.text)
+    first = next((m for m in money if not m.per_unit), money[0])  # the one _extras took
+    lead = _DEAL_AMOUNT_LEAD.search(ctx.text, 0, first.start)
+    if intent is not Intent.WIN and lead is None:  # 推进到S3 报了12万: no amount of the deal's
+        ctx.fields.clear()
+        ctx.fields.update(before)
+        return None
+    start = min(span[0], lead.start()) if lead else span[0]
+    end = roughly.end() if (roughly := _ROUGHLY_AFTER.match(ctx.text, span[1])) else span[1]
+    if _ESTIMATE.search(ctx.text, start, end):
+        ctx.guesses.append("amount")
+    return start, end
+
+
+def _steps_beside(ctx: _Context, start: int) -> None:
+    """The rep's dated steps said beside a move (推进到S4了 … 下周二跟周静谈合同条款): tasks, as a follow-up's are."""
+    dates = [d for d in ctx.dates if d.start >= start]
+    steps = [step for step, _ in _steps(ctx.text, _pieces(ctx.text, start, dates), dates, ctx.now)]
+    ours = tuple(step for step in steps if not step.by_customer and step.due is not None)
+    if ours:
+        ctx.fields["next_steps"] = ours
+        ctx.fields["next_action"], ctx.fields["next_due"] = ours[0].action, ours[0].due
+        if ours[0].guessed:
+            ctx.guesses.append("next_due")
 
 
 # What may follow a move and say nothing: 了 / 啦 / ！, or the deal itself (搞定了 2.3M USD 的单子).
