@@ -988,6 +988,7 @@ _BOUND_OBJECT = "和跟给让对向把被帮请问诉带陪叫找约醒催同与
 _TAKES_OBJECT = _BOUND_OBJECT + "的说要系知送寄发回复等为"
 _LEADING_DISCOURSE = re.compile(rf"^\s?(?:{_DISCOURSE.pattern})\s?,?\s?", re.I)
 _REP_SUBJECT = re.compile(r"^\s?(?:我们|我方|我|咱们|we|I)(?![A-Za-z])", re.I)
+_REP_SAYS = re.compile(r"^\s?(?:我们|我方|我)(?:跟|和|对|给|告诉)[^\s,，。;；]{0,8}?说")
 
 
 def _turns(text: str, a: int, b: int, dates: list[DateSpan]) -> list[int]:
@@ -1002,7 +1003,10 @@ def _turns(text: str, a: int, b: int, dates: list[DateSpan]) -> list[int]:
         dated = m.end() in starts or (follows == " " and m.end() + 1 in starts)
         if text[at - 1] in _BOUND_OBJECT:
             continue
-        if dated or (text[at - 1] not in _TAKES_OBJECT and not text[at - 1].isspace() and follows != "的"):
+        spaced = text[at - 1].isspace() and at - 2 >= a and text[at - 2] not in _TAKES_OBJECT  # 降到600 我答应…
+        if dated or (spaced and _REP_SUBJECT.match(text[at:])):
+            out.append(at)
+        elif text[at - 1] not in _TAKES_OBJECT and not text[at - 1].isspace() and follows != "的":
             out.append(at)
     return out
 
@@ -1039,7 +1043,9 @@ def _pieces(
         for lo, hi in zip([a, *cuts], [*cuts, b], strict=True):
             piece = _LEADING_DISCOURSE.sub("", text[lo:hi])
             named = hi - len(piece.lstrip()) in subjects
-            if (named or _SPEAKER.search(piece)) and not _ASKS_US.search(piece):
+            if _REP_SAYS.match(piece):  # 我跟她说要请示一下领导: the rep speaking of their own step
+                promised = False
+            elif (named or _SPEAKER.search(piece)) and not _ASKS_US.search(piece):
                 promised = True
             elif _REP_SUBJECT.match(piece) or _REP_NEXT.match(text, lo):
                 promised = False
@@ -1084,6 +1090,11 @@ _CUSTOMER_ACT = re.compile(
 # deliberate first (张总说…还要走流程 下周三前给答复).
 _DELIBERATE = re.compile(r"内部|流程|考虑|商量|研究|讨论|审批|请示|开会|领导|老板")  # …还要走流程: they will answer
 _EITHER_SIDE = re.compile(r"^(?:会|能|要|争取|尽快)?\s?(?:给(?:个)?)?(?:答复|回复|回音|反馈|确认|消息|结果)")
+# After 他说 / 客户说, a dated answer (回复, 给测试结果, 给反馈) is theirs: one given to them names them (给他们回复).
+_SAID = re.compile(rf"{_THEIRS}\s?(?:说|表示|讲|称)")
+_THEIR_ANSWER = re.compile(
+    r"^(?:会|能|要|争取|尽快)?\s?(?:给(?:我们|我方|我)?(?:个)?[^\s他她对客]{0,4}?)?(?:答复|回复|回音|反馈|消息|结果)"
+)
 # `Nordic HVAC will pay by end of month`, `they'll place the order next week`: the customer's own act, in English.
 _CUSTOMER_ACT_EN = re.compile(
     r"(?<!I )(?<!we )(?<!We )(?:(?<![A-Za-z])(?:will|would|to|promised to|plan to|going to)|'ll)\s"
@@ -1123,7 +1134,7 @@ _DELIVERABLE_CN = (
 _ASKS_CN = re.compile(
     r"(?<!给我们)(?<!给我)(?:要求|希望|想要|需要|要|让我们|让我|请我们|催)\s?(?:我们|我方|我)?\s?"
     r"(?:尽快|先|把)?(?:发|提供|给|寄|出|做|报)?(?:个|一份|一下|一套|一版)?\s?"
-    rf"(?P<obj>(?:[A-Za-z0-9]+\s?)?[^\s,，。;；]{{0,6}}?(?:{_DELIVERABLE_CN}))",
+    rf"(?P<obj>(?!他|她|对方|客户)(?:[A-Za-z0-9]+\s?)?[^\s,，。;；]{{0,6}}?(?:{_DELIVERABLE_CN}))",
     re.I,
 )
 _ASKS_EN = re.compile(
@@ -1163,6 +1174,8 @@ def _asked_of_rep(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str | N
     """The rep's task when the customer asks for something of the rep's by a day: `发报价单`, `send samples`."""
     piece = _blank(text, [(max(lo, d.start), min(hi, d.end)) for d in dates])[lo:hi]
     piece = re.sub(r"\s+", " ", piece)
+    said = [m.start() for m in _SAID.finditer(piece)]
+    piece = piece[said[-1] :] if said else piece  # 催PI 他说周五前回复: what is dated is what they said
     if m := _ASKS_EN.search(piece):
         obj = m["obj"]
         return f"reply to them ({obj})" if re.fullmatch(r"reply|answer|feedback", obj, re.I) else f"send {obj}"
@@ -1197,6 +1210,8 @@ def _theirs_too(text: str, pieces: list[tuple[int, int, bool]], i: int, dates: l
         return False
     before = text[pieces[i - 1][0] : pieces[i - 1][1]]
     if _DELIBERATE.search(before) and _EITHER_SIDE.match(_action(text, lo, hi, dates)):
+        return True
+    if _SAID.search(before) and _THEIR_ANSWER.match(_action(text, lo, hi, dates)):  # 客户说… 下周一给测试结果
         return True
     return bool(_WANTS.search(before) and _WANTS_MORE.match(_LEADING_DISCOURSE.sub("", text[lo:hi])))
 

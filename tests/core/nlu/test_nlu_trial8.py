@@ -1,0 +1,78 @@
+"""Issue 8, trial 8 (a new rep on the phone view, writing just after midnight): the rep's own promise read as the
+customer's, the customer's answers read as the rep's tasks, and a report of today's visit taken for a task."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.nlu import NameIndex, Parsed, parse_message
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 12, 3, 1, 0, tzinfo=TZ)  # a Thursday, just after midnight
+
+DEMO = [
+    (1, "北风泵业", ("Nordwind Pumps GmbH",)),
+    (2, "北欧暖通", ("Nordic HVAC AB", "Nordic HVAC")),
+    (3, "艾克美工业有限公司", ("ACME Industrial GmbH", "ACME")),
+    (4, "穆勒机械", ("Mueller Maschinenbau",)),
+    (5, "波罗的海贸易", ("Baltic Trading",)),
+]
+
+
+@pytest.fixture(scope="module")
+def demo() -> NameIndex:
+    return NameIndex(DEMO)
+
+
+def parse(text: str, names: NameIndex) -> Parsed:
+    return parse_message(text, now=NOW, tz=TZ, names=names)
+
+
+def at(day: int, hour: int = 9) -> datetime:
+    return datetime(2026, 12, day, hour, 0, tzinfo=TZ)
+
+
+def reps_steps(p: Parsed) -> list[tuple[str, datetime | None]]:
+    return [(s.action, s.due) for s in p.next_steps if not s.by_customer]
+
+
+def promises(p: Parsed) -> list[datetime | None]:
+    return [s.due for s in p.next_steps if s.by_customer]
+
+
+# --- 1. whose promise: 我跟她说… is the rep's; after 他说 a dated answer is the customer's --------------------------
+
+
+def test_the_rep_telling_the_customer_is_the_reps_own_step(demo: NameIndex) -> None:
+    p = parse("给北风泵业王总打了电话 聊了认证的事 我跟她说要请示一下领导明天给答复", demo)
+    assert reps_steps(p) == [("给答复", at(4))]
+    assert promises(p) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("北风泵业刘静来电 客户说样品收到了 下周一给测试结果", at(7)),
+        ("给波罗的海黄伟打了电话催PI 他说周五前回复", at(4)),
+        ("PI已经发给穆勒周静了 需要他们确认PI 对方说这周五回复", at(4)),
+    ],
+)
+def test_a_dated_answer_after_they_said_is_theirs(text: str, due: datetime, demo: NameIndex) -> None:
+    p = parse(text, demo)
+    assert reps_steps(p) == []
+    assert promises(p) == [due]
+
+
+def test_an_answer_given_to_them_stays_the_reps(demo: NameIndex) -> None:
+    p = parse("北风泵业刘静说样品收到了 明天给他们回复", demo)
+    assert reps_steps(p) == [("给他们回复", at(4))]
+
+
+def test_the_reps_promise_after_their_haggling_is_cut_from_it(demo: NameIndex) -> None:
+    p = parse("今天请北风泵业刘总吃饭 我报了单价650美金 他嫌贵 要求降到600 我答应下周一前发正式报价", demo)
+    assert reps_steps(p) == [("发正式报价", at(7))]
+    assert "他嫌贵 要求降到600" in (p.summary or "")
+    assert "发正式报价" not in (p.summary or "")
