@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.nlu import NameIndex, Parsed, parse_message
+from core.nlu import Intent, NameIndex, Parsed, parse_message
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 3, 1, 0, tzinfo=TZ)  # a Thursday, just after midnight
@@ -76,3 +76,32 @@ def test_the_reps_promise_after_their_haggling_is_cut_from_it(demo: NameIndex) -
     assert reps_steps(p) == [("发正式报价", at(7))]
     assert "他嫌贵 要求降到600" in (p.summary or "")
     assert "发正式报价" not in (p.summary or "")
+
+
+# --- 2. reports that became tasks: today's visit told, and a time of day written up just after midnight ----------
+
+
+def test_todays_visit_followed_by_what_happened_is_a_report(demo: NameIndex) -> None:
+    p = parse("今天去穆勒机械拜访 认识了他们新来的技术经理Thomas Berger 聊了DN50球阀的需求", demo)
+    assert p.intent == Intent.FOLLOW_UP and p.customer_id == 4
+    assert p.next_steps == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "occurred"),
+    [
+        ("下午打电话给北风泵业 刘静说样品收到了", "电话", datetime(2026, 12, 2, 14, 0, tzinfo=TZ)),
+        ("上午给穆勒机械打电话 聊了交期", "电话", datetime(2026, 12, 2, 9, 0, tzinfo=TZ)),
+    ],
+)
+def test_a_time_of_day_told_just_after_midnight_is_the_day_just_ended(
+    text: str, kind: str, occurred: datetime, demo: NameIndex
+) -> None:
+    p = parse(text, demo)
+    assert p.intent == Intent.FOLLOW_UP and p.next_steps == ()
+    assert p.kind == kind and p.occurred_at == occurred
+
+
+def test_a_time_of_day_planned_just_after_midnight_stays_ahead(demo: NameIndex) -> None:
+    p = parse("下午要给北风泵业打电话", demo)
+    assert reps_steps(p) == [("给北风泵业打电话", at(3, 14))]
