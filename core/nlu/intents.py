@@ -988,6 +988,8 @@ _BOUND_OBJECT = "和跟给让对向把被帮请问诉带陪叫找约醒催同与
 _TAKES_OBJECT = _BOUND_OBJECT + "的说要系知送寄发回复等为"
 _LEADING_DISCOURSE = re.compile(rf"^\s?(?:{_DISCOURSE.pattern})\s?,?\s?", re.I)
 _REP_SUBJECT = re.compile(r"^\s?(?:我们|我方|我|咱们|we|I)(?![A-Za-z])", re.I)
+_DEADLINE_EN = re.compile(r"(?:by|before|until|till)\s", re.I)
+_EN_TURN = re.compile(r"(?<=[A-Za-z0-9] )(?:and|then|also)\s(?=(?:we|I|we'll|I'll)\s)", re.I)
 _REP_SAYS = re.compile(r"^\s?(?:我们|我方|我)(?:跟|和|对|给|告诉)[^\s,，。;；]{0,8}?说")
 
 
@@ -1008,6 +1010,9 @@ def _turns(text: str, a: int, b: int, dates: list[DateSpan]) -> list[int]:
             out.append(at)
         elif text[at - 1] not in _TAKES_OBJECT and not text[at - 1].isspace() and follows != "的":
             out.append(at)
+    for m in _EN_TURN.finditer(text, a, b):  # send catalog by friday and we meet…: a dated step, then another
+        if any(a <= d.start and d.end <= m.start() for d in dates):
+            out.append(m.start())
     return out
 
 
@@ -1034,6 +1039,7 @@ def _pieces(
             for d in dates
             if a + 2 <= d.start < b
             and not _BINDS_DATE.search(text, a, d.start)
+            and not _DEADLINE_EN.match(text, d.start)  # send catalog by friday: the deadline ends its step
             and _clean(text[d.end : b])
             and not _TIME_OF_DAY.fullmatch(_clean(text[d.end : b]))  # i'll email certs tmrw morning
             and not _PRONOUN.fullmatch(_clean(text[max([a, *(t for t in turns if t < d.start)]) : d.start]))
@@ -1112,10 +1118,19 @@ _CUSTOMER_WANTS = re.compile(
 _WANTED = re.compile(r"(?:想要|需要|要)(?P<obj>[^\s,，。;；]{2,12})\s?[,，]?\s?$")
 
 
+_SENT_TO = re.compile(r"(?P<verb>[发寄送传])给(?P<who>他们|她们|他|她|对方|客户)")
+_ASKED_FOR = re.compile(
+    r"(?<![A-Za-z])(?:asked for|asks for|wants?|needs?|requested|想要|需要|要了|要)\s?(?P<obj>[^,，。;；]{2,40}?)\s*$",
+    re.I,
+)
+
+
 def _with_object(text: str, lo: int, action: str) -> tuple[str, int]:
     """A bare verb (寄, 发) takes the thing the customer asked for just before it (想要船用阀目录 下周二寄 →
     寄船用阀目录), or the thing put first (样品我周五寄, 报价我明天发 → 寄样品, 发报价), which then belongs to the
     step (returned: the title and where the step now starts)."""
+    if (to := _SENT_TO.fullmatch(action)) and (asked := _ASKED_FOR.search(text, 0, lo)):
+        return f"{to['verb']}{asked['obj']}给{to['who']}", lo  # he asked for catalog… 明天发给他: what is sent
     if len(action) > 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", action):
         return action, lo
     if m := _WANTED.search(text, 0, lo):
@@ -1291,7 +1306,9 @@ def _hosting(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str | None:
 
 
 # What a call or a visit is for, written after it (明天给刘静回个电话 问下技术反馈): part of the step's title.
-_PURPOSE = re.compile(r"^(?:顺便|顺带|主要)?(?:问|了解|确认|催|谈|聊|看|商量|讨论)(?:下|一下|问|了解|看|看看)")
+_PURPOSE = re.compile(
+    r"^(?:顺便|顺带|主要)?(?:(?:问|了解|确认|催|谈|聊|看|商量|讨论)(?:下|一下|问|了解|看|看看)|(?:确认|了解|问)(?![了过好]))"
+)  # 回个电话 确认DN50球阀的交期: 确认 / 了解 / 问 with its object says what for, too
 
 
 def _purpose(text: str, piece: tuple[int, int, bool], dates: list[DateSpan]) -> str | None:

@@ -105,3 +105,31 @@ def test_a_time_of_day_told_just_after_midnight_is_the_day_just_ended(
 def test_a_time_of_day_planned_just_after_midnight_stays_ahead(demo: NameIndex) -> None:
     p = parse("下午要给北风泵业打电话", demo)
     assert reps_steps(p) == [("给北风泵业打电话", at(3, 14))]
+
+
+# --- 3. lost steps: two English steps each with its day, a call's purpose, what is sent -------------------------
+
+
+def test_two_english_steps_keep_their_own_days(demo: NameIndex) -> None:
+    p = parse(
+        "visited 北欧暖通 today, talked about the new project. "
+        "I will send catalog by friday and we meet their engineer next tuesday 3pm",
+        demo,
+    )
+    assert reps_steps(p) == [("send catalog", at(4)), ("we meet their engineer", at(8, 15))]
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("让李娜周五前给穆勒机械周静回个电话 确认DN50球阀的交期", "给穆勒机械周静回个电话，确认DN50球阀的交期"),
+        ("周五给北风泵业刘静打电话 了解项目进度", "给北风泵业刘静打电话，了解项目进度"),
+    ],
+)
+def test_a_calls_purpose_without_yixia_stays_in_its_title(text: str, title: str, demo: NameIndex) -> None:
+    assert reps_steps(parse(text, demo)) == [(title, at(4))]
+
+
+def test_what_they_asked_for_is_what_is_sent(demo: NameIndex) -> None:
+    p = parse("wechat with 北欧暖通 Mehmet today he asked for catalog and price list 明天发给他", demo)
+    assert reps_steps(p) == [("发catalog and price list给他", at(4))]
