@@ -1498,9 +1498,11 @@ def _set_amount(ctx: _Context) -> bool:
 
 
 # `Texas Flow Controls: …`, `Kiwi Water 要样品`: a Latin name (two words or more) opening the message.
+_LATIN_CHARS = r"[A-Za-z0-9\u00c0-\u024f&.'-]"
 _LEADING_NAME = re.compile(
-    r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*)+)\s?(?::|\s(?=[\u4e00-\u9fff]))|^(?P<one>[A-Z][\w&.'-]+)\s?:"
-)
+    rf"^(?P<name>[A-Z]{_LATIN_CHARS}*(?:\s[A-Z]{_LATIN_CHARS}*)+)\s?(?::|\s?(?=[\u4e00-\u9fff]))"
+    rf"|^(?P<one>[A-Z]{_LATIN_CHARS}+)\s?:"
+)  # Nordik Pipe的Erik来电: the name ends where the Chinese starts
 
 
 # A company named mid-sentence that the index does not know: after words that introduce one (展会认识的, 新客户,
@@ -1513,7 +1515,8 @@ _COMPANY_WORD = (
 )
 _LATIN_NAME_WORD = r"[A-Z\u00c0-\u00de][\w&.'/-]*"
 _NEW_NAME = re.compile(
-    r"(?:(?:新认识的|认识的|认识了|新客户|一家叫|一家|叫做|名叫|介绍的|介绍了|来自)\s?)+"
+    r"(?:(?:新认识的|认识的|认识了|新认识|一[个家位](?:[\u4e00-\u9fff]{0,6}?的)?新?(?:客户|公司|厂家|工厂|买家)|"
+    r"新客户|一家叫|一家|叫做|名叫|介绍的|介绍了|来自)\s?)+"
     rf"(?P<name>{_LATIN_NAME_WORD}(?:\s{_LATIN_NAME_WORD}){{0,4}}|[\u4e00-\u9fff]{{2,12}}?(?=\s|[,，。;；]|$))"
     rf"|(?<![A-Za-z])(?P<name2>{_LATIN_NAME_WORD}(?:\s{_LATIN_NAME_WORD}){{0,3}}\s{_COMPANY_WORD})(?![A-Za-z])"
 )

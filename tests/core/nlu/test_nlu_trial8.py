@@ -133,3 +133,18 @@ def test_a_calls_purpose_without_yixia_stays_in_its_title(text: str, title: str,
 def test_what_they_asked_for_is_what_is_sent(demo: NameIndex) -> None:
     p = parse("wechat with 北欧暖通 Mehmet today he asked for catalog and price list 明天发给他", demo)
     assert reps_steps(p) == [("发catalog and price list给他", at(4))]
+
+
+# --- 6. a new customer's name, never a quantifier phrase or a clause ----------------------------------------------
+
+
+def test_a_new_customer_after_a_quantifier_is_named_by_its_own_name(demo: NameIndex) -> None:
+    p = parse("今天在广交会上认识了一个新客户 Nordic Pipe Solutions 联系人Erik 要目录", demo)
+    assert p.customer == "Nordic Pipe Solutions" and p.customer_id is None
+
+
+def test_a_latin_name_ends_where_the_chinese_starts() -> None:
+    names = NameIndex([(1, "北风泵业", ()), (2, "Nordic Pipe Solutions", ())])
+    p = parse("Nordik Pipe的Erik来电 说样品收到了", names)
+    assert p.customer == "Nordik Pipe" and p.customer_id is None
+    assert [m.customer_id for m in p.customer_candidates] == [2]  # offered as the near match it is
