@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.nlu import Intent, NameIndex, Parsed, parse_message
+from core.nlu.task_commands import TaskCommand, parse_task_command
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 3, 1, 0, tzinfo=TZ)  # a Thursday, just after midnight
@@ -148,3 +149,15 @@ def test_a_latin_name_ends_where_the_chinese_starts() -> None:
     p = parse("Nordik Pipe的Erik来电 说样品收到了", names)
     assert p.customer == "Nordik Pipe" and p.customer_id is None
     assert [m.customer_id for m in p.customer_candidates] == [2]  # offered as the near match it is
+
+
+# --- 7. 那个放到下周一吧 周六不上班: a reschedule of that task, its reason no task -----------------------------------
+
+
+def test_that_one_put_to_monday_is_a_reschedule() -> None:
+    command = parse_task_command("发认证文件给艾克美那个放到下周一吧 周六不上班", now=NOW, tz=TZ)
+    assert command == TaskCommand("postpone", subject="发认证文件给艾克美", due=at(7))
+
+
+def test_put_somewhere_is_no_reschedule() -> None:
+    assert parse_task_command("我把样品放到仓库了 明天发", now=NOW, tz=TZ) is None
