@@ -1118,7 +1118,7 @@ _CUSTOMER_WANTS = re.compile(
 _WANTED = re.compile(r"(?:想要|需要|要)(?P<obj>[^\s,，。;；]{2,12})\s?[,，]?\s?$")
 
 
-_SENT_TO = re.compile(r"(?P<verb>[发寄送传])给(?P<who>他们|她们|他|她|对方|客户)")
+_SENT_TO = re.compile(r"(?P<verb>[发寄送传报])给(?P<who>他们|她们|他|她|对方|客户)")
 _ASKED_FOR = re.compile(
     r"(?<![A-Za-z])(?:asked for|asks for|wants?|needs?|requested|想要|需要|要了|要)\s?(?P<obj>[^,，。;；]{2,40}?)\s*$",
     re.I,
@@ -1514,10 +1514,11 @@ _COMPANY_WORD = (
     r"Technologies|Technology|Tech|Solutions|International|Imports|Exports|Manufacturing|Machinery|Electric|Energy)"
 )
 _LATIN_NAME_WORD = r"[A-Z\u00c0-\u00de][\w&.'/-]*"
+_NAME_PARTICLE = r"(?:de|del|la|las|los|da|do|dos|von|van|der|den|of)"  # Grupo Hidraulico del Norte
 _NEW_NAME = re.compile(
     r"(?:(?:新认识的|认识的|认识了|新认识|一[个家位](?:[\u4e00-\u9fff]{0,6}?的)?新?(?:客户|公司|厂家|工厂|买家)|"
     r"新客户|一家叫|一家|叫做|名叫|介绍的|介绍了|来自)\s?)+"
-    rf"(?P<name>{_LATIN_NAME_WORD}(?:\s{_LATIN_NAME_WORD}){{0,4}}|[\u4e00-\u9fff]{{2,12}}?(?=\s|[,，。;；]|$))"
+    rf"(?P<name>{_LATIN_NAME_WORD}(?:\s(?:{_NAME_PARTICLE}\s)?{_LATIN_NAME_WORD}){{0,4}}|[\u4e00-\u9fff]{{2,12}}?(?=\s|[,，。;；]|$))"
     rf"|(?<![A-Za-z])(?P<name2>{_LATIN_NAME_WORD}(?:\s{_LATIN_NAME_WORD}){{0,3}}\s{_COMPANY_WORD})(?![A-Za-z])"
 )
 
@@ -1722,6 +1723,10 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
         ctx = _Context(normalized, now, tz, names)
     if _OTHER_COMMAND.match(normalized):
         return _finish(Intent.UNKNOWN, normalized, {}, [], 0.0)
+    if canon is None and (split := _new_one_after(normalized, names)) is not None:
+        head, tail = (parse_message(part, now=now, tz=tz, names=names) for part in split)
+        if head.customer_id is not None and tail.customer_id is None and tail.customer and tail.intent in _RECORDS:
+            return replace(head, text=normalized, also=(*head.also, tail))
     texts = _by_customer(normalized, names, ctx.dates) if canon is None else []
     parts = [_free_part(part, now, tz, names, normalized[m.start : m.end], m.customer_id) for m, part in texts]
     if len(parts) > 1 and all(p.intent in _RECORDS for p in parts):
@@ -1804,6 +1809,19 @@ def _same_for_others(parsed: Parsed, mentions: list[NameMatch]) -> tuple[Parsed,
         replace(parsed, customer=parsed.text[m.start : m.end], customer_id=cid, customer_candidates=())
         for cid, m in others.items()
     )
+
+
+# 艾克美杨芳来展位了… 另外新认识一家墨西哥的客户 Grupo…: what follows is that new customer's, not 艾克美's.
+_NEW_ONE = re.compile(r"(?:另外|此外|还有|然后|同时)?\s?(?:新认识了?|认识了|新加了?)\s?一[家个位]")
+
+
+def _new_one_after(text: str, names: NameIndex | None) -> tuple[str, str] | None:
+    """The message cut where a new customer is introduced after a known one is named (head, tail)."""
+    m = _NEW_ONE.search(text)
+    if m is None or names is None or not any(n.end <= m.start() for n in names.find_in(text)):
+        return None
+    head, tail = _clean(text[: m.start()]), _clean(text[m.start() :])
+    return (head, tail) if head and tail else None
 
 
 def _free_part(text: str, now: datetime, tz: ZoneInfo, names: NameIndex | None, written: str, cid: int) -> Parsed:

@@ -161,3 +161,18 @@ def test_that_one_put_to_monday_is_a_reschedule() -> None:
 
 def test_put_somewhere_is_no_reschedule() -> None:
     assert parse_task_command("我把样品放到仓库了 明天发", now=NOW, tz=TZ) is None
+
+
+# --- 4. a new customer met after a known one: what follows is the new one's, not filed under the known one --------
+
+
+def test_a_new_customer_after_a_known_one_is_its_own_part(demo: NameIndex) -> None:
+    p = parse(
+        "展会第二天 艾克美杨芳来展位了 确认明年框架协议继续 另外新认识一家墨西哥的客户 Grupo Hidraulico del Norte "
+        "联系人Carlos Ramirez 电话+52 81 5555 1234 要DN150闸阀报价 下周三前报给他",
+        demo,
+    )
+    assert p.customer_id == 3 and "Grupo" not in (p.summary or "") and p.next_steps == ()
+    [new] = p.also
+    assert new.customer == "Grupo Hidraulico del Norte" and new.customer_id is None
+    assert reps_steps(new) == [("报DN150闸阀报价给他", at(9))]
