@@ -57,3 +57,21 @@ async def test_a_call_written_up_after_midnight_is_yesterdays(bot: ChatHarness) 
     assert call.kind == "电话" and call.happened_at is not None
     assert call.happened_at.astimezone(UTC) == datetime(2026, 12, 2, 6, 0, tzinfo=UTC)  # Wednesday 14:00 there
     assert len(await _tasks(bot)) == tasks
+
+
+async def test_a_new_customer_met_after_a_known_one_is_offered_not_filed_under_it(bot: ChatHarness) -> None:
+    bot.clock.set(AFTER_MIDNIGHT)
+    before = len(await _follow_ups(bot, "艾克美工业有限公司"))
+    out = await bot.said(
+        "李娜",
+        "展会第二天 艾克美杨芳来展位了 确认明年框架协议继续 另外新认识一家墨西哥的客户 Grupo Hidraulico del Norte "
+        "联系人Carlos Ramirez 电话+52 81 5555 1234 要DN150闸阀报价 下周三前报给他",
+    )
+    [acme] = (await _follow_ups(bot, "艾克美工业有限公司"))[before:]
+    assert "框架协议" in acme.content and "Grupo" not in acme.content
+    assert "没有找到客户“Grupo Hidraulico del Norte”" in out and "回复“是”新建" in out
+    created = await bot.said("李娜", "是")
+    assert "已新建客户“Grupo Hidraulico del Norte”" in created
+    [new] = await _follow_ups(bot, "Grupo Hidraulico del Norte")
+    assert "DN150闸阀报价" in new.content
+    assert any(t.subject == "报DN150闸阀报价给他" for t in await _tasks(bot))
