@@ -14,9 +14,9 @@ from bot.access import can_change
 from bot.cards.actions import ConfirmDraft, EditDraft, TaskDone, TasksDone
 from bot.cards.model import Button, Card
 from bot.context import Context
+from bot.continuation import Continuation
 from bot.handlers.tasks import assign
 from bot.replies import CardReply, Reply, TextReply
-from bot.continuation import Continuation
 from bot.resolve import apart_from_colleagues, could_be_company, customer_for
 from bot.router import Router
 from bot.sales.followups import add_follow_up
