@@ -69,6 +69,11 @@ _DID = re.compile(
 )
 _MY_CUSTOMERS = re.compile(r"^(?:我的客户|我有哪些客户|我负责的客户|我的客户(?:有哪些|列表))[?？]*$")
 _QUOTES = re.compile(r"^(?P<who>[^,，。;；]{1,16}?)的?报价(?:单)?(?:情况|状态|进度|怎么样了?|到哪了)?[?？呢吗]*$")
+# 艾克美上次报的什么价, 穆勒报了多少钱: asked of the account's quotes, answered with them, never logged.
+_QUOTED_PRICE = re.compile(
+    r"^(?P<who>[^\s,，。;；?？]{1,16}?)的?(?:上次|上回|之前|最近|最后一次)?(?:给他们|给)?(?:报的|报了|报过|报价)"
+    r"(?:是|的是)?(?:什么价(?:格|钱)?|啥价|多少钱?|几钱)[?？呢啊]*$"
+)
 # 艾克美现在到哪个阶段了, 艾克美那单到哪一步了, 艾克美的商机什么阶段, ACME what stage: a customer's open deals.
 _STAGE_Q = re.compile(
     r"^(?:查一?下|请问)?(?P<who>[^,，。;；?？]{1,24}?)\s?(?:的)?(?:那单|这单|单子|商机|项目|订单)?\s?(?:现在|目前|最近)?\s?"
@@ -134,6 +139,8 @@ def parse_question(text: str) -> Question | None:
     if (m := _QUOTES.match(t)) and not (_LOG_WORD.match(t) or _QUESTION_WORD.match(t)):
         who = m["who"].strip()
         return Question(Ask.QUOTES, subject=None if who == "我" else who)
+    if (m := _QUOTED_PRICE.match(t)) and not _LOG_WORD.match(t):
+        return Question(Ask.QUOTES, subject=m["who"])
     if (m := _STAGE_Q.match(t)) and not _LOG_WORD.match(t):
         who = (m["who"] or m["who2"] or m["who3"]).strip()
         return Question(Ask.STAGE, subject=who)

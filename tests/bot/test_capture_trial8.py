@@ -75,3 +75,11 @@ async def test_a_new_customer_met_after_a_known_one_is_offered_not_filed_under_i
     [new] = await _follow_ups(bot, "Grupo Hidraulico del Norte")
     assert "DN150闸阀报价" in new.content
     assert any(t.subject == "报DN150闸阀报价给他" for t in await _tasks(bot))
+
+
+async def test_what_price_was_quoted_is_answered_and_nothing_is_logged(bot: ChatHarness) -> None:
+    bot.clock.set(AFTER_MIDNIGHT)
+    before = len(await _follow_ups(bot, "艾克美工业有限公司"))
+    out = await bot.said("李娜", "艾克美上次报的什么价")
+    assert "已记录" not in out and "艾克美工业有限公司 的报价" in out
+    assert len(await _follow_ups(bot, "艾克美工业有限公司")) == before

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from core.nlu import Intent, NameIndex, Parsed, parse_message
+from core.nlu.questions import Ask, Question, parse_question
 from core.nlu.task_commands import TaskCommand, parse_task_command
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -176,3 +177,11 @@ def test_a_new_customer_after_a_known_one_is_its_own_part(demo: NameIndex) -> No
     [new] = p.also
     assert new.customer == "Grupo Hidraulico del Norte" and new.customer_id is None
     assert reps_steps(new) == [("报DN150闸阀报价给他", at(9))]
+
+
+# --- 5. a question about a price quoted is asked of the account's quotes, never a record -------------------------
+
+
+@pytest.mark.parametrize(("text", "who"), [("艾克美上次报的什么价", "艾克美"), ("穆勒机械报了多少钱？", "穆勒机械")])
+def test_what_price_was_quoted_is_a_question_of_the_quotes(text: str, who: str) -> None:
+    assert parse_question(text) == Question(Ask.QUOTES, subject=who)
