@@ -114,7 +114,7 @@ _CONTACT_EN = re.compile(
 )
 _PHONE = re.compile(r"^\+?[\d\s-]{7,20}$")
 _WHO_IS_PHONE = re.compile(r"^(?P<phone>\+?\d[\d\s-]{6,19})\s*(?:是谁|是哪位|是谁的)[?？]*$")
-_QUESTION_END = re.compile(r"(?:[?？]|吗|么|呢)\s*$")
+_QUESTION_END = re.compile(r"(?:[?？]|吗|么|呢|有哪些|是哪些|有几个|有多少)\s*$")  # …没跟进的客户有哪些
 _QUESTION_WORD = re.compile(r"^(?:怎么|如何|为什么|能不能|可不可以|可以|能否|有没有|是不是|哪些|谁)")
 _LOG_WORD = re.compile(r"^(?:跟进|记录|拜访|电话|今天|昨天|刚才|上午|下午)")
 # 打电话 / 回电话 / 提醒我… is something to do, not a question about a phone number

@@ -83,3 +83,9 @@ async def test_what_price_was_quoted_is_answered_and_nothing_is_logged(bot: Chat
     out = await bot.said("李娜", "艾克美上次报的什么价")
     assert "已记录" not in out and "艾克美工业有限公司 的报价" in out
     assert len(await _follow_ups(bot, "艾克美工业有限公司")) == before
+
+
+async def test_which_customers_went_without_a_follow_up_is_a_question_not_a_name(bot: ChatHarness) -> None:
+    bot.clock.set(AFTER_MIDNIGHT)
+    out = await bot.said("李娜", "最近一个月没跟进的客户有哪些")
+    assert "暂时还回答不了" in out and "没有找到客户" not in out and "是哪个客户" not in out

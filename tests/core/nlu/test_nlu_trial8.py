@@ -185,3 +185,7 @@ def test_a_new_customer_after_a_known_one_is_its_own_part(demo: NameIndex) -> No
 @pytest.mark.parametrize(("text", "who"), [("艾克美上次报的什么价", "艾克美"), ("穆勒机械报了多少钱？", "穆勒机械")])
 def test_what_price_was_quoted_is_a_question_of_the_quotes(text: str, who: str) -> None:
     assert parse_question(text) == Question(Ask.QUOTES, subject=who)
+
+
+def test_which_customers_without_a_question_mark_is_a_question() -> None:
+    assert parse_question("最近一个月没跟进的客户有哪些") == Question(Ask.OTHER)
