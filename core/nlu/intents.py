@@ -965,7 +965,7 @@ _STEP_LEAD = re.compile(
     r"要(?=去|来|约|拜访|见|打|跟|给|和)|"
     r"(?:已经)?约(?:好了|好|了|定了|定)|"
     r"remind me to|remind me|and then|then|and|I'll|I will|we'll|"
-    r"we will|will)\s?",
+    r"we will|will|we(?![A-Za-z']))\s?",
     re.I,
 )
 _STEP_TRAIL = re.compile(
