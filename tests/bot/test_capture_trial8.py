@@ -89,3 +89,11 @@ async def test_which_customers_went_without_a_follow_up_is_a_question_not_a_name
     bot.clock.set(AFTER_MIDNIGHT)
     out = await bot.said("李娜", "最近一个月没跟进的客户有哪些")
     assert "暂时还回答不了" in out and "没有找到客户" not in out and "是哪个客户" not in out
+
+
+async def test_a_managers_task_keeps_what_the_call_is_to_confirm(bot: ChatHarness) -> None:
+    bot.clock.set(AFTER_MIDNIGHT)
+    before = len(await _tasks(bot))
+    out = await bot.said("赵敏", "让李娜周五前给穆勒周静回个电话 确认DN50球阀的交期")
+    assert "确认DN50球阀的交期" in out
+    assert [t.subject for t in (await _tasks(bot))[before:]] == ["给穆勒周静回个电话，确认DN50球阀的交期"]
