@@ -188,6 +188,7 @@ def names_a_company(answer: str) -> bool:
 
 MAX_ANSWER_CHARS = 30
 _DIGIT = re.compile(r"\d")
+_QUANTIFIED = re.compile(r"[一两几某]\s?[个家位]")  # 一个新客户, 一家公司: no company's name
 _NAME_CHARS = re.compile(r"[\w\s&.,·()（）'’/+-]+")
 
 
@@ -201,6 +202,7 @@ def could_be_company(name: str) -> bool:
         and name[0].isalnum()
         and "_" not in name
         and "--" not in name
+        and not _QUANTIFIED.match(name)
         and trade_name(normalize_name(probe + name)) != probe
     )
 

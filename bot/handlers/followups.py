@@ -14,10 +14,11 @@ from bot.access import can_change
 from bot.cards.actions import ConfirmDraft, EditDraft, TaskDone, TasksDone
 from bot.cards.model import Button, Card
 from bot.context import Context
+from bot.continuation import Continuation
 from bot.handlers.contacts import ADD_CONTACT
 from bot.handlers.tasks import assign
 from bot.replies import CardReply, Reply, TextReply
-from bot.resolve import apart_from_colleagues, customer_for
+from bot.resolve import apart_from_colleagues, could_be_company, customer_for
 from bot.router import Router
 from bot.sales.followups import add_follow_up
 from bot.sales.scope import Scope
@@ -104,6 +105,15 @@ async def _log_other(ctx: Context, part: Parsed) -> tuple[list[str], list[Reply]
     """Another customer in the same message: filed when it resolves to one the rep may change, else said plainly.
     Lines for the message's reply, and a card of its own when it offers to close tasks the note reports done."""
     customer = await customers.get(ctx.session, part.customer_id) if part.customer_id is not None else None
+    if customer is None and part.customer and not part.customer_candidates and could_be_company(part.customer):
+        name = part.customer  # 另外新认识一家墨西哥的客户 Grupo…: offered, as a message naming it alone would be
+        await ctx.ask(
+            "create_customer",
+            {"command": Continuation(text=part.text).to_data(), "name": name},
+            asks=f"要新建客户“{name}”吗？（回复“是”或“否”）",
+            unanswered=f"没有新建客户“{name}”，关于它的那部分没有保存",
+        )
+        return [f"没有找到客户“{name}”，关于它的那部分还没有保存。回复“是”新建这个客户并记上，回复“否”取消。"], []
     if customer is None or not await can_change(ctx, customer):
         return [f"另一家“{part.customer or '客户'}”我没能确定，这部分没有保存，请单独发一条。"], []
     if part.intent is Intent.PLAN:

@@ -803,6 +803,10 @@ _AHEAD = re.compile(
 )
 
 
+# What follows a visit or a call when it is told (…拜访 认识了他们新来的技术经理, …聊了交期): a report of it.
+_WHAT_HAPPENED = re.compile(r"[\s,，。;；]*(?:认识了|聊了|谈了|见了|见到了|看了|参观了|了解到|得知)")
+
+
 def _activity_ahead(text: str, hit: _Hit, segment: tuple[int, int]) -> bool | None:
     """Whether the activity a date comes with is still ahead: None when there is no activity (`推迟 3 下午`, a bare
     `今天`), False for a report — a bare time of day already past (上午给北风泵业打电话催付款 said in the afternoon)
@@ -818,7 +822,12 @@ def _activity_ahead(text: str, hit: _Hit, segment: tuple[int, int]) -> bool | No
     # `call with acme today`: a day may follow its activity; a bare time of day only precedes it
     if not re.search(r"[\u4e00-\u9fffA-Za-z]", after if hit.bare_clock else before + after):
         return None
+    if _WHAT_HAPPENED.match(text, clause[1]):  # 今天去穆勒机械拜访 认识了…: the visit is told, not planned
+        return False
     return bool(_AHEAD.search(before) or _AHEAD.search(after))
+
+
+_SMALL_HOURS_END = 5  # until 05:00 a rep writing up their day still means the day just ended
 
 
 def _later_today(now: datetime) -> datetime:
@@ -841,7 +850,9 @@ def _finish(hit: _Hit, ctx: _Ctx, now: datetime, tz: ZoneInfo, segment: tuple[in
         return datetime.combine(hit.at(k), clock, tzinfo=tz)
 
     today = hit.clock is None and not hit.rolls and hit.at(0) == ctx.today
-    ahead = _activity_ahead(text, hit, segment) if today or (hit.bare_clock and at(0) <= now) else None
+    # Just after midnight a bare time of day (下午打电话给北风) told with no plan word is the day just ended.
+    small_hours = hit.bare_clock and hit.clock_guessed and now.hour < _SMALL_HOURS_END
+    ahead = _activity_ahead(text, hit, segment) if today or (hit.bare_clock and (at(0) <= now or small_hours)) else None
     in_past = not deadline and (_past_context(text, start, end) or ahead is False)
     k = 0
     if hit.rolls and in_past:

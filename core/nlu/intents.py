@@ -1012,7 +1012,7 @@ _STEP_LEAD = re.compile(
     r"要(?=去|来|约|拜访|见|打|跟|给|和)|"
     r"(?:已经)?约(?:好了|好|了|定了|定)|"
     r"remind me to|remind me|and then|then|and|I'll|I will|we'll|"
-    r"we will|will)\s?",
+    r"we will|will|we(?![A-Za-z']))\s?",
     re.I,
 )
 _STEP_TRAIL = re.compile(
@@ -1035,6 +1035,9 @@ _BOUND_OBJECT = "和跟给让对向把被帮请问诉带陪叫找约醒催同与
 _TAKES_OBJECT = _BOUND_OBJECT + "的说要系知送寄发回复等为"
 _LEADING_DISCOURSE = re.compile(rf"^\s?(?:{_DISCOURSE.pattern})\s?,?\s?", re.I)
 _REP_SUBJECT = re.compile(r"^\s?(?:我们|我方|我|咱们|we|I)(?![A-Za-z])", re.I)
+_DEADLINE_EN = re.compile(r"(?:by|before|until|till)\s", re.I)
+_EN_TURN = re.compile(r"(?<=[A-Za-z0-9] )(?:and|then|also)\s(?=(?:we|I|we'll|I'll)\s)", re.I)
+_REP_SAYS = re.compile(r"^\s?(?:我们|我方|我)(?:跟|和|对|给|告诉)[^\s,，。;；]{0,8}?说")
 
 
 def _turns(text: str, a: int, b: int, dates: list[DateSpan]) -> list[int]:
@@ -1049,8 +1052,14 @@ def _turns(text: str, a: int, b: int, dates: list[DateSpan]) -> list[int]:
         dated = m.end() in starts or (follows == " " and m.end() + 1 in starts)
         if text[at - 1] in _BOUND_OBJECT:
             continue
-        if dated or (text[at - 1] not in _TAKES_OBJECT and not text[at - 1].isspace() and follows != "的"):
+        spaced = text[at - 1].isspace() and at - 2 >= a and text[at - 2] not in _TAKES_OBJECT  # 降到600 我答应…
+        if dated or (spaced and _REP_SUBJECT.match(text[at:])):
             out.append(at)
+        elif text[at - 1] not in _TAKES_OBJECT and not text[at - 1].isspace() and follows != "的":
+            out.append(at)
+    for m in _EN_TURN.finditer(text, a, b):  # send catalog by friday and we meet…: a dated step, then another
+        if any(a <= d.start and d.end <= m.start() for d in dates):
+            out.append(m.start())
     return out
 
 
@@ -1077,6 +1086,7 @@ def _pieces(
             for d in dates
             if a + 2 <= d.start < b
             and not _BINDS_DATE.search(text, a, d.start)
+            and not _DEADLINE_EN.match(text, d.start)  # send catalog by friday: the deadline ends its step
             and _clean(text[d.end : b])
             and not _TIME_OF_DAY.fullmatch(_clean(text[d.end : b]))  # i'll email certs tmrw morning
             and not _PRONOUN.fullmatch(_clean(text[max([a, *(t for t in turns if t < d.start)]) : d.start]))
@@ -1086,7 +1096,9 @@ def _pieces(
         for lo, hi in zip([a, *cuts], [*cuts, b], strict=True):
             piece = _LEADING_DISCOURSE.sub("", text[lo:hi])
             named = hi - len(piece.lstrip()) in subjects
-            if (named or _SPEAKER.search(piece)) and not _ASKS_US.search(piece):
+            if _REP_SAYS.match(piece):  # 我跟她说要请示一下领导: the rep speaking of their own step
+                promised = False
+            elif (named or _SPEAKER.search(piece)) and not _ASKS_US.search(piece):
                 promised = True
             elif _REP_SUBJECT.match(piece) or _REP_NEXT.match(text, lo):
                 promised = False
@@ -1131,6 +1143,11 @@ _CUSTOMER_ACT = re.compile(
 # deliberate first (张总说…还要走流程 下周三前给答复).
 _DELIBERATE = re.compile(r"内部|流程|考虑|商量|研究|讨论|审批|请示|开会|领导|老板")  # …还要走流程: they will answer
 _EITHER_SIDE = re.compile(r"^(?:会|能|要|争取|尽快)?\s?(?:给(?:个)?)?(?:答复|回复|回音|反馈|确认|消息|结果)")
+# After 他说 / 客户说, a dated answer (回复, 给测试结果, 给反馈) is theirs: one given to them names them (给他们回复).
+_SAID = re.compile(rf"{_THEIRS}\s?(?:说|表示|讲|称)")
+_THEIR_ANSWER = re.compile(
+    r"^(?:会|能|要|争取|尽快)?\s?(?:给(?:我们|我方|我)?(?:个)?[^\s他她对客]{0,4}?)?(?:答复|回复|回音|反馈|消息|结果)"
+)
 # `Nordic HVAC will pay by end of month`, `they'll place the order next week`: the customer's own act, in English.
 _CUSTOMER_ACT_EN = re.compile(
     r"(?<!I )(?<!we )(?<!We )(?:(?<![A-Za-z])(?:will|would|to|promised to|plan to|going to)|'ll)\s"
@@ -1148,10 +1165,19 @@ _CUSTOMER_WANTS = re.compile(
 _WANTED = re.compile(r"(?:想要|需要|要)(?P<obj>[^\s,，。;；]{2,12})\s?[,，]?\s?$")
 
 
+_SENT_TO = re.compile(r"(?P<verb>[发寄送传报])给(?P<who>他们|她们|他|她|对方|客户)")
+_ASKED_FOR = re.compile(
+    r"(?<![A-Za-z])(?:asked for|asks for|wants?|needs?|requested|想要|需要|要了|要)\s?(?P<obj>[^,，。;；]{2,40}?)\s*$",
+    re.I,
+)
+
+
 def _with_object(text: str, lo: int, action: str) -> tuple[str, int]:
     """A bare verb (寄, 发) takes the thing the customer asked for just before it (想要船用阀目录 下周二寄 →
     寄船用阀目录), or the thing put first (样品我周五寄, 报价我明天发 → 寄样品, 发报价), which then belongs to the
     step (returned: the title and where the step now starts)."""
+    if (to := _SENT_TO.fullmatch(action)) and (asked := _ASKED_FOR.search(text, 0, lo)):
+        return f"{to['verb']}{asked['obj']}给{to['who']}", lo  # he asked for catalog… 明天发给他: what is sent
     if len(action) > 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", action):
         return action, lo
     if m := _WANTED.search(text, 0, lo):
@@ -1170,7 +1196,7 @@ _DELIVERABLE_CN = (
 _ASKS_CN = re.compile(
     r"(?<!给我们)(?<!给我)(?:要求|希望|想要|需要|要|让我们|让我|请我们|催)\s?(?:我们|我方|我)?\s?"
     r"(?:尽快|先|把)?(?:发|提供|给|寄|出|做|报)?(?:个|一份|一下|一套|一版)?\s?"
-    rf"(?P<obj>(?:[A-Za-z0-9]+\s?)?[^\s,，。;；]{{0,6}}?(?:{_DELIVERABLE_CN}))",
+    rf"(?P<obj>(?!他|她|对方|客户)(?:[A-Za-z0-9]+\s?)?[^\s,，。;；]{{0,6}}?(?:{_DELIVERABLE_CN}))",
     re.I,
 )
 _ASKS_EN = re.compile(
@@ -1210,6 +1236,8 @@ def _asked_of_rep(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str | N
     """The rep's task when the customer asks for something of the rep's by a day: `发报价单`, `send samples`."""
     piece = _blank(text, [(max(lo, d.start), min(hi, d.end)) for d in dates])[lo:hi]
     piece = re.sub(r"\s+", " ", piece)
+    said = [m.start() for m in _SAID.finditer(piece)]
+    piece = piece[said[-1] :] if said else piece  # 催PI 他说周五前回复: what is dated is what they said
     if m := _ASKS_EN.search(piece):
         obj = m["obj"]
         return f"reply to them ({obj})" if re.fullmatch(r"reply|answer|feedback", obj, re.I) else f"send {obj}"
@@ -1244,6 +1272,8 @@ def _theirs_too(text: str, pieces: list[tuple[int, int, bool]], i: int, dates: l
         return False
     before = text[pieces[i - 1][0] : pieces[i - 1][1]]
     if _DELIBERATE.search(before) and _EITHER_SIDE.match(_action(text, lo, hi, dates)):
+        return True
+    if _SAID.search(before) and _THEIR_ANSWER.match(_action(text, lo, hi, dates)):  # 客户说… 下周一给测试结果
         return True
     return bool(_WANTS.search(before) and _WANTS_MORE.match(_LEADING_DISCOURSE.sub("", text[lo:hi])))
 
@@ -1323,7 +1353,9 @@ def _hosting(text: str, lo: int, hi: int, dates: list[DateSpan]) -> str | None:
 
 
 # What a call or a visit is for, written after it (明天给刘静回个电话 问下技术反馈): part of the step's title.
-_PURPOSE = re.compile(r"^(?:顺便|顺带|主要)?(?:问|了解|确认|催|谈|聊|看|商量|讨论)(?:下|一下|问|了解|看|看看)")
+_PURPOSE = re.compile(
+    r"^(?:顺便|顺带|主要)?(?:(?:问|了解|确认|催|谈|聊|看|商量|讨论)(?:下|一下|问|了解|看|看看)|(?:确认|了解|问)(?![了过好]))"
+)  # 回个电话 确认DN50球阀的交期: 确认 / 了解 / 问 with its object says what for, too
 
 
 def _purpose(text: str, piece: tuple[int, int, bool], dates: list[DateSpan]) -> str | None:
@@ -1513,9 +1545,11 @@ def _set_amount(ctx: _Context) -> bool:
 
 
 # `Texas Flow Controls: …`, `Kiwi Water 要样品`: a Latin name (two words or more) opening the message.
+_LATIN_CHARS = r"[A-Za-z0-9\u00c0-\u024f&.'-]"
 _LEADING_NAME = re.compile(
-    r"^(?P<name>[A-Z][\w&.'-]*(?:\s[A-Z][\w&.'-]*)+)\s?(?::|\s(?=[\u4e00-\u9fff]))|^(?P<one>[A-Z][\w&.'-]+)\s?:"
-)
+    rf"^(?P<name>[A-Z]{_LATIN_CHARS}*(?:\s[A-Z]{_LATIN_CHARS}*)+)\s?(?::|\s?(?=[\u4e00-\u9fff]))"
+    rf"|^(?P<one>[A-Z]{_LATIN_CHARS}+)\s?:"
+)  # Nordik Pipe的Erik来电: the name ends where the Chinese starts
 
 
 # A company named mid-sentence that the index does not know: after words that introduce one (展会认识的, 新客户,
@@ -1527,9 +1561,11 @@ _COMPANY_WORD = (
     r"Technologies|Technology|Tech|Solutions|International|Imports|Exports|Manufacturing|Machinery|Electric|Energy)"
 )
 _LATIN_NAME_WORD = r"[A-Z\u00c0-\u00de][\w&.'/-]*"
+_NAME_PARTICLE = r"(?:de|del|la|las|los|da|do|dos|von|van|der|den|of)"  # Grupo Hidraulico del Norte
 _NEW_NAME = re.compile(
-    r"(?:(?:新认识的|认识的|认识了|新客户|一家叫|一家|叫做|名叫|介绍的|介绍了|来自)\s?)+"
-    rf"(?P<name>{_LATIN_NAME_WORD}(?:\s{_LATIN_NAME_WORD}){{0,4}}|[\u4e00-\u9fff]{{2,12}}?(?=\s|[,，。;；]|$))"
+    r"(?:(?:新认识的|认识的|认识了|新认识|一[个家位](?:[\u4e00-\u9fff]{0,6}?的)?新?(?:客户|公司|厂家|工厂|买家)|"
+    r"新客户|一家叫|一家|叫做|名叫|介绍的|介绍了|来自)\s?)+"
+    rf"(?P<name>{_LATIN_NAME_WORD}(?:\s(?:{_NAME_PARTICLE}\s)?{_LATIN_NAME_WORD}){{0,4}}|[\u4e00-\u9fff]{{2,12}}?(?=\s|[,，。;；]|$))"
     rf"|(?<![A-Za-z])(?P<name2>{_LATIN_NAME_WORD}(?:\s{_LATIN_NAME_WORD}){{0,3}}\s{_COMPANY_WORD})(?![A-Za-z])"
 )
 
@@ -1734,6 +1770,10 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
         ctx = _Context(normalized, now, tz, names)
     if _OTHER_COMMAND.match(normalized):
         return _finish(Intent.UNKNOWN, normalized, {}, [], 0.0)
+    if canon is None and (split := _new_one_after(normalized, names)) is not None:
+        head, tail = (parse_message(part, now=now, tz=tz, names=names) for part in split)
+        if head.customer_id is not None and tail.customer_id is None and tail.customer and tail.intent in _RECORDS:
+            return replace(head, text=normalized, also=(*head.also, tail))
     texts = _by_customer(normalized, names, ctx.dates) if canon is None else []
     parts = [_free_part(part, now, tz, names, normalized[m.start : m.end], m.customer_id) for m, part in texts]
     if len(parts) > 1 and all(p.intent in _RECORDS for p in parts):
@@ -1816,6 +1856,19 @@ def _same_for_others(parsed: Parsed, mentions: list[NameMatch]) -> tuple[Parsed,
         replace(parsed, customer=parsed.text[m.start : m.end], customer_id=cid, customer_candidates=())
         for cid, m in others.items()
     )
+
+
+# 艾克美杨芳来展位了… 另外新认识一家墨西哥的客户 Grupo…: what follows is that new customer's, not 艾克美's.
+_NEW_ONE = re.compile(r"(?:另外|此外|还有|然后|同时)?\s?(?:新认识了?|认识了|新加了?)\s?一[家个位]")
+
+
+def _new_one_after(text: str, names: NameIndex | None) -> tuple[str, str] | None:
+    """The message cut where a new customer is introduced after a known one is named (head, tail)."""
+    m = _NEW_ONE.search(text)
+    if m is None or names is None or not any(n.end <= m.start() for n in names.find_in(text)):
+        return None
+    head, tail = _clean(text[: m.start()]), _clean(text[m.start() :])
+    return (head, tail) if head and tail else None
 
 
 def _free_part(text: str, now: datetime, tz: ZoneInfo, names: NameIndex | None, written: str, cid: int) -> Parsed:

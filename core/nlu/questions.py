@@ -103,6 +103,11 @@ _ASKS_AT_END = re.compile(r"(?:[?？]|吗|哪些|多少|什么|几个|几家|哪
 _REPORTED = re.compile(r"说|问|讲|表示|回复|回了|告诉|反馈|他们|对方|[他她]")
 _ASKS_FOR_MINE = re.compile(r"^(?:我|我们)(?:有|的)?(?:哪些|多少|几个|几家|什么)")
 _QUOTES = re.compile(r"^(?P<who>[^,，。;；]{1,16}?)的?报价(?:单)?(?:情况|状态|进度|怎么样了?|到哪了)?[?？呢吗]*$")
+# 艾克美上次报的什么价, 穆勒报了多少钱: asked of the account's quotes, answered with them, never logged.
+_QUOTED_PRICE = re.compile(
+    r"^(?P<who>[^\s,，。;；?？]{1,16}?)的?(?:上次|上回|之前|最近|最后一次)?(?:给他们|给)?(?:报的|报了|报过|报价)"
+    r"(?:是|的是)?(?:什么价(?:格|钱)?|啥价|多少钱?|几钱)[?？呢啊]*$"
+)
 # 艾克美现在到哪个阶段了, 艾克美那单到哪一步了, 艾克美的商机什么阶段, ACME what stage: a customer's open deals.
 _STAGE_Q = re.compile(
     r"^(?:查一?下|请问)?(?P<who>[^,，。;；?？]{1,24}?)\s?(?:的)?(?:那单|这单|单子|商机|项目|订单)?\s?(?:现在|目前|最近)?\s?"
@@ -143,7 +148,7 @@ _CONTACT_EN = re.compile(
 )
 _PHONE = re.compile(r"^\+?[\d\s-]{7,20}$")
 _WHO_IS_PHONE = re.compile(r"^(?P<phone>\+?\d[\d\s-]{6,19})\s*(?:是谁|是哪位|是谁的)[?？]*$")
-_QUESTION_END = re.compile(r"(?:[?？]|吗|么|呢)\s*$")
+_QUESTION_END = re.compile(r"(?:[?？]|吗|么|呢|有哪些|是哪些|有几个|有多少)\s*$")  # …没跟进的客户有哪些
 _QUESTION_WORD = re.compile(r"^(?:怎么|如何|为什么|能不能|可不可以|可以|能否|有没有|是不是|哪些|谁)")
 _LOG_WORD = re.compile(r"^(?:跟进|记录|拜访|电话|今天|昨天|刚才|上午|下午)")
 # 打电话 / 回电话 / 提醒我… is something to do, not a question about a phone number
@@ -179,6 +184,8 @@ def parse_question(text: str) -> Question | None:
     if (m := _QUOTES.match(t)) and not (_LOG_WORD.match(t) or _QUESTION_WORD.match(t)):
         who = m["who"].strip()
         return Question(Ask.QUOTES, subject=None if who == "我" else who)
+    if (m := _QUOTED_PRICE.match(t)) and not _LOG_WORD.match(t):
+        return Question(Ask.QUOTES, subject=m["who"])
     if (m := _STAGE_Q.match(t)) and not _LOG_WORD.match(t):
         who = (m["who"] or m["who2"] or m["who3"]).strip()
         return Question(Ask.STAGE, subject=who)

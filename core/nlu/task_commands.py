@@ -28,8 +28,9 @@ _DELETE = re.compile(
 _POSTPONE_NUMBERS = re.compile(rf"^(?:推迟|延后|延期|改期)\s*(?P<nums>{_NUMBERS})\s*(?:到|至)?\s*(?P<when>.+)$")
 _POSTPONE_SHIFT = re.compile(rf"^(?:推迟|延后|延期|改期)\s*(?P<nums>{_NUMBERS})\s+(?P<n>\d{{1,3}})\s*(?:天|日)$")
 _POSTPONE_NAMED = re.compile(
-    r"^(?P<subject>[^\d\s].*?)\s*(?:那个|那条|这个|这条|的待办)?\s*(?:推迟|延后|延期|改期|挪|改)(?:到|至)\s*(?P<when>.+)$"
-)
+    r"^(?P<subject>[^\d\s].*?)\s*(?:(?:那个|那条|这个|这条|的待办)?\s*(?:推迟|延后|延期|改期|挪|改)|(?:那个|那条|这个|这条)\s*放)"
+    r"(?:到|至)\s*(?P<when>.+)$"
+)  # 发认证文件给艾克美那个放到下周一吧 周六不上班: the first day is the new one, the rest its reason
 _POSTPONE_VERB_FIRST = re.compile(r"^(?:推迟|延后|改期)\s*(?P<subject>[^\d\s].*?)\s*(?:到|至)\s*(?P<when>.+)$")
 _POSTPONE_EN = re.compile(
     r"^(?:postpone|snooze|delay|move)\s+(?P<subject>.+?)\s+(?:to|until|till)\s+(?P<when>.+)$", re.I
