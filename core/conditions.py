@@ -86,7 +86,13 @@ class Applied:
 
 # --- reading -------------------------------------------------------------------------------------------
 
-_SPLIT = re.compile(r"[,，;；。]|(?:并且|而且|另外|同时|且)|(?<![A-Za-z])and(?![A-Za-z])", re.I)
+# A space ends a clause after an amount, a percentage or a number of days (单价不低于46美元 预付不低于30% is two:
+# read as one, the price floor was lost and `接受` said the condition was met at $45 — trial 9).
+_SPLIT = re.compile(
+    r"[,，;；。]|(?:并且|而且|另外|同时|且)|(?<![A-Za-z])and(?![A-Za-z])"
+    r"|(?:(?<=[元%天日金])|(?<=USD)|(?<=EUR)|(?<=RMB)|(?<=CNY))\s+(?=[\u4e00-\u9fff])",
+    re.I,
+)
 _LINE_NO = re.compile(r"第\s?(\d{1,2})\s?(?:行|项)|(?<![A-Za-z])line\s?(\d{1,2})", re.I)
 _FLOOR = re.compile(
     r"不低于|不得低于|不能低于|不少于|至少|最低|最少|≥|>=|at least|no less than|not below|min(?:imum)?", re.I

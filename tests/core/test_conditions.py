@@ -66,3 +66,14 @@ def test_prepay_share_in_payment_terms() -> None:
     assert prepay_share("30% deposit, balance against B/L copy") == D(30)
     assert prepay_share("款到发货") == D(100)
     assert prepay_share("L/C at sight") is None and prepay_share(None) is None
+
+
+def test_clauses_written_with_only_a_space_between_are_two() -> None:
+    """Trial 9: `有条件同意 0001 单价不低于46美元 预付不低于30%` on a $45 quote — read as one clause, the price floor
+    was lost and `接受` said 已满足; a product named before its floor stays with it."""
+    usd = QuoteTerms("USD", (LineTerms(1, "DN50球阀", D(45)),), "T/T 30%预付 70%见提单副本", 35)
+    clauses = parse_conditions("单价不低于46美元 预付不低于30%")
+    assert [c.kind for c in clauses] == [ClauseKind.MIN_PRICE, ClauseKind.MIN_PREPAY]
+    assert effects("单价不低于46美元 预付不低于30%", usd) == [Effect.CHANGED, Effect.KEPT]
+    [floor] = parse_conditions("DN50球阀 单价不低于46美元")
+    assert (floor.kind, floor.product) == (ClauseKind.MIN_PRICE, "DN50球阀")
