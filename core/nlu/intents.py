@@ -227,6 +227,7 @@ _STAGE_VERB = (
     )
     + r"|(?<![A-Za-z])[Ss]\s?[1-5]\s?(?:→|->|=>|>|到|至|~|-)"
     + rf"|到(?=\s?(?:{_STAGE_LABEL})阶段)"  # 到方案报价阶段: 到 before a stage's full name and 阶段
+    + rf"|进(?=\s?(?:{_alt('|'.join(_STAGE_WORDS))})阶段)"  # 进合同阶段了 (trial 9): 进 before a stage word and 阶段
 )
 _STAGE_MOVE = re.compile(
     rf"(?:{_STAGE_VERB})\s?(?:the\s)?(?:{_STAGE_CODE}|(?P<label>{_alt('|'.join(_STAGE_WORDS))}))(?:阶段|\sstage)?"

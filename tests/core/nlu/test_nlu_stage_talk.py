@@ -55,3 +55,10 @@ def test_stage_talk(names: NameIndex, text: str, intent: Intent, stage: Stage, c
 def test_a_bare_dao_is_not_a_stage_verb(names: NameIndex, text: str) -> None:
     p = parse_message(text, now=NOW, tz=TZ, names=names)
     assert p.intent is not Intent.ADVANCE_STAGE and p.stage is None
+
+
+def test_jin_before_a_stage_word_and_jieduan_is_a_move(names: NameIndex) -> None:
+    """Trial 9: `…蝶阀那个项目进合同阶段了 …` (进, not 进入) was logged as a note and the stage stayed."""
+    p = parse_message("穆勒机械蝶阀那个项目进合同阶段了 法务审完下周就能签", now=NOW, tz=TZ, names=names)
+    assert (p.intent, p.stage, p.customer_id) == (Intent.ADVANCE_STAGE, Stage.S5, 1)
+    assert parse_message("穆勒机械的进展不错", now=NOW, tz=TZ, names=names).intent is not Intent.ADVANCE_STAGE
