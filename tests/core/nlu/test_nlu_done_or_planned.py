@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from nlu_steps import promises, reps_steps
 
 from core.nlu import Intent, NameIndex, Parsed, parse_message
 
@@ -38,14 +39,6 @@ def parse(text: str, names: NameIndex, now: datetime = AFTERNOON) -> Parsed:
 
 def at(day: int, hour: int = 9, month: int = 12) -> datetime:
     return datetime(2026, month, day, hour, 0, tzinfo=TZ)
-
-
-def reps_steps(p: Parsed) -> list[tuple[str, datetime | None]]:
-    return [(s.action, s.due) for s in p.next_steps if not s.by_customer]
-
-
-def promises(p: Parsed) -> list[datetime | None]:
-    return [s.due for s in p.next_steps if s.by_customer]
 
 
 # --- 1. a time of day already past, an activity, no future word: it happened today ------------------------

@@ -7,6 +7,7 @@ from datetime import datetime
 
 import pytest
 from conftest import NOW, TZ
+from nlu_steps import promises, reps_steps
 
 from core.nlu import Intent, NameIndex, Parsed, parse_message
 
@@ -29,14 +30,6 @@ def parse(text: str, names: NameIndex) -> Parsed:
 
 def local(month: int, day: int, year: int = 2026) -> datetime:
     return datetime(year, month, day, 9, 0, tzinfo=TZ)
-
-
-def reps_steps(p: Parsed) -> list[tuple[str, datetime | None]]:
-    return [(s.action, s.due) for s in p.next_steps if not s.by_customer]
-
-
-def promises(p: Parsed) -> list[datetime | None]:
-    return [s.due for s in p.next_steps if s.by_customer]
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from nlu_steps import promises, reps_steps
 
 from core.nlu import Intent, NameIndex, Parsed, parse_message
 from core.nlu.questions import Ask, Question, parse_question
@@ -35,14 +36,6 @@ def parse(text: str, names: NameIndex) -> Parsed:
 
 def at(day: int, hour: int = 9) -> datetime:
     return datetime(2026, 12, day, hour, 0, tzinfo=TZ)
-
-
-def reps_steps(p: Parsed) -> list[tuple[str, datetime | None]]:
-    return [(s.action, s.due) for s in p.next_steps if not s.by_customer]
-
-
-def promises(p: Parsed) -> list[datetime | None]:
-    return [s.due for s in p.next_steps if s.by_customer]
 
 
 # --- 1. whose promise: 我跟她说… is the rep's; after 他说 a dated answer is the customer's --------------------------
