@@ -101,14 +101,6 @@ class Undoable:
     entries: tuple[AuditLog, ...]
 
 
-async def undo_last(session: AsyncSession, *, actor_id: int, now: datetime) -> Undone | Unsubmit | CannotUndo | None:
-    """Revert every change of the actor's last message, or say why not; None when they changed nothing."""
-    checked = await check_last(session, actor_id=actor_id, now=now)
-    if not isinstance(checked, Undoable):
-        return checked
-    return await _revert(session, checked.entries, actor_id=actor_id, now=now)
-
-
 async def check_last(session: AsyncSession, *, actor_id: int, now: datetime) -> Undoable | Unsubmit | CannotUndo | None:
     """Whether the actor's last message can be undone, changing nothing: 撤销 asks first when that message is not
     the one just before it."""
@@ -154,9 +146,9 @@ async def check_last(session: AsyncSession, *, actor_id: int, now: datetime) -> 
     return Undoable(tuple(group))
 
 
-async def _revert(
-    session: AsyncSession, group: Sequence[AuditLog], *, actor_id: int, now: datetime
-) -> Undone | CannotUndo:
+async def revert(session: AsyncSession, checked: Undoable, *, actor_id: int, now: datetime) -> Undone | CannotUndo:
+    """Revert every change `check_last` found undoable (it is not checked again)."""
+    group = checked.entries
     withdrawn: list[TransferRequest] = []
     last = group[-1]
     for entry in reversed(group):

@@ -25,7 +25,7 @@ from storage.undo import (
     last_change,
     mark_undone,
     messages_between,
-    undo_last,
+    revert,
 )
 
 router = Router("undo")
@@ -44,7 +44,7 @@ async def undo(ctx: Context, _parsed: Parsed) -> list[Reply]:
     ):
         await ctx.ask(CONFIRM_UNDO, {"audit_id": checked.entries[-1].id}, minutes=10)
         return [TextReply(await _ask_first(ctx, checked.entries))]
-    return await _undo(ctx)
+    return await _undo(ctx, checked)
 
 
 @router.state(CONFIRM_UNDO)
@@ -56,7 +56,7 @@ async def confirm_undo(ctx: Context, data: dict[str, Any], parsed: Parsed) -> li
     last = await last_change(ctx.session, ctx.user_id)
     if last is None or last.id != data["audit_id"]:
         return [TextReply("您最近的修改已经变了，这次没有撤销任何内容。要撤销请再发“撤销”。")]
-    return await _undo(ctx)
+    return await _undo(ctx, await check_last(ctx.session, actor_id=ctx.user_id, now=ctx.clock.now()))
 
 
 async def _ask_first(ctx: Context, entries: Sequence[AuditLog]) -> str:
@@ -72,9 +72,14 @@ async def _ask_first(ctx: Context, entries: Sequence[AuditLog]) -> str:
     )
 
 
-async def _undo(ctx: Context) -> list[Reply]:
+async def _undo(ctx: Context, checked: Undoable | Unsubmit | CannotUndo | None) -> list[Reply]:
+    """Revert what `check_last` found, or say why not."""
     try:
-        done = await undo_last(ctx.session, actor_id=ctx.user_id, now=ctx.clock.now())
+        done = (
+            await revert(ctx.session, checked, actor_id=ctx.user_id, now=ctx.clock.now())
+            if isinstance(checked, Undoable)
+            else checked
+        )
     except UndoBlocked as blocked:  # others built on what this message created: say what, change nothing
         raise Conflict(str(blocked)) from None
     if done is None:
