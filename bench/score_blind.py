@@ -96,8 +96,13 @@ KIND_OF: dict[Intent, str] = {
 NOTHING_TO_SAVE = frozenset({"question", "chitchat", "other"})
 
 
+# Label words that other labellers used for the same kind (set C says "chat").
+LABEL_ALIASES = {"chat": "chitchat"}
+
+
 def label_kind(kind: str | None) -> str:
-    return (kind or "unknown").strip().lower()
+    word = (kind or "unknown").strip().lower()
+    return LABEL_ALIASES.get(word, word)
 
 
 @dataclass
