@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.money import Money
+from core.nlu.asked_customer import asked_the_customer
 from core.nlu.dates import DateSpan, resolve_dates
 from core.nlu.incoterms import Incoterm, extract_incoterm
 from core.nlu.money import extract_money
@@ -1720,7 +1721,7 @@ def _is_question(ctx: _Context) -> bool:
     if _REPORTED_SPEECH.search(text):
         return False
     if _QUESTION.search(text) and len(text) <= 40:
-        return True
+        return not asked_the_customer(text)  # 艾克美 下周一再跟进 样品收到没: what the rep will ask them
     asks = _ASKS_INSIDE.search(text)
     if asks is None or not ctx.mentions or len(text) > 30 or _PAST_CUE.search(text) or _NOT_KNOWN.search(text):
         return False

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.nlu.asked_customer import asked_the_customer
 from core.nlu.intents import GREETING, THANKS, Intent
 from core.nlu.normalize import CLAUSE, normalize
 
@@ -198,7 +199,9 @@ def parse_question(text: str) -> Question | None:
         return Question(Ask.CONTACT, subject=m["who"].strip(), field=_FIELDS[m["field"].lower()])
     if _PHONE.match(t):
         return Question(Ask.CONTACT, subject=t, field="name")
-    if not _LOG_WORD.match(t) and (_QUESTION_END.search(t) or _QUESTION_WORD.match(t)):
+    if _LOG_WORD.match(t) or asked_the_customer(t):  # 北风泵业 微信问了付款安排好了吗: a report, never asked back
+        return None
+    if _QUESTION_END.search(t) or _QUESTION_WORD.match(t):
         return Question(Ask.OTHER)
     return None
 
