@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.cards.actions import AcceptConditions
 from bot.context import Context
+from bot.continuation import Continuation
 from bot.errors import UserInputError
 from bot.replies import Reply, TextReply
 from bot.router import Router
@@ -15,7 +16,7 @@ from bot.sales.cards import card_updates
 from bot.sales.scope import Scope
 from bot.understand import name_index
 from core.nlu.intents import Intent, Parsed
-from core.nlu.quote_commands import EXAMPLE_ADD, EXAMPLE_CREATE, EXAMPLE_REVISE, QuoteCommand
+from core.nlu.quote_commands import EXAMPLE_ADD, EXAMPLE_CREATE, EXAMPLE_REVISE, QuoteCommand, completed, gaps
 from core.roles import FX_SETTERS
 
 router = Router("quotes")
@@ -35,10 +36,36 @@ def checked(cmd: QuoteCommand) -> QuoteCommand:
     return cmd
 
 
+ASK_LINES = "quote_lines"
+
+
 @router.intent(Intent.QUOTE_CREATE, help="报价（可多行，每行一个产品）", example=EXAMPLE_CREATE)
 async def create_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
-    drafted = await quotes.create(Scope.of(ctx), checked(cmd), await name_index(ctx, queries=[cmd.customer or ""]))
-    return views.drafted(drafted, ctx.tz)
+    """A quote with all it needs is drafted; one that lacks products, quantities or prices is kept (customer and
+    terms checked) and what it lacks is asked for."""
+    names = await name_index(ctx, queries=[cmd.customer or ""])
+    if gaps(checked(cmd)):
+        asked = await quotes.ask_for_lines(Scope.of(ctx), cmd, names)
+        await ctx.ask(ASK_LINES, {"command": ctx.command.to_data()})
+        return [TextReply(views.lines_asked(asked))]
+    return views.drafted(await quotes.create(Scope.of(ctx), cmd, names), ctx.tz)
+
+
+@router.state(ASK_LINES)
+async def lines_given(ctx: Context, data: dict[str, Any], parsed: Any) -> list[Reply] | None:
+    """The answer to "还缺…": read together with the request it completes; anything else is another message."""
+    if not isinstance(parsed, Parsed) or parsed.intent not in _MAYBE_LINES or parsed.customer or parsed.customer_id:
+        return None  # 查 艾克美, 待办, a visit to a customer: other messages
+    kept = Continuation.from_data(data["command"]).text
+    found = completed(kept, ctx.inbound.text or "", now=ctx.now, tz=ctx.tz)
+    if found is None:
+        return None
+    ctx.resume = Continuation(text=found[0])
+    return await create_quote(ctx, found[1])
+
+
+# What an answer such as `DN50球阀 1000件 单价80美元`, `控制阀` or `美元` reads as on its own.
+_MAYBE_LINES = (Intent.UNKNOWN, Intent.NOTE, Intent.FOLLOW_UP, Intent.PLAN)
 
 
 @router.intent(Intent.QUOTE_ADD_LINE, help="给报价加一行", example=EXAMPLE_ADD)
@@ -49,7 +76,8 @@ async def add_line(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
 
 @router.intent(Intent.QUOTE_REVISE, help="修改报价（生成新版本，重新审批）", example=EXAMPLE_REVISE)
 async def revise_quote(ctx: Context, cmd: QuoteCommand) -> list[Reply]:
-    drafted = await quotes.revise(Scope.of(ctx), checked(cmd))
+    names = await name_index(ctx, queries=[cmd.customer]) if cmd.customer else None
+    drafted = await quotes.revise(Scope.of(ctx), checked(cmd), names)
     return [*card_updates(drafted.finals), *views.drafted(drafted, ctx.tz)]
 
 

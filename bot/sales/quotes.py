@@ -40,6 +40,7 @@ from core.nlu.quote_commands import (
     LineSpec,
     QuoteCommand,
     QuoteTerms,
+    gaps,
 )
 from core.pricing import (
     FxRates,
@@ -300,13 +301,34 @@ def _name_runs_on(cmd: QuoteCommand, names: NameIndex) -> QuoteCommand:
     return replace(cmd, customer=joined[: max(ends)].strip(), lines=(first, *cmd.lines[1:]))
 
 
-async def create(scope: Scope, cmd: QuoteCommand, names: NameIndex) -> QuoteDrafted:
-    """A new quote, as a draft the rep checks before submitting."""
-    assert cmd.customer is not None and cmd.lines
+@dataclass(frozen=True)
+class LinesAsked:
+    """A new quote that cannot be priced yet: its customer, and what the rep still has to give (nothing saved)."""
+
+    customer: Customer
+    cmd: QuoteCommand
+    gaps: tuple[str, ...]
+
+
+async def ask_for_lines(scope: Scope, cmd: QuoteCommand, names: NameIndex) -> LinesAsked:
+    """给北风做个报价 FOB 宁波 美元: the customer and currency are checked now (refused as `create` would refuse
+    them), so the answer with the products only has to complete the draft."""
+    assert cmd.customer is not None
     cmd = _name_runs_on(cmd, names)
     assert cmd.customer is not None
     customer = await visible_customer(scope, cmd.customer, names)
-    currency = cmd.lines[0].currency or "USD"
+    if cmd.currency:
+        await rates_for(scope, cmd.currency)
+    return LinesAsked(customer, cmd, gaps(cmd))
+
+
+async def create(scope: Scope, cmd: QuoteCommand, names: NameIndex) -> QuoteDrafted:
+    """A new quote, as a draft the rep checks before submitting."""
+    assert cmd.customer is not None and cmd.lines and not gaps(cmd)
+    cmd = _name_runs_on(cmd, names)
+    assert cmd.customer is not None
+    customer = await visible_customer(scope, cmd.customer, names)
+    currency = cmd.lines[0].currency or cmd.currency or "USD"
     rates, fx_rows = await rates_for(scope, currency)
     now = scope.clock.now()
     quote = Quote(
@@ -357,9 +379,13 @@ async def add_lines(scope: Scope, cmd: QuoteCommand) -> QuoteDrafted:
     return await change(scope, found, cmd.terms, extend)
 
 
-async def revise(scope: Scope, cmd: QuoteCommand) -> QuoteDrafted:
-    """`修改 Q-… 第2行 单价78美元 付款方式 …`: exactly what the rep wrote changes."""
-    quote = await own_latest(scope, cmd.number, EXAMPLE_REVISE)
+async def revise(scope: Scope, cmd: QuoteCommand, names: NameIndex | None = None) -> QuoteDrafted:
+    """`修改 Q-… 第2行 单价78美元 付款方式 …`: exactly what the rep wrote changes. Named by its customer
+    (给穆勒重新报个价 降到3万欧), it is the rep's newest quote for that customer."""
+    if cmd.number is None and cmd.customer and names is not None:
+        quote = await _newest_for(scope, await visible_customer(scope, cmd.customer, names))
+    else:
+        quote = await own_latest(scope, cmd.number, EXAMPLE_REVISE)
     rows = await quotes.lines(scope.session, quote.id or 0)
     changed: dict[int, LineSpec] = {}
     for spec in cmd.lines:
@@ -371,17 +397,35 @@ async def revise(scope: Scope, cmd: QuoteCommand) -> QuoteDrafted:
     )
 
 
+async def _newest_for(scope: Scope, customer: Customer) -> Quote:
+    found = await quotes.newest_of_customer(scope.session, customer.id or 0, scope.user_id)
+    if found is None:
+        example = f"报价 {customer.name} DN50球阀 1000件 单价80美元"
+        raise NotFound(f"{customer.name} 还没有您的报价，没有可以修改的。", example=example)
+    return found
+
+
 def _changed(row: QuoteLine, spec: LineSpec | None, quote: Quote) -> QuoteLine:
     new = QuoteLine(**row.model_dump(exclude={"id", "quote_id"}), quote_id=quote.id or 0)
     if spec is None:
         return new
-    new.unit_price = spec.unit_price if spec.unit_price is not None else new.unit_price
     new.quantity = spec.quantity if spec.quantity is not None else new.quantity
+    new.unit_price = _unit_price(spec, row, new.quantity) if spec.unit_price is not None else new.unit_price
     new.unit = spec.unit or new.unit
     new.product = spec.rename or new.product
     if spec.unit_cost is not None:
         new.unit_cost, new.cost_currency = spec.unit_cost, spec.cost_currency or quote.currency
     return new
+
+
+def _unit_price(spec: LineSpec, row: QuoteLine, quantity: Decimal) -> Decimal:
+    """A price said as the line's total (总价, or 降到3万欧 when it is nearer the line's total than its unit price)
+    is divided by the quantity; 单价 and a price near the unit price are per unit."""
+    assert spec.unit_price is not None
+    whole = spec.per_unit is False or (
+        spec.per_unit is None and quantity > 1 and spec.unit_price > row.unit_price * quantity.sqrt()
+    )
+    return (spec.unit_price / quantity).quantize(Decimal("0.0001")) if whole else spec.unit_price
 
 
 def _target_line(rows: Sequence[QuoteLine], spec: LineSpec) -> int:

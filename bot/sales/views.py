@@ -29,13 +29,14 @@ from bot.sales.contacts import SEPARATOR as CONTACT_SEPARATOR
 from bot.sales.contacts import ContactAdded, ContactUpdated
 from bot.sales.delegation import Delegated
 from bot.sales.fx import RateRow, RateSet, RateUndone
-from bot.sales.quotes import QuoteBundle, QuoteDrafted, QuoteShown, RevisionTrail, expires_at
+from bot.sales.quotes import LinesAsked, QuoteBundle, QuoteDrafted, QuoteShown, RevisionTrail, expires_at
 from bot.sales.scope import Scope
 from bot.settings import Settings
 from core.approval_policy import RejectReason
 from core.conditions import Effect
 from core.countries import country_name, country_name_en
 from core.money import format_money
+from core.nlu.quote_commands import LineSpec
 from core.pricing import format_rate
 from core.quote_status import quote_status_label
 from core.timefmt import format_due
@@ -258,6 +259,52 @@ def drafted(d: QuoteDrafted, tz: ZoneInfo) -> list[Reply]:
         )
         text = f"{what} {q.number}{d.fx_note}。确认后请点“提交审批”或发“提交 {q.number}”。"
     return [TextReply(text), CardReply(quote_card(d.bundle, tz, d.card_id))]
+
+
+def lines_asked(a: LinesAsked) -> str:
+    """What a quote request still lacks, with an answer to copy; nothing is saved until it is given."""
+    cmd = a.cmd
+    said = [
+        " ".join(x for x in (cmd.terms.incoterm, cmd.terms.port) if x),
+        cmd.currency or "",
+        f"有效期 {cmd.terms.validity_days} 天" if cmd.terms.validity_days else "",
+        *(_line_said(ln) for ln in cmd.lines),
+    ]
+    given = "、".join(x for x in said if x)
+    return (
+        f"好的，给 {a.customer.name} 报价{f'（{given}）' if given else ''}。还缺：{'、'.join(a.gaps)}。\n"
+        f"请回复，例如：{_answer_example(a)}\n"
+        "（报价还没有保存，回复后生成草稿；不报了请回复“取消”。）"
+    )
+
+
+_UNIT_WORDS = {"pcs": "件", "unit": "台", "set": "套", "pair": "双", "carton": "箱", "ton": "吨", "container": "柜"}
+
+
+def _line_said(line: LineSpec) -> str:
+    parts = [line.product]
+    if line.quantity is not None:
+        parts.append(f"{line.quantity.normalize():f}{_UNIT_WORDS.get(line.unit or '', line.unit or '')}")
+    if line.unit_price is not None:
+        parts.append(f"{'总价' if line.per_unit is False else '单价'} {line.unit_price.normalize():f}")
+    return " ".join(p for p in parts if p)
+
+
+def _answer_example(a: LinesAsked) -> str:
+    currency = a.cmd.currency or "USD"
+    if not a.cmd.lines:
+        return f"DN50球阀 1000件 单价80 {currency}"
+    parts = []
+    for what in a.gaps:
+        if what == "产品名称":
+            parts.append("控制阀")
+        elif what.endswith("的数量"):
+            parts.append("100件")
+        elif what.endswith("的单价"):
+            parts.append(f"单价80 {currency}" if a.cmd.currency else "单价80美元")
+        elif what == "币种" and not any(p.startswith("单价") for p in parts):
+            parts.append("美元")
+    return " ".join(dict.fromkeys(parts))
 
 
 def shown(s: QuoteShown, tz: ZoneInfo) -> list[Reply]:

@@ -117,7 +117,7 @@ _PATTERN = re.compile(
 )
 _CUE_BEFORE = re.compile(
     r"(?:单价|总价|报价|价格|价钱|价位|预算|金额|合同额|合同金额|货值|货款|总额|订单额|成交价|年采购额|采购额|"
-    r"(?<![A-Za-z])(?:price|budget|quote|quoted|amount|total|value|worth))"
+    r"每\s?(?:件|个|套|只|台|吨|箱|米|双)|(?<![A-Za-z])(?:price|budget|quote|quoted|amount|total|value|worth))"
     r"\s?(?:是|为|:|在|约|大概|大约|差不多|about|around|of|at|is)?\s?$",
     re.I,
 )

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from zoneinfo import ZoneInfo
 
 from core.approval_policy import RejectReason, parse_reject_reason
@@ -24,7 +25,7 @@ from core.nlu.incoterms import INCOTERMS_2020, extract_incoterm
 from core.nlu.intents import Intent
 from core.nlu.money import CURRENCY_WORDS, extract_money
 from core.nlu.normalize import as_written, normalize
-from core.nlu.quantity import extract_quantities
+from core.nlu.quantity import QuantitySpan, extract_quantities
 
 EXAMPLE_CREATE = "报价 艾克美 DN50球阀 1000件 单价80美元 FOB上海"
 EXAMPLE_ADD = "加一行 Q-2026-0007 DN80球阀 500件 120美元"
@@ -50,6 +51,7 @@ class LineSpec:
     cost_currency: str | None = None  # None: the line's currency
     line_no: int | None = None  # 第2行 in a revision
     rename: str | None = None  # 品名 DN25球阀: the line's new product name
+    per_unit: bool | None = None  # the price is per unit (单价, 每台) True, for the line (总价) False, not said None
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,17 @@ _REFRESH_FX = re.compile(r"更新汇率|刷新汇率|用今天的?汇率|refresh
 _LINE_NO = re.compile(r"第\s?(?P<n>\d{1,2})\s?(?:行|项)|(?<![A-Za-z])(?:line|#)\s?(?P<n2>\d{1,2})(?![\d.])", re.I)
 _PRICE_CUE = re.compile(
     r"(?:单价|价格|价钱|报价|price)\s?(?:改为|改成|调为|调到|为|是|:|不低于|不得低于|至少|最低|≥|>=)?\s?$"
-    r"|(?:不低于|不得低于|至少|最低|≥|>=)\s?$",
+    r"|(?:不低于|不得低于|至少|最低|≥|>=)\s?$"
+    r"|(?:每|一)\s?(?:件|个|套|只|台|吨|米|箱|双|pcs|pc|piece|unit|set)\s?:?\s?$"
+    r"|(?:(?:降价|涨价|总价|价格)?(?:降到|降至|降为|涨到|提到|调到|调至|调整到|调整为|改到|改成|改为))\s?$",
+    re.I,
+)
+_PER_UNIT_CUE = re.compile(r"单价|每|一\s?(?:件|个|套|只|台)|price", re.I)
+# `500 flanges`: a number before an English noun counts it (the noun stays the product).
+_LATIN_COUNT = re.compile(
+    r"(?<![\w.,])(?P<n>\d[\d,]*)\s?(?=(?!(?:{})(?![A-Za-z]))[A-Za-z][A-Za-z-]{{2,}}(?![A-Za-z]))".format(
+        "|".join([*INCOTERMS_2020, *(w for w in CURRENCY_WORDS if w.isascii() and w.isalpha()), "days?", "pls"])
+    ),
     re.I,
 )
 _QTY_CUE = re.compile(r"(?:数量|订量|qty)\s?(?:改为|改成|为|是|:)?\s?$", re.I)
@@ -211,10 +223,12 @@ def parse_quote_command(text: str, *, now: datetime, tz: ZoneInfo) -> QuoteComma
     raw_lines = [normalize(part) for part in _SEPARATORS.split(text) if normalize(part)]
     if not raw_lines:
         return None
+    raw_lines = [_validity_until(line, now, tz) for line in raw_lines]
     head = raw_lines[0]
-    if (found := _quote_for(head)) is not None:
-        customer, rest = found
-        return _create(normalize(" ".join(raw_lines)), customer, [rest, *raw_lines[1:]])
+    if (found := _quote_for(head, now, tz)) is not None:
+        intent, customer, rest = found
+        read = _create if intent is Intent.QUOTE_CREATE else _revise_for
+        return read(normalize(" ".join(raw_lines)), customer, [rest, *raw_lines[1:]])
     m = _CMD.match(head)
     if m is None:
         return None
@@ -301,6 +315,18 @@ def take_number(text: str, *, year: int) -> tuple[str | None, str]:
     return f"Q-{int(m['y'] or year)}-{n:04d}", _FILLER.sub("", tail)
 
 
+_VALIDITY_UNTIL = re.compile(r"(?:有效期|validity|valid)\s?(?:到|至|截止到?|until|till|through)\s?(?P<when>\S+)", re.I)
+
+
+def _validity_until(text: str, now: datetime, tz: ZoneInfo) -> str:
+    """`有效期到月底` → `有效期7天`: a validity given as its last day is counted in days from today."""
+    m = _VALIDITY_UNTIL.search(text)
+    if m is None or not (spans := resolve_dates(m["when"], now, tz)):
+        return text
+    days = (spans[0].value.astimezone(tz).date() - now.astimezone(tz).date()).days
+    return f"{text[: m.start()]}有效期{days}天{text[m.end() :]}" if days > 0 else text
+
+
 def _error(intent: Intent, text: str, message: str, example: str) -> QuoteCommand:
     return QuoteCommand(intent, text, error=f"{message}\n例如：{example}")
 
@@ -334,50 +360,202 @@ _LATIN_NAME = re.compile(rf"^(?P<c>{_LATIN_RUN})(?:\s?:\s?|\s|$)")
 _REPORTED = re.compile(
     r"了(?:$|[\s,，。;；!！])|已经|已发|已报|发过去|嫌贵|嫌价格|(?<![A-Za-z])(?:sent|quoted)(?![A-Za-z])", re.I
 )
-_QUOTE_WORD = r"(?:报个价|报一下价?|报价单|报价|出个报价|出报价|做个报价|要个报价|出个价)"
-# The customer named around the quote word (the general form `报价 <客户> …` is _CMD's):
-_QUOTE_FOR = (
-    re.compile(rf"^给\s?(?P<c>[^\s:,]+?)\s?{_QUOTE_WORD}\s?:?\s?(?P<rest>.*)$"),  # 给北风报个价：…
-    re.compile(rf"^{_QUOTE_WORD}\s?给\s?(?P<c>[^:,]+?)\s?[:,]\s?(?P<rest>.*)$"),  # 报价给布莱特星：…
-    re.compile(rf"^{_QUOTE_WORD}\s?给\s?(?P<c>\S+)\s(?P<rest>.*)$"),
-    re.compile(r"^(?:quote|quotation|offer) for\s(?P<c>[^:,]+?)\s?[:,]\s?(?P<rest>.*)$", re.I),  # Quote for X: …
+# Words that ask for a quote to be made; a bare 报价 is also a noun (艾克美 报价 偏高 is news).
+_REQUEST_WORD = r"(?:报个价|报一下价?|(?:新建|新增|创建|新开|出|做|开)(?:一个|一份|个|份)?报价单?|要个报价|出个价)"
+_QUOTE_WORD = rf"(?:{_REQUEST_WORD}|报价单|报价)"
+_AGAIN_WORD = r"(?:重新(?:报个价|报一下价?|报价单?|(?:出|做|开)(?:一个|一份|个|份)?报价单?))"
+_CHANGE_WORD = r"(?:修改一下|修改|改一下|改下|改成|改为|调整一下|调整为|调整|调一下|更新一下|更新为|更新)"
+_POLITE = r"(?:帮忙|帮我|麻烦|请|我要|我想)?\s?"
+_NAME = r"[^\s:,]+?"
+
+
+class _Form(Enum):
+    """How a quote-word form names the customer, which decides how much it must say to be a command."""
+
+    ASKED = "asked"  # 给X报个价, 报价给X: an instruction even with nothing else said
+    NAMED = "named"  # X 报个价, 报个价 X: an instruction when the word is a request word (X 报价 偏高 is news)
+    FULL = "full"  # 报价：… 给X, 报X …: a command only with a quantity and a price
+    AGAIN = "again"  # 给X重新报个价, X报价改一下: the customer's newest quote revised
+
+
+_QUOTE_FOR: tuple[tuple[re.Pattern[str], _Form], ...] = (
+    (re.compile(rf"^{_POLITE}给\s?(?P<c>{_NAME})\s?{_AGAIN_WORD}\s?:?\s?(?P<rest>.*)$"), _Form.AGAIN),
+    (re.compile(rf"^(?P<c>{_NAME})\s?(?:的)?报价单?\s?{_CHANGE_WORD}\s?:?\s?(?P<rest>.*)$"), _Form.AGAIN),
+    (re.compile(rf"^(?:修改|改一下|改下|调整)\s?(?P<c>{_NAME})\s?的报价单?\s?:?\s?(?P<rest>.*)$"), _Form.AGAIN),
+    (re.compile(rf"^{_AGAIN_WORD}\s?给?\s?(?P<c>{_NAME})(?:\s?[:,]\s?|\s|$)(?P<rest>.*)$"), _Form.AGAIN),
+    (re.compile(rf"^{_POLITE}给\s?(?P<c>{_NAME})\s?(?P<w>{_QUOTE_WORD})\s?:?\s?(?P<rest>.*)$"), _Form.ASKED),
+    (  # 报价给布莱特星：…, 做一份报价给Axon fluid，…
+        re.compile(rf"^{_POLITE}(?P<w>{_QUOTE_WORD})\s?给\s?(?P<c>[^:,]+?)\s?[:,]\s?(?P<rest>.*)$"),
+        _Form.ASKED,
+    ),
+    (re.compile(rf"^{_POLITE}(?P<w>{_QUOTE_WORD})\s?给\s?(?P<c>\S+)(?:\s(?P<rest>.*))?$"), _Form.ASKED),
+    (re.compile(r"^(?:quote|quotation|offer) for\s(?P<c>[^:,]+?)\s?[:,]\s?(?P<rest>.*)$", re.I), _Form.ASKED),
     # 报价：… 给里斯本船舶 / 帮忙出个报价 … 客户是自由港物流: the customer at the end
-    re.compile(
-        rf"^(?:帮忙|帮我|请)?{_QUOTE_WORD}\s?:?\s?(?P<rest>.*?)[,\s]\s?(?:给|客户是|客户:|for)\s?(?P<c>[^\s,:]+)$",
-        re.I,
+    (
+        re.compile(
+            rf"^{_POLITE}{_QUOTE_WORD}\s?:?\s?(?P<rest>.*?)[,\s]\s?(?:给|客户是|客户:|for)\s?(?P<c>[^\s,:]+)$", re.I
+        ),
+        _Form.FULL,
     ),
-    re.compile(  # 大阪机械 报价 …, Osaka Kikai quote: …, 罗西管业 报一下 …
-        rf"^(?P<c>[^\s:,]+(?:\s[A-Za-z][\w.&-]*){{0,3}}?)\s?(?:{_QUOTE_WORD}|(?<![A-Za-z])(?:quote|quotation)"
-        rf"(?:\s(?:pls|please|plz))?(?![A-Za-z]))\s?:?\s?(?P<rest>.*)$",
-        re.I,
+    (  # 大阪机械 报价 …, Osaka Kikai quote: …, 罗西管业 报一下 …, 枫叶管道 出个报价 …
+        re.compile(
+            rf"^(?P<c>[^\s:,]+(?:\s[A-Za-z][\w.&-]*){{0,3}}?)\s?(?P<w>{_QUOTE_WORD}|(?<![A-Za-z])(?:quote|quotation)"
+            rf"(?:\s(?:pls|please|plz))?(?![A-Za-z]))\s?:?\s?(?P<rest>.*)$",
+            re.I,
+        ),
+        _Form.NAMED,
     ),
-    re.compile(r"^报\s?(?P<c>[^\s价:,一]\S+)\s(?P<rest>.*)$"),  # 报枫叶管道 止回阀 …
-    # 做个报价 胡志明机电 …, 报价 Alpen Precision AG …
-    re.compile(rf"^(?:帮忙|帮我|请)?{_QUOTE_WORD}\s(?P<c>{_LATIN_RUN}|[^\s:,]+)\s?:?\s(?P<rest>.*)$"),
+    (re.compile(r"^报\s?(?P<c>[^\s价:,一个]\S+)\s(?P<rest>.*)$"), _Form.FULL),  # 报枫叶管道 止回阀 …
+    # 报个价 曼谷水务 …, 新建报价 北风泵业 …, 报价 Alpen Precision AG …
+    (
+        re.compile(rf"^{_POLITE}(?P<w>{_QUOTE_WORD})\s?:?\s(?P<c>{_LATIN_RUN}|[^\s:,]+)(?:\s?:?\s(?P<rest>.*))?$"),
+        _Form.NAMED,
+    ),
 )
 
 
-_NOT_A_NAME = re.compile(r"^(?:帮忙|帮我|请|做个|出个|给|报价|quote)", re.I)
+_NOT_A_NAME = re.compile(r"^(?:帮忙|帮我|麻烦|请|做个|出个|给|报价|quote|新建|新增|创建|新开|重新)", re.I)
+# Words in front of a quote word that make it news, not an instruction: 艾克美让我们报个价, 明天报个价.
+_NOT_A_CUSTOMER = re.compile(
+    r"让|叫|要|说|问|想|希望|需要|我|他|她|你|客户|今天|明天|后天|昨天|下周|本周|这周|月底|月初|周[一二三四五六日]"
+    r"|上午|下午|晚上|早上|马上|尽快|刚才|已经|再|先|还|也|都|能不能|可以|帮忙|完成|推迟|待办|任务|删除|提醒"
+)
 
 
-def _quote_for(head: str) -> tuple[str, str] | None:
-    """(customer, the rest) when `head` asks for a new quote naming the customer around the quote word."""
-    if _REPORTED.search(head) or not (extract_money(head) and extract_quantities(head)):
+def _quote_for(head: str, now: datetime, tz: ZoneInfo) -> tuple[Intent, str, str] | None:
+    """(create or revise, customer, the rest) when `head` asks for a quote naming the customer around the quote
+    word. An instruction (给X报个价) needs nothing else; a form that is also news (X 报价 …) only with a quantity and
+    a price; words that set a day (给X报个价 下周一前) make it a plan, not a command."""
+    if _REPORTED.search(head) or _ASKS.search(head):
         return None
-    for pattern in _QUOTE_FOR:
-        if (m := pattern.match(head)) and (customer := _FILLER.sub("", m["c"])):
-            if _NOT_A_NAME.match(customer) or extract_money(customer) or extract_quantities(customer):
-                continue
-            return customer, m["rest"]
+    full = bool(extract_money(head) and extract_quantities(head))
+    for pattern, form in _QUOTE_FOR:
+        m = pattern.match(head)
+        if m is None or not (customer := _FILLER.sub("", m["c"])):
+            continue
+        if _NOT_A_NAME.match(customer) or extract_money(customer) or extract_quantities(customer):
+            continue
+        rest = m["rest"] or ""
+        if form is _Form.AGAIN:  # only with the change: 完成 报价单更新 is a task, 艾克美报价改一下 alone is news
+            changes = _revise("", None, [rest]) if rest else None
+            if changes is None or changes.error or _NOT_A_CUSTOMER.search(customer):
+                return None
+            return Intent.QUOTE_REVISE, customer, rest
+        if full:
+            return Intent.QUOTE_CREATE, customer, rest
+        asked = form is _Form.ASKED or (form is _Form.NAMED and re.fullmatch(_REQUEST_WORD, m["w"]))
+        if asked and not _NOT_A_CUSTOMER.search(customer) and not rest.startswith("的"):
+            if not resolve_dates(" ".join(read_terms([rest])[1]), now, tz):  # 交期30天 is a term, not a day
+                return Intent.QUOTE_CREATE, customer, rest
     return None
 
 
+_ASKS = re.compile(r"[?？]|吗$|么$|没有?$")
+
+
 def _create(flat: str, customer: str, segments: list[str]) -> QuoteCommand:
+    """What the rep gave of a new quote; what is missing (gaps) is asked for before a draft is made."""
     terms, segments = read_terms(segments)
-    lines, error = _lines(segments)
-    if error:
-        return _error(Intent.QUOTE_CREATE, flat, error, EXAMPLE_CREATE)
-    return QuoteCommand(Intent.QUOTE_CREATE, flat, customer=customer, lines=lines, terms=terms)
+    said, segments = _said_currency(segments)
+    lines: list[LineSpec] = []
+    for segment in segments:
+        line = _line_change(segment) or _product_only(segment)
+        if line is None:
+            continue
+        if line.quantity is None and line.unit_price is not None and line.per_unit is None:
+            if line.unit_price >= _LUMP_AT_LEAST:  # 不锈钢管件 人民币 15万: the price of the lot
+                line = replace(line, quantity=Decimal(1), unit=_lump_unit(segment), per_unit=False)
+        lines.append(line)
+    currencies = {ln.currency for ln in lines if ln.currency}
+    if len(currencies) > 1:
+        return _error(Intent.QUOTE_CREATE, flat, "一张报价只能用一种币种，请分开报价。", EXAMPLE_CREATE)
+    currency = next(iter(currencies), said)
+    lines = [replace(ln, currency=currency) for ln in lines]
+    return QuoteCommand(
+        Intent.QUOTE_CREATE, flat, customer=customer, lines=tuple(lines), terms=terms, currency=currency
+    )
+
+
+_LUMP_AT_LEAST = Decimal(10_000)
+
+
+def gaps(cmd: QuoteCommand) -> tuple[str, ...]:
+    """What a new quote still needs before it can be priced, in the rep's words (产品、数量、单价、币种)."""
+    if not cmd.lines:
+        return ("产品", "数量", "单价") + (() if cmd.currency else ("币种",))
+    missing: list[str] = []
+    for line in cmd.lines:
+        name = line.product or "这一行"
+        if not line.product:
+            missing.append("产品名称")
+        if line.quantity is None:
+            missing.append(f"{name}的数量")
+        if line.unit_price is None:
+            missing.append(f"{name}的单价")
+    if cmd.currency is None:
+        missing.append("币种")
+    return tuple(missing)
+
+
+_CURRENCY_NAMES = sorted(
+    [w for w in CURRENCY_WORDS if len(w) > 1 and w not in ("块钱", "us$", "hk$")], key=len, reverse=True
+)
+_SAID_CURRENCY = re.compile(
+    r"(?<![A-Za-z\d.])(?:用|以|按)?(?P<w>{})(?:报价?|计价|结算)?(?![A-Za-z\d])".format("|".join(_CURRENCY_NAMES)),
+    re.I,
+)
+
+
+def _said_currency(segments: list[str]) -> tuple[str | None, list[str]]:
+    """A currency named without an amount (做个报价 FOB 宁波 美元): the quote's currency; the word is taken out."""
+    said: str | None = None
+    out: list[str] = []
+    for segment in segments:
+        spans = extract_money(segment)
+        m = next(
+            (m for m in _SAID_CURRENCY.finditer(segment) if not any(s.start <= m.start() < s.end for s in spans)),
+            None,
+        )
+        if m is not None:
+            said = said or CURRENCY_WORDS[m["w"].lower()]
+            segment = normalize(segment[: m.start()] + " " + segment[m.end() :])
+        out.append(segment)
+    return said, out
+
+
+_POLITENESS = re.compile(
+    r"(?<![A-Za-z])(?:pls|please|plz|thx|thanks|asap)(?![A-Za-z])|谢谢|麻烦了|辛苦了|一下|吧$|哈$", re.I
+)
+
+
+def _product_only(segment: str) -> LineSpec | None:
+    """A product named with nothing else (给北风做个报价 蝶阀): kept, its quantity and price asked for."""
+    product = _FILLER.sub("", normalize(_POLITENESS.sub(" ", segment)))
+    return LineSpec(product=product) if len(product) >= 2 else None
+
+
+def completed(kept: str, answer: str, *, now: datetime, tz: ZoneInfo) -> tuple[str, QuoteCommand] | None:
+    """The quote request kept while kabot asked what it lacks, with the rep's answer read into it: (the text of
+    both, the command), or None when the answer fills none of the gaps (it is some other message).
+
+    One line of answer continues a product already named (离心泵 30台 欧元 + 单价 800); otherwise each line of
+    the answer is a product line of its own."""
+    before = parse_quote_command(kept, now=now, tz=tz)
+    if before is None or before.intent is not Intent.QUOTE_CREATE:
+        return None
+    first, *more = [line for line in answer.strip().splitlines() if line.strip()] or [""]
+    joined = f"{kept} {first}" if before.lines else f"{kept}\n{first}"
+    joined = "\n".join([joined, *more])
+    after = parse_quote_command(joined, now=now, tz=tz)
+    if after is None or after.intent is not Intent.QUOTE_CREATE or after.customer != before.customer:
+        return None
+    return (joined, after) if after.error or len(gaps(after)) < len(gaps(before)) else None
+
+
+def _revise_for(flat: str, customer: str, segments: list[str]) -> QuoteCommand:
+    """给X重新报个价 降到3万欧: the customer's newest quote, changed as a `修改 Q-…` would change it."""
+    cmd = _revise(flat, None, segments)
+    return replace(cmd, customer=customer)
 
 
 def _add_line(flat: str, number: str | None, segments: list[str]) -> QuoteCommand:
@@ -521,13 +699,17 @@ def _line_change(segment: str) -> LineSpec | None:
         text = normalize(text[: m.start()] + " " + text[m.end() :])
     cut: list[tuple[int, int]] = []
     price = next(iter(extract_money(text)), None)
+    per_unit: bool | None = None
     if price is not None:
         cue = _PRICE_CUE.search(text, 0, price.start)
-        per_unit = _PER_UNIT.match(text, price.end)  # 80美元/件, USD 35 each
-        cut.append((cue.start() if cue else price.start, per_unit.end() if per_unit else price.end))
+        each = _PER_UNIT.match(text, price.end)  # 80美元/件, USD 35 each
+        cut.append((cue.start() if cue else price.start, each.end() if each else price.end))
+        per_unit = True if price.per_unit or each or (cue and _PER_UNIT_CUE.search(cue.group())) else None
     qty = next(
         (q for q in extract_quantities(text) if price is None or q.end <= price.start or q.start >= price.end), None
     )
+    if qty is None and (counted := _LATIN_COUNT.search(text)) and (price is None or counted.end() <= price.start):
+        qty = QuantitySpan(counted.start(), counted.end(), _decimal(counted["n"]), "pcs")
     if qty is not None:
         cue = _QTY_CUE.search(text, 0, qty.start)
         cut.append((cue.start() if cue else qty.start, qty.end))
@@ -538,7 +720,7 @@ def _line_change(segment: str) -> LineSpec | None:
     product = text
     for start, end in sorted(cut, reverse=True):
         product = product[:start] + " " + product[end:]
-    product = _FILLER.sub("", _PRODUCT_NOISE.sub("", normalize(product)))
+    product = _FILLER.sub("", _PRODUCT_NOISE.sub("", normalize(_POLITENESS.sub(" ", product))))
     if lump:
         product = _INCLUDING.sub("", product)
     if price is None and qty is None and cost is None and not line_no and rename is None:
@@ -553,6 +735,7 @@ def _line_change(segment: str) -> LineSpec | None:
         cost_currency=cost[1] if cost else None,
         line_no=line_no,
         rename=rename,
+        per_unit=False if lump else per_unit,
     )
 
 

@@ -89,6 +89,17 @@ async def latest_with_status(session: AsyncSession, owner_id: int, status: str) 
     return (await session.exec(q)).first()
 
 
+async def newest_of_customer(session: AsyncSession, customer_id: int, owner_id: int) -> Quote | None:
+    """The owner's newest quote row for this customer (a revision is a newer row than the one it replaces)."""
+    q = (
+        select(Quote)
+        .where(Quote.customer_id == customer_id, Quote.owner_id == owner_id)
+        .order_by(col(Quote.id).desc())
+        .limit(1)
+    )
+    return (await session.exec(q)).first()
+
+
 async def of_customer(session: AsyncSession, customer_id: int) -> list[Quote]:
     """Every revision of every quote for this customer (an account transfer moves them all)."""
     return list((await session.exec(select(Quote).where(Quote.customer_id == customer_id))).all())

@@ -78,7 +78,8 @@ async def test_only_own_or_team_customers(bot: ChatHarness) -> None:
 
 async def test_a_wrong_command_gets_an_example(bot: ChatHarness) -> None:
     out = await bot.said("李娜", "报价 艾克美 DN50球阀 1000件 单价80")
-    assert "请写明币种" in out and "例如：报价 艾克美 DN50球阀 1000件 单价80美元 FOB上海" in out
+    assert "还缺：币种" in out and "例如：美元" in out and "还没有保存" in out
+    assert "已生成报价 Q-2026-0001" in await bot.said("李娜", "美元")
     out = await bot.said("李娜", "修改 Q-2026-0001 看看")
     assert "例如：修改 Q-2026-0007 单价78美元" in out
     assert "没有找到报价 Q-2026-0009" in await bot.said("李娜", "修改 Q-2026-0009 单价78美元")
