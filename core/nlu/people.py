@@ -14,7 +14,11 @@ _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆"
     "汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 )
-_NAME = r"(?P<name>[A-Z][a-zà-ÿ]{1,20}(?: [A-Z][a-zà-ÿ]{1,20})?|[" + _SURNAMES + r"][\u4e00-\u9fff]{1,2}?)"
+# A Latin name is kept whole: Nguyen Van An, Jan van der Berg, Maria de la Cruz, Thomas Müller, Mehmet Yılmaz.
+_LATIN_WORD = r"[A-ZÀ-ÖØ-ÞĀ-ſ][a-zß-öø-ÿĀ-ſ'’-]{1,20}"  # Latin-1 and Extended-A: Yılmaz, Łukasz, Ødegaard
+_PARTICLE = r"(?:van|von|der|den|de|del|della|di|da|do|dos|das|du|la|le|ter|ten|bin|al|el)"
+_LATIN_NAME = rf"{_LATIN_WORD}(?: (?:{_PARTICLE} ){{0,2}}{_LATIN_WORD}){{0,3}}"
+_NAME = rf"(?P<name>{_LATIN_NAME}|[{_SURNAMES}][\u4e00-\u9fff]{{1,2}}?)"
 _AFTER = r"(?=\s|[,，(（:：]|电话|手机|邮箱|微信|$)"
 # 采购经理 Mehmet 电话…, 采购经理叫张伟 手机…: the title first; then Mehmet（采购经理）电话…, the name first.
 _TITLE_FIRST = re.compile(rf"(?P<title>(?i:{_TITLE.pattern}))\s?(?:叫|是|名叫)?\s?{_NAME}{_AFTER}")
