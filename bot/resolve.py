@@ -98,7 +98,7 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
     if len(parsed.customer_candidates) == 1 and _LATIN_WORD.fullmatch(written):  # mullar: 您是说 穆勒机械 吗？
         [only] = parsed.customer_candidates
         raise NeedsAnswer(
-            _near_question(written, only.name),
+            near_question(written, only.name),
             kind="near_customer",
             data={"command": ctx.command.to_data(), "id": only.customer_id, "name": written},
         )
@@ -112,7 +112,7 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
         if parsed.intent in _RECORDS and (typo := await _misspelt(ctx)):  # mullar 今天电话…: 您是说 穆勒机械 吗？
             written, customer_id, name = typo
             raise NeedsAnswer(
-                "这条还没有保存。" + _near_question(written, name),
+                "这条还没有保存。" + near_question(written, name),
                 kind="near_customer",
                 data={"command": ctx.command.to_data(), "id": customer_id, "name": written},
             )
@@ -143,11 +143,19 @@ async def customer_for(ctx: Context, parsed: Parsed, *, change: bool) -> Custome
     )
 
 
-def _near_question(written: str, name: str) -> str:
+def near_question(written: str, name: str) -> str:
+    """您是说 X 吗？ with the two answers: file it under X (the written name learned), or create it."""
     return (
         f"没有找到客户“{written}”。您是说 {name} 吗？回复编号：\n"
         f"1. 是，记到 {name}（以后“{written}”也认作它）\n2. 新建客户“{written}”\n回复“取消”不保存。"
     )
+
+
+def named_as_spelled(written: str, customer: Customer) -> bool:
+    """Whether `written` is one of the customer's names as spelled, not only a name that sounds like one
+    (安迪斯铜业 for 安第斯铜业): a homophone is a typo to ask about, or another company."""
+    aliases = build_aliases(customer.name, customer.aliases)
+    return normalize_name(written) in aliases or normalize(written).lower() in aliases
 
 
 _LATIN_WORD = re.compile(r"[A-Za-zÀ-ÿ]{4,}")

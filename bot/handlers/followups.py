@@ -6,7 +6,7 @@ only fills in (or corrects) the saved task: no question ever leaves the follow-u
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ from bot.continuation import Continuation
 from bot.handlers.contacts import ADD_CONTACT
 from bot.handlers.tasks import assign
 from bot.replies import CardReply, Reply, TextReply
-from bot.resolve import apart_from_colleagues, could_be_company, customer_for
+from bot.resolve import apart_from_colleagues, could_be_company, customer_for, named_as_spelled, near_question
 from bot.router import Router
 from bot.sales.followups import add_follow_up
 from bot.sales.scope import Scope
@@ -59,14 +59,15 @@ async def log_follow_up(ctx: Context, parsed: Parsed) -> list[Reply]:
         return [TextReply(again)]
     given = [await assign(ctx, part) for part in parsed.also if part.intent is Intent.ASSIGN_TASK]  # 让李娜…
     logged = [await _log_other(ctx, part) for part in parsed.also if part.intent is not Intent.ASSIGN_TASK]
-    others = [line for lines, _ in logged for line in lines] + [said for said, _ in given] + theirs
-    told = [card for _, cards in logged for card in cards] + [reply for _, replies in given for reply in replies]
+    others = [line for other in logged for line in other.lines] + [said for said, _ in given] + theirs
+    told = [card for other in logged for card in other.cards] + [reply for _, replies in given for reply in replies]
+    asked = any(other.asked for other in logged)  # the one open question is about another part: this one waits
     if parsed.aside:
         others.append(f"最后一句“{parsed.aside}”是个问题，没有记进跟进；要查请单独再发一次。")
     if parsed.intent is Intent.PLAN:
         lines = await _plan_only(ctx, found.id or 0, found.name, parsed)
         return [TextReply("\n".join([*lines, *others, "说错了可发“撤销”。"])), *told]
-    replies = await _log_one(ctx, found.id or 0, found.name, parsed)
+    replies = await _log_one(ctx, found.id or 0, found.name, parsed, ask=not asked)
     if others:
         replies.append(TextReply("\n".join([*others, "说错了可发“撤销”（一次撤销这条消息的全部记录）。"])))
     return [*replies, *told]
@@ -101,9 +102,19 @@ async def _sent_again(ctx: Context, customer_id: int, parsed: Parsed) -> str | N
     return f"这条和{f' {minutes} 分钟前' if minutes else '刚刚'}记录的一样，没有重复保存。"
 
 
-async def _log_other(ctx: Context, part: Parsed) -> tuple[list[str], list[Reply]]:
-    """Another customer in the same message: filed when it resolves to one the rep may change, else said plainly.
-    Lines for the message's reply, and a card of its own when it offers to close tasks the note reports done."""
+@dataclass(frozen=True)
+class _Other:
+    """What became of another customer's part of the message: lines for the reply, cards of its own (tasks the
+    note reports done), and whether it asked the message's one open question."""
+
+    lines: list[str]
+    cards: list[Reply] = field(default_factory=list)
+    asked: bool = False
+
+
+async def _log_other(ctx: Context, part: Parsed) -> _Other:
+    """Another customer in the same message: filed when it resolves to one the rep may change, asked about when
+    it only sounds like one (安迪斯铜业 for 安第斯铜业) or is new, else said plainly."""
     customer = await customers.get(ctx.session, part.customer_id) if part.customer_id is not None else None
     if customer is None and part.customer and not part.customer_candidates and could_be_company(part.customer):
         name = part.customer  # 另外新认识一家墨西哥的客户 Grupo…: offered, as a message naming it alone would be
@@ -113,11 +124,21 @@ async def _log_other(ctx: Context, part: Parsed) -> tuple[list[str], list[Reply]
             asks=f"要新建客户“{name}”吗？（回复“是”或“否”）",
             unanswered=f"没有新建客户“{name}”，关于它的那部分没有保存",
         )
-        return [f"没有找到客户“{name}”，关于它的那部分还没有保存。回复“是”新建这个客户并记上，回复“否”取消。"], []
+        said = f"没有找到客户“{name}”，关于它的那部分还没有保存。回复“是”新建这个客户并记上，回复“否”取消。"
+        return _Other([said], asked=True)
     if customer is None or not await can_change(ctx, customer):
-        return [f"另一家“{part.customer or '客户'}”我没能确定，这部分没有保存，请单独发一条。"], []
+        return _Other([f"另一家“{part.customer or '客户'}”我没能确定，这部分没有保存，请单独发一条。"])
+    if part.customer and not named_as_spelled(part.customer, customer):  # 下午去了安迪斯铜业: 您是说 安第斯铜业 吗？
+        written = part.customer
+        await ctx.ask(
+            "near_customer",
+            {"command": Continuation(text=part.text).to_data(), "id": customer.id, "name": written},
+            asks=f"“{written}”是 {customer.name} 吗？（回复 1 记到它，回复 2 新建）",
+            unanswered=f"关于“{written}”的那部分没有保存",
+        )
+        return _Other([f"关于“{written}”的那部分还没有保存。" + near_question(written, customer.name)], asked=True)
     if part.intent is Intent.PLAN:
-        return await _plan_only(ctx, customer.id or 0, customer.name, part), []
+        return _Other(await _plan_only(ctx, customer.id or 0, customer.name, part))
     replies = await _log_one(ctx, customer.id or 0, customer.name, part, ask=False)
     lines = [
         line
@@ -126,7 +147,7 @@ async def _log_other(ctx: Context, part: Parsed) -> tuple[list[str], list[Reply]
         for line in r.text.splitlines()
         if not line.startswith("说错了")  # said once, for the whole message
     ]
-    return lines, [r for r in replies if isinstance(r, CardReply)]
+    return _Other(lines, [r for r in replies if isinstance(r, CardReply)])
 
 
 def _plan_steps(parsed: Parsed) -> list[NextStep]:

@@ -1766,6 +1766,7 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
                 written = parsed.customer or ""
                 occasions = [t.removeprefix(written) for t in _by_occasion(ctx.text, ctx.dates, now, tz)]
                 parts = [_free_part(t, now, tz, names, written, cid) for t in occasions]
+                parts = _one_day(parts, ctx.text, ctx.dates, now, tz)
                 if parts and all(p.intent is Intent.FOLLOW_UP for p in parts):
                     return replace(parts[0], text=normalized, also=tuple(parts[1:]))
             return parsed
@@ -1778,6 +1779,7 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
             return replace(head, text=normalized, also=(*head.also, tail))
     texts = _by_customer(normalized, names, ctx.dates) if canon is None else []
     parts = [_free_part(part, now, tz, names, normalized[m.start : m.end], m.customer_id) for m, part in texts]
+    parts = _one_day(parts, normalized, ctx.dates, now, tz)
     if len(parts) > 1 and all(p.intent in _RECORDS for p in parts):
         return replace(parts[0], text=normalized, also=tuple(parts[1:]))
     intent = _classify_free(ctx)
@@ -1789,6 +1791,7 @@ def parse_message(text: str, *, now: datetime, tz: ZoneInfo, names: NameIndex | 
             return replace(parsed, also=others)
         cid, written = parsed.customer_id, parsed.customer or ""
         parts = [_free_part(t, now, tz, names, written, cid) for t in _by_occasion(normalized, ctx.dates, now, tz)]
+        parts = _one_day(parts, normalized, ctx.dates, now, tz)
         if parts and all(p.intent is Intent.FOLLOW_UP for p in parts):
             return replace(parts[0], text=normalized, also=tuple(parts[1:]))
     return parsed
@@ -1880,6 +1883,32 @@ def _free_part(text: str, now: datetime, tz: ZoneInfo, names: NameIndex | None, 
     intent = _classify_free(ctx)
     fields = {**ctx.fields, "customer": written, "customer_id": cid, "customer_candidates": ()}
     return _finish(intent, ctx.text, fields, ctx.guesses, 0.8)
+
+
+_BARE_TIME = re.compile(
+    rf"(?:{_TIME_OF_DAY.pattern})(?:\s?[\d一二两三四五六七八九十]{{1,3}}(?:点半?|:\d{{2}})?)?(?:[\d一二两三四五六七八九十]{{1,2}}分)?",
+    re.I,
+)
+
+
+def _one_day(parts: list[Parsed], text: str, dates: list[DateSpan], now: datetime, tz: ZoneInfo) -> list[Parsed]:
+    """上午去了穆勒… 下午去了安第斯…: times of day with no day named are one day's, the latest day on which every one
+    of them has come (at 10:00 that is yesterday, both parts), never today's morning and yesterday's afternoon."""
+    held = [d for d in dates if d.past or d.value <= now]
+    if not held or any(not _BARE_TIME.fullmatch(text, d.start, d.end) for d in held):
+        return parts
+    timed = [p.occurred_at.astimezone(tz) for p in parts if p.occurred_at is not None and p.occurred_at != now]
+    if len({t.date() for t in timed}) < 2:
+        return parts
+    today = now.astimezone(tz).date()
+    day = today if all(datetime.combine(today, t.timetz()) <= now for t in timed) else today - timedelta(days=1)
+
+    def moved(p: Parsed) -> Parsed:
+        if p.occurred_at is None or p.occurred_at == now:
+            return p
+        return replace(p, occurred_at=datetime.combine(day, p.occurred_at.astimezone(tz).timetz()))
+
+    return [moved(p) for p in parts]
 
 
 def _finish(intent: Intent, text: str, fields: dict[str, Any], guesses: list[str], confidence: float) -> Parsed:

@@ -3,7 +3,7 @@
 parsing.md §6: rapidfuzz over aliases (core name + 字号), query normalised the same way but never cut to its
 字号, score = max(WRatio, pinyin ratio); match at ≥80 with a lead of ≥5, ask below that, unknown under 70.
 `find_in` spots a known customer inside free text by exact alias substrings (Latin aliases as whole words),
-longest alias first, and falls back to homophones (艾可美 → 艾克美) through pinyin, loaded lazily.
+longest alias first, then homophones (艾可美 → 艾克美) through pinyin where no exact name is written, loaded lazily.
 """
 
 from __future__ import annotations
@@ -332,7 +332,9 @@ class NameIndex:
     def mentions(self, text: str) -> list[NameMatch]:
         """Every mention in order, by any alias (莱茵化学 … 莱茵说月底前付款: both are 莱茵化学's)."""
         low = _strip_diacritics(normalize(text).lower())
-        hits = self._exact_hits(low) or self._pinyin_hits(low)
+        hits = self._exact_hits(low)
+        # A homophone beside an exact name (…穆勒机械… 下午去了安迪斯铜业) is a second customer, not more of the first.
+        hits += [p for p in self._pinyin_hits(low) if all(p[1] <= h[0] or p[0] >= h[1] for h in hits)]
         hits.sort(key=lambda h: (h[0] - h[1], -h[3], h[0]))
         kept: list[tuple[int, int, int, float]] = []
         for hit in hits:  # ties go to the longer alias; a shorter one inside it is dropped
