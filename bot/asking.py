@@ -91,6 +91,12 @@ def waiting(question: OpenQuestion) -> str:
     return f"还在等您回复：{question.asks}\n不再需要请回复“取消”。"
 
 
+def dropped(question: OpenQuestion) -> str:
+    """The last line of the answer to 撤销 while only a detail of a saved message was asked (the next step's day):
+    the undo says what became of the message, this line that the question is closed too."""
+    return f"（不再等您回复：{question.asks}）" if question.asks else ""
+
+
 def replaced(question: OpenQuestion) -> str:
     """Said when a new question takes the place of an unanswered one."""
     return f"{question.unanswered}。" if question.unanswered else ""

@@ -71,7 +71,7 @@ async def _with_open_question(ctx: Context, parsed: Understood, question: OpenQu
             return answer
     if intent is Intent.UNDO and question.saved:  # the message is saved: 撤销 takes it back as usual
         await state.close(session, user_id)
-        return await _handle(ctx, parsed)
+        return asking.ending_with(await _handle(ctx, parsed), asking.dropped(question))
     if intent in (Intent.UNDO, Intent.CANCEL):
         await state.close(session, user_id)
         return [TextReply(asking.withdrawn(question))]

@@ -79,7 +79,7 @@ def _change(entry: AuditLog, customer: str | None, tz: ZoneInfo) -> tuple[str, s
     whose = f"（{customer}）" if customer and entry.entity != "customers" else ""
     named = f"「{label(entry)}」{whose}"
     if entry.action == "create":
-        return f"新建{what}{named}", "已删除"
+        return f"新建{what}{named}", "已删除，这条跟进现在没有保存" if entry.entity == "follow_ups" else "已删除"
     before, after = entry.before or {}, entry.after or {}
     changed = [k for k in after if k in before and before[k] != after[k] and k not in _QUIET]
     if entry.entity == "tasks" and "status" in changed:
