@@ -22,6 +22,12 @@ _NUMBERS = r"\d{1,3}(?:\s*[\s,，、和]\s*\d{1,3})*"
 _DONE = re.compile(
     r"^(?:完成|已完成|做完了?|搞定了?|done|finished|completed)\s*[:：]?\s*(?P<rest>.+?)[了。!！]*$", re.I
 )
+# 第1条和第2条, 第1、2条: the numbers of the list, written as a person counts them.
+_COUNTED = r"第?\s*\d{1,3}\s*(?:条|个|项|号)?(?:\s*(?:[\s,，、和及]|以及)\s*第?\s*\d{1,3}\s*(?:条|个|项|号)?)*"
+# 1和2完成了, 1 2 完成, 第3条做完了: the numbers first, the verb after.
+_DONE_AFTER = re.compile(
+    rf"^(?P<nums>{_COUNTED})\s*(?:都|也)?\s*(?:已经|已)?\s*(?:完成|做完|搞定|弄完|done|finished)了?[。!！]*$", re.I
+)
 _DELETE = re.compile(
     r"^(?:删除|删掉|去掉|取消)\s*(?:(?:待办|任务)\s*(?P<rest>.+?)|(?P<that>\S+?那(?:个|条)\S+?))[。!！]*$"
 )  # 删除待办 去穆勒机械开会, 删掉安第斯那个确认交期
@@ -92,9 +98,11 @@ def _named(subject: str, *, command: bool = False) -> str | None:
 
 def parse_task_command(text: str, *, now: datetime, tz: ZoneInfo) -> TaskCommand | None:
     t = normalize(text).strip()
+    if m := _DONE_AFTER.match(t):
+        return TaskCommand("done", numbers=_numbers(m["nums"]))
     if m := _DONE.match(t):
         rest = m["rest"].strip()
-        if re.fullmatch(_NUMBERS, rest):
+        if re.fullmatch(_COUNTED, rest):
             numbers = _numbers(rest)
             return TaskCommand("done", numbers=numbers) if len(numbers) > 1 else None
         subject = _named(rest, command=True)
